@@ -1,0 +1,14 @@
+package dev.mithril.dsl.ops;
+
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ir.Op;
+import dev.mithril.dsl.ir.TensorType;
+import java.util.List;
+
+/** A model input of a declared type. */
+public record Input(TensorType type) implements Op {
+    public String kind() { return "input"; }
+    public TensorType infer(List<Node> inputs) { Rules.arity(inputs, 0); return type; }
+    public String attributes() { return "type=" + type; }
+    public boolean isPure() { return false; }
+}

@@ -1,0 +1,75 @@
+package dev.mithril.dsl.ops;
+
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ir.ShapeError;
+import dev.mithril.dsl.ir.TensorType;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Shape-rule building blocks shared by the operations. */
+final class Rules {
+    private Rules() {}
+
+    static void arity(List<Node> inputs, int n) {
+        if (inputs.size() != n) throw ShapeError.attribute("takes " + n + " input" + (n == 1 ? "" : "s") + ", got " + inputs.size());
+    }
+
+    static void floating(Node n) {
+        if (!n.type().dtype().isFloatingPoint())
+            throw ShapeError.dtype("needs a floating-point input; '" + n.name() + "' is " + n.type());
+    }
+
+    static void sameDtype(Node a, Node b) {
+        if (a.type().dtype() != b.type().dtype())
+            throw ShapeError.dtype("cannot combine '" + a.name() + "' " + a.type() + " with '" + b.name() + "' " + b.type());
+    }
+
+    /** NumPy broadcasting over symbolic dims: equal dims, or one side a fixed 1. */
+    static List<Dim> broadcast(Node a, Node b) {
+        List<Dim> x = a.type().dims(), y = b.type().dims();
+        int rank = Math.max(x.size(), y.size());
+        List<Dim> out = new ArrayList<>();
+        for (int i = 0; i < rank; i++) {
+            Dim dx = i < rank - x.size() ? Dim.of(1) : x.get(i - (rank - x.size()));
+            Dim dy = i < rank - y.size() ? Dim.of(1) : y.get(i - (rank - y.size()));
+            if (dx.equals(dy) || isOne(dy)) out.add(dx);
+            else if (isOne(dx)) out.add(dy);
+            else throw ShapeError.mismatch("cannot broadcast '" + a.name() + "' " + a.type().shapeString()
+                    + " with '" + b.name() + "' " + b.type().shapeString() + " (dimension " + dx + " vs " + dy + ")");
+        }
+        return out;
+    }
+
+    static boolean isOne(Dim d) { return d.isFixed() && d.value() == 1; }
+
+    /** Normalized, sorted, distinct axes; all axes when {@code axes} is empty. */
+    static List<Integer> axes(TensorType t, List<Integer> axes) {
+        List<Integer> out = new ArrayList<>();
+        if (axes.isEmpty()) for (int i = 0; i < t.rank(); i++) out.add(i);
+        for (int a : axes) {
+            int n = a < 0 ? a + t.rank() : a;
+            if (n < 0 || n >= t.rank()) throw ShapeError.attribute("axis " + a + " is out of range for " + t);
+            if (out.contains(n)) throw ShapeError.attribute("axis " + a + " is given twice");
+            out.add(n);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    static TensorType reduce(Node x, List<Integer> axes, boolean keepDims) {
+        floating(x);
+        TensorType t = x.type();
+        List<Integer> ax = axes(t, axes);
+        List<Dim> dims = new ArrayList<>();
+        for (int i = 0; i < t.rank(); i++) {
+            if (!ax.contains(i)) dims.add(t.dims().get(i));
+            else if (keepDims) dims.add(Dim.of(1));
+        }
+        return t.withDims(dims);
+    }
+
+    static String ints(List<Integer> xs) {
+        return xs.toString().replace(" ", "");
+    }
+}

@@ -1,0 +1,23 @@
+package dev.mithril.dsl.ops;
+
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ir.Op;
+import dev.mithril.dsl.ir.ShapeError;
+import dev.mithril.dsl.ir.TensorType;
+import java.util.List;
+
+/** Softmax over one axis (negative counts from the end). */
+public record Softmax(int axis) implements Op {
+    public String kind() { return "softmax"; }
+
+    public TensorType infer(List<Node> inputs) {
+        Rules.arity(inputs, 1);
+        Node x = inputs.get(0);
+        Rules.floating(x);
+        int r = x.type().rank();
+        if (axis < -r || axis >= r || r == 0) throw ShapeError.attribute("axis " + axis + " is out of range for '" + x.name() + "' " + x.type());
+        return x.type();
+    }
+
+    public String attributes() { return "axis=" + axis; }
+}

@@ -1,0 +1,82 @@
+package dev.mithril.runtime;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Scalar and vector forms of the activation functions, shared by {@link Kernels} and the GEMM epilogue
+ * so that fused and unfused code compute bit-for-bit the same function.
+ */
+final class Activations {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int V = S.length();
+
+    // Abramowitz & Stegun 7.1.26: |error| <= 1.5e-7 on the whole real line, cheap enough to vectorize.
+    private static final float P = 0.3275911f;
+    private static final float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f,
+            A4 = -1.453152027f, A5 = 1.061405429f;
+    static final float INV_SQRT2 = 0.70710678118654752f;
+
+    private Activations() {}
+
+    static float erf(float x) {
+        float ax = Math.abs(x);
+        float t = 1f / (1f + P * ax);
+        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
+        float y = 1f - poly * (float) Math.exp(-(double) ax * ax);
+        return Math.copySign(y, x);
+    }
+
+    static float gelu(float x) { return 0.5f * x * (1f + erf(x * INV_SQRT2)); }
+
+    static float sigmoid(float x) { return 1f / (1f + (float) Math.exp(-x)); }
+
+    static float tanh(float x) { return (float) Math.tanh(x); }
+
+    static float relu(float x) { return x > 0f ? x : 0f; }
+
+    static FloatVector erf(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector t = one.div(ax.fma(P, 1f));
+        FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3)).fma(t, FloatVector.broadcast(S, A2))
+                .fma(t, FloatVector.broadcast(S, A1)).mul(t);
+        FloatVector e = ax.mul(ax).neg().lanewise(VectorOperators.EXP);
+        FloatVector y = one.sub(poly.mul(e));
+        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
+        return y.blend(y.neg(), neg);
+    }
+
+    static FloatVector gelu(FloatVector x) {
+        FloatVector e = erf(x.mul(INV_SQRT2));
+        return x.mul(0.5f).mul(e.add(1f));
+    }
+
+    static FloatVector sigmoid(FloatVector x) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
+    }
+
+    static FloatVector tanh(FloatVector x) { return x.lanewise(VectorOperators.TANH); }
+
+    static FloatVector relu(FloatVector x) { return x.max(0f); }
+
+    /** Applies {@code act} in place to {@code n} values starting at {@code off}. */
+    static void apply(Epilogue act, float[] a, int off, int n) {
+        switch (act) {
+            case NONE, BIAS -> { }
+            case RELU, BIAS_RELU -> { int i = 0; for (; i <= n - V; i += V) relu(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = relu(a[off + i]); }
+            case GELU, BIAS_GELU -> { int i = 0; for (; i <= n - V; i += V) gelu(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = gelu(a[off + i]); }
+            case SIGMOID, BIAS_SIGMOID -> { int i = 0; for (; i <= n - V; i += V) sigmoid(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = sigmoid(a[off + i]); }
+            case TANH, BIAS_TANH -> { int i = 0; for (; i <= n - V; i += V) tanh(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = tanh(a[off + i]); }
+        }
+    }
+
+    /** {@code dst[i] = act(src[i])} for {@code n} values; {@code dst} may be {@code src}. */
+    static void map(Epilogue act, float[] src, int so, float[] dst, int dO, int n) {
+        if (src != dst || so != dO) System.arraycopy(src, so, dst, dO, n);
+        apply(act, dst, dO, n);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.mithril.runtime;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Broadcasting binary arithmetic. Shapes are reduced to the fewest dimensions that still describe the
+ * access pattern (unit dims dropped, mergeable neighbours merged), so that the innermost loop is always one
+ * of three contiguous cases: vector op vector, vector op scalar, scalar op vector.
+ */
+final class Broadcast {
+    static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3;
+    private static final String[] NAMES = {"add", "sub", "mul", "div"};
+    private static final VectorSpecies<Float> S = Activations.S;
+    private static final int V = Activations.V;
+    private static final int GRAIN = 1 << 14;
+
+    private Broadcast() {}
+
+    static int[] shape(String where, int[] a, int[] b) {
+        int r = Math.max(a.length, b.length);
+        int[] out = new int[r];
+        for (int i = 0; i < r; i++) {
+            int da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
+            int db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(where + ": shapes " + Tensor.shapeString(a) + " and "
+                        + Tensor.shapeString(b) + " cannot be broadcast (axis " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    static void apply(int op, Tensor a, Tensor b, Tensor out) {
+        String where = "Kernels." + NAMES[op];
+        int[] os = shape(where, a.shape(), b.shape());
+        if (!java.util.Arrays.equals(os, out.shape())) {
+            throw new IllegalArgumentException(where + ": out has shape " + Tensor.shapeString(out.shape()) + " but "
+                    + Tensor.shapeString(a.shape()) + " op " + Tensor.shapeString(b.shape()) + " gives " + Tensor.shapeString(os));
+        }
+        if (out.size() == 0) return;
+        int r = os.length;
+        long[] sa = expandStrides(a.shape(), os), sb = expandStrides(b.shape(), os);
+        // Collapse from the innermost dimension outwards.
+        int[] dims = new int[r];
+        int[] stA = new int[r], stB = new int[r];
+        int q = 0;
+        for (int i = r - 1; i >= 0; i--) {
+            if (os[i] == 1) continue;
+            if (q > 0 && sa[i] == (long) stA[q - 1] * dims[q - 1] && sb[i] == (long) stB[q - 1] * dims[q - 1]) {
+                dims[q - 1] *= os[i];
+            } else {
+                dims[q] = os[i];
+                stA[q] = (int) sa[i];
+                stB[q] = (int) sb[i];
+                q++;
+            }
+        }
+        float[] x = a.data(), y = b.data(), o = out.data();
+        if (q == 0) {
+            o[0] = scalar(op, x[0], y[0]);
+            return;
+        }
+        // dims/strides are innermost-first here.
+        int n = dims[0];
+        int ia = stA[0], ib = stB[0];
+        int rows = out.size() / n;
+        final int qq = q;
+        Parallel.forRange(rows, Math.max(1, GRAIN / n), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int rem = row, offA = 0, offB = 0;
+                for (int d = 1; d < qq; d++) {
+                    int idx = rem % dims[d];
+                    rem /= dims[d];
+                    offA += idx * stA[d];
+                    offB += idx * stB[d];
+                }
+                int offO = row * n;
+                if (ia == 1 && ib == 1) vv(op, x, offA, y, offB, o, offO, n);
+                else if (ia == 1) vs(op, x, offA, y[offB], o, offO, n);
+                else sv(op, x[offA], y, offB, o, offO, n);
+            }
+        });
+    }
+
+    /** Strides of {@code s} (right-aligned) against the output shape; 0 where {@code s} is broadcast. */
+    private static long[] expandStrides(int[] s, int[] out) {
+        long[] st = new long[out.length];
+        long stride = 1;
+        for (int i = out.length - 1; i >= 0; i--) {
+            int j = i - (out.length - s.length);
+            int d = j >= 0 ? s[j] : 1;
+            st[i] = d == 1 ? 0 : stride;
+            stride *= d;
+        }
+        return st;
+    }
+
+    static float scalar(int op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            default -> x / y;
+        };
+    }
+
+    private static void vv(int op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0, bound = S.loopBound(n);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).add(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+            case SUB -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).sub(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+            case MUL -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).mul(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+            default -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).div(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+        }
+        for (; i < n; i++) o[oo + i] = scalar(op, x[xo + i], y[yo + i]);
+    }
+
+    private static void vs(int op, float[] x, int xo, float y, float[] o, int oo, int n) {
+        int i = 0, bound = S.loopBound(n);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).add(y).intoArray(o, oo + i); }
+            case SUB -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).sub(y).intoArray(o, oo + i); }
+            case MUL -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).mul(y).intoArray(o, oo + i); }
+            default -> { for (; i < bound; i += V) FloatVector.fromArray(S, x, xo + i).div(y).intoArray(o, oo + i); }
+        }
+        for (; i < n; i++) o[oo + i] = scalar(op, x[xo + i], y);
+    }
+
+    private static void sv(int op, float x, float[] y, int yo, float[] o, int oo, int n) {
+        int i = 0, bound = S.loopBound(n);
+        FloatVector xv = FloatVector.broadcast(S, x);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += V) xv.add(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+            case SUB -> { for (; i < bound; i += V) xv.sub(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+            case MUL -> { for (; i < bound; i += V) xv.mul(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+            default -> { for (; i < bound; i += V) xv.div(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
+        }
+        for (; i < n; i++) o[oo + i] = scalar(op, x, y[yo + i]);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.mithril.runtime;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Numerically stable softmax along one axis: {@code exp(x - max) / sum(exp(x - max))}. */
+final class Softmax {
+    private static final VectorSpecies<Float> S = Activations.S;
+    private static final int V = Activations.V;
+
+    private Softmax() {}
+
+    static void apply(Tensor x, int axis, Tensor out) {
+        int[] s = x.shape();
+        if (s.length == 0) throw new IllegalArgumentException("Kernels.softmax: cannot take softmax of a rank-0 tensor");
+        int ax = Tensor.normalizeAxis("Kernels.softmax", axis, s.length);
+        if (!x.sameShape(out)) {
+            throw new IllegalArgumentException("Kernels.softmax: out has shape " + Tensor.shapeString(out.shape())
+                    + " but x has shape " + Tensor.shapeString(s));
+        }
+        if (x.size() == 0) return;
+        int len = s[ax], inner = 1;
+        for (int i = ax + 1; i < s.length; i++) inner *= s[i];
+        int outer = x.size() / (len * inner);
+        float[] a = x.data(), o = out.data();
+        final int in = inner;
+        if (inner == 1) {
+            Parallel.forRange(outer, Math.max(1, 8192 / len), (from, to) -> {
+                for (int r = from; r < to; r++) row(a, o, r * len, len);
+            });
+        } else {
+            Parallel.forRange(outer, Math.max(1, 8192 / (len * inner)), (from, to) -> {
+                float[] m = new float[in], sum = new float[in];
+                for (int r = from; r < to; r++) strided(a, o, r * len * in, len, in, m, sum);
+            });
+        }
+    }
+
+    private static void row(float[] a, float[] o, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0, bound = S.loopBound(n);
+        if (bound > 0) {
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < bound; i += V) mv = mv.max(FloatVector.fromArray(S, a, off + i));
+            max = mv.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) max = Math.max(max, a[off + i]);
+        FloatVector sv = FloatVector.zero(S);
+        float sum = 0f;
+        for (i = 0; i < bound; i += V) {
+            FloatVector e = FloatVector.fromArray(S, a, off + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(o, off + i);
+            sv = sv.add(e);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(a[off + i] - max);
+            o[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / (sum + sv.reduceLanes(VectorOperators.ADD));
+        for (i = 0; i < bound; i += V) FloatVector.fromArray(S, o, off + i).mul(inv).intoArray(o, off + i);
+        for (; i < n; i++) o[off + i] *= inv;
+    }
+
+    /** Softmax over {@code len} slices of {@code inner} contiguous values each; vectorized across the inner index. */
+    private static void strided(float[] a, float[] o, int off, int len, int inner, float[] m, float[] sum) {
+        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(sum, 0f);
+        for (int j = 0; j < len; j++) {
+            int b = off + j * inner;
+            for (int i = 0; i < inner; i++) m[i] = Math.max(m[i], a[b + i]);
+        }
+        int bound = S.loopBound(inner);
+        for (int j = 0; j < len; j++) {
+            int b = off + j * inner;
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector e = FloatVector.fromArray(S, a, b + i).sub(FloatVector.fromArray(S, m, i)).lanewise(VectorOperators.EXP);
+                e.intoArray(o, b + i);
+                FloatVector.fromArray(S, sum, i).add(e).intoArray(sum, i);
+            }
+            for (; i < inner; i++) {
+                float e = (float) Math.exp(a[b + i] - m[i]);
+                o[b + i] = e;
+                sum[i] += e;
+            }
+        }
+        for (int i = 0; i < inner; i++) sum[i] = 1f / sum[i];
+        for (int j = 0; j < len; j++) {
+            int b = off + j * inner;
+            for (int i = 0; i < inner; i++) o[b + i] *= sum[i];
+        }
+    }
+}

@@ -52,12 +52,14 @@ final class GemmKernel {
             x = FloatVector.broadcast(S, ap[a + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        store(o, c00, c01, row, col, nr, first, last, tmp);
-        store(o, c10, c11, row + 1, col, nr, first, last, tmp);
-        store(o, c20, c21, row + 2, col, nr, first, last, tmp);
-        store(o, c30, c31, row + 3, col, nr, first, last, tmp);
-        store(o, c40, c41, row + 4, col, nr, first, last, tmp);
-        store(o, c50, c51, row + 5, col, nr, first, last, tmp);
+        // Spill to the L1-resident tile buffer: passing vectors to a non-inlined store would box them.
+        c00.intoArray(tmp, 0); c01.intoArray(tmp, V);
+        c10.intoArray(tmp, NR); c11.intoArray(tmp, NR + V);
+        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + V);
+        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + V);
+        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + V);
+        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + V);
+        for (int r = 0; r < MR; r++) store(o, tmp, r * NR, row + r, col, nr, first, last);
     }
 
     /** One row of the tile: used for the last rows of C, where a full MR tile would waste work. */
@@ -79,54 +81,46 @@ final class GemmKernel {
             c0 = x.fma(FloatVector.fromArray(S, bp, b), c0);
             c1 = x.fma(FloatVector.fromArray(S, bp, b + V), c1);
         }
-        store(o, c0.add(d0), c1.add(d1), row, col, nr, first, last, tmp);
+        c0.add(d0).intoArray(tmp, 0);
+        c1.add(d1).intoArray(tmp, V);
+        store(o, tmp, 0, row, col, nr, first, last);
     }
 
-    private static void store(Out o, FloatVector v0, FloatVector v1, int row, int col, int nr,
-                              boolean first, boolean last, float[] tmp) {
+    /** Writes one tile row held in {@code tmp[t .. t + nr)} to C, combining with alpha/beta and the epilogue. */
+    private static void store(Out o, float[] tmp, int t, int row, int col, int nr, boolean first, boolean last) {
         float[] c = o.c();
         int off = o.cOff() + row * o.ldc() + col;
         float alpha = o.alpha(), beta = o.beta();
         if (nr == NR) {
-            if (alpha != 1f) { v0 = v0.mul(alpha); v1 = v1.mul(alpha); }
-            if (!first) {
-                v0 = v0.add(FloatVector.fromArray(S, c, off));
-                v1 = v1.add(FloatVector.fromArray(S, c, off + V));
-            } else if (beta != 0f) {
-                v0 = FloatVector.fromArray(S, c, off).fma(beta, v0);
-                v1 = FloatVector.fromArray(S, c, off + V).fma(beta, v1);
+            for (int h = 0; h < NR; h += V) {
+                FloatVector v = FloatVector.fromArray(S, tmp, t + h);
+                if (alpha != 1f) v = v.mul(alpha);
+                if (!first) v = v.add(FloatVector.fromArray(S, c, off + h));
+                else if (beta != 0f) v = FloatVector.fromArray(S, c, off + h).fma(FloatVector.broadcast(S, beta), v);
+                v.intoArray(c, off + h);
             }
-            if (last && o.ep() != Epilogue.NONE) {
-                if (o.ep().hasBias()) {
-                    v0 = v0.add(FloatVector.fromArray(S, o.bias(), col));
-                    v1 = v1.add(FloatVector.fromArray(S, o.bias(), col + V));
-                }
-                v0 = activate(o.ep(), v0);
-                v1 = activate(o.ep(), v1);
+        } else {
+            for (int j = 0; j < nr; j++) {
+                float v = alpha * tmp[t + j];
+                if (!first) v += c[off + j];
+                else if (beta != 0f) v += beta * c[off + j];
+                c[off + j] = v;
             }
-            v0.intoArray(c, off);
-            v1.intoArray(c, off + V);
-            return;
         }
-        v0.intoArray(tmp, 0);
-        v1.intoArray(tmp, V);
-        for (int j = 0; j < nr; j++) {
-            float v = alpha * tmp[j];
-            if (!first) v += c[off + j];
-            else if (beta != 0f) v += beta * c[off + j];
-            if (last) v = epilogue(o.ep(), v, o.bias(), col + j);
-            c[off + j] = v;
-        }
+        if (last && o.ep() != Epilogue.NONE) finish(o, off, col, nr);
     }
 
-    static FloatVector activate(Epilogue ep, FloatVector v) {
-        return switch (ep) {
-            case NONE, BIAS -> v;
-            case RELU, BIAS_RELU -> Activations.relu(v);
-            case GELU, BIAS_GELU -> Activations.gelu(v);
-            case SIGMOID, BIAS_SIGMOID -> Activations.sigmoid(v);
-            case TANH, BIAS_TANH -> Activations.tanh(v);
-        };
+    /** Bias and activation on one finished tile row, kept out of the hot path so the kernel stays small. */
+    private static void finish(Out o, int off, int col, int nr) {
+        float[] c = o.c();
+        Epilogue ep = o.ep();
+        if (ep.hasBias()) {
+            float[] bias = o.bias();
+            int j = 0;
+            for (; j <= nr - V; j += V) FloatVector.fromArray(S, c, off + j).add(FloatVector.fromArray(S, bias, col + j)).intoArray(c, off + j);
+            for (; j < nr; j++) c[off + j] += bias[col + j];
+        }
+        if (ep.hasActivation()) Activations.apply(ep, c, off, nr);
     }
 
     static float epilogue(Epilogue ep, float v, float[] bias, int col) {

@@ -36,7 +36,7 @@ public final class Dim {
         String s = text.strip();
         if (s.isEmpty()) throw new IllegalArgumentException("empty dimension");
         Dim d = of(1);
-        for (String factor : s.split("\\*")) {
+        for (String factor : s.split("\\*", -1)) { // -1 keeps a trailing empty factor, so "4*" is rejected
             String f = factor.strip();
             if (f.matches("\\d+")) d = d.times(of(Long.parseLong(f)));
             else if (isIdentifier(f)) d = d.times(sym(f));

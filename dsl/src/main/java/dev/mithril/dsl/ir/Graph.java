@@ -119,11 +119,17 @@ public final class Graph {
             try {
                 n.setType(n.op().infer(n.inputs()));
             } catch (ShapeError e) {
+                if (failFast) { // the caller gets the exception, not the node: keep no untyped node behind
+                    nodes.remove(nodes.size() - 1);
+                    byName.remove(n.name());
+                }
                 error(new IrError(e.tag(), n.op().kind() + " '" + n.name() + "' " + e.getMessage(), n.name(), n.origin()));
             }
         }
 
-        public Node add(String nodeName, Op op, Node... inputs) { return add(nodeName, op, List.of(inputs), null); }
+        public Node add(String nodeName, Op op, Node... inputs) {
+            return add(nodeName, op, java.util.Arrays.asList(inputs), null); // not List.of: a null input gets add's clear error, not an NPE
+        }
 
         public Node input(String nodeName, TensorType type, Object origin) {
             return add(nodeName, new Input(type), List.of(), origin);

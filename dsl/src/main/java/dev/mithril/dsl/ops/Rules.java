@@ -44,12 +44,15 @@ final class Rules {
     static boolean isOne(Dim d) { return d.isFixed() && d.value() == 1; }
 
     /** Normalized, sorted, distinct axes; all axes when {@code axes} is empty. */
-    static List<Integer> axes(TensorType t, List<Integer> axes) {
+    static List<Integer> axes(TensorType t, List<Integer> axes) { return axes(t, axes, t.toString()); }
+
+    /** As {@link #axes(TensorType, List)}; {@code what} describes the input in errors, e.g. {@code 'x' float32[batch, 10]}. */
+    private static List<Integer> axes(TensorType t, List<Integer> axes, String what) {
         List<Integer> out = new ArrayList<>();
         if (axes.isEmpty()) for (int i = 0; i < t.rank(); i++) out.add(i);
         for (int a : axes) {
             int n = a < 0 ? a + t.rank() : a;
-            if (n < 0 || n >= t.rank()) throw ShapeError.attribute("axis " + a + " is out of range for " + t);
+            if (n < 0 || n >= t.rank()) throw ShapeError.attribute("axis " + a + " is out of range for " + what);
             if (out.contains(n)) throw ShapeError.attribute("axis " + a + " is given twice");
             out.add(n);
         }
@@ -60,7 +63,7 @@ final class Rules {
     static TensorType reduce(Node x, List<Integer> axes, boolean keepDims) {
         floating(x);
         TensorType t = x.type();
-        List<Integer> ax = axes(t, axes);
+        List<Integer> ax = axes(t, axes, "'" + x.name() + "' " + t);
         List<Dim> dims = new ArrayList<>();
         for (int i = 0; i < t.rank(); i++) {
             if (!ax.contains(i)) dims.add(t.dims().get(i));

@@ -1,0 +1,78 @@
+package dev.mithril.bench;
+
+import dev.mithril.dsl.Level;
+import dev.mithril.examples.cli.Options;
+import dev.mithril.examples.cli.UsageException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The options of {@code mithril bench}, parsed and checked. {@code threads} is 0 when not given (keep the
+ * runtime's default); {@code out} is null when no files are to be written.
+ */
+public record BenchOptions(List<Workload> models, List<Level> levels, List<Integer> batches, List<Mode> modes,
+                           int threads, int runs, int warmup, Format format, Path out, boolean torch) {
+    public static final List<Integer> DEFAULT_BATCHES = List.of(32, 128, 1024);
+    public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 3;
+
+    /** Output formats of the tables on standard output. */
+    public enum Format { TABLE, MARKDOWN, CSV, JSON }
+
+    private static final Set<String> VALUED = Set.of("model", "backend", "level", "batch-sizes", "mode", "threads",
+            "runs", "warmup", "format", "out", "peers");
+
+    static final String USAGE = """
+            usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|all]
+                                 [--level none|basic|full|all] [--batch-sizes 32,128,1024]
+                                 [--mode inference|training|generation|compile|memory|scaling|all]
+                                 [--threads N] [--runs 10] [--warmup 3] [--format table|markdown|csv|json]
+                                 [--out DIR] [--peers torch]
+
+            Times Mithril's generated models: warm-up calls, then N individually timed calls; the median is
+            reported with min and max. Lists are comma-separated (--model linear,mlp).
+
+            options:
+              --model LIST        models (default linear,mlp; resnet18, resnet50, transformer are not available yet)
+              --backend LIST      code-generation backends (default java, the only one with a renderer)
+              --level LIST        optimization levels (default all: none, basic, full)
+              --batch-sizes LIST  batch sizes (default 32,128,1024)
+              --mode LIST         what to measure (default inference):
+                                    inference  throughput and latency per level, the hand-written runtime-kernel
+                                               model, the harness's own overhead, and --peers
+                                    compile    Mithril.compile time per level (graph to loaded class, in-memory javac)
+                                    memory     peak heap, allocation per call and GC activity around the timed calls
+                                    scaling    throughput at 1..cores threads (level Full), with parallel efficiency
+                                    training, generation  not available yet
+              --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
+              --runs N            timed calls per measurement (default 10)
+              --warmup N          untimed calls before timing (default 3)
+              --format F          table, markdown, csv or json on standard output (default table)
+              --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and PNG plots
+              --peers LIST        other frameworks timed in the same sitting: torch (/usr/bin/python3 with PyTorch)
+              --help, -h          this text
+            """;
+
+    /** Parses the arguments after {@code bench}; returns null for {@code --help}. */
+    public static BenchOptions parse(String[] args) {
+        Options o = Options.parse("bench", args, VALUED, Set.of());
+        if (o.help()) return null;
+        List<Workload> models = o.choices("model", List.of("linear", "mlp"), Workload.ids(), true).stream()
+                .map(Workload::of).toList();
+        // Only Java has a renderer; naming another backend is an error rather than a silently empty table.
+        List<String> backends = o.choices("backend", List.of("java"), List.of("java"), true);
+        if (backends.isEmpty()) throw new UsageException("option --backend: no backend given");
+        List<Level> levels = o.choices("level", List.of("none", "basic", "full"), List.of("none", "basic", "full"), true)
+                .stream().map(s -> Level.valueOf(s.toUpperCase(Locale.ROOT))).toList();
+        List<Mode> modes = o.choices("mode", List.of("inference"), Mode.ids(), true).stream().map(Mode::of).toList();
+        List<String> formats = o.choices("format", List.of("table"), List.of("table", "markdown", "csv", "json"), false);
+        if (formats.size() != 1) throw new UsageException("option --format: give one format, got " + String.join(",", formats));
+        Format format = Format.valueOf(formats.getFirst().toUpperCase(Locale.ROOT));
+        List<String> peers = o.choices("peers", List.of(), List.of("torch"), false);
+        String out = o.get("out", null);
+        return new BenchOptions(models, levels, o.intList("batch-sizes", DEFAULT_BATCHES, 1), modes,
+                o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
+                format, out == null ? null : Path.of(out), peers.contains("torch"));
+    }
+}

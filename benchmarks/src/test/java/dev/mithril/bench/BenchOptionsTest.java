@@ -1,0 +1,64 @@
+package dev.mithril.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.mithril.dsl.Level;
+import dev.mithril.examples.cli.UsageException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BenchOptionsTest {
+    @Test
+    void defaults() {
+        BenchOptions o = BenchOptions.parse(new String[0]);
+        assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Level.NONE, Level.BASIC, Level.FULL),
+                List.of(32, 128, 1024), List.of(Mode.INFERENCE), 0, 10, 3, BenchOptions.Format.TABLE, null, false), o);
+    }
+
+    @Test
+    void everyOption() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--model", "mlp", "--backend", "java", "--level=full,none",
+                "--batch-sizes", "1,64", "--mode", "compile,memory", "--threads", "2", "--runs", "4", "--warmup", "0",
+                "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
+        assertEquals(new BenchOptions(List.of(Workload.MLP), List.of(Level.FULL, Level.NONE), List.of(1, 64),
+                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true), o);
+    }
+
+    @Test
+    void allExpands() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--model", "all", "--mode", "all", "--level", "all", "--backend", "all"});
+        assertEquals(List.of(Workload.values()), o.models());
+        assertEquals(List.of(Mode.values()), o.modes());
+        assertEquals(List.of(Level.values()), o.levels());
+    }
+
+    @Test
+    void helpReturnsNull() {
+        assertNull(BenchOptions.parse(new String[] {"--runs", "3", "--help"}));
+    }
+
+    @Test
+    void errors() {
+        assertEquals("option --model: unknown value 'vgg' (one of linear, mlp, resnet18, resnet50, transformer, all)",
+                error("--model", "vgg"));
+        assertEquals("option --backend: unknown value 'cuda' (one of java, all)", error("--backend", "cuda"));
+        assertEquals("option --level: unknown value 'max' (one of none, basic, full, all)", error("--level", "max"));
+        assertEquals("option --format: unknown value 'xml' (one of table, markdown, csv, json)", error("--format", "xml"));
+        assertEquals("option --format: give one format, got table,csv", error("--format", "table,csv"));
+        assertEquals("option --peers: unknown value 'jax' (one of torch)", error("--peers", "jax"));
+        assertEquals("option --threads: must be at least 1, got 0", error("--threads", "0"));
+        assertEquals("option --warmup: must be at least 0, got -1", error("--warmup=-1"));
+        assertEquals("option --runs: expected an integer, got 'many'", error("--runs", "many"));
+        assertEquals("option --batch-sizes: must be at least 1, got 0", error("--batch-sizes", "32,0"));
+        assertEquals("option --out needs a value", error("--out"));
+        assertEquals("unknown option '--iterations' (known: --backend, --batch-sizes, --format, --level, --mode, --model, --out, "
+                + "--peers, --runs, --threads, --warmup)", error("--iterations", "3"));
+    }
+
+    private static String error(String... args) {
+        return assertThrows(UsageException.class, () -> BenchOptions.parse(args)).getMessage();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.mithril.processor;
+
+import dev.mithril.dsl.Level;
+import dev.mithril.processor.passes.BindDims;
+import dev.mithril.processor.passes.EliminateCommonSubexpressions;
+import dev.mithril.processor.passes.FoldConstants;
+import dev.mithril.processor.passes.FuseElementwise;
+import dev.mithril.processor.passes.FuseLinearEpilogue;
+import dev.mithril.processor.passes.PackWeights;
+import dev.mithril.processor.passes.Pass;
+import dev.mithril.processor.passes.PlanBuffers;
+import dev.mithril.processor.passes.RemoveDeadNodes;
+import java.util.List;
+import java.util.Map;
+import dev.mithril.dsl.ir.Graph;
+
+/**
+ * The optimization levels, each a fixed list of named passes. Renderers read only the resulting
+ * {@link Program}, so a level is nothing more than its list.
+ *
+ * <pre>{@code
+ * Program p = Pipeline.run(graph, Level.FULL, Map.of("batch", 32));
+ * System.out.println(p.toText());
+ * }</pre>
+ */
+public final class Pipeline {
+    private Pipeline() {}
+
+    /** The passes of {@code level}, in the order they run. */
+    public static List<Pass> passes(Level level) {
+        return switch (level) {
+            case NONE -> List.of(new BindDims());
+            case BASIC -> List.of(new BindDims(), new FoldConstants(), new EliminateCommonSubexpressions(), new RemoveDeadNodes(),
+                    new PlanBuffers());
+            case FULL -> List.of(new BindDims(), new FoldConstants(), new EliminateCommonSubexpressions(), new RemoveDeadNodes(),
+                    new FuseLinearEpilogue(), new FuseElementwise(), new PackWeights(), new PlanBuffers());
+        };
+    }
+
+    /** Runs {@code level}'s passes over {@code graph}, with {@code dims} bound at compile time. */
+    public static Program run(Graph graph, Level level, Map<String, Integer> dims) {
+        Program p = Program.of(graph, level, dims);
+        for (Pass pass : passes(level)) p = pass.apply(p).after(pass.name());
+        return p;
+    }
+}

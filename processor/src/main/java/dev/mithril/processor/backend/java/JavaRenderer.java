@@ -1,0 +1,342 @@
+package dev.mithril.processor.backend.java;
+
+import com.squareup.javapoet.AnnotationSpec;
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.JavaFile;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.ParameterizedTypeName;
+import com.squareup.javapoet.TypeName;
+import com.squareup.javapoet.TypeSpec;
+import dev.mithril.dsl.Backend;
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ops.Constant;
+import dev.mithril.dsl.ops.Input;
+import dev.mithril.dsl.ops.Parameter;
+import dev.mithril.processor.BufferPlan;
+import dev.mithril.processor.Program;
+import dev.mithril.processor.backend.Renderer;
+import dev.mithril.processor.ops.Expr;
+import dev.mithril.processor.ops.FusedElementwise;
+import dev.mithril.runtime.DType;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Renders a program as a Java class over the runtime's Vector API kernels. Without a buffer plan every
+ * node is one allocating kernel call ({@code Kernels.relu(x)}); with one, nodes write their planned
+ * buffers ({@code Kernels.reluInto(x, h1)}), allocated on the first call and again only when bound
+ * dimensions change; fused nodes become GEMM epilogues and generated loops.
+ */
+public final class JavaRenderer implements Renderer {
+    static final ClassName TENSOR = ClassName.get("dev.mithril.runtime", "Tensor");
+    static final ClassName PACKED = ClassName.get("dev.mithril.runtime", "PackedWeights");
+    static final ClassName BASE = ClassName.get("dev.mithril.runtime", "AbstractCompiledModel");
+    static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+    static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
+
+    public Backend backend() { return Backend.JAVA; }
+
+    public JavaFile render(Program program, String packageName, String className, ClassName modelInterface) {
+        return new Writer(program, packageName, className, modelInterface).write();
+    }
+
+    /** An expression as math over node names, for comments: {@code tanh(m * b + 1.0)}. */
+    static String describe(Expr e, List<Node> inputs) {
+        return switch (e) {
+            case Expr.Leaf l -> inputs.get(l.index()).name();
+            case Expr.Literal l -> Float.toString(l.value());
+            case Expr.Apply a -> {
+                List<String> x = a.args().stream().map(arg -> describe(arg, inputs)).toList();
+                yield switch (a.kind()) {
+                    case "add" -> "(" + x.get(0) + " + " + x.get(1) + ")";
+                    case "sub" -> "(" + x.get(0) + " - " + x.get(1) + ")";
+                    case "mul" -> "(" + x.get(0) + " * " + x.get(1) + ")";
+                    case "div" -> "(" + x.get(0) + " / " + x.get(1) + ")";
+                    default -> a.kind() + "(" + String.join(", ", x) + ")";
+                };
+            }
+        };
+    }
+
+    /** The state of rendering one class. */
+    private static final class Writer {
+        private final Program program;
+        private final Graph graph;
+        private final BufferPlan plan;
+        private final String packageName, className;
+        private final ClassName modelInterface, self;
+        private final JavaNames names;
+        private final List<String> dimSymbols;
+        private final TypeSpec.Builder type;
+        private final Statements statements;
+
+        Writer(Program program, String packageName, String className, ClassName modelInterface) {
+            this.program = program;
+            this.graph = program.graph();
+            this.plan = program.buffers();
+            this.packageName = packageName;
+            this.className = className;
+            this.modelInterface = modelInterface;
+            this.self = ClassName.get(packageName, className);
+            this.dimSymbols = graph.dimensionNames();
+            this.names = new JavaNames(graph.nodes(), dimSymbols);
+            for (Node n : graph.nodes()) {
+                if (n.type().dtype() != DType.F32) throw new IllegalArgumentException("backend JAVA renders float32 models only; node '"
+                        + n.name() + "' of model '" + graph.name() + "' is " + n.type());
+            }
+            this.type = TypeSpec.classBuilder(className);
+            this.statements = new Statements(program, names, type);
+        }
+
+        JavaFile write() {
+            type.addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                    .superclass(BASE)
+                    .addSuperinterface(modelInterface)
+                    .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.mithril.processor").build())
+                    .addJavadoc(classDoc());
+            fields();
+            type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+            factories();
+            if (!program.packedWeights().isEmpty()) packing();
+            forward();
+            if (plan != null && !plan.bufferOf().isEmpty()) planMethod();
+            evaluate();
+            names();
+            if (!graph.inputs().isEmpty()) shapeError();
+            statements.finish();
+            return JavaFile.builder(packageName, type.build())
+                    .addFileComment("Generated by Mithril from model $L; do not edit.", graph.name())
+                    .skipJavaLangImports(true).indent("    ").build();
+        }
+
+        private CodeBlock classDoc() {
+            CodeBlock.Builder d = CodeBlock.builder()
+                    .add("Model {@code $L} for backend {@code $L} at level {@code $L}.\n\n", graph.name(),
+                            Backend.JAVA.name().toLowerCase(), program.level().name().toLowerCase())
+                    .add("<p>passes: $L\n", program.passes().isEmpty() ? "(none)" : String.join(", ", program.passes()));
+            if (!program.dims().isEmpty()) d.add("<p>dimensions bound at compile time: $L\n",
+                    program.dims().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining(", ")));
+            if (plan != null) d.add("<p>$L buffers, allocated on the first call$L; outputs are these buffers, valid until the next call.\n",
+                    plan.bufferCount(), dimSymbols.isEmpty() ? "" : " and again when " + String.join(" or ", dimSymbols) + " changes");
+            if (!program.packedWeights().isEmpty()) d.add("<p>Weights are packed for the GEMM kernel on {@link #initialize} and "
+                    + "{@code load}; after writing {@link #parameters()} directly, call {@link #repack()}.\n");
+            return d.build();
+        }
+
+        private void fields() {
+            for (Node n : graph.nodes()) {
+                if (n.op() instanceof Parameter p) {
+                    int[] shape = fixedShape(n);
+                    String dims = join(shape);
+                    CodeBlock init = p.fanIn() > 0
+                            ? CodeBlock.of("paramFanIn($S, $L, $L)", p.paramName(), p.fanIn(), dims)
+                            : CodeBlock.of("param($S, $T.F32, $L)", p.paramName(), DType.class, dims);
+                    type.addField(FieldSpec.builder(TENSOR, names.of(n), Modifier.PRIVATE, Modifier.FINAL).initializer(init).build());
+                } else if (n.op() instanceof Constant c) {
+                    int[] shape = fixedShape(n);
+                    float[] v = c.values();
+                    String values = java.util.stream.IntStream.range(0, v.length).mapToObj(i -> JavaNames.literal(v[i]))
+                            .collect(Collectors.joining(", "));
+                    CodeBlock init = CodeBlock.of("$T.of(new float[] {$L}$L)", TENSOR, values, shape.length == 0 ? "" : ", " + join(shape));
+                    type.addField(FieldSpec.builder(TENSOR, names.of(n), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                            .initializer(init).build());
+                }
+            }
+            for (String w : program.packedWeights()) {
+                type.addField(FieldSpec.builder(PACKED, names.of(w) + "Packed", Modifier.PRIVATE).build());
+            }
+            if (plan != null) {
+                for (String s : plannedDims()) type.addField(FieldSpec.builder(TypeName.INT, planned(s), Modifier.PRIVATE).initializer("-1").build());
+                if (plannedDims().isEmpty() && !plan.bufferOf().isEmpty())
+                    type.addField(FieldSpec.builder(TypeName.BOOLEAN, "planned", Modifier.PRIVATE).build());
+                for (String n : plan.bufferOf().keySet())
+                    type.addField(FieldSpec.builder(TENSOR, names.of(n), Modifier.PRIVATE).build());
+            }
+        }
+
+        private void factories() {
+            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
+                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from seed 0.\n")
+                    .addStatement("return create(0)").build());
+            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
+                    .addParameter(TypeName.LONG, "seed")
+                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from {@code seed}.\n")
+                    .addStatement("$T model = new $T()", self, self)
+                    .addStatement("model.initialize(seed)")
+                    .addStatement("return model").build());
+        }
+
+        private void packing() {
+            MethodSpec.Builder repack = MethodSpec.methodBuilder("repack").addModifiers(Modifier.PUBLIC)
+                    .addJavadoc("Packs the linear layers' weights for the GEMM kernel; needed after writing parameters directly.\n");
+            for (String w : program.packedWeights()) {
+                int[] s = fixedShape(graph.node(w));
+                repack.addStatement("$LPacked = $T.pack($L.data(), 0, $L, $L)", names.of(w), Statements.GEMM, names.of(w), s[0], s[1]);
+            }
+            type.addMethod(repack.build());
+            type.addMethod(MethodSpec.methodBuilder("initialize").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .addParameter(TypeName.LONG, "seed")
+                    .addStatement("super.initialize(seed)").addStatement("repack()").build());
+            type.addMethod(MethodSpec.methodBuilder("load").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .addParameter(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR), "tensors")
+                    .addParameter(String.class, "prefix")
+                    .addStatement("super.load(tensors, prefix)").addStatement("repack()").build());
+        }
+
+        private void forward() {
+            MethodSpec.Builder m = MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
+            List<Node> inputs = graph.inputs();
+            for (Node in : inputs) m.addParameter(TENSOR, names.of(in));
+            boolean single = graph.outputs().size() == 1;
+            m.returns(single ? TENSOR : modelInterface.nestedClass("Outputs"));
+            inputChecks(m, inputs);
+            if (plan != null && !plan.bufferOf().isEmpty()) {
+                List<String> pd = plannedDims();
+                if (pd.isEmpty()) m.addStatement("if (!planned) plan()");
+                else m.addStatement("if ($L) plan($L)",
+                        pd.stream().map(s -> names.dim(s) + " != " + planned(s)).collect(Collectors.joining(" || ")),
+                        pd.stream().map(names::dim).collect(Collectors.joining(", ")));
+            }
+            for (Node n : graph.nodes()) statements.add(m, n);
+            List<String> outs = graph.outputs().values().stream().map(names::of).toList();
+            if (single) m.addStatement("return $L", outs.get(0));
+            else m.addStatement("return new $T($L)", modelInterface.nestedClass("Outputs"), String.join(", ", outs));
+            type.addMethod(m.build());
+        }
+
+        /** Rank checks, the dimension locals read from the inputs, then the full shape checks. */
+        private void inputChecks(MethodSpec.Builder m, List<Node> inputs) {
+            for (Node in : inputs) {
+                m.addStatement("$T.requireNonNull($L, $S)", java.util.Objects.class, names.of(in), "input '" + in.name() + "'");
+                m.addStatement("if ($L.rank() != $L) throw shapeError($S, $L, $S)", names.of(in), in.type().rank(), in.name(),
+                        names.of(in), in.type().shapeString());
+            }
+            Set<String> known = new LinkedHashSet<>();
+            Set<String> definers = new java.util.HashSet<>(); // "input:axis" read into a dimension local: no need to check again
+            for (String s : dimSymbols) {
+                boolean found = false;
+                for (Node in : inputs) {
+                    List<Dim> dims = in.type().dims();
+                    for (int a = 0; a < dims.size() && !found; a++) {
+                        Dim d = dims.get(a);
+                        List<String> others = new ArrayList<>(d.symbols());
+                        if (!others.remove(s) || others.contains(s) || !known.containsAll(others)) continue;
+                        String divisor = d.coefficient() + others.stream().map(o -> " * " + names.dim(o)).collect(Collectors.joining());
+                        m.addStatement("int $L = $L.dim($L)$L", names.dim(s), names.of(in), a,
+                                divisor.equals("1") ? "" : " / (" + divisor + ")");
+                        if (divisor.equals("1")) definers.add(in.name() + ":" + a);
+                        found = true;
+                    }
+                    if (found) break;
+                }
+                if (!found) throw new IllegalArgumentException("model '" + graph.name() + "': cannot tell dimension '" + s + "' from the input shapes");
+                known.add(s);
+            }
+            for (Node in : inputs) {
+                List<Dim> dims = in.type().dims();
+                List<String> conds = new ArrayList<>();
+                for (int a = 0; a < dims.size(); a++) if (!definers.contains(in.name() + ":" + a)) conds.add(names.of(in) + ".dim(" + a + ") != " + wrap(names.code(dims.get(a))));
+                if (!conds.isEmpty()) m.addStatement("if ($L) throw shapeError($S, $L, $S)", String.join(" || ", conds), in.name(), names.of(in),
+                        in.type().shapeString());
+            }
+        }
+
+        private void shapeError() {
+            type.addMethod(MethodSpec.methodBuilder("shapeError").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                    .returns(IllegalArgumentException.class)
+                    .addParameter(String.class, "input").addParameter(TENSOR, "t").addParameter(String.class, "expected")
+                    .addStatement("return new $T($S + input + $S + $T.shapeString(t.shape()) + $S + expected)",
+                            IllegalArgumentException.class, className + ": input '", "' has shape ", TENSOR, " but the model expects ")
+                    .build());
+        }
+
+        private void planMethod() {
+            List<String> pd = plannedDims();
+            MethodSpec.Builder m = MethodSpec.methodBuilder("plan").addModifiers(Modifier.PRIVATE)
+                    .addJavadoc("Allocates the $L planned buffers and the tensors that view them.\n", plan.bufferCount());
+            for (String s : pd) m.addParameter(TypeName.INT, names.dim(s));
+            for (int b = 0; b < plan.bufferCount(); b++) m.addStatement("float[] buffer$L = new float[$L]", b, names.code(plan.sizes().get(b)));
+            for (var e : plan.bufferOf().entrySet()) {
+                Node n = graph.node(e.getKey());
+                m.addStatement("$L = $T.of(buffer$L$L)", names.of(n), TENSOR, e.getValue(),
+                        n.type().rank() == 0 ? "" : ", " + names.codes(n.type().dims()));
+            }
+            for (String s : pd) m.addStatement("this.$L = $L", planned(s), names.dim(s));
+            if (pd.isEmpty()) m.addStatement("planned = true");
+            type.addMethod(m.build());
+        }
+
+        private void evaluate() {
+            MethodSpec.Builder m = MethodSpec.methodBuilder("evaluate").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR))
+                    .addParameter(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR), "inputs")
+                    .addStatement("checkInputs(inputs)");
+            List<String> args = new ArrayList<>();
+            for (Node in : graph.inputs()) {
+                String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
+                args.add(CodeBlock.of("input(inputs, $S$L)", in.name(), shape.isEmpty() ? "" : ", " + shape).toString());
+            }
+            String call = "forward(" + String.join(", ", args) + ")";
+            if (graph.outputs().size() == 1) {
+                m.addStatement("return $T.of($S, $L)", Map.class, graph.outputs().keySet().iterator().next(), call);
+            } else {
+                ClassName outputs = modelInterface.nestedClass("Outputs");
+                m.addStatement("$T outputs = $L", outputs, call);
+                m.addStatement("$T<String, $T> result = new $T<>()", Map.class, TENSOR, java.util.LinkedHashMap.class);
+                for (String o : graph.outputs().keySet()) m.addStatement("result.put($S, outputs.$L())", o, ModelNames.outputName(graph, o));
+                m.addStatement("return result");
+            }
+            type.addMethod(m.build());
+        }
+
+        private void names() {
+            TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);
+            type.addMethod(MethodSpec.methodBuilder("inputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(graph.inputs().stream().map(Node::name).toList())).build());
+            type.addMethod(MethodSpec.methodBuilder("outputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(List.copyOf(graph.outputs().keySet()))).build());
+            type.addMethod(MethodSpec.methodBuilder("backend").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(String.class).addStatement("return $S", Backend.JAVA.name().toLowerCase()).build());
+            type.addMethod(MethodSpec.methodBuilder("level").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(String.class).addStatement("return $S", program.level().name().toLowerCase()).build());
+        }
+
+        /** Dimension names the buffer sizes depend on. */
+        private List<String> plannedDims() {
+            Set<String> used = new LinkedHashSet<>();
+            if (plan != null) {
+                for (Dim d : plan.sizes()) used.addAll(d.symbols());
+                for (String n : plan.bufferOf().keySet()) for (Dim d : graph.node(n).type().dims()) used.addAll(d.symbols());
+            }
+            return dimSymbols.stream().filter(used::contains).toList();
+        }
+
+        private String planned(String symbol) {
+            String d = names.dim(symbol);
+            return "planned" + Character.toUpperCase(d.charAt(0)) + d.substring(1);
+        }
+
+        private static int[] fixedShape(Node n) {
+            return n.type().dims().stream().mapToInt(d -> Math.toIntExact(d.value())).toArray();
+        }
+
+        private static String join(int[] shape) {
+            return java.util.Arrays.stream(shape).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+        }
+
+        private static String wrap(String code) { return code.contains(" ") ? "(" + code + ")" : code; }
+
+        private static String quoted(List<String> xs) {
+            return xs.stream().map(s -> CodeBlock.of("$S", s).toString()).collect(Collectors.joining(", "));
+        }
+    }
+}

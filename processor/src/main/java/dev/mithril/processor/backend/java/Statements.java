@@ -1,0 +1,193 @@
+package dev.mithril.processor.backend.java;
+
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.ParameterizedTypeName;
+import com.squareup.javapoet.TypeSpec;
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ops.Add;
+import dev.mithril.dsl.ops.Constant;
+import dev.mithril.dsl.ops.Divide;
+import dev.mithril.dsl.ops.Flatten;
+import dev.mithril.dsl.ops.Gelu;
+import dev.mithril.dsl.ops.Input;
+import dev.mithril.dsl.ops.Linear;
+import dev.mithril.dsl.ops.MatMul;
+import dev.mithril.dsl.ops.Mean;
+import dev.mithril.dsl.ops.Multiply;
+import dev.mithril.dsl.ops.Parameter;
+import dev.mithril.dsl.ops.Relu;
+import dev.mithril.dsl.ops.Reshape;
+import dev.mithril.dsl.ops.Sigmoid;
+import dev.mithril.dsl.ops.Softmax;
+import dev.mithril.dsl.ops.Subtract;
+import dev.mithril.dsl.ops.Sum;
+import dev.mithril.dsl.ops.Tanh;
+import dev.mithril.dsl.ops.Transpose;
+import dev.mithril.processor.BufferPlan;
+import dev.mithril.processor.Program;
+import dev.mithril.processor.ops.FusedElementwise;
+import dev.mithril.processor.ops.FusedLinear;
+import java.util.List;
+import java.util.stream.Collectors;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The forward pass, one node at a time: an allocating kernel call for a node without a buffer
+ * ({@code Tensor h1 = Kernels.relu(h1_linear)}), an {@code ...Into} call for a planned one, a GEMM
+ * with a fused epilogue or a call of a generated loop for fused nodes.
+ */
+final class Statements {
+    static final ClassName KERNELS = ClassName.get("dev.mithril.runtime", "Kernels");
+    static final ClassName GEMM = ClassName.get("dev.mithril.runtime", "Gemm");
+    static final ClassName EPILOGUE = ClassName.get("dev.mithril.runtime", "Epilogue");
+
+    private final Program program;
+    private final BufferPlan plan;
+    private final JavaNames names;
+    private final TypeSpec.Builder type;
+    private boolean species;
+
+    Statements(Program program, JavaNames names, TypeSpec.Builder type) {
+        this.program = program;
+        this.plan = program.buffers();
+        this.names = names;
+        this.type = type;
+    }
+
+    /** Adds the class members the statements needed (the vector species). */
+    void finish() {
+        if (species) {
+            type.addField(FieldSpec.builder(ParameterizedTypeName.get(JavaRenderer.VECTOR_SPECIES, ClassName.get(Float.class)), "SPECIES",
+                    Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer("$T.SPECIES_PREFERRED", FusedLoop.FLOAT_VECTOR).build());
+        }
+    }
+
+    void add(MethodSpec.Builder m, Node n) {
+        if (n.op() instanceof Input || n.op() instanceof Parameter || n.op() instanceof Constant) return;
+        String out = names.of(n);
+        boolean planned = plan != null && plan.isPlanned(n.name());
+        List<String> in = n.inputs().stream().map(names::of).toList();
+        switch (n.op()) {
+            case Reshape r -> view(m, n, out, in.get(0), planned);
+            case Flatten f -> view(m, n, out, in.get(0), planned);
+            case FusedLinear f -> {
+                if (!planned) m.addStatement("$T $L = $T.zeros($L)", JavaRenderer.TENSOR, out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
+                m.addComment("$L = $L(linear($L)): $L fused into the GEMM epilogue$L", n.name(), f.activation(), n.input(0).name(),
+                        n.inputs().size() > 2 ? "bias and " + display(f.activation()) : display(f.activation()), bufferNote(n));
+                gemm(m, n, out, in, epilogue(n.inputs().size() > 2, f.activation()));
+            }
+            case Linear l -> {
+                if (planned && program.packedWeights().contains(n.input(1).name())) {
+                    m.addComment("$L = linear($L): weights pre-packed$L", n.name(), n.input(0).name(), bufferNote(n));
+                    gemm(m, n, out, in, n.inputs().size() > 2 ? "BIAS" : "NONE");
+                } else {
+                    call(m, n, planned, "linear", in.get(0), in.get(1), in.size() > 2 ? in.get(2) : "null");
+                }
+            }
+            case FusedElementwise f -> {
+                if (!planned) m.addStatement("$T $L = $T.zeros($L)", JavaRenderer.TENSOR, out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
+                FusedLoop loop = new FusedLoop(n);
+                String method = names.unique(out + "Loop");
+                type.addMethod(loop.method(method));
+                species |= loop.vectorized();
+                m.addComment("$L = $L: $L elementwise ops fused into one $L loop$L", n.name(),
+                        JavaRenderer.describe(f.expr(), n.inputs()), f.expr().operations(), loop.vectorized() ? "vector" : "scalar", bufferNote(n));
+                m.addStatement("$L($L$L.data())", method, in.stream().map(s -> s + ".data(), ").collect(Collectors.joining()), out);
+            }
+            case MatMul mm -> call(m, n, planned, "matmul", in.get(0), in.get(1));
+            case Add a -> call(m, n, planned, "add", in.get(0), in.get(1));
+            case Subtract s -> call(m, n, planned, "sub", in.get(0), in.get(1));
+            case Multiply mu -> call(m, n, planned, "mul", in.get(0), in.get(1));
+            case Divide d -> call(m, n, planned, "div", in.get(0), in.get(1));
+            case Relu r -> call(m, n, planned, "relu", in.get(0));
+            case Gelu g -> call(m, n, planned, "gelu", in.get(0));
+            case Sigmoid s -> call(m, n, planned, "sigmoid", in.get(0));
+            case Tanh t -> call(m, n, planned, "tanh", in.get(0));
+            case Softmax s -> call(m, n, planned, "softmax", in.get(0), Integer.toString(s.axis()));
+            case Transpose t -> {
+                String perm = t.perm().stream().map(String::valueOf).collect(Collectors.joining(", "));
+                if (planned) call(m, n, true, "transpose", in.get(0), constantInts(out + "Perm", perm));
+                else call(m, n, false, "transpose", in.get(0), perm);
+            }
+            case Sum s -> reduce(m, n, planned, "sum", in.get(0), s.normalizedAxes(n.input(0).type()), s.keepDims());
+            case Mean s -> reduce(m, n, planned, "mean", in.get(0), s.normalizedAxes(n.input(0).type()), s.keepDims());
+            default -> throw new IllegalArgumentException("backend JAVA cannot render op '" + n.op().kind() + "' of node '" + n.name() + "'");
+        }
+    }
+
+    private void view(MethodSpec.Builder m, Node n, String out, String src, boolean planned) {
+        if (planned) m.addComment("$L: a view of $L (buffer $L)", n.name(), n.input(0).name(), plan.bufferOf().get(n.name()));
+        else m.addStatement("$T $L = $L.reshape($L)", JavaRenderer.TENSOR, out, src, names.codes(n.type().dims()));
+    }
+
+    /** {@code Tensor n = Kernels.op(args)} or {@code Kernels.opInto(args, n)}. */
+    private void call(MethodSpec.Builder m, Node n, boolean planned, String kernel, String... args) {
+        String a = String.join(", ", args);
+        if (!planned) {
+            m.addStatement("$T $L = $T.$L($L)", JavaRenderer.TENSOR, names.of(n), KERNELS, kernel, a);
+            return;
+        }
+        String inPlace = plan.inPlace().get(n.name());
+        if (inPlace != null) m.addComment("$L overwrites $L in place (buffer $L)", n.name(), inPlace, plan.bufferOf().get(n.name()));
+        m.addStatement("$T.$LInto($L, $L)", KERNELS, kernel, a, names.of(n));
+    }
+
+    private void reduce(MethodSpec.Builder m, Node n, boolean planned, String kernel, String x, List<Integer> axes, boolean keep) {
+        String ax = axes.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        String axesArg = planned ? constantInts(names.of(n) + "Axes", ax) : "new int[] {" + ax + "}";
+        call(m, n, planned, kernel, x, axesArg, Boolean.toString(keep));
+    }
+
+    /** A {@code private static final int[]} so that planned calls allocate nothing. */
+    private String constantInts(String base, String values) {
+        String name = names.unique(base);
+        type.addField(FieldSpec.builder(int[].class, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("{$L}", values).build());
+        return name;
+    }
+
+    private void gemm(MethodSpec.Builder m, Node n, String out, List<String> in, String epilogue) {
+        Node x = n.input(0), w = n.input(1);
+        Dim k = w.type().dim(1);
+        Dim rows = x.type().elements().dividedBy(k);
+        String rowsCode = rows != null ? names.code(rows) : in.get(0) + ".size() / " + names.code(k);
+        String bias = in.size() > 2 ? in.get(2) + ".data()" : "null";
+        if (program.packedWeights().contains(w.name())) {
+            m.addStatement("$T.linear($L.data(), 0, $L, $LPacked, $L, $T.$L, $L.data(), 0)", GEMM, in.get(0), rowsCode, in.get(1),
+                    bias, EPILOGUE, epilogue, out);
+        } else {
+            m.addStatement("$T.linear($L.data(), 0, $L, $L, $L, $L.data(), 0, $L, $T.$L, $L.data(), 0)", GEMM, in.get(0), rowsCode,
+                    names.code(w.type().dim(0)), names.code(k), in.get(1), bias, EPILOGUE, epilogue, out);
+        }
+    }
+
+    private static String display(String activation) {
+        return switch (activation) {
+            case "relu" -> "ReLU";
+            case "gelu" -> "GELU";
+            default -> activation;
+        };
+    }
+
+    private static String epilogue(boolean bias, String activation) {
+        return (bias ? "BIAS_" : "") + activation.toUpperCase();
+    }
+
+    /** Where a planned node's value lives, for comments: {@code ; buffer 0, reused by h3}. */
+    private String bufferNote(Node n) {
+        if (plan == null || !plan.isPlanned(n.name())) return "";
+        int b = plan.bufferOf().get(n.name());
+        StringBuilder sb = new StringBuilder("; buffer ").append(b);
+        String inPlace = plan.inPlace().get(n.name());
+        if (inPlace != null) sb.append(", in place of ").append(inPlace);
+        List<String> writers = plan.writers(b);
+        List<String> later = writers.subList(writers.indexOf(n.name()) + 1, writers.size());
+        if (!later.isEmpty()) sb.append(", reused by ").append(String.join(", ", later));
+        return sb.toString();
+    }
+
+}

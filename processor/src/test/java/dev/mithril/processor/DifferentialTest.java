@@ -1,0 +1,124 @@
+package dev.mithril.processor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.squareup.javapoet.JavaFile;
+import dev.mithril.dsl.Backend;
+import dev.mithril.dsl.Level;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.runtime.CompiledModel;
+import dev.mithril.runtime.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Basic and Full against None, the one-kernel-per-node reference: on MLPs and on random graphs over the
+ * whole operation set, with symbolic and compile-time-bound batch sizes. Every model of a batch of graphs
+ * is compiled in one javac run to keep the suite fast.
+ */
+class DifferentialTest {
+    private static final double TOLERANCE = 1e-5;
+    private static final int[] BATCHES = {1, 3, 7, 16, 17};
+
+    @Test
+    void mlpAgreesAcrossLevels() {
+        check(List.of(Models.mlp(784, 1024, 512, 256, 10), Models.mlp(31, 17, 5, 3)), new SplittableRandom(1));
+    }
+
+    @Test
+    void randomGraphsAgreeAcrossLevels() {
+        SplittableRandom r = new SplittableRandom(42);
+        for (int chunk = 0; chunk < 4; chunk++) {
+            List<Graph> graphs = new ArrayList<>();
+            for (int i = 0; i < 50; i++) graphs.add(RandomGraphs.generate(chunk * 50 + i));
+            check(graphs, r);
+        }
+    }
+
+    /** Compiles every graph at every level, symbolic and bound, and compares each to None on random inputs. */
+    private static void check(List<Graph> graphs, SplittableRandom r) {
+        List<JavaFile> files = new ArrayList<>();
+        List<Integer> bound = new ArrayList<>();
+        for (int g = 0; g < graphs.size(); g++) {
+            Graph graph = graphs.get(g);
+            String pkg = "diff.g" + g;
+            int batch = BATCHES[r.nextInt(BATCHES.length)];
+            bound.add(batch);
+            files.add(ModelCompiler.modelInterface(graph, pkg));
+            for (Level l : Level.values()) {
+                files.add(ModelCompiler.compile(graph, pkg, Backend.JAVA, l));
+                files.add(renamed(graph, pkg, l, batch));
+            }
+        }
+        ClassLoader loader = InMemoryCompiler.compile(files);
+        for (int g = 0; g < graphs.size(); g++) {
+            Graph graph = graphs.get(g);
+            String pkg = "diff.g" + g;
+            int batch = bound.get(g);
+            CompiledModel reference = create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, Level.NONE));
+            // Symbolic models see two batch sizes in turn, so buffers are planned again in between.
+            for (int b : new int[] {batch, BATCHES[r.nextInt(BATCHES.length)]}) {
+                Map<String, Tensor> inputs = inputs(graph, b, r);
+                Map<String, Tensor> expected = copies(reference.evaluate(inputs));
+                for (Level l : List.of(Level.BASIC, Level.FULL)) {
+                    compare(graph, l, "symbolic", create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, l)), inputs, expected);
+                }
+                if (b == batch) {
+                    for (Level l : Level.values()) {
+                        compare(graph, l, "batch=" + batch, create(loader, pkg + ".Bound" + ModelCompiler.className(graph, Backend.JAVA, l)),
+                                inputs, expected);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The class bound to {@code batch}, renamed so it can sit beside the symbolic one. */
+    private static JavaFile renamed(Graph graph, String pkg, Level l, int batch) {
+        Program p = Pipeline.run(graph, l, Map.of("batch", batch));
+        return new dev.mithril.processor.backend.java.JavaRenderer().render(p, pkg,
+                "Bound" + ModelCompiler.className(graph, Backend.JAVA, l), com.squareup.javapoet.ClassName.get(pkg, ModelCompiler.interfaceName(graph)));
+    }
+
+    private static void compare(Graph graph, Level l, String how, CompiledModel model, Map<String, Tensor> inputs, Map<String, Tensor> expected) {
+        // Run twice: the second call reuses the planned buffers, which must not leak state between calls.
+        model.evaluate(inputs);
+        Map<String, Tensor> actual = model.evaluate(inputs);
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            double err = Models.relativeError(actual.get(name), expected.get(name));
+            assertTrue(err <= TOLERANCE, () -> graph.name() + " " + l + " " + how + " output '" + name + "': relative error " + err
+                    + "\n" + graph.toText() + "\n" + Pipeline.run(graph, l, Map.of()).toText());
+        }
+    }
+
+    private static Map<String, Tensor> inputs(Graph g, int batch, SplittableRandom r) {
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        for (Node n : g.inputs()) {
+            int[] shape = n.type().dims().stream().mapToInt(d -> (int) d.evaluate(Map.of("batch", batch))).toArray();
+            in.put(n.name(), Tensor.random(r.nextLong(), shape));
+        }
+        return in;
+    }
+
+    private static Map<String, Tensor> copies(Map<String, Tensor> m) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v.copy()));
+        return out;
+    }
+
+    private static CompiledModel create(ClassLoader loader, String name) {
+        try {
+            return (CompiledModel) loader.loadClass(name).getMethod("create", long.class).invoke(null, 7L);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot create " + name, e);
+        }
+    }
+
+}

@@ -1,0 +1,186 @@
+package dev.mithril.runtime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Base class of generated models: keeps the ordered parameter registry and implements loading, saving
+ * and PyTorch-style initialization on top of it. Subclasses register parameters in their constructor
+ * (or field initializers) with {@link #param} and implement the forward pass.
+ */
+public abstract class AbstractCompiledModel implements CompiledModel {
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final Map<String, Integer> fanIns = new LinkedHashMap<>();
+    private final Map<String, Tensor> paramsView = Collections.unmodifiableMap(params);
+
+    protected AbstractCompiledModel() {}
+
+    /**
+     * Registers a zero F32 parameter. Its fan-in for {@link #initialize} is the product of all dimensions
+     * but the first (PyTorch's rule for Linear and Conv weights); rank 0 and 1 parameters have no fan-in
+     * and keep their values (register biases with {@link #paramFanIn}).
+     */
+    protected Tensor param(String name, int... shape) {
+        int fanIn = 0;
+        if (shape.length >= 2) {
+            fanIn = 1;
+            for (int i = 1; i < shape.length; i++) fanIn *= shape[i];
+        }
+        return register(name, Tensor.zeros(shape), fanIn);
+    }
+
+    /** Registers a zero F32 parameter that {@link #initialize} fills uniformly in ±1/sqrt(fanIn). */
+    protected Tensor paramFanIn(String name, int fanIn, int... shape) {
+        if (fanIn <= 0) throw new IllegalArgumentException("AbstractCompiledModel.paramFanIn: fan-in of \"" + name + "\" must be positive, got " + fanIn);
+        return register(name, Tensor.zeros(shape), fanIn);
+    }
+
+    /** Registers a zero parameter or buffer of any dtype (e.g. I64 {@code num_batches_tracked}); not initialized. */
+    protected Tensor param(String name, DType dtype, int... shape) {
+        return register(name, Tensor.zeros(dtype, shape), 0);
+    }
+
+    private Tensor register(String name, Tensor t, int fanIn) {
+        if (params.containsKey(name)) throw new IllegalArgumentException("AbstractCompiledModel.param: \"" + name + "\" registered twice");
+        params.put(name, t);
+        fanIns.put(name, fanIn);
+        return t;
+    }
+
+    @Override public Map<String, Tensor> parameters() { return paramsView; }
+
+    /**
+     * Fills every parameter that has a fan-in uniformly in [-1/sqrt(fanIn), 1/sqrt(fanIn)) — what PyTorch's
+     * {@code nn.Linear} default init gives weight and bias — deterministically from {@code seed}, in
+     * registration order.
+     */
+    public void initialize(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            int fanIn = fanIns.get(e.getKey());
+            if (fanIn <= 0 || e.getValue().dtype() != DType.F32) continue;
+            double bound = 1.0 / Math.sqrt(fanIn);
+            float[] d = e.getValue().data();
+            for (int i = 0; i < d.length; i++) d[i] = (float) ((r.nextDouble() * 2 - 1) * bound);
+        }
+    }
+
+    @Override public void load(Path safetensors) { load(Safetensors.read(safetensors)); }
+
+    /** Loads from a file, considering only names that start with {@code prefix} (stripped). */
+    public void load(Path safetensors, String prefix) { load(Safetensors.read(safetensors), prefix); }
+
+    @Override public void load(Map<String, Tensor> tensors) { load(tensors, ""); }
+
+    /**
+     * Copies values into the parameters, considering only names starting with {@code prefix} and stripping
+     * it (fixtures store parameters as {@code "param.<name>"}). Nothing is modified unless everything matches.
+     *
+     * @throws IllegalArgumentException listing every missing name, unexpected name, shape and dtype mismatch
+     */
+    public void load(Map<String, Tensor> tensors, String prefix) {
+        Map<String, Tensor> given = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (e.getKey().startsWith(prefix)) given.put(e.getKey().substring(prefix.length()), e.getValue());
+        }
+        List<String> problems = new ArrayList<>();
+        Set<String> missing = new LinkedHashSet<>(params.keySet());
+        missing.removeAll(given.keySet());
+        if (!missing.isEmpty()) problems.add("missing: " + quoted(missing, prefix));
+        Set<String> unexpected = new LinkedHashSet<>(given.keySet());
+        unexpected.removeAll(params.keySet());
+        if (!unexpected.isEmpty()) problems.add("unexpected: " + quoted(unexpected, prefix));
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            Tensor src = given.get(e.getKey());
+            if (src == null) continue;
+            Tensor dst = e.getValue();
+            if (!dst.sameShape(src)) {
+                problems.add("shape mismatch: \"" + prefix + e.getKey() + "\" expects " + Tensor.shapeString(dst.shape())
+                        + " but got " + Tensor.shapeString(src.shape()));
+            } else if (!compatible(dst.dtype(), src.dtype())) {
+                problems.add("dtype mismatch: \"" + prefix + e.getKey() + "\" expects " + dst.dtype().safetensorsName()
+                        + " but got " + src.dtype().safetensorsName());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".load: " + problems.size() + " problem(s): "
+                    + String.join("; ", problems));
+        }
+        for (Map.Entry<String, Tensor> e : params.entrySet()) copyInto(given.get(e.getKey()), e.getValue());
+    }
+
+    private static boolean compatible(DType dst, DType src) {
+        if (dst.isFloatingPoint()) return src.isFloatingPoint();
+        return dst == src;
+    }
+
+    private static void copyInto(Tensor src, Tensor dst) {
+        switch (dst.dtype()) {
+            case F32 -> System.arraycopy(src.toF32().data(), 0, dst.data(), 0, dst.size());
+            case I64 -> System.arraycopy(src.longs(), 0, dst.longs(), 0, dst.size());
+            case I32 -> System.arraycopy(src.ints(), 0, dst.ints(), 0, dst.size());
+            case F64 -> { float[] f = src.toF32().data(); double[] d = dst.doubles(); if (src.dtype() == DType.F64) System.arraycopy(src.doubles(), 0, d, 0, d.length); else for (int i = 0; i < d.length; i++) d[i] = f[i]; }
+            case F16, BF16 -> System.arraycopy(src.toF32().data(), 0, dst.data(), 0, dst.size());
+        }
+    }
+
+    private static String quoted(Set<String> names, String prefix) {
+        StringBuilder sb = new StringBuilder();
+        for (String n : names) {
+            if (!sb.isEmpty()) sb.append(", ");
+            sb.append('"').append(prefix).append(n).append('"');
+        }
+        return sb.toString();
+    }
+
+    @Override public void save(Path safetensors) { Safetensors.write(safetensors, params, null); }
+
+    /**
+     * Checks that {@code inputs} has exactly the names of {@link #inputNames()}.
+     *
+     * @throws IllegalArgumentException naming every missing and unexpected input
+     */
+    protected void checkInputs(Map<String, Tensor> inputs) {
+        Set<String> missing = new LinkedHashSet<>(inputNames());
+        missing.removeAll(inputs.keySet());
+        Set<String> unexpected = new LinkedHashSet<>(inputs.keySet());
+        inputNames().forEach(unexpected::remove);
+        if (missing.isEmpty() && unexpected.isEmpty()) return;
+        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append(".evaluate: ");
+        if (!missing.isEmpty()) sb.append("missing inputs ").append(quoted(missing, ""));
+        if (!unexpected.isEmpty()) sb.append(missing.isEmpty() ? "" : "; ").append("unexpected inputs ").append(quoted(unexpected, ""));
+        sb.append(" (expected ").append(inputNames()).append(')');
+        throw new IllegalArgumentException(sb.toString());
+    }
+
+    /**
+     * Input {@code name} as F32, checked against {@code shape}, where {@code -1} accepts any size.
+     *
+     * @throws IllegalArgumentException naming the input, the expected and the actual shape
+     */
+    protected Tensor input(Map<String, Tensor> inputs, String name, int... shape) {
+        Tensor t = inputs.get(name);
+        if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: missing input \"" + name + "\"");
+        int[] s = t.shape();
+        boolean ok = s.length == shape.length;
+        for (int i = 0; ok && i < s.length; i++) ok = shape[i] == -1 || shape[i] == s[i];
+        if (!ok) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: input \"" + name + "\" has shape "
+                    + Tensor.shapeString(s) + " but expects " + Arrays.toString(shape).replace("-1", "*"));
+        }
+        return t.toF32();
+    }
+
+    /** Closes every parameter (frees off-heap ones; heap ones are unaffected). */
+    @Override public void close() {
+        for (Tensor t : params.values()) t.close();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.mithril.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+    private static final int[] MS = {1, 2, 7, 32, 33, 129};
+    private static final int[][] NK = {{1, 1}, {13, 7}, {31, 97}, {97, 31}, {16, 300}, {67, 257}};
+
+    @Test void allTransposeCombinationsWithAlphaBetaAndLeadingDims() {
+        long seed = 1;
+        for (int m : MS) {
+            for (int[] nk : NK) {
+                int n = nk[0], k = nk[1];
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                    int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+                    int lda = aCols + 3, ldb = bCols + 1, ldc = n + 5, aOff = 2, bOff = 5, cOff = 3;
+                    float[] a = Ref.randomArray(seed++, aOff + aRows * lda);
+                    float[] b = Ref.randomArray(seed++, bOff + bRows * ldb);
+                    float[] c = Ref.randomArray(seed++, cOff + m * ldc);
+                    float[] c0 = c.clone();
+                    float alpha = 0.75f, beta = -0.5f;
+                    Gemm.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                    double[] ref = Ref.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb);
+                    float[] exp = c0.clone();
+                    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                        exp[cOff + i * ldc + j] = (float) (alpha * ref[i * n + j] + beta * c0[cOff + i * ldc + j]);
+                    }
+                    Ref.assertClose(exp, c, 1e-5, String.format("sgemm ta=%b tb=%b m=%d n=%d k=%d", ta, tb, m, n, k));
+                }
+            }
+        }
+    }
+
+    @Test void betaZeroIgnoresNaNInC() {
+        int m = 33, n = 31, k = 13;
+        float[] a = Ref.randomArray(1, m * k), b = Ref.randomArray(2, k * n), c = new float[m * n];
+        Arrays.fill(c, Float.NaN);
+        Gemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+        double[] ref = Ref.gemm(false, false, m, n, k, a, 0, k, b, 0, n);
+        float[] exp = new float[m * n];
+        for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
+        Ref.assertClose(exp, c, 1e-5, "beta=0 with NaN in C");
+        // k == 0: C = beta * C
+        float[] c2 = {1, 2, 3, 4};
+        Gemm.sgemm(false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[2], 0, 2, 2f, c2, 0, 2);
+        assertArrayEquals(new float[] {2, 4, 6, 8}, c2);
+    }
+
+    @Test void largeMultiBlockProduct() {
+        int m = 200, n = 300, k = 600; // several MC and KC blocks and panels, runs in parallel
+        float[] a = Ref.randomArray(3, m * k), b = Ref.randomArray(4, n * k), c = new float[m * n];
+        Gemm.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n);
+        double[] ref = Ref.gemm(false, true, m, n, k, a, 0, k, b, 0, k);
+        float[] exp = new float[m * n];
+        for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
+        Ref.assertClose(exp, c, 1e-5, "large");
+    }
+
+    @Test void linearEpiloguesPackedAndUnpacked() {
+        long seed = 50;
+        for (int m : MS) {
+            for (int[] nk : NK) {
+                int n = nk[0], k = nk[1];
+                float[] x = Ref.randomArray(seed++, 1 + m * k), w = Ref.randomArray(seed++, 2 + n * k), bias = Ref.randomArray(seed++, n);
+                double[] ref = Ref.gemm(false, true, m, n, k, x, 1, k, w, 2, k);
+                PackedWeights pw = Gemm.pack(w, 2, n, k);
+                assertEquals(n, pw.n());
+                assertEquals(k, pw.k());
+                for (Epilogue ep : Epilogue.values()) {
+                    float[] exp = new float[m * n];
+                    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                        double v = ref[i * n + j] + (ep.hasBias() ? bias[j] : 0);
+                        exp[i * n + j] = (float) activation(ep, v);
+                    }
+                    float[] c1 = new float[m * n + 4], c2 = new float[m * n + 4];
+                    Arrays.fill(c1, Float.NaN);
+                    Gemm.linear(x, 1, m, pw, ep.hasBias() ? bias : null, ep, c1, 4);
+                    Gemm.linear(x, 1, m, n, k, w, 2, ep.hasBias() ? bias : null, ep, c2, 4);
+                    String what = ep + " m=" + m + " n=" + n + " k=" + k;
+                    Ref.assertClose(exp, Arrays.copyOfRange(c1, 4, c1.length), 1e-5, "packed " + what);
+                    Ref.assertClose(exp, Arrays.copyOfRange(c2, 4, c2.length), 1e-5, "unpacked " + what);
+                }
+            }
+        }
+    }
+
+    private static double activation(Epilogue ep, double v) {
+        return switch (ep) {
+            case NONE, BIAS -> v;
+            case RELU, BIAS_RELU -> Math.max(0, v);
+            case GELU, BIAS_GELU -> 0.5 * v * (1 + Ref.erf(v / Math.sqrt(2)));
+            case SIGMOID, BIAS_SIGMOID -> 1 / (1 + Math.exp(-v));
+            case TANH, BIAS_TANH -> Math.tanh(v);
+        };
+    }
+
+    @Test void badArgumentsAreRejectedClearly() {
+        float[] small = new float[5];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, small, 0, 3, new float[6], 0, 2, 0f, new float[4], 0, 2));
+        assertTrue(e.getMessage().contains("A") && e.getMessage().contains("needs 6"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, new float[6], 0, 2, new float[6], 0, 2, 0f, new float[4], 0, 2));
+        assertTrue(e.getMessage().contains("leading dimension"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.linear(new float[4], 0, 2, 2, 2, new float[4], 0, null, Epilogue.BIAS_RELU, new float[4], 0));
+        assertTrue(e.getMessage().contains("bias"), e.getMessage());
+    }
+}

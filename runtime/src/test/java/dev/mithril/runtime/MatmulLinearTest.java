@@ -1,0 +1,92 @@
+package dev.mithril.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class MatmulLinearTest {
+    @Test void matmulBroadcastingLikeTorch() {
+        int[][][] cases = {
+                {{7, 13}, {13, 31}, {7, 31}},
+                {{13}, {13, 5}, {5}},
+                {{4, 13}, {13}, {4}},
+                {{13}, {13}, {}},
+                {{3, 7, 13}, {13, 5}, {3, 7, 5}},
+                {{3, 7, 13}, {3, 13, 5}, {3, 7, 5}},
+                {{2, 1, 7, 13}, {3, 13, 5}, {2, 3, 7, 5}},
+                {{7, 13}, {2, 13, 33}, {2, 7, 33}},
+                {{13}, {2, 13, 5}, {2, 5}},
+                {{2, 3, 1, 17}, {1, 17, 1}, {2, 3, 1, 1}},
+                {{1, 64, 65}, {65, 66}, {1, 64, 66}}};
+        long seed = 1;
+        for (int[][] c : cases) {
+            Tensor a = Tensor.random(seed++, c[0]), b = Tensor.random(seed++, c[1]);
+            Tensor y = Kernels.matmul(a, b);
+            Ref.assertShape(c[2], y);
+            Ref.assertClose(refMatmul(a, b, c[2]), y.data(), 1e-5, "matmul " + Arrays.toString(c[0]) + " x " + Arrays.toString(c[1]));
+            Tensor out = Tensor.zeros(c[2]);
+            Kernels.matmulInto(a, b, out);
+            assertArrayEquals(y.data(), out.data());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.matmul(Tensor.zeros(2, 3), Tensor.zeros(4, 5)));
+        assertTrue(e.getMessage().contains("[2, 3]") && e.getMessage().contains("[4, 5]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Kernels.matmul(Tensor.zeros(2, 3, 4), Tensor.zeros(3, 4, 5)));
+    }
+
+    /** Promote rank-1 operands, broadcast batch dims, multiply in double. */
+    private static float[] refMatmul(Tensor a, Tensor b, int[] outShape) {
+        Tensor a2 = a.rank() == 1 ? a.reshape(1, a.dim(0)) : a, b2 = b.rank() == 1 ? b.reshape(b.dim(0), 1) : b;
+        int m = a2.dim(-2), k = a2.dim(-1), n = b2.dim(-1);
+        int[] as = Arrays.copyOf(a2.shape(), a2.rank() - 2), bs = Arrays.copyOf(b2.shape(), b2.rank() - 2);
+        int[] batch = Kernels.broadcastShape(as, bs);
+        int nb = Ref.size(batch);
+        float[] out = new float[nb * m * n];
+        for (int t = 0; t < nb; t++) {
+            int[] bi = Ref.unravel(t, batch);
+            int oa = batchOffset(as, bi) * m * k, ob = batchOffset(bs, bi) * k * n;
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += (double) a2.data()[oa + i * k + p] * b2.data()[ob + p * n + j];
+                out[t * m * n + i * n + j] = (float) s;
+            }
+        }
+        assertEquals(Ref.size(outShape), out.length);
+        return out;
+    }
+
+    private static int batchOffset(int[] s, int[] idx) {
+        int off = 0;
+        for (int i = 0; i < s.length; i++) off = off * s[i] + (s[i] == 1 ? 0 : idx[idx.length - s.length + i]);
+        return off;
+    }
+
+    @Test void linearMatchesReference() {
+        for (int[] c : new int[][] {{1, 1, 1}, {4, 64, 32}, {7, 13, 97}, {33, 31, 17}}) {
+            int m = c[0], k = c[1], n = c[2];
+            Tensor x = Tensor.random(m, 2, m, k), w = Tensor.random(k, n, k), b = Tensor.random(n, n);
+            Tensor y = Kernels.linear(x, w, b);
+            Ref.assertShape(new int[] {2, m, n}, y);
+            float[] exp = new float[2 * m * n];
+            for (int r = 0; r < 2 * m; r++) for (int j = 0; j < n; j++) {
+                double s = b.data()[j];
+                for (int p = 0; p < k; p++) s += (double) x.data()[r * k + p] * w.data()[j * k + p];
+                exp[r * n + j] = (float) s;
+            }
+            Ref.assertClose(exp, y.data(), 1e-5, "linear " + Arrays.toString(c));
+            Tensor noBias = Kernels.linear(x, w, null);
+            for (int r = 0; r < 2 * m; r++) for (int j = 0; j < n; j++) {
+                assertEquals(exp[r * n + j] - b.data()[j], noBias.data()[r * n + j], 1e-5 * Math.max(1, k));
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.linear(Tensor.zeros(4, 10), Tensor.zeros(3, 11), null));
+        assertTrue(e.getMessage().contains("[4, 10]") && e.getMessage().contains("[3, 11]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.linear(Tensor.zeros(4, 10), Tensor.zeros(3, 10), Tensor.zeros(4)));
+        assertTrue(e.getMessage().contains("bias"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.linearInto(Tensor.zeros(4, 10), Tensor.zeros(3, 10), null, Tensor.zeros(3, 4)));
+        assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[4, 3]"), e.getMessage());
+    }
+}

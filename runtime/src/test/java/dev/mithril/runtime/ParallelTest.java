@@ -1,0 +1,61 @@
+package dev.mithril.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+    @Test void coversRangeExactlyOnce() {
+        for (int n : new int[] {1, 7, 97, 10_000}) {
+            int[] hits = new int[n];
+            Parallel.forRange(n, 3, (from, to) -> { for (int i = from; i < to; i++) hits[i]++; });
+            for (int i = 0; i < n; i++) assertEquals(1, hits[i], "index " + i + " of " + n);
+        }
+    }
+
+    @Test void chunksRespectMinGrainAndThreadCount() {
+        AtomicInteger chunks = new AtomicInteger();
+        Parallel.forRange(100, 40, (from, to) -> {
+            chunks.incrementAndGet();
+            assertTrue(to - from >= 40 || (from == 0 && to == 100), from + ".." + to);
+        });
+        assertTrue(chunks.get() <= Math.min(Parallel.threads(), 2));
+    }
+
+    @Test void exceptionsPropagate() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+                Parallel.forRange(1000, 1, (from, to) -> { if (to == 1000) throw new IllegalStateException("boom at " + from); }));
+        assertTrue(e.getMessage().startsWith("boom"));
+        // the pool still works afterwards
+        int[] sum = new int[1];
+        Parallel.forRange(10, 100, (from, to) -> sum[0] += to - from);
+        assertEquals(10, sum[0]);
+    }
+
+    @Test void nestedRegionsRunSerially() {
+        int[] inner = new int[64 * 64];
+        Parallel.forRange(64, 1, (f, t) -> {
+            for (int i = f; i < t; i++) {
+                int row = i;
+                Parallel.forRange(64, 1, (f2, t2) -> { for (int j = f2; j < t2; j++) inner[row * 64 + j]++; });
+            }
+        });
+        for (int v : inner) assertEquals(1, v);
+    }
+
+    @Test void setThreadsChangesCount() {
+        int old = Parallel.threads();
+        try {
+            Parallel.setThreads(3);
+            assertEquals(3, Parallel.threads());
+            long[] total = new long[1];
+            Object lock = new Object();
+            Parallel.forRange(3000, 1, (f, t) -> { synchronized (lock) { total[0] += t - f; } });
+            assertEquals(3000, total[0]);
+            assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+        } finally {
+            Parallel.setThreads(old);
+        }
+    }
+}

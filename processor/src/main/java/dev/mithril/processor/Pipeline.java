@@ -37,6 +37,27 @@ public final class Pipeline {
         };
     }
 
+    /**
+     * The passes that compile the training graph at {@code level}: the level's passes with
+     * {@link Differentiate} after binding dimensions, and without weight packing (weights change every step).
+     */
+    public static List<Pass> trainingPasses(Level level) {
+        List<Pass> out = new java.util.ArrayList<>();
+        for (Pass p : passes(level)) {
+            if (p instanceof PackWeights) continue;
+            out.add(p);
+            if (p instanceof BindDims) out.add(new Differentiate());
+        }
+        return out;
+    }
+
+    /** Runs the training passes over {@code graph}: a program whose graph holds forward and backward. */
+    public static Program runTraining(Graph graph, Level level, Map<String, Integer> dims) {
+        Program p = Program.of(graph, level, dims);
+        for (Pass pass : trainingPasses(level)) p = pass.apply(p).after(pass.name());
+        return p;
+    }
+
     /** Runs {@code level}'s passes over {@code graph}, with {@code dims} bound at compile time. */
     public static Program run(Graph graph, Level level, Map<String, Integer> dims) {
         Program p = Program.of(graph, level, dims);

@@ -24,9 +24,15 @@ import java.util.Set;
  * @param passes        names of the passes applied so far, in order
  * @param buffers       the buffer plan, or null when every node gets a fresh tensor
  * @param packedWeights parameter nodes to keep pre-packed for the matrix-product kernel
+ * @param training      for a training graph (forward and backward), what differentiation added; null for inference
  */
 public record Program(Graph graph, Level level, Map<String, Integer> dims, List<String> passes, BufferPlan buffers,
-                      Set<String> packedWeights) {
+                      Set<String> packedWeights, Training training) {
+    /** An inference program (no backward pass). */
+    public Program(Graph graph, Level level, Map<String, Integer> dims, List<String> passes, BufferPlan buffers, Set<String> packedWeights) {
+        this(graph, level, dims, passes, buffers, packedWeights, null);
+    }
+
     public Program {
         dims = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(dims));
         passes = List.copyOf(passes);
@@ -38,17 +44,20 @@ public record Program(Graph graph, Level level, Map<String, Integer> dims, List<
         return new Program(graph, level, new java.util.TreeMap<>(dims), List.of(), null, Set.of());
     }
 
-    public Program withGraph(Graph g) { return new Program(g, level, dims, passes, buffers, packedWeights); }
+    public Program withGraph(Graph g) { return new Program(g, level, dims, passes, buffers, packedWeights, training); }
 
-    public Program withBuffers(BufferPlan b) { return new Program(graph, level, dims, passes, b, packedWeights); }
+    public Program withBuffers(BufferPlan b) { return new Program(graph, level, dims, passes, b, packedWeights, training); }
 
-    public Program withPackedWeights(Set<String> w) { return new Program(graph, level, dims, passes, buffers, w); }
+    public Program withPackedWeights(Set<String> w) { return new Program(graph, level, dims, passes, buffers, w, training); }
+
+    /** This program as a training program: {@code g} holds forward and backward, described by {@code t}. */
+    public Program withTraining(Graph g, Training t) { return new Program(g, level, dims, passes, buffers, packedWeights, t); }
 
     /** Records that pass {@code name} ran. */
     public Program after(String name) {
         List<String> p = new ArrayList<>(passes);
         p.add(name);
-        return new Program(graph, level, dims, p, buffers, packedWeights);
+        return new Program(graph, level, dims, p, buffers, packedWeights, training);
     }
 
     /** The fused nodes (matrix-product epilogues and elementwise loops), in program order. */
@@ -65,6 +74,7 @@ public record Program(Graph graph, Level level, Map<String, Integer> dims, List<
         sb.append(graph.toText());
         if (buffers != null) sb.append("buffers {\n").append(buffers.toText()).append("}\n");
         if (!packedWeights.isEmpty()) sb.append("packed: ").append(String.join(", ", packedWeights)).append('\n');
+        if (training != null) sb.append(training.toText());
         return sb.toString();
     }
 

@@ -79,4 +79,43 @@ final class Activations {
         if (src != dst || so != dO) System.arraycopy(src, so, dst, dO, n);
         apply(act, dst, dO, n);
     }
+
+    // ---------------------------------------------------------------- F64
+
+    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+    /**
+     * The error function to double precision. For |x| < 6 the series
+     * {@code erf x = 2/sqrt(pi) exp(-x^2) sum 2^n x^(2n+1) / (1*3*...*(2n+1))} has only positive terms, so it
+     * keeps full relative precision (no cancellation); beyond 6, erf is 1 in double.
+     */
+    static double erf(double x) {
+        double ax = Math.abs(x);
+        if (ax >= 6) return Math.copySign(1.0, x);
+        double x2 = ax * ax, term = ax, sum = ax;
+        for (int n = 1; term > sum * 1e-17; n++) {
+            term *= 2 * x2 / (2 * n + 1);
+            sum += term;
+        }
+        return Math.copySign(Math.min(1.0, TWO_OVER_SQRT_PI * Math.exp(-x2) * sum), x);
+    }
+
+    static double gelu(double x) { return 0.5 * x * (1 + erf(x * 0.7071067811865476)); }
+
+    static double sigmoid(double x) { return 1 / (1 + Math.exp(-x)); }
+
+    static double apply(Epilogue act, double x) {
+        return switch (act) {
+            case NONE, BIAS -> x;
+            case RELU, BIAS_RELU -> x > 0 ? x : 0.0;
+            case GELU, BIAS_GELU -> gelu(x);
+            case SIGMOID, BIAS_SIGMOID -> sigmoid(x);
+            case TANH, BIAS_TANH -> Math.tanh(x);
+        };
+    }
+
+    /** {@code dst[i] = act(src[i])} for {@code n} doubles; {@code dst} may be {@code src}. */
+    static void map(Epilogue act, double[] src, int so, double[] dst, int dO, int n) {
+        for (int i = 0; i < n; i++) dst[dO + i] = apply(act, src[so + i]);
+    }
 }

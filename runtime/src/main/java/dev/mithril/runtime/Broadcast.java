@@ -39,6 +39,8 @@ final class Broadcast {
             throw new IllegalArgumentException(where + ": out has shape " + Tensor.shapeString(out.shape()) + " but "
                     + Tensor.shapeString(a.shape()) + " op " + Tensor.shapeString(b.shape()) + " gives " + Tensor.shapeString(os));
         }
+        DType dt = Kernels.commonDtype(where, a, b);
+        Kernels.checkOutDtype(where, dt, out);
         if (out.size() == 0) return;
         int r = os.length;
         long[] sa = expandStrides(a.shape(), os), sb = expandStrides(b.shape(), os);
@@ -56,6 +58,10 @@ final class Broadcast {
                 stB[q] = (int) sb[i];
                 q++;
             }
+        }
+        if (dt == DType.F64) {
+            applyF64(op, a.doubles(), b.doubles(), out.doubles(), dims, stA, stB, q, out.size());
+            return;
         }
         float[] x = a.data(), y = b.data(), o = out.data();
         if (q == 0) {
@@ -138,5 +144,38 @@ final class Broadcast {
             default -> { for (; i < bound; i += V) xv.div(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i); }
         }
         for (; i < n; i++) o[oo + i] = scalar(op, x, y[yo + i]);
+    }
+
+    /** The F64 form of the collapsed loop nest of {@link #apply}; plain loops that C2 vectorizes. */
+    private static void applyF64(int op, double[] x, double[] y, double[] o, int[] dims, int[] stA, int[] stB, int q, int size) {
+        if (q == 0) {
+            o[0] = scalar(op, x[0], y[0]);
+            return;
+        }
+        int n = dims[0];
+        int ia = stA[0], ib = stB[0];
+        int rows = size / n;
+        Parallel.forRange(rows, Math.max(1, GRAIN / n), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int rem = row, offA = 0, offB = 0;
+                for (int d = 1; d < q; d++) {
+                    int idx = rem % dims[d];
+                    rem /= dims[d];
+                    offA += idx * stA[d];
+                    offB += idx * stB[d];
+                }
+                int offO = row * n;
+                for (int i = 0; i < n; i++) o[offO + i] = scalar(op, x[offA + i * ia], y[offB + i * ib]);
+            }
+        });
+    }
+
+    static double scalar(int op, double x, double y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            default -> x / y;
+        };
     }
 }

@@ -1,130 +1,150 @@
 package dev.mithril.runtime;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-tiled inner kernel of {@link Gemm}: an {@code MR x NR} block of C held in {@code MR * 2}
- * vector accumulators while streaming packed A slivers and packed B panels, then written back with
- * alpha/beta scaling and the fused epilogue.
+ * The float32 micro-kernels of {@link Gemm}: an {@code MR x NR} block of C ({@code NR} = three vectors of the
+ * preferred species) held in registers while streaming a packed A sliver and a packed B panel, then written back
+ * with alpha/beta, bias, residual and activation. {@code MR} follows the register file: 8 rows (24 accumulators)
+ * where there are 32 vector registers (AVX-512, AArch64), 4 rows (12 accumulators) where there are 16 (AVX2).
+ * Row tails of at most 4 use the 4-row kernel; everything else is padded with zeros by the packing.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> S = Activations.S;
     static final int V = Activations.V;
-    static final int MR = 6;
-    static final int NR = 2 * V;
+    static final int MR = GemmTuning.WIDE_REGISTER_FILE ? 8 : 4;
+    static final int NR = 3 * V;
 
-    /** Everything about one GEMM call that the store step needs. */
-    record Out(float[] c, int cOff, int ldc, float alpha, float beta, float[] bias, Epilogue ep) {}
+    /**
+     * Everything about one GEMM call that the store step needs: on the first k block C becomes
+     * {@code alpha * AB + beta * C} ({@code beta == 0}: old C ignored, even NaN); on the last, {@code bias[col]} and
+     * {@code res[rOff + row * ldr + col]} are added (when non-null) and the activation of {@code ep} applied.
+     */
+    record Out(float[] c, int cOff, int ldc, float alpha, float beta, float[] bias, Epilogue ep, float[] res, int rOff, int ldr) {
+        Out(float[] c, int cOff, int ldc, float alpha, float beta) { this(c, cOff, ldc, alpha, beta, null, Epilogue.NONE, null, 0, 0); }
+    }
 
     private GemmKernel() {}
 
     /**
-     * C[row.., col..] (+)= A sliver x B panel slice for {@code kc} steps. {@code first}: this is the first k
-     * block (apply beta); {@code last}: the final one (apply the epilogue).
+     * C[row.., col..] (+)= A sliver x B panel slice over {@code kc} steps, for {@code rows <= MR} and
+     * {@code cols <= NR}. {@code first}: the first k block (apply beta); {@code last}: the final one (epilogue).
      */
-    static void tile(Out o, float[] ap, int aO, float[] bp, int bO, int kc, int row, int col, int mr, int nr,
-                     boolean first, boolean last, float[] tmp) {
-        if (mr == MR) {
-            full(o, ap, aO, bp, bO, kc, row, col, nr, first, last, tmp);
-        } else {
-            for (int r = 0; r < mr; r++) oneRow(o, ap, aO + r, bp, bO, kc, row + r, col, nr, first, last, tmp);
-        }
+    static void tile(Out o, float[] ap, int aO, float[] bp, int bO, int kc, int row, int col, int rows, int cols,
+                     boolean first, boolean last, float[] t) {
+        if (MR == 8 && rows > 4) k8(ap, aO, bp, bO, kc, t);
+        else k4(ap, aO, bp, bO, kc, t);
+        for (int r = 0; r < rows; r++) store(o, t, r * NR, row + r, col, cols, first, last);
     }
 
-    private static void full(Out o, float[] ap, int aO, float[] bp, int bO, int kc, int row, int col, int nr,
-                             boolean first, boolean last, float[] tmp) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        int a = aO, b = bO;
-        for (int p = 0; p < kc; p++, a += MR, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + V);
-            FloatVector x = FloatVector.broadcast(S, ap[a]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[a + 1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[a + 2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[a + 3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[a + 4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[a + 5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+    private static void k8(float[] ap, int aO, float[] bp, int bO, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00,
+                c10 = c00, c11 = c00, c12 = c00,
+                c20 = c00, c21 = c00, c22 = c00,
+                c30 = c00, c31 = c00, c32 = c00,
+                c40 = c00, c41 = c00, c42 = c00,
+                c50 = c00, c51 = c00, c52 = c00,
+                c60 = c00, c61 = c00, c62 = c00,
+                c70 = c00, c71 = c00, c72 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = aO + p * MR, b = bO + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + V), b2 = FloatVector.fromArray(S, bp, b + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, ap[a]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[a + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, ap[a + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, ap[a + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, ap[a + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, ap[a + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, ap[a + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
         }
-        // Spill to the L1-resident tile buffer: passing vectors to a non-inlined store would box them.
-        c00.intoArray(tmp, 0); c01.intoArray(tmp, V);
-        c10.intoArray(tmp, NR); c11.intoArray(tmp, NR + V);
-        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + V);
-        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + V);
-        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + V);
-        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + V);
-        for (int r = 0; r < MR; r++) store(o, tmp, r * NR, row + r, col, nr, first, last);
+        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
+        c10.intoArray(t, 1 * NR); c11.intoArray(t, 1 * NR + V); c12.intoArray(t, 1 * NR + 2 * V);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
+        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + V); c32.intoArray(t, 3 * NR + 2 * V);
+        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + V); c42.intoArray(t, 4 * NR + 2 * V);
+        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + V); c52.intoArray(t, 5 * NR + 2 * V);
+        c60.intoArray(t, 6 * NR); c61.intoArray(t, 6 * NR + V); c62.intoArray(t, 6 * NR + 2 * V);
+        c70.intoArray(t, 7 * NR); c71.intoArray(t, 7 * NR + V); c72.intoArray(t, 7 * NR + 2 * V);
     }
 
-    /** One row of the tile: used for the last rows of C, where a full MR tile would waste work. */
-    private static void oneRow(Out o, float[] ap, int aO, float[] bp, int bO, int kc, int row, int col, int nr,
-                               boolean first, boolean last, float[] tmp) {
-        // Two independent accumulator pairs hide the FMA latency.
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, d0 = c0, d1 = c0;
-        int a = aO, b = bO, p = 0;
-        for (; p + 1 < kc; p += 2, a += 2 * MR, b += 2 * NR) {
-            FloatVector x = FloatVector.broadcast(S, ap[a]);
-            c0 = x.fma(FloatVector.fromArray(S, bp, b), c0);
-            c1 = x.fma(FloatVector.fromArray(S, bp, b + V), c1);
-            FloatVector y = FloatVector.broadcast(S, ap[a + MR]);
-            d0 = y.fma(FloatVector.fromArray(S, bp, b + NR), d0);
-            d1 = y.fma(FloatVector.fromArray(S, bp, b + NR + V), d1);
+    private static void k4(float[] ap, int aO, float[] bp, int bO, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00,
+                c10 = c00, c11 = c00, c12 = c00,
+                c20 = c00, c21 = c00, c22 = c00,
+                c30 = c00, c31 = c00, c32 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = aO + p * MR, b = bO + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + V), b2 = FloatVector.fromArray(S, bp, b + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, ap[a]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[a + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, ap[a + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
-        if (p < kc) {
-            FloatVector x = FloatVector.broadcast(S, ap[a]);
-            c0 = x.fma(FloatVector.fromArray(S, bp, b), c0);
-            c1 = x.fma(FloatVector.fromArray(S, bp, b + V), c1);
-        }
-        c0.add(d0).intoArray(tmp, 0);
-        c1.add(d1).intoArray(tmp, V);
-        store(o, tmp, 0, row, col, nr, first, last);
+        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
+        c10.intoArray(t, 1 * NR); c11.intoArray(t, 1 * NR + V); c12.intoArray(t, 1 * NR + 2 * V);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
+        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + V); c32.intoArray(t, 3 * NR + 2 * V);
     }
 
-    /** Writes one tile row held in {@code tmp[t .. t + nr)} to C, combining with alpha/beta and the epilogue. */
-    private static void store(Out o, float[] tmp, int t, int row, int col, int nr, boolean first, boolean last) {
+
+    /** Writes one tile row held in {@code t[tOff .. tOff + cols)} to C. */
+    private static void store(Out o, float[] t, int tOff, int row, int col, int cols, boolean first, boolean last) {
         float[] c = o.c();
         int off = o.cOff() + row * o.ldc() + col;
-        float alpha = o.alpha(), beta = o.beta();
-        if (nr == NR) {
-            for (int h = 0; h < NR; h += V) {
-                FloatVector v = FloatVector.fromArray(S, tmp, t + h);
-                if (alpha != 1f) v = v.mul(alpha);
-                if (!first) v = v.add(FloatVector.fromArray(S, c, off + h));
-                else if (beta != 0f) v = FloatVector.fromArray(S, c, off + h).fma(FloatVector.broadcast(S, beta), v);
+        int rOff = o.res() == null ? 0 : o.rOff() + row * o.ldr() + col;
+        for (int h = 0; h < cols; h += V) {
+            if (h + V <= cols) {
+                FloatVector v = combine(o, FloatVector.fromArray(S, t, tOff + h), first ? null : FloatVector.fromArray(S, c, off + h),
+                        first && o.beta() != 0f ? FloatVector.fromArray(S, c, off + h) : null);
+                if (last) v = finish(o, v, col + h, rOff + h, null);
                 v.intoArray(c, off + h);
-            }
-        } else {
-            for (int j = 0; j < nr; j++) {
-                float v = alpha * tmp[t + j];
-                if (!first) v += c[off + j];
-                else if (beta != 0f) v += beta * c[off + j];
-                c[off + j] = v;
+            } else {
+                VectorMask<Float> m = S.indexInRange(h, cols);
+                FloatVector v = combine(o, FloatVector.fromArray(S, t, tOff + h), first ? null : FloatVector.fromArray(S, c, off + h, m),
+                        first && o.beta() != 0f ? FloatVector.fromArray(S, c, off + h, m) : null);
+                if (last) v = finish(o, v, col + h, rOff + h, m);
+                v.intoArray(c, off + h, m);
             }
         }
-        if (last && o.ep() != Epilogue.NONE) finish(o, off, col, nr);
     }
 
-    /** Bias and activation on one finished tile row, kept out of the hot path so the kernel stays small. */
-    private static void finish(Out o, int off, int col, int nr) {
-        float[] c = o.c();
+    /** {@code alpha * acc}, plus the partial sum of earlier k blocks or {@code beta * C}. */
+    private static FloatVector combine(Out o, FloatVector acc, FloatVector partial, FloatVector old) {
+        FloatVector v = o.alpha() == 1f ? acc : acc.mul(o.alpha());
+        if (partial != null) return v.add(partial);
+        if (old != null) return o.beta() == 1f ? v.add(old) : old.fma(FloatVector.broadcast(S, o.beta()), v);
+        return v;
+    }
+
+    private static FloatVector finish(Out o, FloatVector v, int col, int rOff, VectorMask<Float> m) {
         Epilogue ep = o.ep();
-        if (ep.hasBias()) {
-            float[] bias = o.bias();
-            int j = 0;
-            for (; j <= nr - V; j += V) FloatVector.fromArray(S, c, off + j).add(FloatVector.fromArray(S, bias, col + j)).intoArray(c, off + j);
-            for (; j < nr; j++) c[off + j] += bias[col + j];
-        }
-        if (ep.hasActivation()) Activations.apply(ep, c, off, nr);
+        if (ep.hasBias()) v = v.add(m == null ? FloatVector.fromArray(S, o.bias(), col) : FloatVector.fromArray(S, o.bias(), col, m));
+        if (o.res() != null) v = v.add(m == null ? FloatVector.fromArray(S, o.res(), rOff) : FloatVector.fromArray(S, o.res(), rOff, m));
+        return switch (ep) {
+            case NONE, BIAS -> v;
+            case RELU, BIAS_RELU -> Activations.relu(v);
+            case GELU, BIAS_GELU -> Activations.gelu(v);
+            case SIGMOID, BIAS_SIGMOID -> Activations.sigmoid(v);
+            case TANH, BIAS_TANH -> Activations.tanh(v);
+        };
     }
 
-    static float epilogue(Epilogue ep, float v, float[] bias, int col) {
-        if (ep.hasBias()) v += bias[col];
+    /** The scalar form of the store for element (i, j) of C given the finished product {@code prod}. */
+    static float scalar(Out o, float prod, int i, int j) {
+        int idx = o.cOff() + i * o.ldc() + j;
+        float v = o.alpha() * prod;
+        if (o.beta() != 0f) v += o.beta() * o.c()[idx];
+        if (o.ep().hasBias()) v += o.bias()[j];
+        if (o.res() != null) v += o.res()[o.rOff() + i * o.ldr() + j];
+        return activation(o.ep(), v);
+    }
+
+    static float activation(Epilogue ep, float v) {
         return switch (ep) {
             case NONE, BIAS -> v;
             case RELU, BIAS_RELU -> Activations.relu(v);

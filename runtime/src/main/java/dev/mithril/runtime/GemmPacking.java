@@ -1,37 +1,66 @@
 package dev.mithril.runtime;
 
 /**
- * Copies operands into the layouts {@link GemmKernel} reads: B as panels of {@link GemmKernel#NR} columns
- * (row p of panel j at {@code j*k*NR + p*NR}), A blocks as slivers of {@link GemmKernel#MR} rows (column p of
- * sliver s at {@code s*kc*MR + p*MR}). Both are zero-padded so the kernel never needs bounds checks.
+ * Copies operands into the layouts the micro-kernels read: B as panels of {@code NR} columns (row p of panel j at
+ * {@code j*k*NR + p*NR}), A blocks as slivers of {@code MR} rows (column p of sliver s at {@code s*kc*MR + p*MR}).
+ * Both are zero-padded, so kernels run on whole tiles and never check bounds. Float32 and float64 forms.
  */
 final class GemmPacking {
-    private static final int NR = GemmKernel.NR, MR = GemmKernel.MR;
+    private static final int MR = GemmKernel.MR;
+    /** Minimum elements per packing task, so that small operands are packed by one thread. */
+    private static final int GRAIN = 1 << 16;
 
     private GemmPacking() {}
 
-    static int panels(int n) { return (n + NR - 1) / NR; }
+    static int panels(int n, int nr) { return (n + nr - 1) / nr; }
 
-    /** Packs op(B) ([k, n]); {@code transB} means b holds B transposed, i.e. rows of length k. */
-    static float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
-        int np = panels(n);
-        float[] p = new float[Math.multiplyExact(np * NR, k)];
-        Parallel.forRange(np, Math.max(1, 65536 / Math.max(1, k * NR)), (from, to) -> {
-            for (int j = from; j < to; j++) packPanel(transB, k, n, b, bOff, ldb, p, j);
+    /** Elements of the packed form of a k x n matrix. */
+    static int packedSize(int k, int n, int nr) { return Math.multiplyExact(panels(n, nr) * nr, Math.max(k, 1)); }
+
+    /** Packs op(B) ([k, n]) into {@code p}; {@code transB} means b holds B transposed (rows of length k). */
+    static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p) {
+        int nr = GemmKernel.NR;
+        Parallel.forRange(panels(n, nr), Math.max(1, GRAIN / Math.max(1, k * nr)), (from, to) -> {
+            for (int j = from; j < to; j++) {
+                int j0 = j * nr, w = Math.min(nr, n - j0), base = j * k * nr;
+                if (!transB) {
+                    for (int q = 0; q < k; q++) {
+                        int d = base + q * nr;
+                        System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
+                        for (int c = w; c < nr; c++) p[d + c] = 0f;
+                    }
+                } else {
+                    for (int c = 0; c < w; c++) {
+                        int src = bOff + (j0 + c) * ldb;
+                        for (int q = 0; q < k; q++) p[base + q * nr + c] = b[src + q];
+                    }
+                    for (int c = w; c < nr; c++) for (int q = 0; q < k; q++) p[base + q * nr + c] = 0f;
+                }
+            }
         });
-        return p;
     }
 
-    private static void packPanel(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int panel) {
-        int j0 = panel * NR, w = Math.min(NR, n - j0), base = panel * k * NR;
-        if (!transB) {
-            for (int q = 0; q < k; q++) System.arraycopy(b, bOff + q * ldb + j0, p, base + q * NR, w);
-        } else {
-            for (int c = 0; c < w; c++) {
-                int src = bOff + (j0 + c) * ldb;
-                for (int q = 0; q < k; q++) p[base + q * NR + c] = b[src + q];
+    /** Packs op(B) ([k, n]) into {@code p}, float64. */
+    static void packB(boolean transB, int k, int n, double[] b, int bOff, int ldb, double[] p) {
+        int nr = GemmKernel64.NR;
+        Parallel.forRange(panels(n, nr), Math.max(1, GRAIN / Math.max(1, k * nr)), (from, to) -> {
+            for (int j = from; j < to; j++) {
+                int j0 = j * nr, w = Math.min(nr, n - j0), base = j * k * nr;
+                if (!transB) {
+                    for (int q = 0; q < k; q++) {
+                        int d = base + q * nr;
+                        System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
+                        for (int c = w; c < nr; c++) p[d + c] = 0.0;
+                    }
+                } else {
+                    for (int c = 0; c < w; c++) {
+                        int src = bOff + (j0 + c) * ldb;
+                        for (int q = 0; q < k; q++) p[base + q * nr + c] = b[src + q];
+                    }
+                    for (int c = w; c < nr; c++) for (int q = 0; q < k; q++) p[base + q * nr + c] = 0.0;
+                }
             }
-        }
+        });
     }
 
     /** Packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into {@code dst}. */
@@ -45,13 +74,26 @@ final class GemmPacking {
                     for (int q = 0; q < kc; q++) dst[base + q * MR + r] = a[src + q];
                 }
             } else {
-                for (int q = 0; q < kc; q++) {
-                    System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
+                for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
+            }
+            for (int q = 0; q < kc; q++) for (int r = rows; r < MR; r++) dst[base + q * MR + r] = 0f;
+        }
+    }
+
+    /** Packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into {@code dst}, float64. */
+    static void packA(boolean transA, double[] a, int aOff, int lda, int i0, int mc, int p0, int kc, double[] dst) {
+        int slivers = (mc + MR - 1) / MR;
+        for (int s = 0; s < slivers; s++) {
+            int base = s * kc * MR, rows = Math.min(MR, mc - s * MR);
+            if (!transA) {
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i0 + s * MR + r) * lda + p0;
+                    for (int q = 0; q < kc; q++) dst[base + q * MR + r] = a[src + q];
                 }
+            } else {
+                for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
             }
-            if (rows < MR) {
-                for (int q = 0; q < kc; q++) for (int r = rows; r < MR; r++) dst[base + q * MR + r] = 0f;
-            }
+            for (int q = 0; q < kc; q++) for (int r = rows; r < MR; r++) dst[base + q * MR + r] = 0.0;
         }
     }
 }

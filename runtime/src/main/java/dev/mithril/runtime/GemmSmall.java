@@ -43,11 +43,7 @@ final class GemmSmall {
     }
 
     private static void put(GemmKernel.Out o, int i, int j, float prod) {
-        float[] c = o.c();
-        int idx = o.cOff() + i * o.ldc() + j;
-        float v = o.alpha() * prod;
-        if (o.beta() != 0f) v += o.beta() * c[idx];
-        c[idx] = o.ep() == Epilogue.NONE ? v : GemmKernel.epilogue(o.ep(), v, o.bias(), j);
+        o.c()[o.cOff() + i * o.ldc() + j] = GemmKernel.scalar(o, prod, i, j);
     }
 
     static float dot(float[] x, int xo, float[] y, int yo, int k) {

@@ -3,10 +3,12 @@ package dev.mithril.runtime;
 import java.util.Arrays;
 
 /**
- * F32 tensor operations that generated models call. Each op has an allocating form and an {@code ...Into}
- * form that writes a preallocated {@code out} of the exact result shape (checked). Elementwise and unary
- * ops accept {@code out} identical to an input (in place). Work is vectorized with the Vector API and split
- * over {@link Parallel} when large.
+ * Tensor operations that generated models call, on F32 tensors and on F64 tensors (chosen by
+ * {@link Tensor#dtype()}; all operands and {@code out} must share one dtype, else an
+ * {@link IllegalArgumentException} names the op and the dtypes). Each op has an allocating form and an
+ * {@code ...Into} form that writes a preallocated {@code out} of the exact result shape (checked). Elementwise
+ * and unary ops accept {@code out} identical to an input (in place). F32 work is vectorized with the Vector
+ * API; large work is split over {@link Parallel}.
  *
  * <pre>{@code
  * Tensor h = Kernels.relu(Kernels.linear(x, w1, b1));
@@ -22,7 +24,7 @@ public final class Kernels {
 
     /** {@code x[..., in] * w[out, in]^T + bias[out]} (PyTorch {@code nn.Linear}); {@code bias} may be null. */
     public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
-        Tensor out = Tensor.zeros(linearShape(x, w, bias));
+        Tensor out = Tensor.zeros(floatDtype("Kernels.linear", x), linearShape(x, w, bias));
         linearInto(x, w, bias, out);
         return out;
     }
@@ -37,6 +39,12 @@ public final class Kernels {
         int n = w.dim(0), k = w.dim(1);
         int m = 1;
         for (int i = 0; i < x.rank() - 1; i++) m *= x.dim(i);
+        DType dt = bias == null ? commonDtype("Kernels.linear", x, w) : commonDtype("Kernels.linear", x, w, bias);
+        checkOutDtype("Kernels.linear", dt, out);
+        if (dt == DType.F64) {
+            Float64Gemm.linear(x, w, bias, out, m, n, k);
+            return;
+        }
         float[] o = out.data();
         if (o == x.data()) throw new IllegalArgumentException("Kernels.linear: out must not share storage with x");
         Gemm.linear(x.data(), 0, m, n, k, w.data(), 0, bias == null ? null : bias.data(),
@@ -60,13 +68,26 @@ public final class Kernels {
 
     /** {@code torch.matmul}: rank-1 operands are promoted and squeezed, leading batch dims broadcast. */
     public static Tensor matmul(Tensor a, Tensor b) {
-        Tensor out = Tensor.zeros(MatMul.outShape(a.shape(), b.shape()));
-        MatMul.apply(a, b, out);
+        Tensor out = Tensor.zeros(floatDtype("Kernels.matmul", a), MatMul.outShape(a.shape(), b.shape()));
+        matmulInto(a, b, out);
         return out;
     }
 
     /** {@link #matmul} into {@code out}. */
-    public static void matmulInto(Tensor a, Tensor b, Tensor out) { MatMul.apply(a, b, out); }
+    public static void matmulInto(Tensor a, Tensor b, Tensor out) {
+        DType dt = commonDtype("Kernels.matmul", a, b);
+        checkOutDtype("Kernels.matmul", dt, out);
+        if (dt != DType.F64) {
+            MatMul.apply(a, b, out);
+            return;
+        }
+        int[] os = MatMul.outShape(a.shape(), b.shape());
+        if (!Arrays.equals(os, out.shape())) {
+            throw new IllegalArgumentException("Kernels.matmul: out has shape " + Tensor.shapeString(out.shape()) + " but "
+                    + Tensor.shapeString(a.shape()) + " x " + Tensor.shapeString(b.shape()) + " gives " + Tensor.shapeString(os));
+        }
+        Float64Gemm.matmul(a, b, out);
+    }
 
     // ---------------------------------------------------------------- broadcasting arithmetic
 
@@ -85,18 +106,18 @@ public final class Kernels {
     public static void divInto(Tensor a, Tensor b, Tensor out) { Broadcast.apply(Broadcast.DIV, a, b, out); }
 
     private static Tensor binary(int op, String where, Tensor a, Tensor b) {
-        Tensor out = Tensor.zeros(Broadcast.shape(where, a.shape(), b.shape()));
+        Tensor out = Tensor.zeros(commonDtype(where, a, b), Broadcast.shape(where, a.shape(), b.shape()));
         Broadcast.apply(op, a, b, out);
         return out;
     }
 
     // ---------------------------------------------------------------- activations
 
-    public static Tensor relu(Tensor x) { return unary(Epilogue.RELU, x, Tensor.zeros(x.shape())); }
+    public static Tensor relu(Tensor x) { return unary(Epilogue.RELU, x, Tensor.zeros(floatDtype("Kernels.relu", x), x.shape())); }
     /** Exact (erf-based) GELU, as {@code torch.nn.GELU()} with the default {@code approximate='none'}. */
-    public static Tensor gelu(Tensor x) { return unary(Epilogue.GELU, x, Tensor.zeros(x.shape())); }
-    public static Tensor sigmoid(Tensor x) { return unary(Epilogue.SIGMOID, x, Tensor.zeros(x.shape())); }
-    public static Tensor tanh(Tensor x) { return unary(Epilogue.TANH, x, Tensor.zeros(x.shape())); }
+    public static Tensor gelu(Tensor x) { return unary(Epilogue.GELU, x, Tensor.zeros(floatDtype("Kernels.gelu", x), x.shape())); }
+    public static Tensor sigmoid(Tensor x) { return unary(Epilogue.SIGMOID, x, Tensor.zeros(floatDtype("Kernels.sigmoid", x), x.shape())); }
+    public static Tensor tanh(Tensor x) { return unary(Epilogue.TANH, x, Tensor.zeros(floatDtype("Kernels.tanh", x), x.shape())); }
 
     /** {@code out = relu(x)}; {@code out} may be {@code x}. */
     public static void reluInto(Tensor x, Tensor out) { unary(Epilogue.RELU, x, out); }
@@ -108,6 +129,12 @@ public final class Kernels {
         if (!x.sameShape(out)) {
             throw new IllegalArgumentException("Kernels." + act.name().toLowerCase() + ": out has shape "
                     + Tensor.shapeString(out.shape()) + " but x has shape " + Tensor.shapeString(x.shape()));
+        }
+        checkOutDtype("Kernels." + act.name().toLowerCase(), floatDtype("Kernels." + act.name().toLowerCase(), x), out);
+        if (x.dtype() == DType.F64) {
+            double[] a = x.doubles(), o = out.doubles();
+            Parallel.forRange(x.size(), UNARY_GRAIN, (from, to) -> Activations.map(act, a, from, o, from, to - from));
+            return out;
         }
         float[] a = x.data(), o = out.data();
         Parallel.forRange(x.size(), UNARY_GRAIN, (from, to) -> Activations.map(act, a, from, o, from, to - from));
@@ -127,7 +154,7 @@ public final class Kernels {
 
     /** Softmax along {@code axis} (negative counts from the end), subtracting the max for stability. */
     public static Tensor softmax(Tensor x, int axis) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.zeros(floatDtype("Kernels.softmax", x), x.shape());
         Softmax.apply(x, axis, out);
         return out;
     }
@@ -138,7 +165,7 @@ public final class Kernels {
     /** Permutes axes: result axis i is input axis {@code perm[i]}. */
     public static Tensor transpose(Tensor x, int... perm) {
         int[] p = Transpose.checkPerm(perm, x.rank());
-        Tensor out = Tensor.zeros(Transpose.outShape(x.shape(), p));
+        Tensor out = Tensor.zeros(floatDtype("Kernels.transpose", x), Transpose.outShape(x.shape(), p));
         Transpose.apply(x, p, out);
         return out;
     }
@@ -165,7 +192,7 @@ public final class Kernels {
 
     /** Sum over {@code axes} (negative allowed; empty = all axes). */
     public static Tensor sum(Tensor x, int[] axes, boolean keepDims) {
-        Tensor out = Tensor.zeros(reducedShape("Kernels.sum", x, axes, keepDims));
+        Tensor out = Tensor.zeros(floatDtype("Kernels.sum", x), reducedShape("Kernels.sum", x, axes, keepDims));
         Reduce.apply("Kernels.sum", x, axes, keepDims, false, out);
         return out;
     }
@@ -176,7 +203,7 @@ public final class Kernels {
 
     /** Mean over {@code axes} (negative allowed; empty = all axes). */
     public static Tensor mean(Tensor x, int[] axes, boolean keepDims) {
-        Tensor out = Tensor.zeros(reducedShape("Kernels.mean", x, axes, keepDims));
+        Tensor out = Tensor.zeros(floatDtype("Kernels.mean", x), reducedShape("Kernels.mean", x, axes, keepDims));
         Reduce.apply("Kernels.mean", x, axes, keepDims, true, out);
         return out;
     }
@@ -187,5 +214,39 @@ public final class Kernels {
 
     private static int[] reducedShape(String where, Tensor x, int[] axes, boolean keepDims) {
         return Reduce.outShape(x.shape(), Reduce.reduced(where, axes, x.rank()), keepDims);
+    }
+
+    // ---------------------------------------------------------------- dtypes
+
+    /** The dtype of an allocated result: F64 for F64 input, else F32 (F16/BF16 inputs compute in F32). */
+    static DType floatDtype(String where, Tensor x) {
+        return switch (x.dtype()) {
+            case F64 -> DType.F64;
+            case F32, F16, BF16 -> DType.F32;
+            default -> throw new IllegalArgumentException(where + ": needs floating-point tensors, got " + x.dtype()
+                    + " " + Tensor.shapeString(x.shape()));
+        };
+    }
+
+    /** The one compute dtype of all operands. @throws IllegalArgumentException naming every dtype if they differ */
+    static DType commonDtype(String where, Tensor... operands) {
+        DType dt = floatDtype(where, operands[0]);
+        for (Tensor t : operands) {
+            if (floatDtype(where, t) != dt) {
+                StringBuilder sb = new StringBuilder(where).append(": operands have different dtypes (");
+                for (int i = 0; i < operands.length; i++) {
+                    sb.append(i == 0 ? "" : ", ").append(operands[i].dtype()).append(' ').append(Tensor.shapeString(operands[i].shape()));
+                }
+                throw new IllegalArgumentException(sb.append("); convert one of them first").toString());
+            }
+        }
+        return dt;
+    }
+
+    /** @throws IllegalArgumentException if {@code out} cannot hold results of dtype {@code dt} */
+    static void checkOutDtype(String where, DType dt, Tensor out) {
+        if (floatDtype(where, out) != dt) {
+            throw new IllegalArgumentException(where + ": out is " + out.dtype() + " but the operands compute in " + dt);
+        }
     }
 }

@@ -47,12 +47,23 @@ final class Reduce {
                     + Tensor.shapeString(s) + " over " + Arrays.toString(axes) + (keepDims ? " keeping dims" : "") + " gives "
                     + Tensor.shapeString(os));
         }
+        Kernels.checkOutDtype(where, Kernels.floatDtype(where, x), out);
+        long count = 1;
+        for (int i = 0; i < s.length; i++) if (red[i]) count *= s[i];
+        if (x.dtype() == DType.F64) {
+            double[] a = x.doubles(), o = out.doubles();
+            if (a == o && x.size() > 0 && out.size() < x.size()) {
+                throw new IllegalArgumentException(where + ": out must not share storage with x");
+            }
+            double[] acc = new double[o.length];
+            if (x.size() > 0) accumulate(s, red, a, acc);
+            for (int i = 0; i < o.length; i++) o[i] = mean ? (count == 0 ? Double.NaN : acc[i] / count) : acc[i];
+            return;
+        }
         float[] a = x.data(), o = out.data();
         if (a == o && x.size() > 0 && out.size() < x.size()) {
             throw new IllegalArgumentException(where + ": out must not share storage with x");
         }
-        long count = 1;
-        for (int i = 0; i < s.length; i++) if (red[i]) count *= s[i];
         Arrays.fill(o, 0f);
         if (x.size() > 0) accumulate(s, red, a, o);
         if (mean) {
@@ -92,6 +103,40 @@ final class Reduce {
             }
             if (innerReduced) o[outOff] += sumRow(a, inOff, n);
             else addRow(a, inOff, o, outOff, n);
+        }
+    }
+
+    private static void accumulate(int[] s, boolean[] red, double[] a, double[] o) {
+        int r = s.length;
+        // Innermost-first merged groups: size, input stride, output stride (0 when reduced).
+        int[] dims = new int[r + 1], inSt = new int[r + 1], outSt = new int[r + 1];
+        boolean[] kind = new boolean[r + 1];
+        int q = 0, in = 1, outStride = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            if (s[i] == 1) continue;
+            if (q > 0 && kind[q - 1] == red[i]) {
+                dims[q - 1] *= s[i];
+            } else {
+                dims[q] = s[i]; inSt[q] = in; outSt[q] = red[i] ? 0 : outStride; kind[q] = red[i]; q++;
+            }
+            in *= s[i];
+            if (!red[i]) outStride *= s[i];
+        }
+        if (q == 0) { o[0] += a[0]; return; }
+        int n = dims[0];
+        int rows = 1;
+        for (int d = 1; d < q; d++) rows *= dims[d];
+        boolean innerReduced = kind[0];
+        for (int row = 0; row < rows; row++) {
+            int rem = row, inOff = 0, outOff = 0;
+            for (int d = 1; d < q; d++) {
+                int idx = rem % dims[d];
+                rem /= dims[d];
+                inOff += idx * inSt[d];
+                outOff += idx * outSt[d];
+            }
+            if (innerReduced) { double t = 0; for (int i = 0; i < n; i++) t += a[inOff + i]; o[outOff] += t; }
+            else for (int i = 0; i < n; i++) o[outOff + i] += a[inOff + i];
         }
     }
 

@@ -19,10 +19,19 @@ final class Softmax {
             throw new IllegalArgumentException("Kernels.softmax: out has shape " + Tensor.shapeString(out.shape())
                     + " but x has shape " + Tensor.shapeString(s));
         }
+        Kernels.checkOutDtype("Kernels.softmax", Kernels.floatDtype("Kernels.softmax", x), out);
         if (x.size() == 0) return;
         int len = s[ax], inner = 1;
         for (int i = ax + 1; i < s.length; i++) inner *= s[i];
         int outer = x.size() / (len * inner);
+        if (x.dtype() == DType.F64) {
+            double[] a = x.doubles(), o = out.doubles();
+            final int in = inner;
+            Parallel.forRange(outer, Math.max(1, 8192 / (len * inner)), (from, to) -> {
+                for (int r = from; r < to; r++) for (int i = 0; i < in; i++) strided(a, o, r * len * in + i, len, in);
+            });
+            return;
+        }
         float[] a = x.data(), o = out.data();
         final int in = inner;
         if (inner == 1) {
@@ -91,5 +100,19 @@ final class Softmax {
             int b = off + j * inner;
             for (int i = 0; i < inner; i++) o[b + i] *= sum[i];
         }
+    }
+
+    /** F64 softmax of the {@code len} values {@code a[off + j * stride]}. */
+    private static void strided(double[] a, double[] o, int off, int len, int stride) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < len; j++) max = Math.max(max, a[off + j * stride]);
+        double sum = 0;
+        for (int j = 0; j < len; j++) {
+            double e = Math.exp(a[off + j * stride] - max);
+            o[off + j * stride] = e;
+            sum += e;
+        }
+        double inv = 1 / sum;
+        for (int j = 0; j < len; j++) o[off + j * stride] *= inv;
     }
 }

@@ -38,8 +38,11 @@ final class Transpose {
             throw new IllegalArgumentException("Kernels.transpose: out has shape " + Tensor.shapeString(out.shape())
                     + " but transposing " + Tensor.shapeString(s) + " by " + Arrays.toString(perm) + " gives " + Tensor.shapeString(os));
         }
+        Kernels.checkOutDtype("Kernels.transpose", Kernels.floatDtype("Kernels.transpose", x), out);
         if (x.size() == 0) return;
-        float[] a = x.data(), o = out.data();
+        boolean f64 = x.dtype() == DType.F64;
+        // float[] or double[]: the copies below are System.arraycopy, the tiles typed.
+        Object a = f64 ? x.doubles() : x.data(), o = f64 ? out.doubles() : out.data();
         if (a == o) throw new IllegalArgumentException("Kernels.transpose: out must not share storage with x");
         int r = s.length;
         int[] inStride = new int[r];
@@ -68,8 +71,10 @@ final class Transpose {
                 int outOff = b * n0 * n1;
                 if (s0 == 1) {
                     for (int j = 0; j < n1; j++) System.arraycopy(a, inOff + j * s1, o, outOff + j * n0, n0);
+                } else if (f64) {
+                    tile((double[]) a, inOff, s0, s1, (double[]) o, outOff, n0, n1);
                 } else {
-                    tile(a, inOff, s0, s1, o, outOff, n0, n1);
+                    tile((float[]) a, inOff, s0, s1, (float[]) o, outOff, n0, n1);
                 }
             }
         });
@@ -77,6 +82,20 @@ final class Transpose {
 
     /** o[j*n0 + i] = a[off + i*s0 + j*s1], tiled so both sides stay in cache. */
     private static void tile(float[] a, int off, int s0, int s1, float[] o, int oOff, int n0, int n1) {
+        for (int j0 = 0; j0 < n1; j0 += TILE) {
+            int j1 = Math.min(n1, j0 + TILE);
+            for (int i0 = 0; i0 < n0; i0 += TILE) {
+                int i1 = Math.min(n0, i0 + TILE);
+                for (int j = j0; j < j1; j++) {
+                    int ob = oOff + j * n0, ib = off + j * s1;
+                    for (int i = i0; i < i1; i++) o[ob + i] = a[ib + i * s0];
+                }
+            }
+        }
+    }
+
+    /** The F64 form of the tile above. */
+    private static void tile(double[] a, int off, int s0, int s1, double[] o, int oOff, int n0, int n1) {
         for (int j0 = 0; j0 < n1; j0 += TILE) {
             int j1 = Math.min(n1, j0 + TILE);
             for (int i0 = 0; i0 < n0; i0 += TILE) {

@@ -25,4 +25,16 @@ public interface Op {
 
     /** Whether two nodes with this op and the same inputs always compute the same value (false for sources). */
     default boolean isPure() { return true; }
+
+    /**
+     * The vector-Jacobian product: given {@code gradOutput} (d loss / d {@code node}, shaped like the node),
+     * adds the nodes computing d loss / d input to {@code g} and returns one gradient per input of
+     * {@code node}, in order (null for an input with no gradient, such as integer indices). Leaves
+     * (inputs, parameters, constants) have no inputs and return an empty list.
+     *
+     * @throws UnsupportedOperationException for an operation without a gradient rule
+     */
+    default List<Node> vjp(GradientBuilder g, Node node, Node gradOutput) {
+        throw new UnsupportedOperationException("operation '" + kind() + "' of node '" + node.name() + "' has no gradient rule");
+    }
 }

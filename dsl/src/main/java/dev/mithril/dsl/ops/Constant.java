@@ -38,4 +38,7 @@ public record Constant(TensorType type, float[] values) implements Op {
     @Override public int hashCode() { return type.hashCode() * 31 + Arrays.hashCode(values); }
 
     @Override public String toString() { return "Constant[" + attributes() + "]"; }
+
+    /** A leaf: no inputs, so no input gradients. */
+    public List<Node> vjp(dev.mithril.dsl.ir.GradientBuilder g, Node node, Node grad) { return List.of(); }
 }

@@ -11,4 +11,7 @@ public record Input(TensorType type) implements Op {
     public TensorType infer(List<Node> inputs) { Rules.arity(inputs, 0); return type; }
     public String attributes() { return "type=" + type; }
     public boolean isPure() { return false; }
+
+    /** A leaf: no inputs, so no input gradients. */
+    public List<Node> vjp(dev.mithril.dsl.ir.GradientBuilder g, Node node, Node grad) { return List.of(); }
 }

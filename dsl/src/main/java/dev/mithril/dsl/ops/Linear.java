@@ -1,6 +1,7 @@
 package dev.mithril.dsl.ops;
 
 import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.ShapeError;
@@ -31,5 +32,16 @@ public record Linear() implements Op {
         List<Dim> dims = new ArrayList<>(x.type().dims());
         dims.set(dims.size() - 1, out);
         return x.type().withDims(dims);
+    }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        // x [..., in], w [out, in]: dx = g·w, dw = gᵀ·x over all rows, db = g summed over rows.
+        Node x = node.input(0), w = node.input(1);
+        Node dx = g.add("dx", new MatMul(), grad, w);
+        Node g2 = x.type().rank() == 2 ? grad : g.rows(grad);
+        Node x2 = x.type().rank() == 2 ? x : g.rows(x);
+        Node dw = g.add("dw", new MatMul(true, false), g2, x2);
+        if (node.inputs().size() == 2) return List.of(dx, dw);
+        return List.of(dx, dw, g.sumTo(grad, node.input(2)));
     }
 }

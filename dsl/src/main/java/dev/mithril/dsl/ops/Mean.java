@@ -1,5 +1,7 @@
 package dev.mithril.dsl.ops;
 
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.TensorType;
@@ -22,4 +24,12 @@ public record Mean(List<Integer> axes, boolean keepDims) implements Op {
     public List<Integer> normalizedAxes(TensorType input) { return Rules.axes(input, axes); }
 
     public String attributes() { return "axes=" + Rules.ints(axes) + ", keepDims=" + keepDims; }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        TensorType in = node.input(0).type();
+        List<Integer> ax = normalizedAxes(in);
+        Dim count = Dim.of(1);
+        for (int a : ax) count = count.times(in.dims().get(a));
+        return List.of(g.add("dx", new Expand(in.dims(), count), Rules.keepDims(g, grad, in, ax, keepDims)));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.mithril.dsl.ops;
 
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.TensorType;
@@ -19,4 +20,9 @@ public record Multiply() implements Op {
 
     /** The Java operator this op is, for fused loops. */
     public String symbol() { return "*"; }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        Node a = node.input(0), b = node.input(1);
+        return List.of(g.sumTo(g.add("da", new Multiply(), grad, b), a), g.sumTo(g.add("db", new Multiply(), grad, a), b));
+    }
 }

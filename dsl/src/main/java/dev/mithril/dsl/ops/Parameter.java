@@ -18,4 +18,7 @@ public record Parameter(String paramName, TensorType type, long fanIn) implement
     }
     public String attributes() { return "name=" + paramName + ", type=" + type; }
     public boolean isPure() { return false; }
+
+    /** A leaf: no inputs, so no input gradients. */
+    public List<Node> vjp(dev.mithril.dsl.ir.GradientBuilder g, Node node, Node grad) { return List.of(); }
 }

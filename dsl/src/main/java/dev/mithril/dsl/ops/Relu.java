@@ -1,5 +1,6 @@
 package dev.mithril.dsl.ops;
 
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.TensorType;
@@ -16,4 +17,8 @@ public record Relu() implements Op {
     }
 
     public boolean isElementwise() { return true; }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        return List.of(g.add("relu_grad", new ReluGrad(), node, grad));
+    }
 }

@@ -1,6 +1,7 @@
 package dev.mithril.dsl.ops;
 
 import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.ShapeError;
@@ -53,4 +54,8 @@ public record Reshape(List<String> dims) implements Op {
     }
 
     public String attributes() { return "shape=" + dims.toString().replace(" ", ""); }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        return List.of(g.reshape(grad, node.input(0).type().dims()));
+    }
 }

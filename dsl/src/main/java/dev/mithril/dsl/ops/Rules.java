@@ -1,6 +1,7 @@
 package dev.mithril.dsl.ops;
 
 import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.ShapeError;
 import dev.mithril.dsl.ir.TensorType;
@@ -74,5 +75,13 @@ final class Rules {
 
     static String ints(List<Integer> xs) {
         return xs.toString().replace(" ", "");
+    }
+
+    /** {@code grad} of a reduction reshaped to keep the reduced axes as 1 (itself when they were kept). */
+    static Node keepDims(GradientBuilder g, Node grad, TensorType in, List<Integer> axes, boolean kept) {
+        if (kept) return grad;
+        List<Dim> dims = new ArrayList<>(in.dims());
+        for (int a : axes) dims.set(a, Dim.of(1));
+        return g.reshape(grad, dims);
     }
 }

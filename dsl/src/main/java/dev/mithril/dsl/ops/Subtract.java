@@ -1,5 +1,6 @@
 package dev.mithril.dsl.ops;
 
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.TensorType;
@@ -19,4 +20,8 @@ public record Subtract() implements Op {
 
     /** The Java operator this op is, for fused loops. */
     public String symbol() { return "-"; }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        return List.of(g.sumTo(grad, node.input(0)), g.sumTo(g.negate(grad), node.input(1)));
+    }
 }

@@ -1,5 +1,7 @@
 package dev.mithril.dsl.ops;
 
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.TensorType;
@@ -22,4 +24,9 @@ public record Sum(List<Integer> axes, boolean keepDims) implements Op {
     public List<Integer> normalizedAxes(TensorType input) { return Rules.axes(input, axes); }
 
     public String attributes() { return "axes=" + Rules.ints(axes) + ", keepDims=" + keepDims; }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        TensorType in = node.input(0).type();
+        return List.of(g.add("dx", new Expand(in.dims(), Dim.of(1)), Rules.keepDims(g, grad, in, normalizedAxes(in), keepDims)));
+    }
 }

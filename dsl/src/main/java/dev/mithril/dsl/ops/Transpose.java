@@ -1,6 +1,7 @@
 package dev.mithril.dsl.ops;
 
 import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.ShapeError;
@@ -43,4 +44,10 @@ public record Transpose(List<Integer> perm) implements Op {
     }
 
     public String attributes() { return "perm=" + Rules.ints(perm); }
+
+    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
+        List<Integer> inverse = new ArrayList<>(perm);
+        for (int i = 0; i < perm.size(); i++) inverse.set(perm.get(i), i);
+        return List.of(g.add("dx", new Transpose(inverse), grad));
+    }
 }

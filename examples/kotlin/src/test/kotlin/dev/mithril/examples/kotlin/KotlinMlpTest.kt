@@ -61,7 +61,8 @@ class KotlinMlpTest {
                 assertEquals(kotlinMlp.parameters().keys.toList(), javaMlp.parameters().keys.toList())
                 javaMlp.load(kotlinMlp.parameters())
                 val x = Tensor.random(4, 2, 784)
-                assertArrayEquals(javaMlp.forward(x).data(), kotlinMlp.forward(x).data())
+                // Same generated code and weights; not bitwise only because the GEMM's thread split may vary.
+                assertTrue(relativeError(kotlinMlp.forward(x), javaMlp.forward(x)) <= 1e-6)
             }
         }
     }

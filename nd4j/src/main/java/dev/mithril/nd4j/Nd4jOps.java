@@ -1,0 +1,145 @@
+package dev.mithril.nd4j;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The operations generated ND4J code needs that ND4J has no single call for, with Mithril's semantics:
+ * exact GELU, {@code torch.matmul}, and PyTorch's linear layer (weight {@code [out, in]}) over inputs of
+ * any rank. Each has an allocating form and one that writes a given (planned) array.
+ */
+public final class Nd4jOps {
+    private static final double SQRT1_2 = 0.7071067811865476;
+
+    private Nd4jOps() {}
+
+    /**
+     * Exact GELU, {@code x/2 * (1 + erf(x/sqrt(2)))}, as PyTorch's default computes it. ND4J's {@code GELU}
+     * op is the sigmoid approximation {@code x * sigmoid(1.702 x)} and {@code PreciseGELU} the tanh one;
+     * neither matches to 1e-5.
+     */
+    public static INDArray gelu(INDArray x) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        return gelu(x, out);
+    }
+
+    /** Exact GELU of {@code x} into {@code out} (which may be {@code x} itself; then one temporary is allocated). */
+    public static INDArray gelu(INDArray x, INDArray out) {
+        INDArray t = out == x ? x.mul(SQRT1_2) : out.assign(x).muli(SQRT1_2);
+        Nd4j.exec(new Erf(t, t));
+        t.addi(1.0);
+        Nd4j.exec(new MulOp(t, x, out));
+        return out.muli(0.5);
+    }
+
+    /** {@code x·Wᵀ + b} for {@code x [..., in]}, {@code w [out, in]}, {@code b [out]} (or null). */
+    public static INDArray linear(INDArray x, INDArray w, INDArray b) {
+        long[] shape = x.shape().clone();
+        shape[shape.length - 1] = w.size(0);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        return linear(x, w, b, out);
+    }
+
+    /** {@code x·Wᵀ + b} into {@code out}: the product by one GEMM, then the bias added row by row. */
+    public static INDArray linear(INDArray x, INDArray w, INDArray b, INDArray out) {
+        INDArray out2 = rows(out, w.size(0));
+        Nd4j.gemm(rows(x, w.size(1)), w, out2, false, true, 1.0, 0.0);
+        if (b != null) out2.addiRowVector(b);
+        return out;
+    }
+
+    /**
+     * {@code x·Wᵀ + b} into {@code out} with the bias folded into the GEMM: {@code out} is first filled
+     * with the bias row, then the GEMM accumulates onto it ({@code C = A·Bᵀ + 1·C}), so the product is
+     * written once and never read back for the bias.
+     */
+    public static INDArray linearBiasInGemm(INDArray x, INDArray w, INDArray b, INDArray out) {
+        if (b == null) return linear(x, w, null, out);
+        INDArray out2 = rows(out, w.size(0));
+        out2.putiRowVector(b);
+        Nd4j.gemm(rows(x, w.size(1)), w, out2, false, true, 1.0, 1.0);
+        return out;
+    }
+
+    /**
+     * {@code torch.matmul}: matrix product over the last two dimensions, broadcast over the leading ones;
+     * a rank-1 first operand is a row, a rank-1 second operand a column (both dropped from the result).
+     */
+    public static INDArray matmul(INDArray a, INDArray b) {
+        int ra = a.rank(), rb = b.rank();
+        INDArray a2 = ra == 1 ? a.reshape('c', 1, a.length()) : a;
+        INDArray b2 = rb == 1 ? b.reshape('c', b.length(), 1) : b;
+        INDArray r;
+        if (b2.rank() == 2) {
+            // One GEMM over every row of a: the batch dimensions of a are just more rows.
+            long k = a2.size(-1), n = b2.size(1);
+            long[] shape = a2.shape().clone();
+            shape[shape.length - 1] = n;
+            r = rows(a2, k).mmul(b2).reshape('c', shape);
+        } else {
+            long[] batch = broadcast(Arrays.copyOf(a2.shape(), a2.rank() - 2), Arrays.copyOf(b2.shape(), b2.rank() - 2));
+            INDArray ab = expand(a2, batch), bb = expand(b2, batch);
+            long m = ab.size(-2), k = ab.size(-1), n = bb.size(-1), count = 1;
+            for (long d : batch) count *= d;
+            INDArray a3 = ab.reshape('c', count, m, k), b3 = bb.reshape('c', count, k, n);
+            INDArray r3 = Nd4j.createUninitialized(DataType.FLOAT, count, m, n);
+            for (long i = 0; i < count; i++) r3.slice(i).assign(a3.slice(i).mmul(b3.slice(i)));
+            long[] shape = Arrays.copyOf(batch, batch.length + 2);
+            shape[batch.length] = m;
+            shape[batch.length + 1] = n;
+            r = r3.reshape('c', shape);
+        }
+        long[] s = r.shape();
+        if (rb == 1) s = drop(s, s.length - 1);
+        if (ra == 1) s = drop(s, s.length - (rb == 1 ? 1 : 2));
+        return s.length == 0 ? Nd4j.scalar(r.getFloat(0)) : r.reshape('c', s);
+    }
+
+    /** {@code torch.matmul} into {@code out}; a 2-D right operand is one GEMM straight into {@code out}. */
+    public static INDArray matmul(INDArray a, INDArray b, INDArray out) {
+        if (a.rank() >= 2 && b.rank() == 2) {
+            Nd4j.gemm(rows(a, b.size(0)), b, rows(out, b.size(1)), false, false, 1.0, 0.0);
+            return out;
+        }
+        return out.assign(matmul(a, b));
+    }
+
+    /** {@code a} as a matrix of rows of {@code width} (a view when {@code a} is row-major and contiguous). */
+    private static INDArray rows(INDArray a, long width) {
+        if (a.rank() == 2) return a;
+        return a.reshape('c', a.length() / width, width);
+    }
+
+    private static INDArray expand(INDArray a, long[] batch) {
+        long[] target = Arrays.copyOf(batch, batch.length + 2);
+        target[batch.length] = a.size(-2);
+        target[batch.length + 1] = a.size(-1);
+        if (Arrays.equals(a.shape(), target)) return a;
+        long[] padded = new long[target.length];
+        Arrays.fill(padded, 1);
+        System.arraycopy(a.shape(), 0, padded, target.length - a.rank(), a.rank());
+        return a.reshape('c', padded).broadcast(target);
+    }
+
+    private static long[] broadcast(long[] x, long[] y) {
+        int r = Math.max(x.length, y.length);
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            long dx = i < r - x.length ? 1 : x[i - (r - x.length)], dy = i < r - y.length ? 1 : y[i - (r - y.length)];
+            if (dx != dy && dx != 1 && dy != 1)
+                throw new IllegalArgumentException("Nd4jOps.matmul: batch dimensions " + Arrays.toString(x) + " and " + Arrays.toString(y) + " do not broadcast");
+            out[i] = dx == 1 ? dy : dx;
+        }
+        return out;
+    }
+
+    private static long[] drop(long[] s, int axis) {
+        long[] out = new long[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) if (i != axis) out[j++] = s[i];
+        return out;
+    }
+}

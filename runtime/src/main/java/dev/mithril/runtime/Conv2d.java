@@ -1,0 +1,168 @@
+package dev.mithril.runtime;
+
+/**
+ * 2-d convolution over NCHW tensors with PyTorch's semantics ({@code torch.nn.functional.conv2d}), and its
+ * gradients. Weights are {@code [O, C/groups, kh, kw]}; the output is {@code [N, O, OH, OW]} with
+ * {@code OH = floor((H + 2 padH - dilationH (kh - 1) - 1) / strideH) + 1} (likewise OW).
+ *
+ * <p>float32 tensors run the {@link Algorithm} that {@link #choose} picks for the shape (or the one given);
+ * float64 tensors always run the direct loop nest. Every kernel splits its work over {@link Parallel}.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.randn(1, 8, 3, 32, 32), w = Tensor.randn(2, 16, 3, 3, 3), b = Tensor.randn(3, 16);
+ * Tensor y = Conv2d.conv2d(x, w, b, 1, 1, 1, 1, 1, 1, 1);                 // [8, 16, 32, 32]
+ * Tensor gx = Conv2d.conv2dBackwardInput(gy, w, x.shape(), 1, 1, 1, 1, 1, 1, 1);
+ * Tensor gw = Conv2d.conv2dBackwardWeight(gy, x, w.shape(), 1, 1, 1, 1, 1, 1, 1);
+ * Tensor gb = Conv2d.conv2dBackwardBias(gy);                              // [16]
+ * }</pre>
+ */
+public final class Conv2d {
+    /** How a float32 convolution is computed; all give the same result up to rounding. */
+    public enum Algorithm {
+        /** Lower to im2col and {@link Gemm#sgemm} per group (1x1 stride-1 convolutions skip the im2col copy). */
+        IM2COL_GEMM,
+        /** A direct loop nest: best when a group has very few channels (depthwise convolutions). */
+        DIRECT
+    }
+
+    /** Below this many output channels per group, or im2col rows, a GEMM has too little to reuse. */
+    private static final int MIN_GEMM_CHANNELS = 8;
+
+    private Conv2d() {}
+
+    /** The output shape {@code [N, O, OH, OW]}; throws {@link IllegalArgumentException} for shapes that do not convolve. */
+    public static int[] outputShape(int[] inputShape, int[] weightShape, int strideH, int strideW, int padH, int padW,
+                                    int dilationH, int dilationW, int groups) {
+        return ConvGeometry.of("Conv2d.outputShape", inputShape, weightShape, strideH, strideW, padH, padW, dilationH, dilationW, groups)
+                .outputShape();
+    }
+
+    /** The algorithm {@link #conv2d} and the gradients use for these float32 shapes; a compiler may call it ahead of time. */
+    public static Algorithm choose(int[] inputShape, int[] weightShape, int strideH, int strideW, int padH, int padW,
+                                   int dilationH, int dilationW, int groups) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.choose", inputShape, weightShape, strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        return choose(g);
+    }
+
+    private static Algorithm choose(ConvGeometry g) {
+        return g.og() < MIN_GEMM_CHANNELS || g.kk() < MIN_GEMM_CHANNELS ? Algorithm.DIRECT : Algorithm.IM2COL_GEMM;
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /** {@code conv2d(x, w, bias)}; {@code bias} ({@code [O]}) may be null. Returns a new tensor of x's dtype. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                int dilationH, int dilationW, int groups) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2d", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Tensor out = Tensor.zeros(x.dtype(), g.outputShape());
+        forward("Conv2d.conv2d", g, x, w, bias, choose(g), out);
+        return out;
+    }
+
+    /** As {@link #conv2d}, writing into {@code out} (shape {@link #outputShape}, x's dtype). */
+    public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                  int dilationH, int dilationW, int groups, Tensor out) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        forward("Conv2d.conv2dInto", g, x, w, bias, choose(g), out);
+    }
+
+    /** As {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor)} with a fixed algorithm (float32 only; float64 ignores it). */
+    public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                  int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor out) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        forward("Conv2d.conv2dInto", g, x, w, bias, algorithm, out);
+    }
+
+    private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, Tensor bias, Algorithm alg, Tensor out) {
+        DType dt = sameFloatType(where, x, w, bias, out);
+        if (bias != null) g.requireShape(where, "bias", new int[] {g.o()}, bias);
+        g.requireShape(where, "out", g.outputShape(), out);
+        if (dt == DType.F64) {
+            ConvDirect64.forward(g, x.doubles(), w.doubles(), bias == null ? null : bias.doubles(), out.doubles());
+        } else if (alg == Algorithm.DIRECT) {
+            ConvDirect32.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), out.data());
+        } else {
+            ConvGemm.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), out.data());
+        }
+    }
+
+    // ---------------------------------------------------------------- gradients
+
+    /** The gradient with respect to the input (shape {@code inputShape}) given the output gradient {@code gradOut}. */
+    public static Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, int strideH, int strideW, int padH, int padW,
+                                             int dilationH, int dilationW, int groups) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardInput", inputShape, w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Tensor gx = Tensor.zeros(gradOut.dtype(), g.inputShape());
+        backwardInput("Conv2d.conv2dBackwardInput", g, gradOut, w, choose(g), gx);
+        return gx;
+    }
+
+    /** As {@link #conv2dBackwardInput}, overwriting {@code gradInput} (whose shape is the input's) with a fixed algorithm. */
+    public static void conv2dBackwardInputInto(Tensor gradOut, Tensor w, int strideH, int strideW, int padH, int padW,
+                                               int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor gradInput) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardInputInto", gradInput.shape(), w.shape(), strideH, strideW, padH, padW,
+                dilationH, dilationW, groups);
+        backwardInput("Conv2d.conv2dBackwardInputInto", g, gradOut, w, algorithm, gradInput);
+    }
+
+    private static void backwardInput(String where, ConvGeometry g, Tensor gradOut, Tensor w, Algorithm alg, Tensor gx) {
+        DType dt = sameFloatType(where, gradOut, w, null, gx);
+        g.requireShape(where, "gradOut", g.outputShape(), gradOut);
+        if (dt == DType.F64) ConvDirect64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
+        else if (alg == Algorithm.DIRECT) ConvDirect32.backwardInput(g, gradOut.data(), w.data(), gx.data());
+        else ConvGemm.backwardInput(g, gradOut.data(), w.data(), gx.data());
+    }
+
+    /** The gradient with respect to the weight (shape {@code weightShape}) given the input {@code x} and {@code gradOut}. */
+    public static Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, int strideH, int strideW, int padH, int padW,
+                                              int dilationH, int dilationW, int groups) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardWeight", x.shape(), weightShape, strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Tensor gw = Tensor.zeros(gradOut.dtype(), g.weightShape());
+        backwardWeight("Conv2d.conv2dBackwardWeight", g, gradOut, x, choose(g), gw);
+        return gw;
+    }
+
+    /** As {@link #conv2dBackwardWeight}, overwriting {@code gradWeight} (whose shape is the weight's) with a fixed algorithm. */
+    public static void conv2dBackwardWeightInto(Tensor gradOut, Tensor x, int strideH, int strideW, int padH, int padW,
+                                                int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor gradWeight) {
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardWeightInto", x.shape(), gradWeight.shape(), strideH, strideW, padH, padW,
+                dilationH, dilationW, groups);
+        backwardWeight("Conv2d.conv2dBackwardWeightInto", g, gradOut, x, algorithm, gradWeight);
+    }
+
+    private static void backwardWeight(String where, ConvGeometry g, Tensor gradOut, Tensor x, Algorithm alg, Tensor gw) {
+        DType dt = sameFloatType(where, gradOut, x, null, gw);
+        g.requireShape(where, "gradOut", g.outputShape(), gradOut);
+        if (dt == DType.F64) ConvDirect64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
+        else if (alg == Algorithm.DIRECT) ConvDirect32.backwardWeight(g, gradOut.data(), x.data(), gw.data());
+        else ConvGemm.backwardWeight(g, gradOut.data(), x.data(), gw.data());
+    }
+
+    /** The bias gradient: {@code gradOut} ({@code [N, O, OH, OW]}) summed over N, OH and OW, shape {@code [O]}. */
+    public static Tensor conv2dBackwardBias(Tensor gradOut) {
+        int[] s = gradOut.shape();
+        if (s.length != 4) {
+            throw new IllegalArgumentException("Conv2d.conv2dBackwardBias: gradOut must be rank 4 [N, O, OH, OW] but has shape " + Tensor.shapeString(s));
+        }
+        Tensor gb = Tensor.zeros(gradOut.dtype(), s[1]);
+        DType dt = sameFloatType("Conv2d.conv2dBackwardBias", gradOut, gb, null, gb);
+        if (dt == DType.F64) ConvDirect64.backwardBias(s[0], s[1], s[2] * s[3], gradOut.doubles(), gb.doubles());
+        else ConvDirect32.backwardBias(s[0], s[1], s[2] * s[3], gradOut.data(), gb.data());
+        return gb;
+    }
+
+    /** All tensors must be F32, or all F64; {@code opt} may be null. */
+    private static DType sameFloatType(String where, Tensor a, Tensor b, Tensor opt, Tensor out) {
+        DType dt = a.dtype();
+        if (dt != DType.F32 && dt != DType.F64) {
+            throw new IllegalArgumentException(where + ": only F32 and F64 tensors are supported, got " + dt.safetensorsName());
+        }
+        for (Tensor t : new Tensor[] {b, opt, out}) {
+            if (t != null && t.dtype() != dt) {
+                throw new IllegalArgumentException(where + ": mixed dtypes " + dt.safetensorsName() + " and " + t.dtype().safetensorsName()
+                        + " (shapes " + Tensor.shapeString(a.shape()) + ", " + Tensor.shapeString(t.shape()) + ")");
+            }
+        }
+        return dt;
+    }
+}

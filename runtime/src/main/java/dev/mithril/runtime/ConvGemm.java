@@ -1,0 +1,135 @@
+package dev.mithril.runtime;
+
+import java.util.Arrays;
+
+/**
+ * Float convolution lowered to {@link Gemm#sgemm}: per group, {@code out[og, cols] = W[og, kk] x col[kk, cols]}
+ * over a chunk of images. Small output planes are batched into one GEMM (the columns of several images side
+ * by side) so the GEMM has enough columns to fill its panels; 1x1 stride-1 convolutions of one image read
+ * the input in place. Every GEMM is called from the top level, so it runs on all threads.
+ */
+final class ConvGemm {
+    /** Aim for at least this many GEMM columns per call. */
+    private static final int TARGET_COLUMNS = 1024;
+    /** Cap on the im2col buffer, in floats (16 MiB). */
+    private static final int MAX_COL = 1 << 22;
+
+    private ConvGemm() {}
+
+    /** Images per GEMM call. */
+    static int chunk(ConvGeometry g) {
+        int nb = Math.max(1, (TARGET_COLUMNS + g.ohw() - 1) / g.ohw());
+        nb = Math.min(nb, Math.max(1, MAX_COL / Math.max(1, g.kk() * g.ohw())));
+        return Math.max(1, Math.min(nb, g.n()));
+    }
+
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
+        int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
+        boolean inPlace = g.pointwise() && nb == 1;
+        float[] col = inPlace ? null : new float[kk * nb * ohw];
+        float[] tmp = nb > 1 ? new float[og * nb * ohw] : null;
+        for (int n0 = 0; n0 < g.n(); n0 += nb) {
+            int b = Math.min(nb, g.n() - n0), ld = b * ohw;
+            for (int gi = 0; gi < g.groups(); gi++) {
+                float[] src = x;
+                int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
+                if (!inPlace) {
+                    Im2col.im2col(g, x, n0, b, gi, col);
+                    src = col; srcOff = 0; srcLd = ld;
+                }
+                if (b == 1) {
+                    int cOff = (n0 * g.o() + gi * og) * ohw;
+                    if (bias != null) for (int o = 0; o < og; o++) Arrays.fill(out, cOff + o * ohw, cOff + (o + 1) * ohw, bias[gi * og + o]);
+                    Gemm.sgemm(false, false, og, ohw, kk, 1f, w, gi * og * kk, kk, src, srcOff, srcLd,
+                            bias != null ? 1f : 0f, out, cOff, ohw);
+                } else {
+                    Gemm.sgemm(false, false, og, ld, kk, 1f, w, gi * og * kk, kk, src, srcOff, srcLd, 0f, tmp, 0, ld);
+                    scatter(g, tmp, n0, b, gi, bias, out);
+                }
+            }
+        }
+    }
+
+    /** {@code out[n0 + i, gi * og + o, :] = tmp[o, i * ohw ...] + bias}. */
+    private static void scatter(ConvGeometry g, float[] tmp, int n0, int b, int gi, float[] bias, float[] out) {
+        int og = g.og(), ohw = g.ohw(), ld = b * ohw;
+        Parallel.forRange(b * og, Math.max(1, 16384 / ohw), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int i = t / og, o = t % og;
+                int dst = ((n0 + i) * g.o() + gi * og + o) * ohw, src = o * ld + i * ohw;
+                if (bias == null) {
+                    System.arraycopy(tmp, src, out, dst, ohw);
+                } else {
+                    float bv = bias[gi * og + o];
+                    for (int j = 0; j < ohw; j++) out[dst + j] = tmp[src + j] + bv;
+                }
+            }
+        });
+    }
+
+    /** {@code buf[o, i * ohw ...] = gradOut[n0 + i, gi * og + o, :]}: the GEMM operand for several images. */
+    private static void gather(ConvGeometry g, float[] gradOut, int n0, int b, int gi, float[] buf) {
+        int og = g.og(), ohw = g.ohw(), ld = b * ohw;
+        Parallel.forRange(b * og, Math.max(1, 16384 / ohw), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int i = t / og, o = t % og;
+                System.arraycopy(gradOut, ((n0 + i) * g.o() + gi * og + o) * ohw, buf, o * ld + i * ohw, ohw);
+            }
+        });
+    }
+
+    /** {@code gx = conv2d's input gradient}; {@code gx} is overwritten. */
+    static void backwardInput(ConvGeometry g, float[] gradOut, float[] w, float[] gx) {
+        int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
+        boolean inPlace = g.pointwise() && nb == 1;
+        float[] col = inPlace ? null : new float[kk * nb * ohw];
+        float[] buf = nb > 1 ? new float[og * nb * ohw] : null;
+        if (!inPlace) Arrays.fill(gx, 0f); // col2im accumulates
+        for (int n0 = 0; n0 < g.n(); n0 += nb) {
+            int b = Math.min(nb, g.n() - n0), ld = b * ohw;
+            for (int gi = 0; gi < g.groups(); gi++) {
+                float[] go = gradOut;
+                int goOff = (n0 * g.o() + gi * og) * ohw, goLd = ohw;
+                if (b > 1) {
+                    gather(g, gradOut, n0, b, gi, buf);
+                    go = buf; goOff = 0; goLd = ld;
+                }
+                if (inPlace) {
+                    Gemm.sgemm(true, false, kk, ohw, og, 1f, w, gi * og * kk, kk, go, goOff, goLd, 0f,
+                            gx, (n0 * g.c() + gi * g.cg()) * g.hw(), g.hw());
+                } else {
+                    Gemm.sgemm(true, false, kk, ld, og, 1f, w, gi * og * kk, kk, go, goOff, goLd, 0f, col, 0, ld);
+                    Im2col.col2im(g, col, n0, b, gi, gx);
+                }
+            }
+        }
+    }
+
+    /** {@code gw = conv2d's weight gradient}; {@code gw} is overwritten. */
+    static void backwardWeight(ConvGeometry g, float[] gradOut, float[] x, float[] gw) {
+        int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
+        boolean inPlace = g.pointwise() && nb == 1;
+        float[] col = inPlace ? null : new float[kk * nb * ohw];
+        float[] buf = nb > 1 ? new float[og * nb * ohw] : null;
+        for (int n0 = 0; n0 < g.n(); n0 += nb) {
+            int b = Math.min(nb, g.n() - n0), ld = b * ohw;
+            for (int gi = 0; gi < g.groups(); gi++) {
+                float[] go = gradOut;
+                int goOff = (n0 * g.o() + gi * og) * ohw, goLd = ohw;
+                if (b > 1) {
+                    gather(g, gradOut, n0, b, gi, buf);
+                    go = buf; goOff = 0; goLd = ld;
+                }
+                float[] src = x;
+                int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
+                if (!inPlace) {
+                    Im2col.im2col(g, x, n0, b, gi, col);
+                    src = col; srcOff = 0; srcLd = ld;
+                }
+                Gemm.sgemm(false, true, og, kk, ld, 1f, go, goOff, goLd, src, srcOff, srcLd, n0 == 0 ? 0f : 1f,
+                        gw, gi * og * kk, kk);
+            }
+        }
+        if (g.n() == 0) Arrays.fill(gw, 0f);
+    }
+}

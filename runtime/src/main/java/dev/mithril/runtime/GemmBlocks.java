@@ -1,0 +1,86 @@
+package dev.mithril.runtime;
+
+/**
+ * The cache-blocked loops of one task from {@link GemmDriver}: for each block of up to {@code MC} rows and each k
+ * block of up to {@code KC}, pack that piece of A (L2-resident), then run the micro-kernel over every packed B panel
+ * of the task, sliver by sliver, so each B panel slice is reused from L1 across the block's rows. Block sizes are
+ * balanced (784 = 4 x 196, not 3 x 256 + 16) so no thin k block pays the tile load/store alone.
+ */
+final class GemmBlocks {
+    private static final int KC = GemmTuning.KC, MC = GemmTuning.MC_ROWS;
+    private static final int MR = GemmKernel.MR, NR = GemmKernel.NR, NR64 = GemmKernel64.NR;
+    /** Largest per-thread B buffer kept between calls (elements); bigger products allocate their own. */
+    private static final int KEEP_B = 1 << 22;
+
+    private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> T32 = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    private static final ThreadLocal<float[]> B32 = new ThreadLocal<>();
+    private static final ThreadLocal<double[]> A64 = ThreadLocal.withInitial(() -> new double[MC * KC]);
+    private static final ThreadLocal<double[]> T64 = ThreadLocal.withInitial(() -> new double[MR * NR64]);
+    private static final ThreadLocal<double[]> B64 = new ThreadLocal<>();
+
+    private GemmBlocks() {}
+
+    /** A buffer for packing B on this thread, reused across calls while it is not too large. */
+    static float[] bBuffer32(int size) {
+        float[] b = B32.get();
+        if (b != null && b.length >= size) return b;
+        b = new float[size];
+        if (size <= KEEP_B) B32.set(b);
+        return b;
+    }
+
+    static double[] bBuffer64(int size) {
+        double[] b = B64.get();
+        if (b != null && b.length >= size) return b;
+        b = new double[size];
+        if (size <= KEEP_B) B64.set(b);
+        return b;
+    }
+
+    /** C = epilogue(op(A) * packed B) for k >= 1. */
+    static void run(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int m, int n, int k) {
+        int kb = GemmDriver.blockSize(k, KC, 1);
+        GemmDriver.run(m, n, k, MR, NR, (i0, i1, p0, p1) -> {
+            float[] ap = A32.get(), t = T32.get();
+            int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
+            for (int ic = i0; ic < i1; ic += mb) {
+                int mc = Math.min(mb, i1 - ic);
+                for (int pc = 0; pc < k; pc += kb) {
+                    int kc = Math.min(kb, k - pc);
+                    boolean first = pc == 0, last = pc + kc == k;
+                    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    for (int j = p0; j < p1; j++) {
+                        int col = j * NR, cols = Math.min(NR, n - col), bO = j * k * NR + pc * NR;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            GemmKernel.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** C = epilogue(op(A) * packed B) for k >= 1, float64. */
+    static void run(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int m, int n, int k) {
+        int kb = GemmDriver.blockSize(k, KC, 1);
+        GemmDriver.run(m, n, k, MR, NR64, (i0, i1, p0, p1) -> {
+            double[] ap = A64.get(), t = T64.get();
+            int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
+            for (int ic = i0; ic < i1; ic += mb) {
+                int mc = Math.min(mb, i1 - ic);
+                for (int pc = 0; pc < k; pc += kb) {
+                    int kc = Math.min(kb, k - pc);
+                    boolean first = pc == 0, last = pc + kc == k;
+                    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    for (int j = p0; j < p1; j++) {
+                        int col = j * NR64, cols = Math.min(NR64, n - col), bO = j * k * NR64 + pc * NR64;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            GemmKernel64.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,130 @@
+package dev.mithril.runtime;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float64 twin of {@link GemmKernel}: the same {@code MR x 3} vector tile on the preferred double species, so
+ * a panel holds half as many columns in the same bytes and the cache blocking carries over unchanged.
+ * Activations are applied in scalar double precision; GELU is not offered in float64 (checked by {@link Gemm}).
+ */
+final class GemmKernel64 {
+    static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    static final int V = S.length();
+    static final int MR = GemmKernel.MR;
+    static final int NR = 3 * V;
+
+    /** As {@link GemmKernel.Out}, in double. */
+    record Out(double[] c, int cOff, int ldc, double alpha, double beta, double[] bias, Epilogue ep, double[] res, int rOff, int ldr) {
+        Out(double[] c, int cOff, int ldc, double alpha, double beta) { this(c, cOff, ldc, alpha, beta, null, Epilogue.NONE, null, 0, 0); }
+    }
+
+    private GemmKernel64() {}
+
+    /** As {@link GemmKernel#tile}. */
+    static void tile(Out o, double[] ap, int aO, double[] bp, int bO, int kc, int row, int col, int rows, int cols,
+                     boolean first, boolean last, double[] t) {
+        if (MR == 8 && rows > 4) k8(ap, aO, bp, bO, kc, t);
+        else k4(ap, aO, bp, bO, kc, t);
+        for (int r = 0; r < rows; r++) store(o, t, r * NR, row + r, col, cols, first, last);
+    }
+
+    private static void k8(double[] ap, int aO, double[] bp, int bO, int kc, double[] t) {
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c02 = c00,
+                c10 = c00, c11 = c00, c12 = c00,
+                c20 = c00, c21 = c00, c22 = c00,
+                c30 = c00, c31 = c00, c32 = c00,
+                c40 = c00, c41 = c00, c42 = c00,
+                c50 = c00, c51 = c00, c52 = c00,
+                c60 = c00, c61 = c00, c62 = c00,
+                c70 = c00, c71 = c00, c72 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = aO + p * MR, b = bO + p * NR;
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, b), b1 = DoubleVector.fromArray(S, bp, b + V), b2 = DoubleVector.fromArray(S, bp, b + 2 * V);
+            DoubleVector x;
+            x = DoubleVector.broadcast(S, ap[a]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = DoubleVector.broadcast(S, ap[a + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = DoubleVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = DoubleVector.broadcast(S, ap[a + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = DoubleVector.broadcast(S, ap[a + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = DoubleVector.broadcast(S, ap[a + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+            x = DoubleVector.broadcast(S, ap[a + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
+            x = DoubleVector.broadcast(S, ap[a + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
+        c10.intoArray(t, 1 * NR); c11.intoArray(t, 1 * NR + V); c12.intoArray(t, 1 * NR + 2 * V);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
+        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + V); c32.intoArray(t, 3 * NR + 2 * V);
+        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + V); c42.intoArray(t, 4 * NR + 2 * V);
+        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + V); c52.intoArray(t, 5 * NR + 2 * V);
+        c60.intoArray(t, 6 * NR); c61.intoArray(t, 6 * NR + V); c62.intoArray(t, 6 * NR + 2 * V);
+        c70.intoArray(t, 7 * NR); c71.intoArray(t, 7 * NR + V); c72.intoArray(t, 7 * NR + 2 * V);
+    }
+
+    private static void k4(double[] ap, int aO, double[] bp, int bO, int kc, double[] t) {
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c02 = c00,
+                c10 = c00, c11 = c00, c12 = c00,
+                c20 = c00, c21 = c00, c22 = c00,
+                c30 = c00, c31 = c00, c32 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = aO + p * MR, b = bO + p * NR;
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, b), b1 = DoubleVector.fromArray(S, bp, b + V), b2 = DoubleVector.fromArray(S, bp, b + 2 * V);
+            DoubleVector x;
+            x = DoubleVector.broadcast(S, ap[a]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = DoubleVector.broadcast(S, ap[a + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = DoubleVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = DoubleVector.broadcast(S, ap[a + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
+        c10.intoArray(t, 1 * NR); c11.intoArray(t, 1 * NR + V); c12.intoArray(t, 1 * NR + 2 * V);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
+        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + V); c32.intoArray(t, 3 * NR + 2 * V);
+    }
+
+
+    private static void store(Out o, double[] t, int tOff, int row, int col, int cols, boolean first, boolean last) {
+        double[] c = o.c();
+        int off = o.cOff() + row * o.ldc() + col;
+        for (int h = 0; h < cols; h += V) {
+            VectorMask<Double> m = S.indexInRange(h, cols);
+            boolean full = h + V <= cols;
+            DoubleVector v = DoubleVector.fromArray(S, t, tOff + h);
+            if (o.alpha() != 1.0) v = v.mul(o.alpha());
+            if (!first || o.beta() != 0.0) {
+                DoubleVector old = full ? DoubleVector.fromArray(S, c, off + h) : DoubleVector.fromArray(S, c, off + h, m);
+                v = !first || o.beta() == 1.0 ? v.add(old) : old.fma(DoubleVector.broadcast(S, o.beta()), v);
+            }
+            if (full) v.intoArray(c, off + h); else v.intoArray(c, off + h, m);
+        }
+        if (last && (o.ep() != Epilogue.NONE || o.res() != null)) {
+            int rOff = o.rOff() + row * o.ldr() + col;
+            for (int j = 0; j < cols; j++) {
+                double v = c[off + j];
+                if (o.ep().hasBias()) v += o.bias()[col + j];
+                if (o.res() != null) v += o.res()[rOff + j];
+                c[off + j] = activation(o.ep(), v);
+            }
+        }
+    }
+
+    /** The scalar form of the store for element (i, j) of C given the finished product {@code prod}. */
+    static double scalar(Out o, double prod, int i, int j) {
+        int idx = o.cOff() + i * o.ldc() + j;
+        double v = o.alpha() * prod;
+        if (o.beta() != 0.0) v += o.beta() * o.c()[idx];
+        if (o.ep().hasBias()) v += o.bias()[j];
+        if (o.res() != null) v += o.res()[o.rOff() + i * o.ldr() + j];
+        return activation(o.ep(), v);
+    }
+
+    static double activation(Epilogue ep, double v) {
+        return switch (ep) {
+            case NONE, BIAS -> v;
+            case RELU, BIAS_RELU -> v > 0 ? v : 0.0;
+            case SIGMOID, BIAS_SIGMOID -> 1.0 / (1.0 + Math.exp(-v));
+            case TANH, BIAS_TANH -> Math.tanh(v);
+            case GELU, BIAS_GELU -> throw new IllegalArgumentException("Gemm: epilogue " + ep + " is not available in float64");
+        };
+    }
+}

@@ -1,0 +1,445 @@
+package dev.mithril.runtime;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Batch normalization (channel axis 1, as {@code torch.nn.BatchNorm1d/2d}) and layer normalization over the
+ * trailing dimensions (as {@code torch.nn.LayerNorm}), forward and backward, for F32 and F64 tensors.
+ *
+ * <p>Statistics are accumulated in double whatever the dtype, so F32 results do not drift with the number of
+ * elements per channel. Every reduction runs in a fixed order (channels, rows or columns are split over
+ * threads, never a sum), so results are the same on every run and thread count.
+ *
+ * <pre>{@code
+ * Norms.BatchNormResult r = Norms.batchNormTraining(x, w, b, runningMean, runningVar, 0.1, 1e-5);
+ * Norms.Grads g = Norms.batchNormBackward(dy, x, w, r.mean(), r.invStd());
+ * Tensor y = Norms.layerNorm(h, lnWeight, lnBias);   // normalizes over lnWeight's shape, eps 1e-5
+ * }</pre>
+ */
+public final class Norms {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    private static final int GRAIN = 1 << 14;
+
+    /** PyTorch's default {@code eps} for both norms. */
+    public static final double DEFAULT_EPS = 1e-5;
+    /** PyTorch's default batch-norm {@code momentum}. */
+    public static final double DEFAULT_MOMENTUM = 0.1;
+
+    private Norms() {}
+
+    /** A normalization's output with the per-channel (batch norm) or per-row (layer norm) statistics backward needs. */
+    public record Result(Tensor out, Tensor mean, Tensor invStd) {}
+
+    /** Gradients of a normalization; {@code dWeight} and {@code dBias} are null when it had no weight/bias. */
+    public record Grads(Tensor dx, Tensor dWeight, Tensor dBias) {}
+
+    // ---------------------------------------------------------------- batch norm
+
+    /**
+     * Inference batch norm: {@code (x - runningMean) / sqrt(runningVar + eps) * weight + bias} per channel
+     * (axis 1 of {@code x [N, C, ...]}). {@code weight} and {@code bias} may be null (no affine transform).
+     */
+    public static Tensor batchNormInference(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps) {
+        String where = "Norms.batchNormInference";
+        int c = checkBatchNorm(where, x, weight, bias);
+        checkVector(where, "runningMean", runningMean, c, x.dtype(), false);
+        checkVector(where, "runningVar", runningVar, c, x.dtype(), false);
+        int n = x.dim(0), inner = x.size() / Math.max(1, n * c);
+        double[] mean = new double[c], inv = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] = value(runningMean, ch);
+            double var = value(runningVar, ch);
+            if (var + eps <= 0 || Double.isNaN(var)) {
+                throw new IllegalArgumentException(where + ": running variance " + var + " of channel " + ch + " plus eps " + eps + " is not positive");
+            }
+            inv[ch] = 1 / Math.sqrt(var + eps);
+        }
+        Tensor out = Tensor.zeros(x.dtype(), x.shape());
+        normalizeChannels(x, out, n, c, inner, mean, inv, weight, bias);
+        return out;
+    }
+
+    /**
+     * Training batch norm: normalizes with the batch's own mean and biased variance per channel, returns them
+     * (as mean and {@code 1 / sqrt(var + eps)}) for {@link #batchNormBackward}, and, when {@code runningMean}
+     * and {@code runningVar} are given, updates them in place as PyTorch does:
+     * {@code running = (1 - momentum) * running + momentum * batchStat}, with the unbiased variance
+     * ({@code var * m / (m - 1)}, m = values per channel).
+     *
+     * @throws IllegalArgumentException when a channel has only one value (PyTorch refuses that too)
+     */
+    public static Result batchNormTraining(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                           double momentum, double eps) {
+        String where = "Norms.batchNormTraining";
+        int c = checkBatchNorm(where, x, weight, bias);
+        if ((runningMean == null) != (runningVar == null)) {
+            throw new IllegalArgumentException(where + ": give both runningMean and runningVar, or neither");
+        }
+        if (runningMean != null) {
+            checkVector(where, "runningMean", runningMean, c, x.dtype(), false);
+            checkVector(where, "runningVar", runningVar, c, x.dtype(), false);
+        }
+        int n = x.dim(0), inner = x.size() / Math.max(1, n * c);
+        long count = (long) n * inner;
+        if (count <= 1) {
+            throw new IllegalArgumentException(where + ": expected more than 1 value per channel when training, got input "
+                    + Tensor.shapeString(x.shape()));
+        }
+        double[] mean = new double[c], var = new double[c];
+        Parallel.forRange(c, Math.max(1, (int) (GRAIN / count)), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double s = 0;
+                for (int b = 0; b < n; b++) s += sum(x, (b * c + ch) * inner, inner);
+                double m = s / count, q = 0;
+                for (int b = 0; b < n; b++) q += sumSquaredDeviation(x, (b * c + ch) * inner, inner, m);
+                mean[ch] = m;
+                var[ch] = q / count;
+            }
+        });
+        double[] inv = new double[c];
+        for (int ch = 0; ch < c; ch++) inv[ch] = 1 / Math.sqrt(var[ch] + eps);
+        Tensor out = Tensor.zeros(x.dtype(), x.shape());
+        normalizeChannels(x, out, n, c, inner, mean, inv, weight, bias);
+        if (runningMean != null) {
+            for (int ch = 0; ch < c; ch++) {
+                setValue(runningMean, ch, (1 - momentum) * value(runningMean, ch) + momentum * mean[ch]);
+                setValue(runningVar, ch, (1 - momentum) * value(runningVar, ch) + momentum * var[ch] * count / (count - 1));
+            }
+        }
+        return new Result(out, vector(x.dtype(), mean), vector(x.dtype(), inv));
+    }
+
+    /**
+     * Backward of training batch norm, from the {@code mean} and {@code invStd} that
+     * {@link #batchNormTraining} returned: {@code dx = weight * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat))}.
+     */
+    public static Grads batchNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor invStd) {
+        String where = "Norms.batchNormBackward";
+        int c = checkBatchNorm(where, x, weight, null);
+        checkSame(where, "dy", dy, x);
+        checkVector(where, "mean", mean, c, x.dtype(), false);
+        checkVector(where, "invStd", invStd, c, x.dtype(), false);
+        int n = x.dim(0), inner = x.size() / Math.max(1, n * c);
+        long count = (long) n * inner;
+        double[] dBias = new double[c], dWeight = new double[c];
+        Tensor dx = Tensor.zeros(x.dtype(), x.shape());
+        Parallel.forRange(c, Math.max(1, (int) (GRAIN / Math.max(1, count))), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double m = value(mean, ch), inv = value(invStd, ch);
+                double sdy = 0, sdyx = 0;
+                for (int b = 0; b < n; b++) {
+                    int off = (b * c + ch) * inner;
+                    sdy += sum(dy, off, inner);
+                    sdyx += dotCentered(dy, x, off, inner, m);
+                }
+                sdyx *= inv; // sum(dy * xhat)
+                dBias[ch] = sdy;
+                dWeight[ch] = sdyx;
+                double w = weight == null ? 1 : value(weight, ch);
+                // dx = k * (dy - a - xhat * b'), written as dx = k*dy + k*(-a) + (x - m) * (-k * b' * inv)
+                double k = w * inv, a = sdy / count, bb = sdyx / count;
+                for (int b = 0; b < n; b++) {
+                    int off = (b * c + ch) * inner;
+                    affineOf2(dy, x, dx, off, inner, k, -k * a + k * bb * inv * m, -k * bb * inv);
+                }
+            }
+        });
+        return new Grads(dx, weight == null ? null : vector(x.dtype(), dWeight), weight == null ? null : vector(x.dtype(), dBias));
+    }
+
+    private static int checkBatchNorm(String where, Tensor x, Tensor weight, Tensor bias) {
+        checkFloat(where, "x", x);
+        if (x.rank() < 2) throw new IllegalArgumentException(where + ": x must be [N, C, ...], got " + Tensor.shapeString(x.shape()));
+        int c = x.dim(1);
+        if (weight != null) checkVector(where, "weight", weight, c, x.dtype(), false);
+        if (bias != null) checkVector(where, "bias", bias, c, x.dtype(), false);
+        return c;
+    }
+
+    /** {@code out = (x - mean[ch]) * inv[ch] * w[ch] + b[ch]}, per channel, over all images. */
+    private static void normalizeChannels(Tensor x, Tensor out, int n, int c, int inner, double[] mean, double[] inv, Tensor weight, Tensor bias) {
+        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int ch = r % c;
+                double k = inv[ch] * (weight == null ? 1 : value(weight, ch));
+                double b = (bias == null ? 0 : value(bias, ch)) - mean[ch] * k;
+                affine(x, out, r * inner, inner, k, b);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- layer norm
+
+    /** {@link #layerNorm(Tensor, int[], Tensor, Tensor, double)} over {@code weight}'s shape with eps 1e-5, output only. */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias) {
+        if (weight == null) throw new IllegalArgumentException("Norms.layerNorm: weight is null; give the normalized shape instead");
+        return layerNorm(x, weight.shape(), weight, bias, DEFAULT_EPS).out();
+    }
+
+    /**
+     * Layer norm over the trailing {@code normalizedShape} of {@code x}: each row of {@code D = prod(normalizedShape)}
+     * values becomes {@code (x - mean) / sqrt(var + eps) * weight + bias} (biased variance). {@code weight} and
+     * {@code bias} (shape {@code normalizedShape}) may be null. Returns per-row mean and {@code 1/sqrt(var+eps)}
+     * with shape {@code x.shape[:-len(normalizedShape)]}.
+     */
+    public static Result layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        String where = "Norms.layerNorm";
+        int d = checkLayerNorm(where, x, normalizedShape, weight, bias);
+        int rows = d == 0 ? 0 : x.size() / d;
+        if (d == 0) throw new IllegalArgumentException(where + ": normalized shape " + Tensor.shapeString(normalizedShape) + " is empty of elements");
+        Tensor out = Tensor.zeros(x.dtype(), x.shape());
+        int[] statShape = Arrays.copyOf(x.shape(), x.rank() - normalizedShape.length);
+        Tensor mean = Tensor.zeros(x.dtype(), statShape), rstd = Tensor.zeros(x.dtype(), statShape);
+        Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * d;
+                double m = sum(x, off, d) / d;
+                double inv = 1 / Math.sqrt(sumSquaredDeviation(x, off, d, m) / d + eps);
+                setValue(mean, r, m);
+                setValue(rstd, r, inv);
+                if (weight == null) {
+                    affine(x, out, off, d, inv, -m * inv);
+                } else {
+                    scaleShift(x, out, off, d, m, inv, weight, bias);
+                }
+            }
+        });
+        return new Result(out, mean, rstd);
+    }
+
+    /**
+     * Backward of {@link #layerNorm(Tensor, int[], Tensor, Tensor, double)} from its saved {@code mean} and
+     * {@code invStd}: {@code dx = rstd * (g - mean(g) - xhat * mean(g * xhat))} with {@code g = dy * weight};
+     * {@code dWeight = sum_rows(dy * xhat)}, {@code dBias = sum_rows(dy)} (null without weight).
+     */
+    public static Grads layerNormBackward(Tensor dy, Tensor x, int[] normalizedShape, Tensor weight, Tensor mean, Tensor invStd) {
+        String where = "Norms.layerNormBackward";
+        int d = checkLayerNorm(where, x, normalizedShape, weight, null);
+        checkSame(where, "dy", dy, x);
+        int rows = d == 0 ? 0 : x.size() / d;
+        int[] statShape = Arrays.copyOf(x.shape(), x.rank() - normalizedShape.length);
+        checkFloat(where, "mean", mean);
+        checkFloat(where, "invStd", invStd);
+        if (!Arrays.equals(statShape, mean.shape()) || !Arrays.equals(statShape, invStd.shape()) || mean.dtype() != x.dtype()
+                || invStd.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(where + ": mean " + Tensor.shapeString(mean.shape()) + " and invStd "
+                    + Tensor.shapeString(invStd.shape()) + " must both be " + x.dtype().safetensorsName() + " " + Tensor.shapeString(statShape));
+        }
+        Tensor dx = Tensor.zeros(x.dtype(), x.shape());
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, d)), (from, to) -> {
+            double[] g = new double[d];
+            for (int r = from; r < to; r++) {
+                int off = r * d;
+                double m = value(mean, r), inv = value(invStd, r);
+                double sg = 0, sgx = 0;
+                for (int i = 0; i < d; i++) {
+                    double gi = value(dy, off + i) * (weight == null ? 1 : value(weight, i));
+                    g[i] = gi;
+                    sg += gi;
+                    sgx += gi * (value(x, off + i) - m) * inv;
+                }
+                double a = sg / d, b = sgx / d;
+                for (int i = 0; i < d; i++) setValue(dx, off + i, inv * (g[i] - a - (value(x, off + i) - m) * inv * b));
+            }
+        });
+        if (weight == null) return new Grads(dx, null, null);
+        double[] dw = new double[d], db = new double[d];
+        // Columns, not rows, are split over threads so each column's sum runs in one fixed order.
+        Parallel.forRange(d, Math.max(1, GRAIN / Math.max(1, rows)), (from, to) -> {
+            for (int r = 0; r < rows; r++) {
+                double m = value(mean, r), inv = value(invStd, r);
+                int off = r * d;
+                for (int i = from; i < to; i++) {
+                    double g = value(dy, off + i);
+                    dw[i] += g * (value(x, off + i) - m) * inv;
+                    db[i] += g;
+                }
+            }
+        });
+        return new Grads(dx, vector(x.dtype(), dw).reshape(normalizedShape), vector(x.dtype(), db).reshape(normalizedShape));
+    }
+
+    private static int checkLayerNorm(String where, Tensor x, int[] normalizedShape, Tensor weight, Tensor bias) {
+        checkFloat(where, "x", x);
+        int k = normalizedShape.length;
+        int[] s = x.shape();
+        if (k == 0 || k > s.length || !Arrays.equals(Arrays.copyOfRange(s, s.length - k, s.length), normalizedShape)) {
+            throw new IllegalArgumentException(where + ": x " + Tensor.shapeString(s) + " does not end in the normalized shape "
+                    + Tensor.shapeString(normalizedShape));
+        }
+        int d = 1;
+        for (int v : normalizedShape) d *= v;
+        for (Tensor t : new Tensor[] {weight, bias}) {
+            if (t == null) continue;
+            String name = t == weight ? "weight" : "bias";
+            if (!Arrays.equals(t.shape(), normalizedShape) || t.dtype() != x.dtype()) {
+                throw new IllegalArgumentException(where + ": " + name + " is " + t.dtype().safetensorsName() + " " + Tensor.shapeString(t.shape())
+                        + " but must be " + x.dtype().safetensorsName() + " " + Tensor.shapeString(normalizedShape));
+            }
+        }
+        return d;
+    }
+
+    // ---------------------------------------------------------------- row helpers (F32 vectorized, F64 scalar)
+
+    private static double sum(Tensor t, int off, int n) {
+        if (t.dtype() == DType.F64) {
+            double[] a = t.doubles();
+            double s = 0;
+            for (int i = 0; i < n; i++) s += a[off + i];
+            return s;
+        }
+        float[] a = t.data();
+        double s = 0;
+        int i = 0;
+        // Sum blocks of 256 in float vectors, then fold each block into a double: fast and still accurate.
+        while (i < n) {
+            int end = Math.min(n, i + 256), bound = i + S.loopBound(end - i);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += V) acc = acc.add(FloatVector.fromArray(S, a, off + i));
+            float tail = 0;
+            for (; i < end; i++) tail += a[off + i];
+            s += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+        }
+        return s;
+    }
+
+    private static double sumSquaredDeviation(Tensor t, int off, int n, double mean) {
+        if (t.dtype() == DType.F64) {
+            double[] a = t.doubles();
+            double s = 0;
+            for (int i = 0; i < n; i++) { double d = a[off + i] - mean; s += d * d; }
+            return s;
+        }
+        float[] a = t.data();
+        float m = (float) mean;
+        double s = 0;
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + 256), bound = i + S.loopBound(end - i);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += V) { FloatVector d = FloatVector.fromArray(S, a, off + i).sub(m); acc = d.fma(d, acc); }
+            float tail = 0;
+            for (; i < end; i++) { float d = a[off + i] - m; tail += d * d; }
+            s += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+        }
+        return s;
+    }
+
+    /** {@code sum(dy * (x - mean))} over one row. */
+    private static double dotCentered(Tensor dy, Tensor x, int off, int n, double mean) {
+        if (x.dtype() == DType.F64) {
+            double[] g = dy.doubles(), a = x.doubles();
+            double s = 0;
+            for (int i = 0; i < n; i++) s += g[off + i] * (a[off + i] - mean);
+            return s;
+        }
+        float[] g = dy.data(), a = x.data();
+        float m = (float) mean;
+        double s = 0;
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + 256), bound = i + S.loopBound(end - i);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += V) acc = FloatVector.fromArray(S, a, off + i).sub(m).fma(FloatVector.fromArray(S, g, off + i), acc);
+            float tail = 0;
+            for (; i < end; i++) tail += g[off + i] * (a[off + i] - m);
+            s += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+        }
+        return s;
+    }
+
+    /** {@code out = x * k + b} over one row. */
+    private static void affine(Tensor x, Tensor out, int off, int n, double k, double b) {
+        if (x.dtype() == DType.F64) {
+            double[] a = x.doubles(), o = out.doubles();
+            for (int i = 0; i < n; i++) o[off + i] = a[off + i] * k + b;
+            return;
+        }
+        float[] a = x.data(), o = out.data();
+        float kf = (float) k, bf = (float) b;
+        int i = 0, bound = S.loopBound(n);
+        for (; i < bound; i += V) FloatVector.fromArray(S, a, off + i).fma(kf, bf).intoArray(o, off + i);
+        for (; i < n; i++) o[off + i] = a[off + i] * kf + bf;
+    }
+
+    /** {@code out = dy * k + x * kx + c} over one row. */
+    private static void affineOf2(Tensor dy, Tensor x, Tensor out, int off, int n, double k, double c, double kx) {
+        if (x.dtype() == DType.F64) {
+            double[] g = dy.doubles(), a = x.doubles(), o = out.doubles();
+            for (int i = 0; i < n; i++) o[off + i] = g[off + i] * k + a[off + i] * kx + c;
+            return;
+        }
+        float[] g = dy.data(), a = x.data(), o = out.data();
+        float kf = (float) k, cf = (float) c, kxf = (float) kx;
+        int i = 0, bound = S.loopBound(n);
+        for (; i < bound; i += V) {
+            FloatVector.fromArray(S, a, off + i).fma(kxf, cf).add(FloatVector.fromArray(S, g, off + i).mul(kf)).intoArray(o, off + i);
+        }
+        for (; i < n; i++) o[off + i] = g[off + i] * kf + a[off + i] * kxf + cf;
+    }
+
+    /** {@code out = (x - mean) * inv * weight + bias} over one layer-norm row ({@code bias} may be null). */
+    private static void scaleShift(Tensor x, Tensor out, int off, int n, double mean, double inv, Tensor weight, Tensor bias) {
+        if (x.dtype() == DType.F64) {
+            double[] a = x.doubles(), o = out.doubles(), w = weight.doubles(), b = bias == null ? null : bias.doubles();
+            for (int i = 0; i < n; i++) o[off + i] = (a[off + i] - mean) * inv * w[i] + (b == null ? 0 : b[i]);
+            return;
+        }
+        float[] a = x.data(), o = out.data(), w = weight.data(), b = bias == null ? null : bias.data();
+        float m = (float) mean, k = (float) inv;
+        int i = 0, bound = S.loopBound(n);
+        for (; i < bound; i += V) {
+            FloatVector y = FloatVector.fromArray(S, a, off + i).sub(m).mul(k).mul(FloatVector.fromArray(S, w, i));
+            if (b != null) y = y.add(FloatVector.fromArray(S, b, i));
+            y.intoArray(o, off + i);
+        }
+        for (; i < n; i++) o[off + i] = (a[off + i] - m) * k * w[i] + (b == null ? 0f : b[i]);
+    }
+
+    // ---------------------------------------------------------------- small shared checks
+
+    private static double value(Tensor t, int i) { return t.dtype() == DType.F64 ? t.doubles()[i] : t.data()[i]; }
+
+    private static void setValue(Tensor t, int i, double v) {
+        if (t.dtype() == DType.F64) t.doubles()[i] = v;
+        else t.data()[i] = (float) v;
+    }
+
+    private static Tensor vector(DType dtype, double[] v) {
+        if (dtype == DType.F64) return Tensor.of(v.clone(), v.length);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return Tensor.of(f, v.length);
+    }
+
+    static void checkFloat(String where, String name, Tensor t) {
+        if (t == null) throw new IllegalArgumentException(where + ": " + name + " is null");
+        if (t.dtype() != DType.F32 && t.dtype() != DType.F64) {
+            throw new IllegalArgumentException(where + ": " + name + " must be F32 or F64, got " + t.dtype().safetensorsName());
+        }
+    }
+
+    private static void checkVector(String where, String name, Tensor t, int c, DType dtype, boolean nullable) {
+        if (t == null) {
+            if (nullable) return;
+            throw new IllegalArgumentException(where + ": " + name + " is null");
+        }
+        if (t.rank() != 1 || t.dim(0) != c || t.dtype() != dtype) {
+            throw new IllegalArgumentException(where + ": " + name + " is " + t.dtype().safetensorsName() + " " + Tensor.shapeString(t.shape())
+                    + " but must be " + dtype.safetensorsName() + " [" + c + "] (one value per channel)");
+        }
+    }
+
+    static void checkSame(String where, String name, Tensor t, Tensor x) {
+        if (t == null) throw new IllegalArgumentException(where + ": " + name + " is null");
+        if (!t.sameShape(x) || t.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(where + ": " + name + " is " + t.dtype().safetensorsName() + " " + Tensor.shapeString(t.shape())
+                    + " but must match x, " + x.dtype().safetensorsName() + " " + Tensor.shapeString(x.shape()));
+        }
+    }
+}

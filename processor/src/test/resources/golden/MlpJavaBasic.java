@@ -2,11 +2,17 @@
 package test;
 
 import dev.mithril.runtime.AbstractCompiledModel;
+import dev.mithril.runtime.Gradients;
 import dev.mithril.runtime.Kernels;
 import dev.mithril.runtime.Tensor;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import javax.annotation.processing.Generated;
 
 /**
@@ -48,6 +54,108 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
     private Tensor h3;
 
     private Tensor logits;
+
+    /**
+     * Input "x" of the last forwardTrain, kept for backward.
+     */
+    private Tensor xTrain;
+
+    private int plannedTrainBatch = -1;
+
+    private Tensor h1_linearTrain;
+
+    private Tensor h1Train;
+
+    private Tensor h2_linearTrain;
+
+    private Tensor h2Train;
+
+    private Tensor h3_linearTrain;
+
+    private Tensor h3Train;
+
+    private Tensor logitsTrain;
+
+    private Tensor d_logits_dx;
+
+    private Tensor d_logits_dw;
+
+    private Tensor d_logits_sum_to;
+
+    private Tensor d_h3_relu_grad;
+
+    private Tensor d_h3_linear_dx;
+
+    private Tensor d_h3_linear_dw;
+
+    private Tensor d_h3_linear_sum_to;
+
+    private Tensor d_h2_relu_grad;
+
+    private Tensor d_h2_linear_dx;
+
+    private Tensor d_h2_linear_dw;
+
+    private Tensor d_h2_linear_sum_to;
+
+    private Tensor d_h1_relu_grad;
+
+    private Tensor d_h1_linear_dx;
+
+    private Tensor d_h1_linear_dw;
+
+    private Tensor d_h1_linear_sum_to;
+
+    private final Tensor h1_weightGrad = Tensor.zeros(1024, 784);
+
+    private final Tensor h1_biasGrad = Tensor.zeros(1024);
+
+    private final Tensor h2_weightGrad = Tensor.zeros(512, 1024);
+
+    private final Tensor h2_biasGrad = Tensor.zeros(512);
+
+    private final Tensor h3_weightGrad = Tensor.zeros(256, 512);
+
+    private final Tensor h3_biasGrad = Tensor.zeros(256);
+
+    private final Tensor logits_weightGrad = Tensor.zeros(10, 256);
+
+    private final Tensor logits_biasGrad = Tensor.zeros(10);
+
+    private boolean h1_weightTrainable = true;
+
+    private boolean h1_biasTrainable = true;
+
+    private boolean h2_weightTrainable = true;
+
+    private boolean h2_biasTrainable = true;
+
+    private boolean h3_weightTrainable = true;
+
+    private boolean h3_biasTrainable = true;
+
+    private boolean logits_weightTrainable = true;
+
+    private boolean logits_biasTrainable = true;
+
+    private boolean xTrainRequiresGrad;
+
+    private final Map<String, Tensor> gradients = new LinkedHashMap<>();
+
+    private final Map<String, Tensor> inputGradients = new LinkedHashMap<>();
+
+    private boolean trained;
+
+    {
+        gradients.put("h1.weight", h1_weightGrad);
+        gradients.put("h1.bias", h1_biasGrad);
+        gradients.put("h2.weight", h2_weightGrad);
+        gradients.put("h2.bias", h2_biasGrad);
+        gradients.put("h3.weight", h3_weightGrad);
+        gradients.put("h3.bias", h3_biasGrad);
+        gradients.put("logits.weight", logits_weightGrad);
+        gradients.put("logits.bias", logits_biasGrad);
+    }
 
     private MlpJavaBasic() {
     }
@@ -134,5 +242,216 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
 
     private static IllegalArgumentException shapeError(String input, Tensor t, String expected) {
         return new IllegalArgumentException("MlpJavaBasic: input '" + input + "' has shape " + Tensor.shapeString(t.shape()) + " but the model expects " + expected);
+    }
+
+    @Override
+    public Map<String, Tensor> forwardTrain(Map<String, Tensor> inputs) {
+        checkInputs(inputs);
+        xTrain = input(inputs, "x", -1, 784);
+        Objects.requireNonNull(xTrain, "input 'x'");
+        if (xTrain.rank() != 2) throw shapeError("x", xTrain, "[batch, 784]");
+        int batch = xTrain.dim(0);
+        if (xTrain.dim(1) != 784) throw shapeError("x", xTrain, "[batch, 784]");
+        if (batch != plannedTrainBatch) planTrain(batch);
+        Kernels.linearInto(xTrain, h1_weight, h1_bias, h1_linearTrain);
+        // h1 overwrites h1_linear in place (buffer 0)
+        Kernels.reluInto(h1_linearTrain, h1Train);
+        Kernels.linearInto(h1Train, h2_weight, h2_bias, h2_linearTrain);
+        // h2 overwrites h2_linear in place (buffer 1)
+        Kernels.reluInto(h2_linearTrain, h2Train);
+        Kernels.linearInto(h2Train, h3_weight, h3_bias, h3_linearTrain);
+        // h3 overwrites h3_linear in place (buffer 2)
+        Kernels.reluInto(h3_linearTrain, h3Train);
+        Kernels.linearInto(h3Train, logits_weight, logits_bias, logitsTrain);
+        trained = true;
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        result.put("logits", logitsTrain);
+        return result;
+    }
+
+    @Override
+    public void backward(Map<String, Tensor> outputGradients) {
+        if (!trained) throw new IllegalStateException("MlpJavaBasic.backward: call forwardTrain first");
+        int batch = xTrain.dim(0);
+        Tensor grad_out_logits = outputGradient(outputGradients, "logits", logitsTrain);
+        for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new IllegalArgumentException("MlpJavaBasic.backward: no output named \"" + name + "\"; outputs are " + outputNames());
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
+            Kernels.matmulInto(grad_out_logits, logits_weight, d_logits_dx);
+        }
+        if (logits_weightTrainable) {
+            Gradients.matmulInto(grad_out_logits, true, h3Train, false, d_logits_dw);
+        }
+        if (logits_biasTrainable) {
+            Gradients.sumToInto(grad_out_logits, d_logits_sum_to);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
+            // d_h3_relu_grad overwrites h3 in place (buffer 2)
+            Gradients.reluGradInto(h3Train, d_logits_dx, d_h3_relu_grad);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
+            Kernels.matmulInto(d_h3_relu_grad, h3_weight, d_h3_linear_dx);
+        }
+        if (h3_weightTrainable) {
+            Gradients.matmulInto(d_h3_relu_grad, true, h2Train, false, d_h3_linear_dw);
+        }
+        if (h3_biasTrainable) {
+            Gradients.sumToInto(d_h3_relu_grad, d_h3_linear_sum_to);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
+            // d_h2_relu_grad overwrites h2 in place (buffer 1)
+            Gradients.reluGradInto(h2Train, d_h3_linear_dx, d_h2_relu_grad);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
+            Kernels.matmulInto(d_h2_relu_grad, h2_weight, d_h2_linear_dx);
+        }
+        if (h2_weightTrainable) {
+            Gradients.matmulInto(d_h2_relu_grad, true, h1Train, false, d_h2_linear_dw);
+        }
+        if (h2_biasTrainable) {
+            Gradients.sumToInto(d_h2_relu_grad, d_h2_linear_sum_to);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
+            // d_h1_relu_grad overwrites h1 in place (buffer 0)
+            Gradients.reluGradInto(h1Train, d_h2_linear_dx, d_h1_relu_grad);
+        }
+        if (xTrainRequiresGrad) {
+            Kernels.matmulInto(d_h1_relu_grad, h1_weight, d_h1_linear_dx);
+        }
+        if (h1_weightTrainable) {
+            Gradients.matmulInto(d_h1_relu_grad, true, xTrain, false, d_h1_linear_dw);
+        }
+        if (h1_biasTrainable) {
+            Gradients.sumToInto(d_h1_relu_grad, d_h1_linear_sum_to);
+        }
+        if (h1_weightTrainable) Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
+        if (h1_biasTrainable) Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
+        if (h2_weightTrainable) Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
+        if (h2_biasTrainable) Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
+        if (h3_weightTrainable) Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
+        if (h3_biasTrainable) Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
+        if (logits_weightTrainable) Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
+        if (logits_biasTrainable) Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
+        inputGradients.clear();
+        if (xTrainRequiresGrad) inputGradients.put("x", d_h1_linear_dx);
+    }
+
+    /**
+     * Allocates the 16 buffers of the training pass (forward and backward) and the tensors that view them.
+     */
+    private void planTrain(int batch) {
+        float[] buffer0 = new float[1024 * batch];
+        float[] buffer1 = new float[512 * batch];
+        float[] buffer2 = new float[256 * batch];
+        float[] buffer3 = new float[10 * batch];
+        float[] buffer4 = new float[256 * batch];
+        float[] buffer5 = new float[2560];
+        float[] buffer6 = new float[10];
+        float[] buffer7 = new float[512 * batch];
+        float[] buffer8 = new float[131072];
+        float[] buffer9 = new float[256];
+        float[] buffer10 = new float[1024 * batch];
+        float[] buffer11 = new float[524288];
+        float[] buffer12 = new float[512];
+        float[] buffer13 = new float[784 * batch];
+        float[] buffer14 = new float[802816];
+        float[] buffer15 = new float[1024];
+        h1_linearTrain = Tensor.of(buffer0, batch, 1024);
+        h1Train = Tensor.of(buffer0, batch, 1024);
+        h2_linearTrain = Tensor.of(buffer1, batch, 512);
+        h2Train = Tensor.of(buffer1, batch, 512);
+        h3_linearTrain = Tensor.of(buffer2, batch, 256);
+        h3Train = Tensor.of(buffer2, batch, 256);
+        logitsTrain = Tensor.of(buffer3, batch, 10);
+        d_logits_dx = Tensor.of(buffer4, batch, 256);
+        d_logits_dw = Tensor.of(buffer5, 10, 256);
+        d_logits_sum_to = Tensor.of(buffer6, 10);
+        d_h3_relu_grad = Tensor.of(buffer2, batch, 256);
+        d_h3_linear_dx = Tensor.of(buffer7, batch, 512);
+        d_h3_linear_dw = Tensor.of(buffer8, 256, 512);
+        d_h3_linear_sum_to = Tensor.of(buffer9, 256);
+        d_h2_relu_grad = Tensor.of(buffer1, batch, 512);
+        d_h2_linear_dx = Tensor.of(buffer10, batch, 1024);
+        d_h2_linear_dw = Tensor.of(buffer11, 512, 1024);
+        d_h2_linear_sum_to = Tensor.of(buffer12, 512);
+        d_h1_relu_grad = Tensor.of(buffer0, batch, 1024);
+        d_h1_linear_dx = Tensor.of(buffer13, batch, 784);
+        d_h1_linear_dw = Tensor.of(buffer14, 1024, 784);
+        d_h1_linear_sum_to = Tensor.of(buffer15, 1024);
+        this.plannedTrainBatch = batch;
+    }
+
+    @Override
+    public Map<String, Tensor> gradients() {
+        return Collections.unmodifiableMap(gradients);
+    }
+
+    @Override
+    public Map<String, Tensor> inputGradients() {
+        return Collections.unmodifiableMap(inputGradients);
+    }
+
+    @Override
+    public void zeroGrad() {
+        Arrays.fill(h1_weightGrad.data(), 0f);
+        Arrays.fill(h1_biasGrad.data(), 0f);
+        Arrays.fill(h2_weightGrad.data(), 0f);
+        Arrays.fill(h2_biasGrad.data(), 0f);
+        Arrays.fill(h3_weightGrad.data(), 0f);
+        Arrays.fill(h3_biasGrad.data(), 0f);
+        Arrays.fill(logits_weightGrad.data(), 0f);
+        Arrays.fill(logits_biasGrad.data(), 0f);
+    }
+
+    @Override
+    public void setTrainable(String parameter, boolean trainable) {
+        switch (parameter) {
+            case "h1.weight" -> h1_weightTrainable = trainable;
+            case "h1.bias" -> h1_biasTrainable = trainable;
+            case "h2.weight" -> h2_weightTrainable = trainable;
+            case "h2.bias" -> h2_biasTrainable = trainable;
+            case "h3.weight" -> h3_weightTrainable = trainable;
+            case "h3.bias" -> h3_biasTrainable = trainable;
+            case "logits.weight" -> logits_weightTrainable = trainable;
+            case "logits.bias" -> logits_biasTrainable = trainable;
+            default -> {
+                if (!parameters().containsKey(parameter)) throw new IllegalArgumentException("MlpJavaBasic.setTrainable: no parameter \"" + parameter + "\"; parameters are " + parameters().keySet());
+            }
+        }
+    }
+
+    @Override
+    public Set<String> trainableParameters() {
+        Set<String> names = new LinkedHashSet<>();
+        if (h1_weightTrainable) names.add("h1.weight");
+        if (h1_biasTrainable) names.add("h1.bias");
+        if (h2_weightTrainable) names.add("h2.weight");
+        if (h2_biasTrainable) names.add("h2.bias");
+        if (h3_weightTrainable) names.add("h3.weight");
+        if (h3_biasTrainable) names.add("h3.bias");
+        if (logits_weightTrainable) names.add("logits.weight");
+        if (logits_biasTrainable) names.add("logits.bias");
+        return names;
+    }
+
+    @Override
+    public void setInputRequiresGrad(String input, boolean requiresGrad) {
+        switch (input) {
+            case "x" -> xTrainRequiresGrad = requiresGrad;
+            default -> {
+                if (!inputNames().contains(input)) throw new IllegalArgumentException("MlpJavaBasic.setInputRequiresGrad: no input \"" + input + "\"; inputs are " + inputNames());
+                if (requiresGrad) throw new IllegalArgumentException("MlpJavaBasic.setInputRequiresGrad: input \"" + input + "\" is not floating point; it has no gradient");
+            }
+        }
+    }
+
+    /**
+     * The gradient given for output {@code name}, checked against the output's shape; zeros when none is given.
+     */
+    private static Tensor outputGradient(Map<String, Tensor> gradients, String name,
+            Tensor output) {
+        Tensor g = gradients.get(name);
+        if (g == null) return Tensor.zeros(output.shape());
+        if (!g.sameShape(output)) throw new IllegalArgumentException("MlpJavaBasic.backward: gradient of \"" + name + "\" has shape " + Tensor.shapeString(g.shape()) + " but the output has shape " + Tensor.shapeString(output.shape()));
+        return g.toF32();
     }
 }

@@ -2,11 +2,17 @@
 package test;
 
 import dev.mithril.runtime.AbstractCompiledModel;
+import dev.mithril.runtime.Gradients;
 import dev.mithril.runtime.Kernels;
 import dev.mithril.runtime.Tensor;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import javax.annotation.processing.Generated;
 
 /**
@@ -31,6 +37,70 @@ public final class MlpJavaNone extends AbstractCompiledModel implements MlpModel
     private final Tensor logits_weight = paramFanIn("logits.weight", 256, 10, 256);
 
     private final Tensor logits_bias = paramFanIn("logits.bias", 256, 10);
+
+    /**
+     * Input "x" of the last forwardTrain, kept for backward.
+     */
+    private Tensor xTrain;
+
+    private Tensor h1Train;
+
+    private Tensor h2Train;
+
+    private Tensor h3Train;
+
+    private Tensor logitsTrain;
+
+    private final Tensor h1_weightGrad = Tensor.zeros(1024, 784);
+
+    private final Tensor h1_biasGrad = Tensor.zeros(1024);
+
+    private final Tensor h2_weightGrad = Tensor.zeros(512, 1024);
+
+    private final Tensor h2_biasGrad = Tensor.zeros(512);
+
+    private final Tensor h3_weightGrad = Tensor.zeros(256, 512);
+
+    private final Tensor h3_biasGrad = Tensor.zeros(256);
+
+    private final Tensor logits_weightGrad = Tensor.zeros(10, 256);
+
+    private final Tensor logits_biasGrad = Tensor.zeros(10);
+
+    private boolean h1_weightTrainable = true;
+
+    private boolean h1_biasTrainable = true;
+
+    private boolean h2_weightTrainable = true;
+
+    private boolean h2_biasTrainable = true;
+
+    private boolean h3_weightTrainable = true;
+
+    private boolean h3_biasTrainable = true;
+
+    private boolean logits_weightTrainable = true;
+
+    private boolean logits_biasTrainable = true;
+
+    private boolean xTrainRequiresGrad;
+
+    private final Map<String, Tensor> gradients = new LinkedHashMap<>();
+
+    private final Map<String, Tensor> inputGradients = new LinkedHashMap<>();
+
+    private boolean trained;
+
+    {
+        gradients.put("h1.weight", h1_weightGrad);
+        gradients.put("h1.bias", h1_biasGrad);
+        gradients.put("h2.weight", h2_weightGrad);
+        gradients.put("h2.bias", h2_biasGrad);
+        gradients.put("h3.weight", h3_weightGrad);
+        gradients.put("h3.bias", h3_biasGrad);
+        gradients.put("logits.weight", logits_weightGrad);
+        gradients.put("logits.bias", logits_biasGrad);
+    }
 
     private MlpJavaNone() {
     }
@@ -95,5 +165,179 @@ public final class MlpJavaNone extends AbstractCompiledModel implements MlpModel
 
     private static IllegalArgumentException shapeError(String input, Tensor t, String expected) {
         return new IllegalArgumentException("MlpJavaNone: input '" + input + "' has shape " + Tensor.shapeString(t.shape()) + " but the model expects " + expected);
+    }
+
+    @Override
+    public Map<String, Tensor> forwardTrain(Map<String, Tensor> inputs) {
+        checkInputs(inputs);
+        xTrain = input(inputs, "x", -1, 784);
+        Objects.requireNonNull(xTrain, "input 'x'");
+        if (xTrain.rank() != 2) throw shapeError("x", xTrain, "[batch, 784]");
+        int batch = xTrain.dim(0);
+        if (xTrain.dim(1) != 784) throw shapeError("x", xTrain, "[batch, 784]");
+        Tensor h1_linearTrain = Kernels.linear(xTrain, h1_weight, h1_bias);
+        h1Train = Kernels.relu(h1_linearTrain);
+        Tensor h2_linearTrain = Kernels.linear(h1Train, h2_weight, h2_bias);
+        h2Train = Kernels.relu(h2_linearTrain);
+        Tensor h3_linearTrain = Kernels.linear(h2Train, h3_weight, h3_bias);
+        h3Train = Kernels.relu(h3_linearTrain);
+        logitsTrain = Kernels.linear(h3Train, logits_weight, logits_bias);
+        trained = true;
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        result.put("logits", logitsTrain);
+        return result;
+    }
+
+    @Override
+    public void backward(Map<String, Tensor> outputGradients) {
+        if (!trained) throw new IllegalStateException("MlpJavaNone.backward: call forwardTrain first");
+        int batch = xTrain.dim(0);
+        Tensor grad_out_logits = outputGradient(outputGradients, "logits", logitsTrain);
+        for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new IllegalArgumentException("MlpJavaNone.backward: no output named \"" + name + "\"; outputs are " + outputNames());
+        Tensor d_logits_dx = null;
+        Tensor d_logits_dw = null;
+        Tensor d_logits_sum_to = null;
+        Tensor d_h3_relu_grad = null;
+        Tensor d_h3_linear_dx = null;
+        Tensor d_h3_linear_dw = null;
+        Tensor d_h3_linear_sum_to = null;
+        Tensor d_h2_relu_grad = null;
+        Tensor d_h2_linear_dx = null;
+        Tensor d_h2_linear_dw = null;
+        Tensor d_h2_linear_sum_to = null;
+        Tensor d_h1_relu_grad = null;
+        Tensor d_h1_linear_dx = null;
+        Tensor d_h1_linear_dw = null;
+        Tensor d_h1_linear_sum_to = null;
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
+            d_logits_dx = Kernels.matmul(grad_out_logits, logits_weight);
+        }
+        if (logits_weightTrainable) {
+            d_logits_dw = Gradients.matmul(grad_out_logits, true, h3Train, false);
+        }
+        if (logits_biasTrainable) {
+            d_logits_sum_to = Gradients.sumTo(grad_out_logits, 10);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
+            d_h3_relu_grad = Gradients.reluGrad(h3Train, d_logits_dx);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
+            d_h3_linear_dx = Kernels.matmul(d_h3_relu_grad, h3_weight);
+        }
+        if (h3_weightTrainable) {
+            d_h3_linear_dw = Gradients.matmul(d_h3_relu_grad, true, h2Train, false);
+        }
+        if (h3_biasTrainable) {
+            d_h3_linear_sum_to = Gradients.sumTo(d_h3_relu_grad, 256);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
+            d_h2_relu_grad = Gradients.reluGrad(h2Train, d_h3_linear_dx);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
+            d_h2_linear_dx = Kernels.matmul(d_h2_relu_grad, h2_weight);
+        }
+        if (h2_weightTrainable) {
+            d_h2_linear_dw = Gradients.matmul(d_h2_relu_grad, true, h1Train, false);
+        }
+        if (h2_biasTrainable) {
+            d_h2_linear_sum_to = Gradients.sumTo(d_h2_relu_grad, 512);
+        }
+        if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
+            d_h1_relu_grad = Gradients.reluGrad(h1Train, d_h2_linear_dx);
+        }
+        if (xTrainRequiresGrad) {
+            d_h1_linear_dx = Kernels.matmul(d_h1_relu_grad, h1_weight);
+        }
+        if (h1_weightTrainable) {
+            d_h1_linear_dw = Gradients.matmul(d_h1_relu_grad, true, xTrain, false);
+        }
+        if (h1_biasTrainable) {
+            d_h1_linear_sum_to = Gradients.sumTo(d_h1_relu_grad, 1024);
+        }
+        if (h1_weightTrainable) Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
+        if (h1_biasTrainable) Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
+        if (h2_weightTrainable) Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
+        if (h2_biasTrainable) Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
+        if (h3_weightTrainable) Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
+        if (h3_biasTrainable) Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
+        if (logits_weightTrainable) Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
+        if (logits_biasTrainable) Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
+        inputGradients.clear();
+        if (xTrainRequiresGrad) inputGradients.put("x", d_h1_linear_dx);
+    }
+
+    @Override
+    public Map<String, Tensor> gradients() {
+        return Collections.unmodifiableMap(gradients);
+    }
+
+    @Override
+    public Map<String, Tensor> inputGradients() {
+        return Collections.unmodifiableMap(inputGradients);
+    }
+
+    @Override
+    public void zeroGrad() {
+        Arrays.fill(h1_weightGrad.data(), 0f);
+        Arrays.fill(h1_biasGrad.data(), 0f);
+        Arrays.fill(h2_weightGrad.data(), 0f);
+        Arrays.fill(h2_biasGrad.data(), 0f);
+        Arrays.fill(h3_weightGrad.data(), 0f);
+        Arrays.fill(h3_biasGrad.data(), 0f);
+        Arrays.fill(logits_weightGrad.data(), 0f);
+        Arrays.fill(logits_biasGrad.data(), 0f);
+    }
+
+    @Override
+    public void setTrainable(String parameter, boolean trainable) {
+        switch (parameter) {
+            case "h1.weight" -> h1_weightTrainable = trainable;
+            case "h1.bias" -> h1_biasTrainable = trainable;
+            case "h2.weight" -> h2_weightTrainable = trainable;
+            case "h2.bias" -> h2_biasTrainable = trainable;
+            case "h3.weight" -> h3_weightTrainable = trainable;
+            case "h3.bias" -> h3_biasTrainable = trainable;
+            case "logits.weight" -> logits_weightTrainable = trainable;
+            case "logits.bias" -> logits_biasTrainable = trainable;
+            default -> {
+                if (!parameters().containsKey(parameter)) throw new IllegalArgumentException("MlpJavaNone.setTrainable: no parameter \"" + parameter + "\"; parameters are " + parameters().keySet());
+            }
+        }
+    }
+
+    @Override
+    public Set<String> trainableParameters() {
+        Set<String> names = new LinkedHashSet<>();
+        if (h1_weightTrainable) names.add("h1.weight");
+        if (h1_biasTrainable) names.add("h1.bias");
+        if (h2_weightTrainable) names.add("h2.weight");
+        if (h2_biasTrainable) names.add("h2.bias");
+        if (h3_weightTrainable) names.add("h3.weight");
+        if (h3_biasTrainable) names.add("h3.bias");
+        if (logits_weightTrainable) names.add("logits.weight");
+        if (logits_biasTrainable) names.add("logits.bias");
+        return names;
+    }
+
+    @Override
+    public void setInputRequiresGrad(String input, boolean requiresGrad) {
+        switch (input) {
+            case "x" -> xTrainRequiresGrad = requiresGrad;
+            default -> {
+                if (!inputNames().contains(input)) throw new IllegalArgumentException("MlpJavaNone.setInputRequiresGrad: no input \"" + input + "\"; inputs are " + inputNames());
+                if (requiresGrad) throw new IllegalArgumentException("MlpJavaNone.setInputRequiresGrad: input \"" + input + "\" is not floating point; it has no gradient");
+            }
+        }
+    }
+
+    /**
+     * The gradient given for output {@code name}, checked against the output's shape; zeros when none is given.
+     */
+    private static Tensor outputGradient(Map<String, Tensor> gradients, String name,
+            Tensor output) {
+        Tensor g = gradients.get(name);
+        if (g == null) return Tensor.zeros(output.shape());
+        if (!g.sameShape(output)) throw new IllegalArgumentException("MlpJavaNone.backward: gradient of \"" + name + "\" has shape " + Tensor.shapeString(g.shape()) + " but the output has shape " + Tensor.shapeString(output.shape()));
+        return g.toF32();
     }
 }

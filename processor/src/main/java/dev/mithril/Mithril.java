@@ -38,9 +38,11 @@ public final class Mithril {
      * cached by source text, so compiling the same model again only creates an instance.
      *
      * @throws IllegalArgumentException for a backend without a renderer or an unknown dimension
+     * @throws IllegalStateException    for backend ND4J when {@code dev.mithril:mithril-nd4j} is not on the class path
      * @throws IllegalStateException    with javac's diagnostics and the source if the generated code does not compile
      */
     public static CompiledModel compile(Graph g, Backend b, Level l, Map<String, Integer> dims) {
+        if (b == Backend.ND4J) dev.mithril.processor.backend.nd4j.Nd4jRenderer.requireBridge(Mithril.class.getClassLoader());
         JavaFile api = ModelCompiler.modelInterface(g, PACKAGE);
         JavaFile impl = ModelCompiler.compile(g, PACKAGE, b, l, dims);
         String key = api + "\n" + impl;
@@ -51,6 +53,9 @@ public final class Mithril {
             throw new IllegalStateException("cannot create " + c.getName() + ": " + e.getCause(), e);
         }
     }
+
+    /** Forgets every class compiled so far, so the next {@link #compile} runs javac again (benchmarks time it this way). */
+    public static void clearCache() { CACHE.clear(); }
 
     /** The generated class's source, as {@link #compile(Graph, Backend, Level, Map)} compiles it. */
     public static String source(Graph g, Backend b, Level l, Map<String, Integer> dims) {

@@ -99,10 +99,12 @@ public final class Nd4jBridge {
         return s;
     }
 
-    /** The native address of {@code a}'s first element. */
+    /**
+     * The native address of {@code a}'s first element. A view's DataBuffer carries the view's offset, and
+     * {@code addressPointer()} already applies it ({@code a.offset()} is that same offset: adding it again is wrong).
+     */
     static long address(INDArray a) {
-        DataBuffer b = a.data();
-        return b.addressPointer().address() + a.offset() * b.getElementSize();
+        return a.data().addressPointer().address();
     }
 
     /** {@code a}'s memory as a segment (valid while {@code a} is reachable). */

@@ -3,14 +3,20 @@ package dev.mithril.nd4j;
 import dev.mithril.runtime.AbstractCompiledModel;
 import dev.mithril.runtime.Tensor;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Base class of classes generated for backend ND4J. Parameters stay Mithril tensors (so initialization,
  * loading and saving are exactly the Java backend's, and {@code create(seed)} gives the same weights);
  * the forward pass reads ND4J copies of them, refreshed by {@link #syncParameters()} after
  * {@link #initialize} and every {@code load}. After writing {@link #parameters()} directly, call it yourself.
+ *
+ * <p>Training is not generated for ND4J yet: the methods of {@code dev.mithril.runtime.Trainable} (which the
+ * generated model interfaces extend) throw {@link UnsupportedOperationException}.
  */
 public abstract class Nd4jModel extends AbstractCompiledModel {
+    private static final String NO_BACKWARD = "ND4J backward is not generated yet";
+
     protected Nd4jModel() {}
 
     /** Copies every parameter into the INDArray the forward pass reads. */
@@ -25,4 +31,28 @@ public abstract class Nd4jModel extends AbstractCompiledModel {
         super.load(tensors, prefix);
         syncParameters();
     }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public Map<String, Tensor> forwardTrain(Map<String, Tensor> inputs) { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public void backward(Map<String, Tensor> outputGradients) { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public Map<String, Tensor> gradients() { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public Map<String, Tensor> inputGradients() { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public void zeroGrad() { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public void setTrainable(String parameter, boolean trainable) { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public Set<String> trainableParameters() { throw new UnsupportedOperationException(NO_BACKWARD); }
+
+    /** @throws UnsupportedOperationException always: ND4J backward is not generated yet */
+    public void setInputRequiresGrad(String input, boolean requiresGrad) { throw new UnsupportedOperationException(NO_BACKWARD); }
 }

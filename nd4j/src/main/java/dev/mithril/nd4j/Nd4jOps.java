@@ -27,9 +27,13 @@ public final class Nd4jOps {
         return gelu(x, out);
     }
 
-    /** Exact GELU of {@code x} into {@code out} (which may be {@code x} itself; then one temporary is allocated). */
+    /**
+     * Exact GELU of {@code x} into {@code out}, which may share {@code x}'s memory (a planned in-place node);
+     * then one temporary is allocated, since {@code x} is read again after the first write.
+     */
     public static INDArray gelu(INDArray x, INDArray out) {
-        INDArray t = out == x ? x.mul(SQRT1_2) : out.assign(x).muli(SQRT1_2);
+        boolean inPlace = out == x || Nd4jBridge.address(out) == Nd4jBridge.address(x);
+        INDArray t = inPlace ? x.mul(SQRT1_2) : out.assign(x).muli(SQRT1_2);
         Nd4j.exec(new Erf(t, t));
         t.addi(1.0);
         Nd4j.exec(new MulOp(t, x, out));

@@ -26,7 +26,7 @@ import javax.lang.model.element.Modifier;
  * }</pre>
  */
 public final class ModelCompiler {
-    static final ClassName COMPILED_MODEL = ClassName.get("dev.mithril.runtime", "CompiledModel");
+    static final ClassName TRAINABLE = ClassName.get("dev.mithril.runtime", "Trainable");
     static final ClassName TENSOR = ClassName.get("dev.mithril.runtime", "Tensor");
     static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 
@@ -41,7 +41,7 @@ public final class ModelCompiler {
     }
 
     /**
-     * The interface {@code <Name>Model extends CompiledModel} with a typed {@code forward}: one {@code Tensor}
+     * The interface {@code <Name>Model extends Trainable} (so every generated class can be trained) with a typed {@code forward}: one {@code Tensor}
      * parameter per input, returning the output, or a nested record {@code Outputs} when there are several.
      */
     public static JavaFile modelInterface(Graph graph, String packageName) {
@@ -57,7 +57,7 @@ public final class ModelCompiler {
                         + "@throws IllegalArgumentException naming the input whose shape does not match\n");
         for (int i = 0; i < graph.inputs().size(); i++) forward.addParameter(ParameterSpec.builder(TENSOR, ins.get(i)).build());
         TypeSpec.Builder type = TypeSpec.interfaceBuilder(self).addModifiers(Modifier.PUBLIC)
-                .addSuperinterface(COMPILED_MODEL)
+                .addSuperinterface(TRAINABLE)
                 .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.mithril.processor").build())
                 .addJavadoc("Model {@code $L}: $L in, $L out. Implemented by the generated {@code $L<Backend><Level>} classes.\n",
                         graph.name(), String.join(", ", graph.inputs().stream().map(Node::name).toList()),
@@ -100,7 +100,8 @@ public final class ModelCompiler {
     public static JavaFile compile(Graph graph, String packageName, Backend backend, Level level, Map<String, Integer> dims) {
         Renderer renderer = Renderer.of(backend);
         Program program = Pipeline.run(graph, level, dims);
-        return renderer.render(program, packageName, className(graph, backend, level),
+        Program training = Pipeline.runTraining(graph, level, dims);
+        return renderer.render(program, training, packageName, className(graph, backend, level),
                 ClassName.get(packageName, interfaceName(graph)));
     }
 

@@ -2,6 +2,7 @@ package dev.mithril.processor;
 
 import dev.mithril.dsl.Level;
 import dev.mithril.processor.passes.BindDims;
+import dev.mithril.processor.passes.Differentiate;
 import dev.mithril.processor.passes.EliminateCommonSubexpressions;
 import dev.mithril.processor.passes.FoldConstants;
 import dev.mithril.processor.passes.FuseElementwise;

@@ -82,7 +82,8 @@ class DifferentialTest {
     /** The class bound to {@code batch}, renamed so it can sit beside the symbolic one. */
     private static JavaFile renamed(Graph graph, String pkg, Level l, int batch) {
         Program p = Pipeline.run(graph, l, Map.of("batch", batch));
-        return new dev.mithril.processor.backend.java.JavaRenderer().render(p, pkg,
+        Program t = Pipeline.runTraining(graph, l, Map.of("batch", batch));
+        return new dev.mithril.processor.backend.java.JavaRenderer().render(p, t, pkg,
                 "Bound" + ModelCompiler.className(graph, Backend.JAVA, l), com.squareup.javapoet.ClassName.get(pkg, ModelCompiler.interfaceName(graph)));
     }
 

@@ -35,6 +35,8 @@ public final class Attention {
     /** Key block of the F64 path. */
     private static final int BK64 = 32;
     private static final int GRAIN_FLOPS = 1 << 16;
+    /** Query rows the F32 forward handles together, so each key and value load feeds four rows' FMAs. */
+    private static final int ROWS = 4;
 
     private Attention() {}
 
@@ -184,7 +186,7 @@ public final class Attention {
 
     private static void runForward(Layout l, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse) {
         double scale = 1 / Math.sqrt(l.hd);
-        int tp = roundUp(l.t, BK);
+        int tp = transposedStride(l.t);
         Parallel.forRange(l.b * l.h, l.pairGrain(), (from, to) -> {
             if (q.dtype() == DType.F64) {
                 double[] s = new double[BK64], acc = new double[l.hd];
@@ -194,11 +196,13 @@ public final class Attention {
                             out.doubles(), l.o(bi, hi), lse.doubles(), l.lse(bi, hi), scale, s, acc);
                 }
             } else {
-                float[] kt = new float[l.hd * tp], s = new float[BK], acc = new float[l.hd], qs = new float[l.hd];
+                float[] kt = new float[l.hd * tp], vc = new float[l.t * l.hd], s = new float[ROWS * BK], acc = new float[ROWS * l.hd],
+                        qs = new float[ROWS * l.hd];
                 for (int p = from; p < to; p++) {
                     int bi = p / l.h, hi = p % l.h;
                     transposeRows(k.data(), l.k(bi, hi), l.ld(), l.t, l.hd, kt, tp);
-                    forwardHeadF32(l, q.data(), l.q(bi, hi), kt, tp, v.data(), l.v(bi, hi), out.data(), l.o(bi, hi),
+                    packRows(v.data(), l.v(bi, hi), l.ld(), l.t, l.hd, vc);
+                    forwardHeadF32(l, q.data(), l.q(bi, hi), kt, tp, vc, 0, out.data(), l.o(bi, hi),
                             lse.data(), l.lse(bi, hi), (float) scale, s, acc, qs);
                 }
             }
@@ -208,7 +212,7 @@ public final class Attention {
     private static void runBackward(Layout l, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor dOut,
                                     Tensor dq, Tensor dk, Tensor dv) {
         double scale = 1 / Math.sqrt(l.hd);
-        int tp = roundUp(l.t, BK);
+        int tp = transposedStride(l.t);
         Parallel.forRange(l.b * l.h, l.pairGrain(), (from, to) -> {
             if (q.dtype() == DType.F64) {
                 double[] p = new double[BK64], ds = new double[BK64];
@@ -218,12 +222,13 @@ public final class Attention {
                             dq.doubles(), dk.doubles(), dv.doubles(), scale, p, ds);
                 }
             } else {
-                Scratch sc = new Scratch(l.hd, tp);
+                Scratch sc = new Scratch(l.t, l.hd, tp);
                 for (int pair = from; pair < to; pair++) {
                     int bi = pair / l.h, hi = pair % l.h;
                     transposeRows(k.data(), l.k(bi, hi), l.ld(), l.t, l.hd, sc.kt, tp);
                     transposeRows(v.data(), l.v(bi, hi), l.ld(), l.t, l.hd, sc.vt, tp);
-                    backwardHeadF32(l, bi, hi, q.data(), k.data(), out.data(), lse.data(), dOut.data(), dq.data(), dk.data(), dv.data(),
+                    packRows(k.data(), l.k(bi, hi), l.ld(), l.t, l.hd, sc.kc);
+                    backwardHeadF32(l, bi, hi, q.data(), out.data(), lse.data(), dOut.data(), dq.data(), dk.data(), dv.data(),
                             (float) scale, sc);
                 }
             }
@@ -232,16 +237,21 @@ public final class Attention {
 
     /** Per-thread buffers of the F32 backward. */
     private static final class Scratch {
-        final float[] kt, vt, p = new float[BK], ds = new float[BK], qs, g, dqa;
+        final float[] kt, vt, kc, p = new float[ROWS * BK], ds = new float[ROWS * BK], qs, g, dqa, dkAcc, dvAcc;
         final int tp;
 
-        Scratch(int hd, int tp) {
+        Scratch(int t, int hd, int tp) {
             this.tp = tp;
             kt = new float[hd * tp];
             vt = new float[hd * tp];
-            qs = new float[hd];
-            g = new float[hd];
-            dqa = new float[hd];
+            // dk and dv gather contributions from every later query row: contiguous [T, hd] buffers keep
+            // that read-modify-write traffic in cache, whatever the row stride of the destination.
+            dkAcc = new float[t * hd];
+            kc = new float[t * hd];
+            dvAcc = new float[t * hd];
+            qs = new float[ROWS * hd];
+            g = new float[ROWS * hd];
+            dqa = new float[ROWS * hd];
         }
     }
 
@@ -255,10 +265,34 @@ public final class Attention {
         }
     }
 
-    /** {@code s[jj] = sum_d a[d] * xt[d * tp + j0 + jj]} for one block of {@link #BK} keys (vectorized over keys). */
+    /**
+     * Copies one head's rows into a contiguous {@code [t, hd]} buffer. Read in place, rows of the fused
+     * layout lie {@code 3C} floats apart, a stride that maps a block's rows onto a few cache sets.
+     */
+    private static void packRows(float[] x, int off, int ld, int t, int hd, float[] dst) {
+        for (int j = 0; j < t; j++) System.arraycopy(x, off + j * ld, dst, j * hd, hd);
+    }
+
+    /**
+     * {@code s[jj] = sum_d a[d] * xt[d * tp + j0 + jj]} for one block of {@link #BK} keys (vectorized over keys).
+     * Even and odd {@code d} feed separate accumulators: eight independent FMA chains hide the FMA latency.
+     */
     private static void blockDots(float[] a, float[] xt, int tp, int j0, int hd, float[] s) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        for (int d = 0; d < hd; d++) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+        int d = 0;
+        for (; d + 1 < hd; d += 2) {
+            FloatVector ad = FloatVector.broadcast(S, a[d]), ae = FloatVector.broadcast(S, a[d + 1]);
+            int r = d * tp + j0, u = r + tp;
+            s0 = FloatVector.fromArray(S, xt, r).fma(ad, s0);
+            s1 = FloatVector.fromArray(S, xt, r + V).fma(ad, s1);
+            s2 = FloatVector.fromArray(S, xt, r + 2 * V).fma(ad, s2);
+            s3 = FloatVector.fromArray(S, xt, r + 3 * V).fma(ad, s3);
+            t0 = FloatVector.fromArray(S, xt, u).fma(ae, t0);
+            t1 = FloatVector.fromArray(S, xt, u + V).fma(ae, t1);
+            t2 = FloatVector.fromArray(S, xt, u + 2 * V).fma(ae, t2);
+            t3 = FloatVector.fromArray(S, xt, u + 3 * V).fma(ae, t3);
+        }
+        if (d < hd) {
             FloatVector ad = FloatVector.broadcast(S, a[d]);
             int r = d * tp + j0;
             s0 = FloatVector.fromArray(S, xt, r).fma(ad, s0);
@@ -266,119 +300,221 @@ public final class Attention {
             s2 = FloatVector.fromArray(S, xt, r + 2 * V).fma(ad, s2);
             s3 = FloatVector.fromArray(S, xt, r + 3 * V).fma(ad, s3);
         }
-        s0.intoArray(s, 0);
-        s1.intoArray(s, V);
-        s2.intoArray(s, 2 * V);
-        s3.intoArray(s, 3 * V);
+        s0.add(t0).intoArray(s, 0);
+        s1.add(t1).intoArray(s, V);
+        s2.add(t2).intoArray(s, 2 * V);
+        s3.add(t3).intoArray(s, 3 * V);
     }
 
     private static void forwardHeadF32(Layout l, float[] q, int qOff, float[] kt, int tp, float[] v, int vOff, float[] o, int oOff,
                                        float[] lse, int lseOff, float scale, float[] s, float[] acc, float[] qs) {
-        int hd = l.hd, ld = l.ld(), ldo = l.ldo();
-        for (int i = 0; i < l.t; i++) {
-            for (int d = 0; d < hd; d++) qs[d] = q[qOff + i * ld + d] * scale;
+        int hd = l.hd, ld = l.ld(), ldo = l.ldo(), t = l.t;
+        float[] m = new float[ROWS], sum = new float[ROWS];
+        for (int i0 = 0; i0 < t; i0 += ROWS) {
+            // Rows past T repeat the last row so the block stays full; their results are not stored.
+            for (int r = 0; r < ROWS; r++) {
+                int row = Math.min(i0 + r, t - 1);
+                for (int d = 0; d < hd; d++) qs[r * hd + d] = q[qOff + row * ld + d] * scale;
+                m[r] = Float.NEGATIVE_INFINITY;
+                sum[r] = 0f;
+            }
             Arrays.fill(acc, 0f);
-            float m = Float.NEGATIVE_INFINITY, sum = 0f;
-            int nk = i + 1;
+            int nk = Math.min(i0 + ROWS, t);
             for (int j0 = 0; j0 < nk; j0 += BK) {
                 int jn = Math.min(BK, nk - j0);
-                blockDots(qs, kt, tp, j0, hd, s);
-                // Keys past the query (causal mask) and the zero padding past T take no part.
-                for (int jj = jn; jj < BK; jj++) s[jj] = Float.NEGATIVE_INFINITY;
-                float bm = FloatVector.fromArray(S, s, 0).max(FloatVector.fromArray(S, s, V))
-                        .max(FloatVector.fromArray(S, s, 2 * V).max(FloatVector.fromArray(S, s, 3 * V))).reduceLanes(VectorOperators.MAX);
-                if (bm > m) {
-                    float corr = (float) Math.exp(m - bm);
-                    sum *= corr;
-                    for (int d = 0; d < hd; d++) acc[d] *= corr;
-                    m = bm;
+                blockDots4(qs, kt, tp, j0, hd, s);
+                for (int r = 0; r < ROWS; r++) {
+                    // j0 <= i0 (both step in multiples of ROWS), so every row keeps at least one key here.
+                    int valid = Math.min(BK, Math.min(i0 + r, t - 1) + 1 - j0), sr = r * BK;
+                    for (int jj = valid; jj < BK; jj++) s[sr + jj] = Float.NEGATIVE_INFINITY; // causal mask, padding
+                    float bm = FloatVector.fromArray(S, s, sr).max(FloatVector.fromArray(S, s, sr + V))
+                            .max(FloatVector.fromArray(S, s, sr + 2 * V).max(FloatVector.fromArray(S, s, sr + 3 * V)))
+                            .reduceLanes(VectorOperators.MAX);
+                    if (bm > m[r]) {
+                        float corr = (float) Math.exp(m[r] - bm);
+                        sum[r] *= corr;
+                        for (int d = 0; d < hd; d++) acc[r * hd + d] *= corr;
+                        m[r] = bm;
+                    }
+                    for (int c = 0; c < BK; c += V) FloatVector.fromArray(S, s, sr + c).sub(m[r]).lanewise(VectorOperators.EXP).intoArray(s, sr + c);
+                    for (int jj = valid; jj < BK; jj++) s[sr + jj] = 0f;
+                    FloatVector total = FloatVector.fromArray(S, s, sr).add(FloatVector.fromArray(S, s, sr + V))
+                            .add(FloatVector.fromArray(S, s, sr + 2 * V).add(FloatVector.fromArray(S, s, sr + 3 * V)));
+                    sum[r] += total.reduceLanes(VectorOperators.ADD);
                 }
-                FloatVector total = FloatVector.zero(S);
-                for (int c = 0; c < BK; c += V) {
-                    FloatVector e = FloatVector.fromArray(S, s, c).sub(m).lanewise(VectorOperators.EXP);
-                    e.intoArray(s, c);
-                }
-                for (int jj = jn; jj < BK; jj++) s[jj] = 0f;
-                for (int c = 0; c < BK; c += V) total = total.add(FloatVector.fromArray(S, s, c));
-                sum += total.reduceLanes(VectorOperators.ADD);
-                accumulateRows(s, jn, v, vOff + j0 * ld, ld, acc, hd);
+                accumulateRows4(s, jn, v, vOff + j0 * hd, hd, acc, hd);
             }
-            float inv = 1f / sum;
-            int r = oOff + i * ldo;
-            for (int d = 0; d < hd; d++) o[r + d] = acc[d] * inv;
-            lse[lseOff + i] = m + (float) Math.log(sum);
+            for (int r = 0; r < ROWS && i0 + r < t; r++) {
+                float inv = 1f / sum[r];
+                int dst = oOff + (i0 + r) * ldo;
+                for (int d = 0; d < hd; d++) o[dst + d] = acc[r * hd + d] * inv;
+                lse[lseOff + i0 + r] = m[r] + (float) Math.log(sum[r]);
+            }
         }
     }
 
-    /** {@code acc[d] += sum_{jj < n} w[jj] * x[off + jj * ld + d]}. */
-    private static void accumulateRows(float[] w, int n, float[] x, int off, int ld, float[] acc, int hd) {
+    /** {@link #blockDots} for {@link #ROWS} rows {@code a[r * hd + d]} at once, into {@code s[r * BK + jj]}. */
+    private static void blockDots4(float[] a, float[] xt, int tp, int j0, int hd, float[] s) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+        FloatVector s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
+        for (int d = 0; d < hd; d++) {
+            int r = d * tp + j0;
+            FloatVector k0 = FloatVector.fromArray(S, xt, r), k1 = FloatVector.fromArray(S, xt, r + V),
+                    k2 = FloatVector.fromArray(S, xt, r + 2 * V), k3 = FloatVector.fromArray(S, xt, r + 3 * V);
+            FloatVector a0 = FloatVector.broadcast(S, a[d]);
+            s00 = k0.fma(a0, s00); s01 = k1.fma(a0, s01); s02 = k2.fma(a0, s02); s03 = k3.fma(a0, s03);
+            FloatVector a1 = FloatVector.broadcast(S, a[hd + d]);
+            s10 = k0.fma(a1, s10); s11 = k1.fma(a1, s11); s12 = k2.fma(a1, s12); s13 = k3.fma(a1, s13);
+            FloatVector a2 = FloatVector.broadcast(S, a[2 * hd + d]);
+            s20 = k0.fma(a2, s20); s21 = k1.fma(a2, s21); s22 = k2.fma(a2, s22); s23 = k3.fma(a2, s23);
+            FloatVector a3 = FloatVector.broadcast(S, a[3 * hd + d]);
+            s30 = k0.fma(a3, s30); s31 = k1.fma(a3, s31); s32 = k2.fma(a3, s32); s33 = k3.fma(a3, s33);
+        }
+        s00.intoArray(s, 0); s01.intoArray(s, V); s02.intoArray(s, 2 * V); s03.intoArray(s, 3 * V);
+        s10.intoArray(s, BK); s11.intoArray(s, BK + V); s12.intoArray(s, BK + 2 * V); s13.intoArray(s, BK + 3 * V);
+        s20.intoArray(s, 2 * BK); s21.intoArray(s, 2 * BK + V); s22.intoArray(s, 2 * BK + 2 * V); s23.intoArray(s, 2 * BK + 3 * V);
+        s30.intoArray(s, 3 * BK); s31.intoArray(s, 3 * BK + V); s32.intoArray(s, 3 * BK + 2 * V); s33.intoArray(s, 3 * BK + 3 * V);
+    }
+
+    /**
+     * {@code acc[r * hd + d] += sum_{jj < n} w[r * BK + jj] * x[off + jj * ld + d]} for the {@link #ROWS} rows:
+     * each loaded value vector feeds four rows. The last {@code hd % V} columns go through {@link #accumulateRows}.
+     */
+    private static void accumulateRows4(float[] w, int n, float[] x, int off, int ld, float[] acc, int hd) {
         int bound = S.loopBound(hd), d = 0;
+        for (; d + 2 * V <= bound; d += 2 * V) {
+            FloatVector a00 = FloatVector.fromArray(S, acc, d), a01 = FloatVector.fromArray(S, acc, d + V);
+            FloatVector a10 = FloatVector.fromArray(S, acc, hd + d), a11 = FloatVector.fromArray(S, acc, hd + d + V);
+            FloatVector a20 = FloatVector.fromArray(S, acc, 2 * hd + d), a21 = FloatVector.fromArray(S, acc, 2 * hd + d + V);
+            FloatVector a30 = FloatVector.fromArray(S, acc, 3 * hd + d), a31 = FloatVector.fromArray(S, acc, 3 * hd + d + V);
+            for (int jj = 0, r = off + d; jj < n; jj++, r += ld) {
+                FloatVector x0 = FloatVector.fromArray(S, x, r), x1 = FloatVector.fromArray(S, x, r + V);
+                FloatVector w0 = FloatVector.broadcast(S, w[jj]);
+                a00 = x0.fma(w0, a00); a01 = x1.fma(w0, a01);
+                FloatVector w1 = FloatVector.broadcast(S, w[BK + jj]);
+                a10 = x0.fma(w1, a10); a11 = x1.fma(w1, a11);
+                FloatVector w2 = FloatVector.broadcast(S, w[2 * BK + jj]);
+                a20 = x0.fma(w2, a20); a21 = x1.fma(w2, a21);
+                FloatVector w3 = FloatVector.broadcast(S, w[3 * BK + jj]);
+                a30 = x0.fma(w3, a30); a31 = x1.fma(w3, a31);
+            }
+            a00.intoArray(acc, d); a01.intoArray(acc, d + V);
+            a10.intoArray(acc, hd + d); a11.intoArray(acc, hd + d + V);
+            a20.intoArray(acc, 2 * hd + d); a21.intoArray(acc, 2 * hd + d + V);
+            a30.intoArray(acc, 3 * hd + d); a31.intoArray(acc, 3 * hd + d + V);
+        }
+        if (d < hd) for (int r = 0; r < ROWS; r++) accumulateRows(w, r * BK, n, x, off, ld, acc, r * hd, hd, d);
+    }
+
+    /**
+     * {@code acc[accOff + d] += sum_{jj < n} w[wOff + jj] * x[off + jj * ld + d]} for {@code d} from {@code dFrom};
+     * two keys at a time, so two FMA chains per vector are in flight.
+     */
+    private static void accumulateRows(float[] w, int wOff, int n, float[] x, int off, int ld, float[] acc, int accOff, int hd, int dFrom) {
+        int bound = S.loopBound(hd), d = dFrom;
         for (; d < bound; d += V) {
-            FloatVector a0 = FloatVector.fromArray(S, acc, d), a1 = FloatVector.zero(S);
+            FloatVector a0 = FloatVector.fromArray(S, acc, accOff + d), a1 = FloatVector.zero(S);
             int jj = 0, r = off + d;
             for (; jj + 1 < n; jj += 2, r += 2 * ld) {
-                a0 = FloatVector.fromArray(S, x, r).fma(FloatVector.broadcast(S, w[jj]), a0);
-                a1 = FloatVector.fromArray(S, x, r + ld).fma(FloatVector.broadcast(S, w[jj + 1]), a1);
+                a0 = FloatVector.fromArray(S, x, r).fma(FloatVector.broadcast(S, w[wOff + jj]), a0);
+                a1 = FloatVector.fromArray(S, x, r + ld).fma(FloatVector.broadcast(S, w[wOff + jj + 1]), a1);
             }
-            if (jj < n) a0 = FloatVector.fromArray(S, x, r).fma(FloatVector.broadcast(S, w[jj]), a0);
-            a0.add(a1).intoArray(acc, d);
+            if (jj < n) a0 = FloatVector.fromArray(S, x, r).fma(FloatVector.broadcast(S, w[wOff + jj]), a0);
+            a0.add(a1).intoArray(acc, accOff + d);
         }
         for (; d < hd; d++) {
-            float a = acc[d];
-            for (int jj = 0; jj < n; jj++) a += w[jj] * x[off + jj * ld + d];
-            acc[d] = a;
+            float a = acc[accOff + d];
+            for (int jj = 0; jj < n; jj++) a += w[wOff + jj] * x[off + jj * ld + d];
+            acc[accOff + d] = a;
         }
     }
 
-    private static void backwardHeadF32(Layout l, int bi, int hi, float[] q, float[] k, float[] o, float[] lse, float[] dO,
+    /**
+     * Backward for one (batch, head) pair, {@link #ROWS} query rows at a time: recomputes each key block's
+     * probabilities {@code p = exp(s - lse)}, forms {@code ds = p * (dO . v - dO . o)} and adds
+     * {@code p * dO} into dv, {@code ds * q * scale} into dk and {@code ds * k} into dq.
+     */
+    private static void backwardHeadF32(Layout l, int bi, int hi, float[] q, float[] o, float[] lse, float[] dO,
                                         float[] dq, float[] dk, float[] dv, float scale, Scratch sc) {
-        int hd = l.hd, ld = l.ld(), ldo = l.ldo(), tp = sc.tp;
+        int hd = l.hd, ld = l.ld(), ldo = l.ldo(), tp = sc.tp, t = l.t;
         int qOff = l.q(bi, hi), kOff = l.k(bi, hi), vOff = l.v(bi, hi), oOff = l.o(bi, hi), lseOff = l.lse(bi, hi);
-        float[] qs = sc.qs, g = sc.g, dqa = sc.dqa, p = sc.p, ds = sc.ds;
+        float[] qs = sc.qs, g = sc.g, dqa = sc.dqa, p = sc.p, ds = sc.ds, dkA = sc.dkAcc, dvA = sc.dvAcc, kc = sc.kc;
+        float[] li = new float[ROWS], di = new float[ROWS];
         int bound = S.loopBound(hd);
-        for (int i = 0; i < l.t; i++) {
-            int qr = qOff + i * ld, orow = oOff + i * ldo;
-            float di = 0f;
-            for (int d = 0; d < hd; d++) {
-                qs[d] = q[qr + d] * scale;
-                g[d] = dO[orow + d];
-                di += g[d] * o[orow + d];
+        Arrays.fill(dkA, 0f);
+        Arrays.fill(dvA, 0f);
+        for (int i0 = 0; i0 < t; i0 += ROWS) {
+            for (int r = 0; r < ROWS; r++) {
+                int row = Math.min(i0 + r, t - 1), qr = qOff + row * ld, orow = oOff + row * ldo;
+                float dot = 0f;
+                for (int d = 0; d < hd; d++) {
+                    qs[r * hd + d] = q[qr + d] * scale;
+                    g[r * hd + d] = dO[orow + d];
+                    dot += dO[orow + d] * o[orow + d];
+                }
+                di[r] = dot;
+                li[r] = lse[lseOff + row];
             }
-            float li = lse[lseOff + i];
             Arrays.fill(dqa, 0f);
-            int nk = i + 1;
+            int nk = Math.min(i0 + ROWS, t);
             for (int j0 = 0; j0 < nk; j0 += BK) {
                 int jn = Math.min(BK, nk - j0);
-                blockDots(qs, sc.kt, tp, j0, hd, p);
-                blockDots(g, sc.vt, tp, j0, hd, ds);
-                for (int c = 0; c < BK; c += V) {
-                    FloatVector pv = FloatVector.fromArray(S, p, c).sub(li).lanewise(VectorOperators.EXP);
-                    pv.intoArray(p, c);
-                    pv.mul(FloatVector.fromArray(S, ds, c).sub(di)).intoArray(ds, c);
+                blockDots4(qs, sc.kt, tp, j0, hd, p);
+                blockDots4(g, sc.vt, tp, j0, hd, ds);
+                for (int r = 0; r < ROWS; r++) {
+                    int sr = r * BK, valid = i0 + r < t ? Math.min(BK, i0 + r + 1 - j0) : 0; // rows past T add nothing
+                    for (int c = 0; c < BK; c += V) {
+                        FloatVector pv = FloatVector.fromArray(S, p, sr + c).sub(li[r]).lanewise(VectorOperators.EXP);
+                        pv.intoArray(p, sr + c);
+                        pv.mul(FloatVector.fromArray(S, ds, sr + c).sub(di[r])).intoArray(ds, sr + c);
+                    }
+                    for (int jj = Math.max(0, valid); jj < BK; jj++) { p[sr + jj] = 0f; ds[sr + jj] = 0f; }
                 }
-                // Rows j >= nk may hold anything (masked keys or padding): they are not visited below.
                 int d = 0;
                 for (; d < bound; d += V) {
-                    FloatVector gv = FloatVector.fromArray(S, g, d), qv = FloatVector.fromArray(S, qs, d), acc = FloatVector.fromArray(S, dqa, d);
-                    for (int jj = 0, r = j0 * ld + d; jj < jn; jj++, r += ld) {
-                        FloatVector pj = FloatVector.broadcast(S, p[jj]), dsj = FloatVector.broadcast(S, ds[jj]);
-                        FloatVector.fromArray(S, dv, vOff + r).add(gv.mul(pj)).intoArray(dv, vOff + r);
-                        FloatVector.fromArray(S, dk, kOff + r).add(qv.mul(dsj)).intoArray(dk, kOff + r);
-                        acc = FloatVector.fromArray(S, k, kOff + r).fma(dsj, acc);
+                    FloatVector g0 = FloatVector.fromArray(S, g, d), g1 = FloatVector.fromArray(S, g, hd + d),
+                            g2 = FloatVector.fromArray(S, g, 2 * hd + d), g3 = FloatVector.fromArray(S, g, 3 * hd + d);
+                    FloatVector q0 = FloatVector.fromArray(S, qs, d), q1 = FloatVector.fromArray(S, qs, hd + d),
+                            q2 = FloatVector.fromArray(S, qs, 2 * hd + d), q3 = FloatVector.fromArray(S, qs, 3 * hd + d);
+                    FloatVector a0 = FloatVector.fromArray(S, dqa, d), a1 = FloatVector.fromArray(S, dqa, hd + d),
+                            a2 = FloatVector.fromArray(S, dqa, 2 * hd + d), a3 = FloatVector.fromArray(S, dqa, 3 * hd + d);
+                    for (int jj = 0, a = j0 * hd + d; jj < jn; jj++, a += hd) {
+                        FloatVector p0 = FloatVector.broadcast(S, p[jj]), p1 = FloatVector.broadcast(S, p[BK + jj]),
+                                p2 = FloatVector.broadcast(S, p[2 * BK + jj]), p3 = FloatVector.broadcast(S, p[3 * BK + jj]);
+                        g0.fma(p0, g1.fma(p1, g2.fma(p2, g3.fma(p3, FloatVector.fromArray(S, dvA, a))))).intoArray(dvA, a);
+                        FloatVector s0 = FloatVector.broadcast(S, ds[jj]), s1 = FloatVector.broadcast(S, ds[BK + jj]),
+                                s2 = FloatVector.broadcast(S, ds[2 * BK + jj]), s3 = FloatVector.broadcast(S, ds[3 * BK + jj]);
+                        q0.fma(s0, q1.fma(s1, q2.fma(s2, q3.fma(s3, FloatVector.fromArray(S, dkA, a))))).intoArray(dkA, a);
+                        FloatVector kv = FloatVector.fromArray(S, kc, a);
+                        a0 = kv.fma(s0, a0);
+                        a1 = kv.fma(s1, a1);
+                        a2 = kv.fma(s2, a2);
+                        a3 = kv.fma(s3, a3);
                     }
-                    acc.intoArray(dqa, d);
+                    a0.intoArray(dqa, d);
+                    a1.intoArray(dqa, hd + d);
+                    a2.intoArray(dqa, 2 * hd + d);
+                    a3.intoArray(dqa, 3 * hd + d);
                 }
                 for (; d < hd; d++) {
-                    float a = dqa[d];
-                    for (int jj = 0, r = j0 * ld + d; jj < jn; jj++, r += ld) {
-                        dv[vOff + r] += p[jj] * g[d];
-                        dk[kOff + r] += ds[jj] * qs[d];
-                        a += ds[jj] * k[kOff + r];
+                    for (int jj = 0, c = j0 * hd + d; jj < jn; jj++, c += hd) {
+                        for (int r = 0; r < ROWS; r++) {
+                            dvA[c] += p[r * BK + jj] * g[r * hd + d];
+                            dkA[c] += ds[r * BK + jj] * qs[r * hd + d];
+                            dqa[r * hd + d] += ds[r * BK + jj] * kc[c];
+                        }
                     }
-                    dqa[d] = a;
                 }
             }
-            for (int d = 0; d < hd; d++) dq[qr + d] = dqa[d] * scale;
+            for (int r = 0; r < ROWS && i0 + r < t; r++) {
+                int qr = qOff + (i0 + r) * ld;
+                for (int d = 0; d < hd; d++) dq[qr + d] = dqa[r * hd + d] * scale;
+            }
+        }
+        for (int j = 0; j < t; j++) {
+            System.arraycopy(dkA, j * hd, dk, kOff + j * ld, hd);
+            System.arraycopy(dvA, j * hd, dv, vOff + j * ld, hd);
         }
     }
 
@@ -401,7 +537,7 @@ public final class Attention {
             sum += s[j];
         }
         Arrays.fill(acc, 0f);
-        accumulateRows(s, n, v, cOff, hd, acc, hd);
+        accumulateRows(s, 0, n, v, cOff, hd, acc, 0, hd, 0);
         float inv = 1f / sum;
         for (int d = 0; d < hd; d++) out[qOff + d] = acc[d] * inv;
     }
@@ -499,5 +635,10 @@ public final class Attention {
         }
     }
 
-    private static int roundUp(int n, int m) { return Math.max(m, (n + m - 1) / m * m); }
+    /**
+     * Row stride of transposed keys/values: whole blocks, plus one vector so that consecutive rows do not
+     * fall on the same cache sets (a power-of-two stride such as 1024 floats would make every row of a
+     * block evict the others).
+     */
+    private static int transposedStride(int t) { return Math.max(BK, (t + BK - 1) / BK * BK) + V; }
 }

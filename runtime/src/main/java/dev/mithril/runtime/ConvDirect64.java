@@ -25,7 +25,8 @@ final class ConvDirect64 {
                                 int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
                                 if (ih < 0 || ih >= g.h()) continue;
                                 int xr = xb + ih * g.w() + iw0, orow = ob + oh * g.ow(), s = g.strideW();
-                                for (int ow = lo; ow < hi; ow++) out[orow + ow] += wv * x[xr + ow * s];
+                                if (s == 1) for (int ow = lo; ow < hi; ow++) out[orow + ow] += wv * x[xr + ow]; // unit stride: C2 vectorizes this
+                                else for (int ow = lo; ow < hi; ow++) out[orow + ow] += wv * x[xr + ow * s];
                             }
                         }
                     }
@@ -51,7 +52,8 @@ final class ConvDirect64 {
                                 int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
                                 if (ih < 0 || ih >= g.h()) continue;
                                 int xr = xb + ih * g.w() + iw0, grow = gb + oh * g.ow(), s = g.strideW();
-                                for (int ow = lo; ow < hi; ow++) gx[xr + ow * s] += wv * gradOut[grow + ow];
+                                if (s == 1) for (int ow = lo; ow < hi; ow++) gx[xr + ow] += wv * gradOut[grow + ow];
+                                else for (int ow = lo; ow < hi; ow++) gx[xr + ow * s] += wv * gradOut[grow + ow];
                             }
                         }
                     }
@@ -77,7 +79,8 @@ final class ConvDirect64 {
                                     int ih = oh * g.strideH() - g.padH() + ki * g.dilationH();
                                     if (ih < 0 || ih >= g.h()) continue;
                                     int xr = xb + ih * g.w() + iw0, grow = gb + oh * g.ow(), s = g.strideW();
-                                    for (int ow = lo; ow < hi; ow++) sum += gradOut[grow + ow] * x[xr + ow * s];
+                                    if (s == 1) for (int ow = lo; ow < hi; ow++) sum += gradOut[grow + ow] * x[xr + ow];
+                                    else for (int ow = lo; ow < hi; ow++) sum += gradOut[grow + ow] * x[xr + ow * s];
                                 }
                             }
                             gw[((o * cg + c) * kh + ki) * kw + kj] = sum;

@@ -3,13 +3,10 @@ package dev.mithril.runtime;
 import java.util.Arrays;
 
 /**
- * F64 matrix products for {@link Kernels#linear} and {@link Kernels#matmul}: a cache-blocked triple loop
- * whose innermost loop runs along a contiguous output row (C2 vectorizes it). F64 serves training checks
- * (finite differences, references), not speed; a packed DGEMM can replace {@link #gemm} without changing callers.
+ * F64 matrix products for {@link Kernels#linear} and {@link Kernels#matmul} on top of {@link Gemm#dgemm}:
+ * bias and {@code torch.matmul}'s broadcast batch dimensions.
  */
 final class Float64Gemm {
-    private static final int KB = 128, NB = 512;
-
     private Float64Gemm() {}
 
     /**
@@ -18,33 +15,12 @@ final class Float64Gemm {
      */
     static void gemm(boolean transB, int m, int n, int k, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff,
                      boolean accumulate) {
-        if (!accumulate) Arrays.fill(c, cOff, cOff + m * n, 0.0);
-        if (m == 0 || n == 0 || k == 0) return;
-        double[] bt = b;
-        int btOff = bOff;
-        if (transB) { // make op(b) row-major [k, n] once, so the inner loop is contiguous
-            bt = new double[k * n];
-            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bt[p * n + j] = b[bOff + j * k + p];
-            btOff = 0;
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) Arrays.fill(c, cOff, cOff + m * n, 0.0);
+            return;
         }
-        double[] bb = bt;
-        int bo = btOff;
-        Parallel.forRange(m, Math.max(1, (1 << 16) / Math.max(1, n * k / 64)), (from, to) -> {
-            for (int j0 = 0; j0 < n; j0 += NB) {
-                int j1 = Math.min(n, j0 + NB);
-                for (int p0 = 0; p0 < k; p0 += KB) {
-                    int p1 = Math.min(k, p0 + KB);
-                    for (int i = from; i < to; i++) {
-                        int ci = cOff + i * n;
-                        for (int p = p0; p < p1; p++) {
-                            double av = a[aOff + i * k + p];
-                            int bp = bo + p * n;
-                            for (int j = j0; j < j1; j++) c[ci + j] += av * bb[bp + j];
-                        }
-                    }
-                }
-            }
-        });
+        Gemm.dgemm(false, transB, m, n, k, 1.0, a, aOff, k, b, bOff, transB ? k : n, accumulate ? 1.0 : 0.0, c, cOff, n);
     }
 
     /** {@code out[m, n] = x[m, k] * w[n, k]^T + bias}. */

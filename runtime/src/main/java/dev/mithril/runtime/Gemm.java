@@ -1,8 +1,14 @@
 package dev.mithril.runtime;
 
 /**
- * Single-precision matrix multiplication on row-major arrays: packed operands, a register-tiled
- * {@link GemmKernel}, cache blocking over k and m, and threads over blocks of rows and column panels.
+ * Matrix multiplication on row-major arrays in float32 ({@code sgemm}) and float64 ({@code dgemm}): packed operands,
+ * a register-tiled micro-kernel on the preferred vector species ({@link GemmKernel}, {@link GemmKernel64}), cache
+ * blocking ({@link GemmBlocks}) and threads from {@link Parallel} ({@link GemmDriver}). Bias, residual, accumulation
+ * and activation are fused into the store of each tile.
+ *
+ * <p>Optionally the general products go to OpenBLAS through {@link NativeBlas}: {@link #useNative(boolean)} or the
+ * system property {@code mithril.blas=openblas}. Without the library a one-line warning is printed and the Java code
+ * runs; {@link #implementation()} says which is in use.
  *
  * <pre>{@code
  * // c[2x4] = a[2x3] * b[3x4]
@@ -10,19 +16,55 @@ package dev.mithril.runtime;
  * // a linear layer with fused bias and ReLU, weights packed once
  * PackedWeights pw = Gemm.pack(w, 0, out, in);
  * Gemm.linear(x, 0, batch, pw, bias, Epilogue.BIAS_RELU, y, 0);
+ * // y = x * w^T + bias + r (a residual block), then h += x * w^T (gradient accumulation)
+ * Gemm.linear(x, 0, batch, pw, bias, Epilogue.BIAS, r, 0, false, y, 0);
+ * Gemm.linear(x, 0, batch, pw, null, Epilogue.NONE, null, 0, true, h, 0);
  * }</pre>
  */
 public final class Gemm {
-    static final int MR = GemmKernel.MR, NR = GemmKernel.NR;
-    /** k block: one packed B panel slice (KC x NR floats) stays in L1. */
-    static final int KC = 256;
-    /** m block: one packed A block (MC x KC floats) stays in L2. */
-    static final int MC = 96;
-
-    private static final ThreadLocal<float[]> A_BUF = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    private static volatile boolean nativeBlas = initialNative();
+    private static volatile boolean warned;
 
     private Gemm() {}
+
+    private static boolean initialNative() {
+        String p = System.getProperty("mithril.blas", "java").trim();
+        if (p.equalsIgnoreCase("openblas") || p.equalsIgnoreCase("native")) return enableNative();
+        return false;
+    }
+
+    private static boolean enableNative() {
+        if (NativeBlas.available()) return true;
+        if (!warned) {
+            warned = true;
+            System.err.println("mithril: " + NativeBlas.loadError());
+        }
+        return false;
+    }
+
+    /**
+     * Routes {@code sgemm}, {@code dgemm} and {@code linear} to OpenBLAS ({@code true}) or to the Java kernels
+     * ({@code false}). Returns whether native BLAS is now in use: asking for it without the library prints one
+     * warning and keeps Java.
+     */
+    public static boolean useNative(boolean on) {
+        nativeBlas = on && enableNative();
+        return nativeBlas;
+    }
+
+    /** Whether products currently go to native BLAS. */
+    public static boolean usingNative() { return nativeBlas; }
+
+    /** A one-line description of the GEMM in use, for {@code mithril info} and benchmark reports. */
+    public static String implementation() {
+        if (nativeBlas) return "OpenBLAS cblas_sgemm/cblas_dgemm via FFM (" + NativeBlas.library() + ", "
+                + NativeBlas.threads() + " OpenBLAS threads)";
+        return "pure Java: " + GemmKernel.MR + "x" + GemmKernel.NR + " float32 / " + GemmKernel64.MR + "x" + GemmKernel64.NR
+                + " float64 register tiles on " + GemmKernel.S + ", packed panels, k blocks of " + GemmTuning.KC
+                + ", " + Parallel.threads() + " threads";
+    }
+
+    // ---------------------------------------------------------------- float32
 
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C} with row-major storage, like BLAS {@code sgemm}: op(A) is
@@ -32,22 +74,43 @@ public final class Gemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        checkDims("Gemm.sgemm", m, n, k);
-        checkMatrix("Gemm.sgemm", "A", a, aOff, transA ? k : m, transA ? m : k, lda);
-        checkMatrix("Gemm.sgemm", "B", b, bOff, transB ? n : k, transB ? k : n, ldb);
-        checkMatrix("Gemm.sgemm", "C", c, cOff, m, n, ldc);
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null, Epilogue.NONE);
+    }
+
+    /**
+     * As {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int)},
+     * then {@code C = ep(C + bias[column])}: {@code bias} (length >= n) is required exactly when {@code ep.hasBias()}.
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc, float[] bias, Epilogue ep) {
+        String where = "Gemm.sgemm";
+        checkDims(where, m, n, k);
+        checkMatrix(where, "A", len(a), aOff, transA ? k : m, transA ? m : k, lda);
+        checkMatrix(where, "B", len(b), bOff, transB ? n : k, transB ? k : n, ldb);
+        checkMatrix(where, "C", len(c), cOff, m, n, ldc);
+        checkEpilogue(where, ep, len(bias), n, false);
         if (m == 0 || n == 0) return;
-        GemmKernel.Out out = new GemmKernel.Out(c, cOff, ldc, alpha, beta, null, Epilogue.NONE);
-        if (k == 0 || alpha == 0f) { scaleOnly(out, m, n); return; }
+        GemmKernel.Out out = new GemmKernel.Out(c, cOff, ldc, alpha, beta, bias, ep, null, 0, 0);
+        if (k == 0 || alpha == 0f) { finishOnly(out, m, n, true); return; }
+        if (nativeBlas) {
+            NativeBlas.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            finishOnly(out, m, n, false);
+            return;
+        }
         if (m <= GemmSmall.MAX_M) { GemmSmall.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
-        run(transA, a, aOff, lda, GemmPacking.packB(transB, k, n, b, bOff, ldb), m, n, k, out);
+        float[] bp = GemmBlocks.bBuffer32(GemmPacking.packedSize(k, n, GemmKernel.NR));
+        GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
+        GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
     }
 
     /** Packs a linear layer's weight {@code w[n][k]} (PyTorch layout, row stride k) for {@link #linear}. */
     public static PackedWeights pack(float[] w, int wOff, int n, int k) {
         checkDims("Gemm.pack", 1, n, k);
-        checkMatrix("Gemm.pack", "w", w, wOff, n, k, k);
-        return new PackedWeights(n, k, GemmPacking.packB(true, k, n, w, wOff, k));
+        checkMatrix("Gemm.pack", "w", len(w), wOff, n, k, Math.max(1, k));
+        float[] p = new float[GemmPacking.packedSize(k, n, GemmKernel.NR)];
+        GemmPacking.packB(true, k, n, w, wOff, k, p);
+        return PackedWeights.f32(n, k, p, w, wOff);
     }
 
     /**
@@ -55,104 +118,179 @@ public final class Gemm {
      * (strides k and n). {@code bias} (length n) is required exactly when {@code ep.hasBias()}.
      */
     public static void linear(float[] x, int xOff, int m, PackedWeights w, float[] bias, Epilogue ep, float[] c, int cOff) {
+        linear(x, xOff, m, w, bias, ep, null, 0, false, c, cOff);
+    }
+
+    /**
+     * {@code c[m][n] = ep(x[m][k] * w^T + bias + residual + (accumulate ? c : 0))} with pre-packed weights: the
+     * activation of {@code ep} comes last (as in {@code relu(conv(x) + shortcut)}). {@code residual} (may be null) is
+     * m x n at {@code rOff}, row stride n, and must not be {@code c} itself: to add into c in place, use
+     * {@code accumulate}.
+     */
+    public static void linear(float[] x, int xOff, int m, PackedWeights w, float[] bias, Epilogue ep,
+                              float[] residual, int rOff, boolean accumulate, float[] c, int cOff) {
+        if (w == null) throw new IllegalArgumentException("Gemm.linear: weights are null");
+        if (w.panels == null) throw new IllegalArgumentException("Gemm.linear: " + w + " are float64; use the double[] overload");
         int n = w.n(), k = w.k();
-        checkLinear(x, xOff, m, n, k, bias, ep, c, cOff);
+        checkLinear(len(x), xOff, m, n, k, len(bias), ep, len(c), cOff);
+        checkResidual(residual == null ? -2 : residual.length, residual == c, rOff, m, n);
         if (m == 0 || n == 0) return;
-        GemmKernel.Out out = new GemmKernel.Out(c, cOff, n, 1f, 0f, bias, ep);
-        if (k == 0) { scaleOnly(out, m, n); return; }
-        run(false, x, xOff, k, w.panels, m, n, k, out);
+        GemmKernel.Out out = new GemmKernel.Out(c, cOff, n, 1f, accumulate ? 1f : 0f, bias, ep, residual, rOff, n);
+        if (k == 0) { finishOnly(out, m, n, true); return; }
+        if (nativeBlas) {
+            NativeBlas.sgemm(false, true, m, n, k, 1f, x, xOff, k, w.source, w.sourceOff, k, out.beta(), c, cOff, n);
+            finishOnly(out, m, n, false);
+            return;
+        }
+        GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
     }
 
     /** As {@link #linear(float[], int, int, PackedWeights, float[], Epilogue, float[], int)}, packing {@code w[n][k]} on the fly. */
     public static void linear(float[] x, int xOff, int m, int n, int k, float[] w, int wOff, float[] bias, Epilogue ep,
                               float[] c, int cOff) {
         checkDims("Gemm.linear", m, n, k);
-        checkMatrix("Gemm.linear", "w", w, wOff, n, k, k);
-        checkLinear(x, xOff, m, n, k, bias, ep, c, cOff);
+        checkMatrix("Gemm.linear", "w", len(w), wOff, n, k, k);
+        checkLinear(len(x), xOff, m, n, k, len(bias), ep, len(c), cOff);
+        sgemm(false, true, m, n, k, 1f, x, xOff, k, w, wOff, k, 0f, c, cOff, n, bias, ep);
+    }
+
+    // ---------------------------------------------------------------- float64
+
+    /** {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int)} in float64. */
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                             double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                             double beta, double[] c, int cOff, int ldc) {
+        dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null, Epilogue.NONE);
+    }
+
+    /** {@code dgemm} followed by {@code C = ep(C + bias[column])}; GELU epilogues are float32 only. */
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                             double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                             double beta, double[] c, int cOff, int ldc, double[] bias, Epilogue ep) {
+        String where = "Gemm.dgemm";
+        checkDims(where, m, n, k);
+        checkMatrix(where, "A", len(a), aOff, transA ? k : m, transA ? m : k, lda);
+        checkMatrix(where, "B", len(b), bOff, transB ? n : k, transB ? k : n, ldb);
+        checkMatrix(where, "C", len(c), cOff, m, n, ldc);
+        checkEpilogue(where, ep, len(bias), n, true);
         if (m == 0 || n == 0) return;
-        GemmKernel.Out out = new GemmKernel.Out(c, cOff, n, 1f, 0f, bias, ep);
-        if (k == 0) { scaleOnly(out, m, n); return; }
-        if (m <= GemmSmall.MAX_M) { GemmSmall.run(false, true, m, n, k, x, xOff, k, w, wOff, k, out); return; }
-        run(false, x, xOff, k, GemmPacking.packB(true, k, n, w, wOff, k), m, n, k, out);
-    }
-
-    /** The blocked driver: tasks are (block of MC rows) x (range of NR-column panels). */
-    private static void run(boolean transA, float[] a, int aOff, int lda, float[] bp, int m, int n, int k, GemmKernel.Out out) {
-        int mBlocks = (m + MC - 1) / MC;
-        int panels = GemmPacking.panels(n);
-        int threads = Parallel.threads();
-        // Enough tasks to keep every thread busy even when m is small (e.g. one row at inference time).
-        int nChunks = Math.min(panels, Math.max(1, (2 * threads + mBlocks - 1) / mBlocks));
-        if ((long) m * n * k < 64L * 64 * 64) nChunks = 1;
-        int tasks = mBlocks * nChunks;
-        final int chunks = nChunks;
-        Parallel.forRange(tasks, (long) m * n * k < 64L * 64 * 64 ? tasks : 1, (from, to) -> {
-            float[] ap = A_BUF.get(), tmp = TILE.get();
-            for (int t = from; t < to; t++) {
-                int mb = t / chunks, ch = t % chunks;
-                int i0 = mb * MC, mc = Math.min(MC, m - i0);
-                int p0 = (int) ((long) panels * ch / chunks), p1 = (int) ((long) panels * (ch + 1) / chunks);
-                block(transA, a, aOff, lda, bp, m, n, k, out, i0, mc, p0, p1, ap, tmp);
-            }
-        });
-    }
-
-    private static void block(boolean transA, float[] a, int aOff, int lda, float[] bp, int m, int n, int k,
-                              GemmKernel.Out out, int i0, int mc, int p0, int p1, float[] ap, float[] tmp) {
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            boolean first = pc == 0, last = pc + kc == k;
-            GemmPacking.packA(transA, a, aOff, lda, i0, mc, pc, kc, ap);
-            for (int j = p0; j < p1; j++) {
-                int col = j * NR, nr = Math.min(NR, n - col);
-                int bO = j * k * NR + pc * NR;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    GemmKernel.tile(out, ap, (ir / MR) * kc * MR, bp, bO, kc, i0 + ir, col, Math.min(MR, mc - ir), nr,
-                            first, last, tmp);
-                }
-            }
+        GemmKernel64.Out out = new GemmKernel64.Out(c, cOff, ldc, alpha, beta, bias, ep, null, 0, 0);
+        if (k == 0 || alpha == 0.0) { finishOnly(out, m, n, true); return; }
+        if (nativeBlas) {
+            NativeBlas.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            finishOnly(out, m, n, false);
+            return;
         }
+        double[] bp = GemmBlocks.bBuffer64(GemmPacking.packedSize(k, n, GemmKernel64.NR));
+        GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
+        GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
     }
 
-    /** k == 0 (or alpha == 0): the product vanishes, leaving beta * C and the epilogue. */
-    private static void scaleOnly(GemmKernel.Out o, int m, int n) {
+    /** Packs a float64 weight {@code w[n][k]} for {@link #linear(double[], int, int, PackedWeights, double[], Epilogue, double[], int, boolean, double[], int)}. */
+    public static PackedWeights pack(double[] w, int wOff, int n, int k) {
+        checkDims("Gemm.pack", 1, n, k);
+        checkMatrix("Gemm.pack", "w", len(w), wOff, n, k, Math.max(1, k));
+        double[] p = new double[GemmPacking.packedSize(k, n, GemmKernel64.NR)];
+        GemmPacking.packB(true, k, n, w, wOff, k, p);
+        return PackedWeights.f64(n, k, p, w, wOff);
+    }
+
+    /** {@link #linear(float[], int, int, PackedWeights, float[], Epilogue, float[], int)} in float64. */
+    public static void linear(double[] x, int xOff, int m, PackedWeights w, double[] bias, Epilogue ep, double[] c, int cOff) {
+        linear(x, xOff, m, w, bias, ep, null, 0, false, c, cOff);
+    }
+
+    /** {@link #linear(float[], int, int, PackedWeights, float[], Epilogue, float[], int, boolean, float[], int)} in float64. */
+    public static void linear(double[] x, int xOff, int m, PackedWeights w, double[] bias, Epilogue ep,
+                              double[] residual, int rOff, boolean accumulate, double[] c, int cOff) {
+        if (w == null) throw new IllegalArgumentException("Gemm.linear: weights are null");
+        if (w.panels64 == null) throw new IllegalArgumentException("Gemm.linear: " + w + " are float32; use the float[] overload");
+        int n = w.n(), k = w.k();
+        checkLinear(len(x), xOff, m, n, k, len(bias), ep, len(c), cOff);
+        checkEpilogue("Gemm.linear", ep, len(bias), n, true);
+        checkResidual(residual == null ? -2 : residual.length, residual == c, rOff, m, n);
+        if (m == 0 || n == 0) return;
+        GemmKernel64.Out out = new GemmKernel64.Out(c, cOff, n, 1.0, accumulate ? 1.0 : 0.0, bias, ep, residual, rOff, n);
+        if (k == 0) { finishOnly(out, m, n, true); return; }
+        if (nativeBlas) {
+            NativeBlas.dgemm(false, true, m, n, k, 1.0, x, xOff, k, w.source64, w.sourceOff, k, out.beta(), c, cOff, n);
+            finishOnly(out, m, n, false);
+            return;
+        }
+        GemmBlocks.run(out, false, x, xOff, k, w.panels64, m, n, k);
+    }
+
+    // ---------------------------------------------------------------- epilogue-only passes and checks
+
+    /**
+     * The epilogue over all of C when no Java kernel stored it: {@code zeroProduct} means the product vanishes
+     * (k == 0 or alpha == 0: C = beta * C, then the epilogue); false means C already holds alpha*AB + beta*C (native).
+     */
+    private static void finishOnly(GemmKernel.Out o, int m, int n, boolean zeroProduct) {
+        if (!zeroProduct && o.ep() == Epilogue.NONE && o.res() == null) return;
         float[] c = o.c();
+        GemmKernel.Out post = zeroProduct ? o : new GemmKernel.Out(c, o.cOff(), o.ldc(), 1f, 0f, o.bias(), o.ep(), o.res(), o.rOff(), o.ldr());
         for (int i = 0; i < m; i++) {
             int row = o.cOff() + i * o.ldc();
-            for (int j = 0; j < n; j++) {
-                float v = o.beta() == 0f ? 0f : o.beta() * c[row + j];
-                c[row + j] = GemmKernel.epilogue(o.ep(), v, o.bias(), j);
-            }
+            for (int j = 0; j < n; j++) c[row + j] = GemmKernel.scalar(post, zeroProduct ? 0f : c[row + j], i, j);
         }
     }
 
-    private static void checkLinear(float[] x, int xOff, int m, int n, int k, float[] bias, Epilogue ep, float[] c, int cOff) {
-        checkDims("Gemm.linear", m, n, k);
-        checkMatrix("Gemm.linear", "x", x, xOff, m, k, k);
-        checkMatrix("Gemm.linear", "c", c, cOff, m, n, n);
-        if (ep == null) throw new IllegalArgumentException("Gemm.linear: epilogue is null (use Epilogue.NONE)");
-        if (ep.hasBias()) {
-            if (bias == null) throw new IllegalArgumentException("Gemm.linear: epilogue " + ep + " needs a bias but bias is null");
-            if (bias.length < n) throw new IllegalArgumentException("Gemm.linear: bias has " + bias.length + " elements, need n = " + n);
+    private static void finishOnly(GemmKernel64.Out o, int m, int n, boolean zeroProduct) {
+        if (!zeroProduct && o.ep() == Epilogue.NONE && o.res() == null) return;
+        double[] c = o.c();
+        GemmKernel64.Out post = zeroProduct ? o : new GemmKernel64.Out(c, o.cOff(), o.ldc(), 1.0, 0.0, o.bias(), o.ep(), o.res(), o.rOff(), o.ldr());
+        for (int i = 0; i < m; i++) {
+            int row = o.cOff() + i * o.ldc();
+            for (int j = 0; j < n; j++) c[row + j] = GemmKernel64.scalar(post, zeroProduct ? 0.0 : c[row + j], i, j);
         }
+    }
+
+    private static int len(float[] a) { return a == null ? -1 : a.length; }
+    private static int len(double[] a) { return a == null ? -1 : a.length; }
+
+    private static void checkLinear(int xLen, int xOff, int m, int n, int k, int biasLen, Epilogue ep, int cLen, int cOff) {
+        checkDims("Gemm.linear", m, n, k);
+        checkMatrix("Gemm.linear", "x", xLen, xOff, m, k, Math.max(1, k));
+        checkMatrix("Gemm.linear", "c", cLen, cOff, m, n, n);
+        checkEpilogue("Gemm.linear", ep, biasLen, n, false);
+    }
+
+    private static void checkEpilogue(String where, Epilogue ep, int biasLen, int n, boolean float64) {
+        if (ep == null) throw new IllegalArgumentException(where + ": epilogue is null (use Epilogue.NONE)");
+        if (ep.hasBias()) {
+            if (biasLen < 0) throw new IllegalArgumentException(where + ": epilogue " + ep + " needs a bias but bias is null");
+            if (biasLen < n) throw new IllegalArgumentException(where + ": bias has " + biasLen + " elements, need n = " + n);
+        }
+        if (float64 && (ep == Epilogue.GELU || ep == Epilogue.BIAS_GELU)) {
+            throw new IllegalArgumentException(where + ": epilogue " + ep + " is not available in float64");
+        }
+    }
+
+    private static void checkResidual(int len, boolean isOutput, int rOff, int m, int n) {
+        if (len == -2) return;
+        if (isOutput) {
+            throw new IllegalArgumentException("Gemm.linear: residual is the output array c; pass accumulate = true to add into c in place");
+        }
+        checkMatrix("Gemm.linear", "residual", len, rOff, m, n, n);
     }
 
     private static void checkDims(String where, int m, int n, int k) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException(where + ": negative size m=" + m + ", n=" + n + ", k=" + k);
     }
 
-    /** A rows x cols matrix at {@code off} with row stride {@code ld} must fit inside {@code arr}. */
-    private static void checkMatrix(String where, String name, float[] arr, int off, int rows, int cols, int ld) {
-        if (arr == null) throw new IllegalArgumentException(where + ": " + name + " is null");
+    /** A rows x cols matrix at {@code off} with row stride {@code ld} must fit inside an array of {@code len} (-1: null). */
+    private static void checkMatrix(String where, String name, int len, int off, int rows, int cols, int ld) {
+        if (len < 0) throw new IllegalArgumentException(where + ": " + name + " is null");
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException(where + ": leading dimension of " + name + " is " + ld + " but rows have " + cols + " elements");
         }
         if (off < 0) throw new IllegalArgumentException(where + ": negative offset " + off + " for " + name);
         if (rows == 0 || cols == 0) return;
         long lastIdx = off + (long) (rows - 1) * ld + cols - 1;
-        if (lastIdx >= arr.length) {
+        if (lastIdx >= len) {
             throw new IllegalArgumentException(where + ": " + name + " (" + rows + " x " + cols + ", offset " + off + ", stride " + ld
-                    + ") needs " + (lastIdx + 1) + " elements but the array has " + arr.length);
+                    + ") needs " + (lastIdx + 1) + " elements but the array has " + len);
         }
     }
 }

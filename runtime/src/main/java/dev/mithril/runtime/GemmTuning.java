@@ -15,10 +15,13 @@ final class GemmTuning {
      * Depth of one k block. A packed B panel slice (KC x NR elements, 36 KiB in either precision since a double
      * panel has half the columns) stays in a 48 KiB L1 next to the A sliver streaming past it.
      */
-    static final int KC = 192;
+    static final int KC = Math.max(16, Integer.getInteger("mithril.gemm.kc", 192));
 
-    /** Rows of A per packed block: MC x KC elements live in L2 while every B panel of the task streams past. */
-    static final int MC_ROWS = 240;
+    /**
+     * Rows of A per packed block (a number of micro-kernel slivers, property {@code mithril.gemm.mc}): MC x KC elements
+     * live in L2 while every B panel of the task streams past. Both sizes may be overridden to tune another machine.
+     */
+    static final int MC_ROWS = Math.max(1, Integer.getInteger("mithril.gemm.mc", 30) ) * (WIDE_REGISTER_FILE ? 8 : 4);
 
     private GemmTuning() {}
 }

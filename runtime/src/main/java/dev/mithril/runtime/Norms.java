@@ -230,37 +230,86 @@ public final class Norms {
                     + Tensor.shapeString(invStd.shape()) + " must both be " + x.dtype().safetensorsName() + " " + Tensor.shapeString(statShape));
         }
         Tensor dx = Tensor.zeros(x.dtype(), x.shape());
-        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, d)), (from, to) -> {
-            double[] g = new double[d];
-            for (int r = from; r < to; r++) {
-                int off = r * d;
-                double m = value(mean, r), inv = value(invStd, r);
-                double sg = 0, sgx = 0;
-                for (int i = 0; i < d; i++) {
-                    double gi = value(dy, off + i) * (weight == null ? 1 : value(weight, i));
-                    g[i] = gi;
-                    sg += gi;
-                    sgx += gi * (value(x, off + i) - m) * inv;
+        Tensor dw = weight == null ? null : Tensor.zeros(x.dtype(), normalizedShape);
+        Tensor db = weight == null ? null : Tensor.zeros(x.dtype(), normalizedShape);
+        if (x.dtype() == DType.F64) {
+            LayerNormGrad64.run(dy.doubles(), x.doubles(), weight == null ? null : weight.doubles(), mean.doubles(), invStd.doubles(),
+                    dx.doubles(), dw == null ? null : dw.doubles(), db == null ? null : db.doubles(), rows, d);
+        } else {
+            LayerNormGrad32.run(dy.data(), x.data(), weight == null ? null : weight.data(), mean.data(), invStd.data(),
+                    dx.data(), dw == null ? null : dw.data(), db == null ? null : db.data(), rows, d);
+        }
+        return new Grads(dx, dw, db);
+    }
+
+    /** Layer-norm backward on float arrays; each row's sums and each column's sums run in one fixed order. */
+    private static final class LayerNormGrad32 {
+        static void run(float[] dy, float[] x, float[] w, float[] mean, float[] rstd, float[] dx, float[] dw, float[] db, int rows, int d) {
+            Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int off = r * d;
+                    float m = mean[r], inv = rstd[r];
+                    double sg = 0, sgx = 0;
+                    for (int i = 0; i < d; i++) {
+                        float g = dy[off + i] * (w == null ? 1f : w[i]);
+                        sg += g;
+                        sgx += g * (x[off + i] - m) * inv;
+                    }
+                    float a = (float) (sg / d), b = (float) (sgx / d);
+                    for (int i = 0; i < d; i++) {
+                        float g = dy[off + i] * (w == null ? 1f : w[i]);
+                        dx[off + i] = inv * (g - a - (x[off + i] - m) * inv * b);
+                    }
                 }
-                double a = sg / d, b = sgx / d;
-                for (int i = 0; i < d; i++) setValue(dx, off + i, inv * (g[i] - a - (value(x, off + i) - m) * inv * b));
-            }
-        });
-        if (weight == null) return new Grads(dx, null, null);
-        double[] dw = new double[d], db = new double[d];
-        // Columns, not rows, are split over threads so each column's sum runs in one fixed order.
-        Parallel.forRange(d, Math.max(1, GRAIN / Math.max(1, rows)), (from, to) -> {
-            for (int r = 0; r < rows; r++) {
-                double m = value(mean, r), inv = value(invStd, r);
-                int off = r * d;
-                for (int i = from; i < to; i++) {
-                    double g = value(dy, off + i);
-                    dw[i] += g * (value(x, off + i) - m) * inv;
-                    db[i] += g;
+            });
+            if (dw == null) return;
+            // Columns, not rows, are split over threads so each column's sum runs in one fixed order.
+            Parallel.forRange(d, Math.max(1, GRAIN / Math.max(1, rows)), (from, to) -> {
+                for (int r = 0; r < rows; r++) {
+                    float m = mean[r], inv = rstd[r];
+                    int off = r * d;
+                    for (int i = from; i < to; i++) {
+                        float g = dy[off + i];
+                        dw[i] += g * (x[off + i] - m) * inv;
+                        db[i] += g;
+                    }
                 }
-            }
-        });
-        return new Grads(dx, vector(x.dtype(), dw).reshape(normalizedShape), vector(x.dtype(), db).reshape(normalizedShape));
+            });
+        }
+    }
+
+    /** {@link LayerNormGrad32} in double. */
+    private static final class LayerNormGrad64 {
+        static void run(double[] dy, double[] x, double[] w, double[] mean, double[] rstd, double[] dx, double[] dw, double[] db, int rows, int d) {
+            Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int off = r * d;
+                    double m = mean[r], inv = rstd[r], sg = 0, sgx = 0;
+                    for (int i = 0; i < d; i++) {
+                        double g = dy[off + i] * (w == null ? 1 : w[i]);
+                        sg += g;
+                        sgx += g * (x[off + i] - m) * inv;
+                    }
+                    double a = sg / d, b = sgx / d;
+                    for (int i = 0; i < d; i++) {
+                        double g = dy[off + i] * (w == null ? 1 : w[i]);
+                        dx[off + i] = inv * (g - a - (x[off + i] - m) * inv * b);
+                    }
+                }
+            });
+            if (dw == null) return;
+            Parallel.forRange(d, Math.max(1, GRAIN / Math.max(1, rows)), (from, to) -> {
+                for (int r = 0; r < rows; r++) {
+                    double m = mean[r], inv = rstd[r];
+                    int off = r * d;
+                    for (int i = from; i < to; i++) {
+                        double g = dy[off + i];
+                        dw[i] += g * (x[off + i] - m) * inv;
+                        db[i] += g;
+                    }
+                }
+            });
+        }
     }
 
     private static int checkLayerNorm(String where, Tensor x, int[] normalizedShape, Tensor weight, Tensor bias) {

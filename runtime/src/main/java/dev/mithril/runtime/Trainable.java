@@ -48,6 +48,13 @@ public interface Trainable extends CompiledModel {
     /** Names of the parameters that currently receive gradients. */
     Set<String> trainableParameters();
 
+    /**
+     * Tells the model that its parameters were changed in place (an optimizer step, a manual edit), so
+     * that anything derived from them (the GEMM-packed weights of Full-level code) is rebuilt before
+     * the next forward pass. {@code Trainer} calls it after every update.
+     */
+    default void parametersChanged() {}
+
     /** Asks for (or stops asking for) d loss / d input of a model input; inputs are data (no gradient) by default. */
     void setInputRequiresGrad(String input, boolean requiresGrad);
 }

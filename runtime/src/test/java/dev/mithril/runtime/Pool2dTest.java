@@ -165,8 +165,9 @@ class Pool2dTest {
         double[] x = ConvRef.randomDoubles(7, Ref.size(p.x())), r = ConvRef.randomDoubles(8, Ref.size(p.out()));
         Tensor gy = Tensor.of(r, p.out());
         double[] gMax = Pool2d.maxPool2dBackward(gy, Tensor.of(x, p.x()), p.kh(), p.kw(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw()).doubles();
-        double[] gAvg = Pool2d.avgPool2dBackward(Tensor.of(r, p.x()[0], p.x()[1], Math.floorDiv(6 + 2 - 3, 2) + 1, Math.floorDiv(5 + 2 - 2, 1) + 1),
-                p.x(), p.kh(), p.kw(), p.sh(), p.sw(), p.ph(), p.pw()).doubles();
+        int[] as = Pool2d.avgPool2dOutputShape(p.x(), p.kh(), p.kw(), p.sh(), p.sw(), p.ph(), p.pw()); // no dilation
+        double[] rAvg = ConvRef.randomDoubles(10, Ref.size(as));
+        double[] gAvg = Pool2d.avgPool2dBackward(Tensor.of(rAvg, as), p.x(), p.kh(), p.kw(), p.sh(), p.sw(), p.ph(), p.pw()).doubles();
         int[] ys = {2, 2, 3, 2};
         double[] ra = ConvRef.randomDoubles(9, Ref.size(ys));
         double[] gAd = Pool2d.adaptiveAvgPool2dBackward(Tensor.of(ra, ys), p.x()).doubles();
@@ -174,9 +175,9 @@ class Pool2dTest {
         for (int i = 0; i < x.length; i++) {
             double old = x[i];
             x[i] = old + eps;
-            double[] up = {dotMax(p, x, r), dotAvg(p, x, r), dot(Pool2d.adaptiveAvgPool2d(Tensor.of(x, p.x()), 3, 2).doubles(), ra)};
+            double[] up = {dotMax(p, x, r), dotAvg(p, x, rAvg), dot(Pool2d.adaptiveAvgPool2d(Tensor.of(x, p.x()), 3, 2).doubles(), ra)};
             x[i] = old - eps;
-            double[] down = {dotMax(p, x, r), dotAvg(p, x, r), dot(Pool2d.adaptiveAvgPool2d(Tensor.of(x, p.x()), 3, 2).doubles(), ra)};
+            double[] down = {dotMax(p, x, r), dotAvg(p, x, rAvg), dot(Pool2d.adaptiveAvgPool2d(Tensor.of(x, p.x()), 3, 2).doubles(), ra)};
             x[i] = old;
             assertEquals((up[0] - down[0]) / (2 * eps), gMax[i], 1e-6, "max d/dx[" + i + "]");
             assertEquals((up[1] - down[1]) / (2 * eps), gAvg[i], 1e-6, "avg d/dx[" + i + "]");

@@ -76,11 +76,8 @@ public final class SystemInfo {
         return out;
     }
 
-    /** What multiplies matrices: always the runtime's own pure-Java kernel; no native BLAS is called. */
-    public static String gemm() {
-        return "dev.mithril.runtime.Gemm: pure Java, Vector API register-tiled micro-kernel over packed panels, "
-                + "cache-blocked, threads from Parallel (no native BLAS)";
-    }
+    /** What multiplies matrices: the runtime's pure-Java kernels, or OpenBLAS when asked for ({@code -Dmithril.blas=openblas}). */
+    public static String gemm() { return dev.mithril.runtime.Gemm.implementation(); }
 
     /** Threads a parallel kernel uses (system property {@code mithril.threads}, else the core count). */
     public static int threads() { return Parallel.threads(); }

@@ -74,6 +74,10 @@ public final class MithrilProcessor extends AbstractProcessor {
                     continue;
                 }
                 done.add(name);
+                if (missingNd4j(type)) {
+                    errors.add(new IrError("MithrilMissingBackend", "backend ND4J needs dev.mithril:mithril-nd4j on the classpath", null, Site.of(type)));
+                    continue;
+                }
                 new ModelWriter(processingEnv.getFiler(), type, graph).write();
             } catch (MithrilException e) {
                 // Model-wide errors (no output) have no node to point at: they belong to the interface.
@@ -86,6 +90,12 @@ public final class MithrilProcessor extends AbstractProcessor {
         }
         report(errors);
         return false;
+    }
+
+    /** Whether {@code type} asks for backend ND4J while the classes generated for it could not compile (no bridge on the class path). */
+    private boolean missingNd4j(TypeElement type) {
+        return java.util.Arrays.asList(type.getAnnotation(Model.class).backends()).contains(dev.mithril.dsl.Backend.ND4J)
+                && processingEnv.getElementUtils().getTypeElement(dev.mithril.processor.backend.nd4j.Nd4jRenderer.BRIDGE_CLASS) == null;
     }
 
     /** An unexpected failure becomes a compile error naming the model, never an exception out of javac. */

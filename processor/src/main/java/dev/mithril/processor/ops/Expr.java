@@ -18,7 +18,7 @@ public sealed interface Expr {
         public String toText() { return Float.toString(value); }
     }
 
-    /** An elementwise operation ({@code add, sub, mul, div, relu, gelu, sigmoid, tanh}) applied to sub-expressions. */
+    /** An elementwise operation ({@code add, sub, mul, div, relu, gelu, sigmoid, tanh} and the gradients {@code relu_grad, ...}) applied to sub-expressions. */
     record Apply(String kind, List<Expr> args) implements Expr {
         public Apply {
             args = List.copyOf(args);

@@ -23,7 +23,8 @@ import java.util.Set;
  */
 public final class FuseElementwise implements Pass {
     /** The elementwise operations a fused loop can compute. */
-    public static final Set<String> FUSABLE = Set.of("add", "sub", "mul", "div", "relu", "gelu", "sigmoid", "tanh");
+    public static final Set<String> FUSABLE = Set.of("add", "sub", "mul", "div", "relu", "gelu", "sigmoid", "tanh",
+            "relu_grad", "gelu_grad", "sigmoid_grad", "tanh_grad");
 
     public String name() { return "fuse-elementwise"; }
 

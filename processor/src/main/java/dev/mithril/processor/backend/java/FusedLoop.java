@@ -90,6 +90,10 @@ final class FusedLoop {
                     case "gelu" -> CodeBlock.of("$T.gelu($L)", KERNELS, x.get(0));
                     case "sigmoid" -> CodeBlock.of("$T.sigmoid($L)", KERNELS, x.get(0));
                     case "tanh" -> CodeBlock.of("(float) Math.tanh($L)", x.get(0));
+                    case "relu_grad" -> CodeBlock.of("$T.reluGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
+                    case "gelu_grad" -> CodeBlock.of("$T.geluGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
+                    case "sigmoid_grad" -> CodeBlock.of("$T.sigmoidGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
+                    case "tanh_grad" -> CodeBlock.of("$T.tanhGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
                     default -> throw new IllegalStateException("no scalar form for '" + a.kind() + "'");
                 };
             }

@@ -25,6 +25,20 @@ final class JavaNames {
         for (Node n : graphNodes) nodes.put(n.name(), unique(n.javaName()));
     }
 
+    /**
+     * Names for a second graph rendered into the same class (the training graph): nodes {@code shared}
+     * says are the same as {@code parent}'s (parameters, constants) keep its names; every other node gets
+     * a fresh name, {@code <name>Train} where the plain one is taken.
+     */
+    JavaNames(JavaNames parent, List<Node> graphNodes, java.util.function.Predicate<Node> shared) {
+        used.addAll(parent.used);
+        dims.putAll(parent.dims);
+        for (Node n : graphNodes) {
+            if (shared.test(n) && parent.nodes.containsKey(n.name())) nodes.put(n.name(), parent.nodes.get(n.name()));
+            else nodes.put(n.name(), unique(used.contains(n.javaName()) ? n.javaName() + "Train" : n.javaName()));
+        }
+    }
+
     /** A fresh identifier based on {@code base}. */
     String unique(String base) {
         String b = base.replaceAll("[^A-Za-z0-9_]", "_");

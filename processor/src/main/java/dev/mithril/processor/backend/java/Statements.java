@@ -9,6 +9,12 @@ import com.squareup.javapoet.TypeSpec;
 import dev.mithril.dsl.ir.Dim;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ops.Add;
+import dev.mithril.dsl.ops.Expand;
+import dev.mithril.dsl.ops.GeluGrad;
+import dev.mithril.dsl.ops.ReluGrad;
+import dev.mithril.dsl.ops.SigmoidGrad;
+import dev.mithril.dsl.ops.SumTo;
+import dev.mithril.dsl.ops.TanhGrad;
 import dev.mithril.dsl.ops.Constant;
 import dev.mithril.dsl.ops.Divide;
 import dev.mithril.dsl.ops.Flatten;
@@ -43,12 +49,14 @@ import javax.lang.model.element.Modifier;
 final class Statements {
     static final ClassName KERNELS = ClassName.get("dev.mithril.runtime", "Kernels");
     static final ClassName GEMM = ClassName.get("dev.mithril.runtime", "Gemm");
+    static final ClassName GRADIENTS = ClassName.get("dev.mithril.runtime", "Gradients");
     static final ClassName EPILOGUE = ClassName.get("dev.mithril.runtime", "Epilogue");
 
     private final Program program;
     private final BufferPlan plan;
     private final JavaNames names;
     private final TypeSpec.Builder type;
+    private final java.util.Set<String> assigned = new java.util.HashSet<>();
     private boolean species;
 
     Statements(Program program, JavaNames names, TypeSpec.Builder type) {
@@ -58,9 +66,21 @@ final class Statements {
         this.type = type;
     }
 
-    /** Adds the class members the statements needed (the vector species). */
-    void finish() {
-        if (species) {
+    /**
+     * Marks nodes whose unplanned values go to a variable declared elsewhere (a field kept for the backward
+     * pass, or a local declared before a guarded block): their statements assign instead of declaring.
+     */
+    void assignOnly(java.util.Collection<String> nodeNames) { assigned.addAll(nodeNames); }
+
+    /** {@code "Tensor "} when {@code n}'s statement declares its variable, else empty. */
+    private String decl(Node n) { return assigned.contains(n.name()) ? "" : "Tensor "; }
+
+    /** Whether the statements so far used the vector species. */
+    boolean species() { return species; }
+
+    /** Adds the class members the statements needed (the vector species, also when {@code speciesElsewhere}). */
+    void finish(boolean speciesElsewhere) {
+        if (species || speciesElsewhere) {
             type.addField(FieldSpec.builder(ParameterizedTypeName.get(JavaRenderer.VECTOR_SPECIES, ClassName.get(Float.class)), "SPECIES",
                     Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer("$T.SPECIES_PREFERRED", FusedLoop.FLOAT_VECTOR).build());
         }
@@ -75,7 +95,7 @@ final class Statements {
             case Reshape r -> view(m, n, out, in.get(0), planned);
             case Flatten f -> view(m, n, out, in.get(0), planned);
             case FusedLinear f -> {
-                if (!planned) m.addStatement("$T $L = $T.zeros($L)", JavaRenderer.TENSOR, out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
+                if (!planned) m.addStatement("$L$L = $T.zeros($L)", decl(n), out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
                 m.addComment("$L = $L(linear($L)): $L fused into the GEMM epilogue$L", n.name(), f.activation(), n.input(0).name(),
                         n.inputs().size() > 2 ? "bias and " + display(f.activation()) : display(f.activation()), bufferNote(n));
                 gemm(m, n, out, in, epilogue(n.inputs().size() > 2, f.activation()));
@@ -89,7 +109,7 @@ final class Statements {
                 }
             }
             case FusedElementwise f -> {
-                if (!planned) m.addStatement("$T $L = $T.zeros($L)", JavaRenderer.TENSOR, out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
+                if (!planned) m.addStatement("$L$L = $T.zeros($L)", decl(n), out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
                 FusedLoop loop = new FusedLoop(n);
                 String method = names.unique(out + "Loop");
                 type.addMethod(loop.method(method));
@@ -98,7 +118,22 @@ final class Statements {
                         JavaRenderer.describe(f.expr(), n.inputs()), f.expr().operations(), loop.vectorized() ? "vector" : "scalar", bufferNote(n));
                 m.addStatement("$L($L$L.data())", method, in.stream().map(s -> s + ".data(), ").collect(Collectors.joining()), out);
             }
+            case MatMul mm when mm.transA() || mm.transB() ->
+                    call(m, n, planned, GRADIENTS, "matmul", in.get(0), Boolean.toString(mm.transA()), in.get(1), Boolean.toString(mm.transB()));
             case MatMul mm -> call(m, n, planned, "matmul", in.get(0), in.get(1));
+            case ReluGrad r -> call(m, n, planned, GRADIENTS, "reluGrad", in.get(0), in.get(1));
+            case GeluGrad r -> call(m, n, planned, GRADIENTS, "geluGrad", in.get(0), in.get(1));
+            case SigmoidGrad r -> call(m, n, planned, GRADIENTS, "sigmoidGrad", in.get(0), in.get(1));
+            case TanhGrad r -> call(m, n, planned, GRADIENTS, "tanhGrad", in.get(0), in.get(1));
+            case SumTo st -> {
+                if (planned) call(m, n, true, GRADIENTS, "sumTo", in.get(0));
+                else call(m, n, false, GRADIENTS, "sumTo", in.get(0) + (st.dims().isEmpty() ? "" : ", " + names.codes(st.dims())));
+            }
+            case Expand e -> {
+                String divisor = names.code(e.divisor());
+                if (planned) call(m, n, true, GRADIENTS, "expand", in.get(0), divisor);
+                else call(m, n, false, GRADIENTS, "expand", in.get(0), divisor + (e.dims().isEmpty() ? "" : ", " + names.codes(e.dims())));
+            }
             case Add a -> call(m, n, planned, "add", in.get(0), in.get(1));
             case Subtract s -> call(m, n, planned, "sub", in.get(0), in.get(1));
             case Multiply mu -> call(m, n, planned, "mul", in.get(0), in.get(1));
@@ -121,19 +156,24 @@ final class Statements {
 
     private void view(MethodSpec.Builder m, Node n, String out, String src, boolean planned) {
         if (planned) m.addComment("$L: a view of $L (buffer $L)", n.name(), n.input(0).name(), plan.bufferOf().get(n.name()));
-        else m.addStatement("$T $L = $L.reshape($L)", JavaRenderer.TENSOR, out, src, names.codes(n.type().dims()));
+        else m.addStatement("$L$L = $L.reshape($L)", decl(n), out, src, names.codes(n.type().dims()));
     }
 
     /** {@code Tensor n = Kernels.op(args)} or {@code Kernels.opInto(args, n)}. */
     private void call(MethodSpec.Builder m, Node n, boolean planned, String kernel, String... args) {
+        call(m, n, planned, KERNELS, kernel, args);
+    }
+
+    /** As {@link #call(MethodSpec.Builder, Node, boolean, String, String...)} with the kernel in class {@code kernels}. */
+    private void call(MethodSpec.Builder m, Node n, boolean planned, ClassName kernels, String kernel, String... args) {
         String a = String.join(", ", args);
         if (!planned) {
-            m.addStatement("$T $L = $T.$L($L)", JavaRenderer.TENSOR, names.of(n), KERNELS, kernel, a);
+            m.addStatement("$L$L = $T.$L($L)", decl(n), names.of(n), kernels, kernel, a);
             return;
         }
         String inPlace = plan.inPlace().get(n.name());
         if (inPlace != null) m.addComment("$L overwrites $L in place (buffer $L)", n.name(), inPlace, plan.bufferOf().get(n.name()));
-        m.addStatement("$T.$LInto($L, $L)", KERNELS, kernel, a, names.of(n));
+        m.addStatement("$T.$LInto($L, $L)", kernels, kernel, a, names.of(n));
     }
 
     private void reduce(MethodSpec.Builder m, Node n, boolean planned, String kernel, String x, List<Integer> axes, boolean keep) {

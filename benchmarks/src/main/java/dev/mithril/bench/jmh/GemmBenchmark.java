@@ -1,0 +1,90 @@
+package dev.mithril.bench.jmh;
+
+import dev.mithril.runtime.Epilogue;
+import dev.mithril.runtime.Gemm;
+import dev.mithril.runtime.NativeBlas;
+import dev.mithril.runtime.PackedWeights;
+import dev.mithril.runtime.Parallel;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@code C[m][n] = X[m][k] * W[n][k]^T} (a linear layer's product) by our SGEMM and by OpenBLAS's {@code cblas_sgemm}
+ * through FFM, in the same run, on 1 and 2 threads. {@code impl}: {@code java} = {@link Gemm#sgemm} (packs W on every
+ * call, like BLAS), {@code javaPacked} = {@link Gemm#linear} with weights packed once (what generated models call),
+ * {@code openblas} = {@link NativeBlas#sgemm}. Shapes are {@code MxNxK}: 1024 cubed, the seed's 32/128/1024 x 1024 x 1024
+ * and the MLP's layers 784->1024->512->256->10 at batch 32/128/1024. GFLOP/s = 2*M*N*K / time.
+ *
+ * <p>OpenBLAS 0.3.21 does not recognise every recent Xeon and then falls back to its SSE3 ("Prescott") kernels; set
+ * {@code OPENBLAS_CORETYPE} to compare against its AVX-512 kernels:
+ * <pre>
+ * OPENBLAS_CORETYPE=SkylakeX java -jar benchmarks/target/mithril.jar ... (or: java -cp mithril.jar org.openjdk.jmh.Main Gemm)
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC"})
+public class GemmBenchmark {
+    @Param({"1024x1024x1024", "32x1024x1024", "128x1024x1024",
+            "32x1024x784", "32x512x1024", "32x256x512", "32x10x256",
+            "128x1024x784", "128x512x1024", "128x256x512", "128x10x256",
+            "1024x1024x784", "1024x512x1024", "1024x256x512", "1024x10x256"})
+    public String shape;
+
+    @Param({"java", "javaPacked", "openblas"})
+    public String impl;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private int m, n, k;
+    private float[] x, w, c;
+    private PackedWeights packed;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] p = shape.split("x");
+        m = Integer.parseInt(p[0]);
+        n = Integer.parseInt(p[1]);
+        k = Integer.parseInt(p[2]);
+        Random r = new Random(42);
+        x = new float[m * k];
+        w = new float[n * k];
+        c = new float[m * n];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 2 - 1;
+        for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() * 2 - 1;
+        packed = Gemm.pack(w, 0, n, k);
+        Parallel.setThreads(threads);
+        Gemm.useNative(false);
+        if (impl.equals("openblas")) {
+            if (!NativeBlas.available()) throw new IllegalStateException(NativeBlas.loadError());
+            NativeBlas.setThreads(threads);
+        } else if (!impl.equals("java") && !impl.equals("javaPacked")) {
+            throw new IllegalArgumentException("impl must be java, javaPacked or openblas, got " + impl);
+        }
+    }
+
+    @Benchmark
+    public float[] sgemm() {
+        switch (impl) {
+            case "java" -> Gemm.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, c, 0, n);
+            case "javaPacked" -> Gemm.linear(x, 0, m, packed, null, Epilogue.NONE, c, 0);
+            default -> NativeBlas.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, c, 0, n);
+        }
+        return c;
+    }
+}

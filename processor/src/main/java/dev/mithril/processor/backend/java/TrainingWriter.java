@@ -1,0 +1,333 @@
+package dev.mithril.processor.backend.java;
+
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.ParameterizedTypeName;
+import com.squareup.javapoet.TypeName;
+import com.squareup.javapoet.TypeSpec;
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ops.Constant;
+import dev.mithril.dsl.ops.Input;
+import dev.mithril.dsl.ops.Parameter;
+import dev.mithril.processor.BufferPlan;
+import dev.mithril.processor.Program;
+import dev.mithril.processor.Training;
+import dev.mithril.processor.passes.Differentiate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the {@code Trainable} half of a model class from a training program (forward and backward in
+ * one graph, see {@link Differentiate}): {@code forwardTrain} runs the forward nodes and keeps what the
+ * backward nodes read; {@code backward} runs the backward nodes, each under a run-time guard naming the
+ * gradients it feeds (so frozen parameters and inputs that need no gradient cost nothing), then adds the
+ * new gradients into the accumulated ones.
+ */
+final class TrainingWriter {
+    private static final ClassName MAP = ClassName.get(Map.class);
+    private static final TypeName STRING_TENSOR_MAP = ParameterizedTypeName.get(MAP, ClassName.get(String.class), JavaRenderer.TENSOR);
+
+    private final Program program;
+    private final Graph graph;
+    private final Graph inferenceGraph;
+    private final BufferPlan plan;
+    private final Training training;
+    private final JavaNames names;
+    private final TypeSpec.Builder type;
+    private final String className;
+    private final Statements statements;
+    private final List<String> dimSymbols;
+    private final List<Node> forwardInputs = new ArrayList<>();
+    private final Set<Node> backward = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Node, Set<String>> feeds = new IdentityHashMap<>(); // backward node -> flags of the gradients it feeds
+    private final Map<String, String> flagOf = new LinkedHashMap<>();     // training output -> its guard flag field
+    private final Map<String, String> gradField = new LinkedHashMap<>();  // parameter name -> accumulated gradient field
+
+    TrainingWriter(Program program, JavaNames inference, Graph inferenceGraph, TypeSpec.Builder type, String className) {
+        this.program = program;
+        this.graph = program.graph();
+        this.plan = program.buffers();
+        this.training = program.training();
+        this.type = type;
+        this.className = className;
+        this.dimSymbols = graph.dimensionNames();
+        this.inferenceGraph = inferenceGraph;
+        this.names = new JavaNames(inference, graph.nodes(), n -> n.op() instanceof Parameter || sharedConstant(n));
+        this.statements = new Statements(program, names, type);
+        Set<String> gradInputs = new java.util.HashSet<>(training.outputGradients().values());
+        for (Node n : graph.nodes()) {
+            if (n.op() instanceof Input && !gradInputs.contains(n.name())) forwardInputs.add(n);
+            if (gradInputs.contains(n.name()) || n.inputs().stream().anyMatch(backward::contains)) backward.add(n);
+        }
+        for (var e : training.parameterGradients().entrySet()) flagOf.put(e.getValue(), names.unique(names.of(e.getKey()) + "Trainable"));
+        for (var e : training.inputGradients().entrySet()) flagOf.put(e.getValue(), names.unique(names.of(e.getKey()) + "RequiresGrad"));
+        for (var e : training.parameterGradients().entrySet()) gradField.put(e.getKey(), names.unique(names.of(e.getKey()) + "Grad"));
+        List<Node> nodes = graph.nodes();
+        for (Node n : nodes) feeds.put(n, new TreeSet<>());
+        for (var e : graph.outputs().entrySet()) if (flagOf.containsKey(e.getKey())) feeds.get(e.getValue()).add(flagOf.get(e.getKey()));
+        for (int i = nodes.size() - 1; i >= 0; i--) for (Node in : nodes.get(i).inputs()) feeds.get(in).addAll(feeds.get(nodes.get(i)));
+    }
+
+    /** Whether the statements used the vector species. */
+    boolean species() { return statements.species(); }
+
+    void write() {
+        fields();
+        forwardTrain();
+        backward();
+        if (plan != null && !plan.bufferOf().isEmpty()) planMethod();
+        accessors();
+        outputGradientMethod();
+    }
+
+    private static boolean computed(Node n) {
+        return !(n.op() instanceof Input || n.op() instanceof Parameter || n.op() instanceof Constant);
+    }
+
+    private boolean planned(Node n) { return plan != null && plan.isPlanned(n.name()); }
+
+    /** Forward nodes whose values backward or the caller reads after forwardTrain returns. */
+    private List<Node> saved() {
+        Set<Node> read = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node n : backward) read.addAll(n.inputs());
+        read.addAll(graph.outputs().values());
+        return graph.nodes().stream().filter(n -> !backward.contains(n) && computed(n) && read.contains(n) && !planned(n)).toList();
+    }
+
+    private void fields() {
+        for (Node n : graph.nodes()) {
+            if (n.op() instanceof Constant c && !sharedConstant(n)) {
+                float[] v = c.values();
+                String values = java.util.stream.IntStream.range(0, v.length).mapToObj(i -> JavaNames.literal(v[i])).collect(Collectors.joining(", "));
+                String shape = n.type().dims().stream().map(d -> Long.toString(d.value())).collect(Collectors.joining(", "));
+                type.addField(FieldSpec.builder(JavaRenderer.TENSOR, names.of(n), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                        .initializer("$T.of(new float[] {$L}$L)", JavaRenderer.TENSOR, values, shape.isEmpty() ? "" : ", " + shape).build());
+            }
+        }
+        for (Node in : forwardInputs) type.addField(FieldSpec.builder(JavaRenderer.TENSOR, names.of(in), Modifier.PRIVATE)
+                .addJavadoc("Input $S of the last forwardTrain, kept for backward.\n", in.name()).build());
+        for (Node n : saved()) type.addField(JavaRenderer.TENSOR, names.of(n), Modifier.PRIVATE);
+        statements.assignOnly(saved().stream().map(Node::name).toList());
+        if (plan != null) {
+            for (String s : plannedDims()) type.addField(FieldSpec.builder(TypeName.INT, plannedField(s), Modifier.PRIVATE).initializer("-1").build());
+            if (plannedDims().isEmpty() && !plan.bufferOf().isEmpty())
+                type.addField(FieldSpec.builder(TypeName.BOOLEAN, "plannedTrain", Modifier.PRIVATE).build());
+            for (String n : plan.bufferOf().keySet()) type.addField(FieldSpec.builder(JavaRenderer.TENSOR, names.of(n), Modifier.PRIVATE).build());
+        }
+        CodeBlock.Builder register = CodeBlock.builder();
+        for (var e : gradField.entrySet()) {
+            Node p = graph.node(e.getKey());
+            String shape = p.type().dims().stream().map(d -> Long.toString(d.value())).collect(Collectors.joining(", "));
+            type.addField(FieldSpec.builder(JavaRenderer.TENSOR, e.getValue(), Modifier.PRIVATE, Modifier.FINAL)
+                    .initializer("$T.zeros($L)", JavaRenderer.TENSOR, shape).build());
+            register.addStatement("gradients.put($S, $L)", e.getKey(), e.getValue());
+        }
+        for (var e : flagOf.entrySet()) {
+            boolean param = e.getKey().startsWith(Differentiate.PARAMETER_GRADIENT);
+            FieldSpec.Builder f = FieldSpec.builder(TypeName.BOOLEAN, e.getValue(), Modifier.PRIVATE);
+            type.addField((param ? f.initializer("true") : f).build());
+        }
+        type.addField(FieldSpec.builder(STRING_TENSOR_MAP, "gradients", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new $T<>()", LinkedHashMap.class).build());
+        type.addField(FieldSpec.builder(STRING_TENSOR_MAP, "inputGradients", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new $T<>()", LinkedHashMap.class).build());
+        type.addField(FieldSpec.builder(TypeName.BOOLEAN, "trained", Modifier.PRIVATE).build());
+        if (!gradField.isEmpty()) type.addInitializerBlock(register.build());
+    }
+
+    /** A constant the inference half already declares as a field (same name, same value). */
+    private boolean sharedConstant(Node n) {
+        Node same = inferenceGraph.node(n.name());
+        return n.op() instanceof Constant && same != null && same.op().equals(n.op());
+    }
+
+    private void forwardTrain() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("forwardTrain").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(STRING_TENSOR_MAP).addParameter(STRING_TENSOR_MAP, "inputs")
+                .addStatement("checkInputs(inputs)");
+        for (Node in : forwardInputs) {
+            String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
+            m.addStatement("$L = input(inputs, $S$L)", names.of(in), in.name(), shape.isEmpty() ? "" : ", " + shape);
+        }
+        JavaRenderer.inputChecks(m, forwardInputs, names, dimSymbols, graph.name(), true);
+        planCall(m);
+        for (Node n : graph.nodes()) if (!backward.contains(n)) statements.add(m, n);
+        m.addStatement("trained = true");
+        if (graph.outputs().size() == 1) {
+            var e = graph.outputs().entrySet().iterator().next();
+            m.addStatement("return $T.of($S, $L)", Map.class, e.getKey(), names.of(e.getValue()));
+        } else {
+            m.addStatement("$T result = new $T<>()", STRING_TENSOR_MAP, LinkedHashMap.class);
+            for (var e : graph.outputs().entrySet()) {
+                if (e.getKey().startsWith(Differentiate.PARAMETER_GRADIENT) || e.getKey().startsWith(Differentiate.INPUT_GRADIENT)) continue;
+                m.addStatement("result.put($S, $L)", e.getKey(), names.of(e.getValue()));
+            }
+            m.addStatement("return result");
+        }
+        type.addMethod(m.build());
+    }
+
+    private void planCall(MethodSpec.Builder m) {
+        if (plan == null || plan.bufferOf().isEmpty()) return;
+        List<String> pd = plannedDims();
+        if (pd.isEmpty()) m.addStatement("if (!plannedTrain) planTrain()");
+        else m.addStatement("if ($L) planTrain($L)", pd.stream().map(s -> names.dim(s) + " != " + plannedField(s)).collect(Collectors.joining(" || ")),
+                pd.stream().map(names::dim).collect(Collectors.joining(", ")));
+    }
+
+    private void backward() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("backward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(STRING_TENSOR_MAP, "outputGradients")
+                .addStatement("if (!trained) throw new $T($S)", IllegalStateException.class, className + ".backward: call forwardTrain first");
+        JavaRenderer.inputChecks(m, forwardInputs, names, dimSymbols, graph.name(), false);
+        for (var e : training.outputGradients().entrySet()) {
+            Node g = graph.node(e.getValue());
+            m.addStatement("$T $L = outputGradient(outputGradients, $S, $L)", JavaRenderer.TENSOR, names.of(g), e.getKey(),
+                    names.of(graph.outputs().get(e.getKey())));
+        }
+        m.addStatement("for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new $T($S + name + $S + outputNames())",
+                IllegalArgumentException.class, className + ".backward: no output named \"", "\"; outputs are ");
+        List<Node> steps = graph.nodes().stream().filter(n -> backward.contains(n) && computed(n)).toList();
+        // Locals read outside the guarded block that computes them are declared before the first block.
+        Map<Node, String> guardOf = new IdentityHashMap<>();
+        Map<Node, Integer> blockOf = new IdentityHashMap<>();
+        for (Node n : steps) guardOf.put(n, guard(n));
+        int block = 0;
+        String last = null;
+        for (Node n : steps) {
+            if (last != null && !guardOf.get(n).equals(last)) block++;
+            blockOf.put(n, block);
+            last = guardOf.get(n);
+        }
+        Set<Node> results = Collections.newSetFromMap(new IdentityHashMap<>());
+        results.addAll(graph.outputs().values());
+        List<String> early = new ArrayList<>();
+        for (Node n : steps) {
+            if (planned(n)) continue;
+            boolean crosses = results.contains(n);
+            for (Node u : steps) if (u.inputs().contains(n) && !blockOf.get(u).equals(blockOf.get(n))) crosses = true;
+            if (crosses) early.add(n.name());
+        }
+        for (String n : early) m.addStatement("$T $L = null", JavaRenderer.TENSOR, names.of(n));
+        statements.assignOnly(early);
+        String open = null;
+        for (Node n : steps) {
+            String g = guardOf.get(n);
+            if (!g.equals(open)) {
+                if (open != null) m.endControlFlow();
+                m.beginControlFlow("if ($L)", g);
+                open = g;
+            }
+            statements.add(m, n);
+        }
+        if (open != null) m.endControlFlow();
+        for (var e : training.parameterGradients().entrySet()) {
+            String out = e.getValue();
+            m.addStatement("if ($L) $T.addInto($L, $L, $L)", flagOf.get(out), Statements.KERNELS, gradField.get(e.getKey()),
+                    names.of(graph.outputs().get(out)), gradField.get(e.getKey()));
+        }
+        m.addStatement("inputGradients.clear()");
+        for (var e : training.inputGradients().entrySet()) {
+            String out = e.getValue();
+            m.addStatement("if ($L) inputGradients.put($S, $L)", flagOf.get(out), e.getKey(), names.of(graph.outputs().get(out)));
+        }
+        type.addMethod(m.build());
+    }
+
+    /** The run-time condition under which backward node {@code n} is needed: any gradient it feeds is wanted. */
+    private String guard(Node n) { return String.join(" || ", feeds.get(n)); }
+
+    private void planMethod() {
+        List<String> pd = plannedDims();
+        MethodSpec.Builder m = MethodSpec.methodBuilder("planTrain").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Allocates the $L buffers of the training pass (forward and backward) and the tensors that view them.\n", plan.bufferCount());
+        for (String s : pd) m.addParameter(TypeName.INT, names.dim(s));
+        for (int b = 0; b < plan.bufferCount(); b++) m.addStatement("float[] buffer$L = new float[$L]", b, names.code(plan.sizes().get(b)));
+        for (var e : plan.bufferOf().entrySet()) {
+            Node n = graph.node(e.getKey());
+            m.addStatement("$L = $T.of(buffer$L$L)", names.of(n), JavaRenderer.TENSOR, e.getValue(),
+                    n.type().rank() == 0 ? "" : ", " + names.codes(n.type().dims()));
+        }
+        for (String s : pd) m.addStatement("this.$L = $L", plannedField(s), names.dim(s));
+        if (pd.isEmpty()) m.addStatement("plannedTrain = true");
+        type.addMethod(m.build());
+    }
+
+    private List<String> plannedDims() {
+        Set<String> used = new LinkedHashSet<>();
+        if (plan != null) {
+            for (Dim d : plan.sizes()) used.addAll(d.symbols());
+            for (String n : plan.bufferOf().keySet()) for (Dim d : graph.node(n).type().dims()) used.addAll(d.symbols());
+        }
+        return dimSymbols.stream().filter(used::contains).toList();
+    }
+
+    private String plannedField(String symbol) {
+        String d = names.dim(symbol);
+        return "plannedTrain" + Character.toUpperCase(d.charAt(0)) + d.substring(1);
+    }
+
+    private void accessors() {
+        type.addMethod(MethodSpec.methodBuilder("gradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(STRING_TENSOR_MAP).addStatement("return $T.unmodifiableMap(gradients)", Collections.class).build());
+        type.addMethod(MethodSpec.methodBuilder("inputGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(STRING_TENSOR_MAP).addStatement("return $T.unmodifiableMap(inputGradients)", Collections.class).build());
+        MethodSpec.Builder zero = MethodSpec.methodBuilder("zeroGrad").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
+        for (String f : gradField.values()) zero.addStatement("$T.fill($L.data(), 0f)", java.util.Arrays.class, f);
+        type.addMethod(zero.build());
+
+        MethodSpec.Builder set = MethodSpec.methodBuilder("setTrainable").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(String.class, "parameter").addParameter(TypeName.BOOLEAN, "trainable")
+                .beginControlFlow("switch (parameter)");
+        for (var e : training.parameterGradients().entrySet()) set.addStatement("case $S -> $L = trainable", e.getKey(), flagOf.get(e.getValue()));
+        set.addCode("default -> {\n$>if (!parameters().containsKey(parameter)) throw new $T($S + parameter + $S + parameters().keySet());\n$<}\n",
+                IllegalArgumentException.class, className + ".setTrainable: no parameter \"", "\"; parameters are ");
+        type.addMethod(set.endControlFlow().build());
+
+        MethodSpec.Builder list = MethodSpec.methodBuilder("trainableParameters").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(ParameterizedTypeName.get(Set.class, String.class))
+                .addStatement("$T<String> names = new $T<>()", Set.class, LinkedHashSet.class);
+        for (var e : training.parameterGradients().entrySet()) list.addStatement("if ($L) names.add($S)", flagOf.get(e.getValue()), e.getKey());
+        type.addMethod(list.addStatement("return names").build());
+
+        MethodSpec.Builder req = MethodSpec.methodBuilder("setInputRequiresGrad").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(String.class, "input").addParameter(TypeName.BOOLEAN, "requiresGrad")
+                .beginControlFlow("switch (input)");
+        for (var e : training.inputGradients().entrySet()) req.addStatement("case $S -> $L = requiresGrad", e.getKey(), flagOf.get(e.getValue()));
+        for (Node in : forwardInputs) {
+            // No output depends on it: its gradient is zero, nothing to compute and nothing listed.
+            if (!training.inputGradients().containsKey(in.name()) && in.type().dtype().isFloatingPoint())
+                req.addCode("case $S -> { }\n", in.name());
+        }
+        req.addCode("default -> {\n$>if (!inputNames().contains(input)) throw new $T($S + input + $S + inputNames());\n"
+                        + "if (requiresGrad) throw new $T($S + input + $S);\n$<}\n",
+                IllegalArgumentException.class, className + ".setInputRequiresGrad: no input \"", "\"; inputs are ",
+                IllegalArgumentException.class, className + ".setInputRequiresGrad: input \"", "\" is not floating point; it has no gradient");
+        type.addMethod(req.endControlFlow().build());
+    }
+
+    private void outputGradientMethod() {
+        type.addMethod(MethodSpec.methodBuilder("outputGradient").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(JavaRenderer.TENSOR)
+                .addJavadoc("The gradient given for output {@code name}, checked against the output's shape; zeros when none is given.\n")
+                .addParameter(STRING_TENSOR_MAP, "gradients").addParameter(String.class, "name").addParameter(JavaRenderer.TENSOR, "output")
+                .addStatement("$T g = gradients.get(name)", JavaRenderer.TENSOR)
+                .addStatement("if (g == null) return $T.zeros(output.shape())", JavaRenderer.TENSOR)
+                .addStatement("if (!g.sameShape(output)) throw new $T($S + name + $S + $T.shapeString(g.shape()) + $S + $T.shapeString(output.shape()))",
+                        IllegalArgumentException.class, className + ".backward: gradient of \"", "\" has shape ", JavaRenderer.TENSOR,
+                        " but the output has shape ", JavaRenderer.TENSOR)
+                .addStatement("return g.toF32()").build());
+    }
+}

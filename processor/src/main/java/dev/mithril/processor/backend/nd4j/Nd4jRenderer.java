@@ -1,0 +1,334 @@
+package dev.mithril.processor.backend.nd4j;
+
+import com.squareup.javapoet.AnnotationSpec;
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.JavaFile;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.ParameterizedTypeName;
+import com.squareup.javapoet.TypeName;
+import com.squareup.javapoet.TypeSpec;
+import dev.mithril.dsl.Backend;
+import dev.mithril.dsl.ir.Dim;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ops.Constant;
+import dev.mithril.dsl.ops.Parameter;
+import dev.mithril.processor.BufferPlan;
+import dev.mithril.processor.Program;
+import dev.mithril.processor.backend.Renderer;
+import dev.mithril.processor.backend.java.ModelNames;
+import dev.mithril.runtime.DType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Renders a program as a Java class over ND4J's {@code INDArray}. Parameters stay Mithril tensors and are
+ * copied into INDArrays by {@code syncParameters()}; inputs are copied in, outputs are returned as tensors
+ * viewing ND4J's memory ({@code dev.mithril.nd4j.Nd4jBridge}). Without a buffer plan every node is one
+ * allocating ND4J call; with one, nodes write preallocated arrays (views of the planned buffers) through
+ * ND4J's ops with an explicit output, in place where the plan says so; fused linear nodes put the bias
+ * into the GEMM and apply the activation in place. ND4J is referenced only by name: the processor does not
+ * depend on it, the generated class needs {@code dev.mithril:mithril-nd4j}.
+ */
+public final class Nd4jRenderer implements Renderer {
+    /** The class generated ND4J code needs; its absence means {@code mithril-nd4j} is not on the class path. */
+    public static final String BRIDGE_CLASS = "dev.mithril.nd4j.Nd4jBridge";
+    /** The error for a model that asks for ND4J without it; the annotation processor and {@code Mithril.compile} both give it. */
+    public static final String MISSING_BACKEND = "[MithrilMissingBackend] backend ND4J needs dev.mithril:mithril-nd4j on the classpath";
+
+    static final ClassName TENSOR = ClassName.get("dev.mithril.runtime", "Tensor");
+    static final ClassName INDARRAY = ClassName.get("org.nd4j.linalg.api.ndarray", "INDArray");
+    static final ClassName ND4J = ClassName.get("org.nd4j.linalg.factory", "Nd4j");
+    static final ClassName DATA_TYPE = ClassName.get("org.nd4j.linalg.api.buffer", "DataType");
+    static final ClassName BRIDGE = ClassName.get("dev.mithril.nd4j", "Nd4jBridge");
+    static final ClassName OPS = ClassName.get("dev.mithril.nd4j", "Nd4jOps");
+    static final ClassName BASE = ClassName.get("dev.mithril.nd4j", "Nd4jModel");
+    static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+
+    public Backend backend() { return Backend.ND4J; }
+
+    public JavaFile render(Program program, String packageName, String className, ClassName modelInterface) {
+        return new Writer(Nd4jLowering.lower(program), packageName, className, modelInterface).write();
+    }
+
+    /**
+     * Whether {@code loader} can load the ND4J bridge. @throws IllegalStateException with
+     * {@link #MISSING_BACKEND} when it cannot
+     */
+    public static void requireBridge(ClassLoader loader) {
+        try {
+            Class.forName(BRIDGE_CLASS, false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalStateException(MISSING_BACKEND, e);
+        }
+    }
+
+    /** The state of rendering one class. */
+    private static final class Writer {
+        private final Program program;
+        private final Graph graph;
+        private final BufferPlan plan;
+        private final String packageName, className;
+        private final ClassName modelInterface, self;
+        private final Nd4jNames names;
+        private final List<String> dimSymbols;
+        private final TypeSpec.Builder type;
+
+        Writer(Program program, String packageName, String className, ClassName modelInterface) {
+            this.program = program;
+            this.graph = program.graph();
+            this.plan = program.buffers();
+            this.packageName = packageName;
+            this.className = className;
+            this.modelInterface = modelInterface;
+            this.self = ClassName.get(packageName, className);
+            this.dimSymbols = graph.dimensionNames();
+            this.names = new Nd4jNames(graph.nodes(), dimSymbols);
+            for (Node n : graph.nodes()) {
+                if (n.type().dtype() != DType.F32) throw new IllegalArgumentException("backend ND4J renders float32 models only; node '"
+                        + n.name() + "' of model '" + graph.name() + "' is " + n.type());
+            }
+            this.type = TypeSpec.classBuilder(className);
+        }
+
+        private boolean planned() { return plan != null; }
+
+        JavaFile write() {
+            type.addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                    .superclass(BASE)
+                    .addSuperinterface(modelInterface)
+                    .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.mithril.processor").build())
+                    .addJavadoc(classDoc());
+            fields();
+            type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+            factories();
+            sync();
+            forward();
+            if (planned()) planMethod();
+            evaluate();
+            names();
+            if (!graph.inputs().isEmpty()) shapeError();
+            return JavaFile.builder(packageName, type.build())
+                    .addFileComment("Generated by Mithril from model $L; do not edit.", graph.name())
+                    .skipJavaLangImports(true).indent("    ").build();
+        }
+
+        private CodeBlock classDoc() {
+            CodeBlock.Builder d = CodeBlock.builder()
+                    .add("Model {@code $L} for backend {@code nd4j} at level {@code $L}.\n\n", graph.name(), program.level().name().toLowerCase())
+                    .add("<p>passes: $L\n", program.passes().isEmpty() ? "(none)" : String.join(", ", program.passes()));
+            if (!program.dims().isEmpty()) d.add("<p>dimensions bound at compile time: $L\n",
+                    program.dims().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining(", ")));
+            if (planned()) d.add("<p>$L buffers (ND4J arrays), allocated on the first call$L; outputs view them, valid until the next call.\n",
+                    plan.bufferCount(), plannedDims().isEmpty() ? "" : " and again when " + String.join(" or ", plannedDims().stream().toList()) + " changes");
+            d.add("<p>Parameters are copied into ND4J arrays on {@link #initialize} and {@code load}; after writing "
+                    + "{@link #parameters()} directly, call {@link #syncParameters()}.\n");
+            return d.build();
+        }
+
+        private void fields() {
+            for (Node n : graph.nodes()) {
+                if (n.op() instanceof Parameter p) {
+                    String dims = n.type().dims().stream().map(names::code).collect(Collectors.joining(", "));
+                    CodeBlock init = p.fanIn() > 0
+                            ? CodeBlock.of("paramFanIn($S, $L, $L)", p.paramName(), p.fanIn(), dims)
+                            : CodeBlock.of("param($S, $T.F32, $L)", p.paramName(), DType.class, dims);
+                    type.addField(FieldSpec.builder(TENSOR, names.tensor(n), Modifier.PRIVATE, Modifier.FINAL).initializer(init).build());
+                    type.addField(FieldSpec.builder(INDARRAY, names.array(n), Modifier.PRIVATE).build());
+                } else if (n.op() instanceof Constant c) {
+                    float[] v = c.values();
+                    String values = java.util.stream.IntStream.range(0, v.length).mapToObj(i -> Nd4jNames.literal(v[i]))
+                            .collect(Collectors.joining(", "));
+                    type.addField(FieldSpec.builder(INDARRAY, names.array(n), Modifier.PRIVATE, Modifier.FINAL)
+                            .initializer("$T.constant(new float[] {$L}, $L)", BRIDGE, values, names.shape(n.type().dims())).build());
+                }
+            }
+            if (planned()) {
+                for (String s : plannedDims()) type.addField(FieldSpec.builder(TypeName.INT, plannedField(s), Modifier.PRIVATE).initializer("-1").build());
+                if (plannedDims().isEmpty()) type.addField(FieldSpec.builder(TypeName.BOOLEAN, "planned", Modifier.PRIVATE).build());
+                for (Node in : graph.inputs()) type.addField(FieldSpec.builder(INDARRAY, names.array(in), Modifier.PRIVATE).build());
+                for (String n : plan.bufferOf().keySet()) type.addField(FieldSpec.builder(INDARRAY, names.array(n), Modifier.PRIVATE).build());
+            }
+        }
+
+        private void factories() {
+            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
+                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from seed 0.\n")
+                    .addStatement("return create(0)").build());
+            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
+                    .addParameter(TypeName.LONG, "seed")
+                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from {@code seed}.\n")
+                    .addStatement("$T model = new $T()", self, self)
+                    .addStatement("model.initialize(seed)")
+                    .addStatement("return model").build());
+        }
+
+        private void sync() {
+            MethodSpec.Builder m = MethodSpec.methodBuilder("syncParameters").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
+            for (Node n : graph.parameters()) m.addStatement("$L = $T.toNd4j($L)", names.array(n), BRIDGE, names.tensor(n));
+            type.addMethod(m.build());
+        }
+
+        private void forward() {
+            MethodSpec.Builder m = MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
+            List<Node> inputs = graph.inputs();
+            for (Node in : inputs) m.addParameter(TENSOR, names.tensor(in));
+            boolean single = graph.outputs().size() == 1;
+            m.returns(single ? TENSOR : modelInterface.nestedClass("Outputs"));
+            inputChecks(m, inputs);
+            if (planned()) {
+                List<String> pd = plannedDims();
+                if (pd.isEmpty()) m.addStatement("if (!planned) plan()");
+                else m.addStatement("if ($L) plan($L)", pd.stream().map(s -> names.dim(s) + " != " + plannedField(s)).collect(Collectors.joining(" || ")),
+                        pd.stream().map(names::dim).collect(Collectors.joining(", ")));
+                for (Node in : inputs) m.addStatement("$T.copyInto($L, $L)", BRIDGE, names.tensor(in), names.array(in));
+            } else {
+                for (Node in : inputs) m.addStatement("$T $L = $T.toNd4j($L)", INDARRAY, names.array(in), BRIDGE, names.tensor(in));
+            }
+            Nd4jStatements statements = new Nd4jStatements(program, names);
+            for (Node n : graph.nodes()) statements.add(m, n);
+            CodeBlock outs = CodeBlock.join(graph.outputs().values().stream().map(n -> CodeBlock.of("$T.view($L)", BRIDGE, names.array(n))).toList(), ", ");
+            if (single) m.addStatement("return $L", outs);
+            else m.addStatement("return new $T($L)", modelInterface.nestedClass("Outputs"), outs);
+            type.addMethod(m.build());
+        }
+
+        /** Rank checks, the dimension locals read from the inputs, then the full shape checks (as the Java backend does). */
+        private void inputChecks(MethodSpec.Builder m, List<Node> inputs) {
+            for (Node in : inputs) {
+                m.addStatement("$T.requireNonNull($L, $S)", java.util.Objects.class, names.tensor(in), "input '" + in.name() + "'");
+                m.addStatement("if ($L.rank() != $L) throw shapeError($S, $L, $S)", names.tensor(in), in.type().rank(), in.name(),
+                        names.tensor(in), in.type().shapeString());
+            }
+            Set<String> known = new LinkedHashSet<>();
+            Set<String> definers = new HashSet<>();
+            for (String s : dimSymbols) {
+                boolean found = false;
+                for (Node in : inputs) {
+                    List<Dim> dims = in.type().dims();
+                    for (int a = 0; a < dims.size() && !found; a++) {
+                        List<String> others = new ArrayList<>(dims.get(a).symbols());
+                        if (!others.remove(s) || others.contains(s) || !known.containsAll(others)) continue;
+                        String divisor = dims.get(a).coefficient() + others.stream().map(o -> " * " + names.dim(o)).collect(Collectors.joining());
+                        m.addStatement("int $L = $L.dim($L)$L", names.dim(s), names.tensor(in), a, divisor.equals("1") ? "" : " / (" + divisor + ")");
+                        if (divisor.equals("1")) definers.add(in.name() + ":" + a);
+                        found = true;
+                    }
+                    if (found) break;
+                }
+                if (!found) throw new IllegalArgumentException("model '" + graph.name() + "': cannot tell dimension '" + s + "' from the input shapes");
+                known.add(s);
+            }
+            for (Node in : inputs) {
+                List<Dim> dims = in.type().dims();
+                List<String> conds = new ArrayList<>();
+                for (int a = 0; a < dims.size(); a++) {
+                    if (definers.contains(in.name() + ":" + a)) continue;
+                    String code = names.code(dims.get(a));
+                    conds.add(names.tensor(in) + ".dim(" + a + ") != " + (code.contains(" ") ? "(" + code + ")" : code));
+                }
+                if (!conds.isEmpty()) m.addStatement("if ($L) throw shapeError($S, $L, $S)", String.join(" || ", conds), in.name(),
+                        names.tensor(in), in.type().shapeString());
+            }
+        }
+
+        private void shapeError() {
+            type.addMethod(MethodSpec.methodBuilder("shapeError").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                    .returns(IllegalArgumentException.class)
+                    .addParameter(String.class, "input").addParameter(TENSOR, "t").addParameter(String.class, "expected")
+                    .addStatement("return new $T($S + input + $S + $T.shapeString(t.shape()) + $S + expected)",
+                            IllegalArgumentException.class, className + ": input '", "' has shape ", TENSOR, " but the model expects ")
+                    .build());
+        }
+
+        /** Allocates one ND4J array per buffer and one per input; every planned node is a view of its buffer with its own shape. */
+        private void planMethod() {
+            List<String> pd = plannedDims();
+            MethodSpec.Builder m = MethodSpec.methodBuilder("plan").addModifiers(Modifier.PRIVATE)
+                    .addJavadoc("Allocates the $L planned buffers, the input arrays, and the arrays that view the buffers.\n", plan.bufferCount());
+            for (String s : pd) m.addParameter(TypeName.INT, names.dim(s));
+            List<String> buffers = new ArrayList<>();
+            for (int b = 0; b < plan.bufferCount(); b++) {
+                String local = names.unique("buffer" + b);
+                buffers.add(local);
+                m.addStatement("$T $L = $T.createUninitialized($T.FLOAT, $L)", INDARRAY, local, ND4J, DATA_TYPE,
+                        names.shape(List.of(plan.sizes().get(b))));
+            }
+            for (Node in : graph.inputs())
+                m.addStatement("$L = $T.createUninitialized($T.FLOAT, $L)", names.array(in), ND4J, DATA_TYPE, names.shape(in.type().dims()));
+            for (var e : plan.bufferOf().entrySet()) {
+                Node n = graph.node(e.getKey());
+                String over = plan.inPlace().get(n.name());
+                // A node written in place of its operand is the operand's array itself, so ops see the aliasing.
+                if (over != null && graph.node(over).type().dims().equals(n.type().dims())) m.addStatement("$L = $L", names.array(n), names.array(over));
+                else m.addStatement("$L = $L.reshape('c', $L)", names.array(n), buffers.get(e.getValue()), names.shape(n.type().dims()));
+            }
+            for (String s : pd) m.addStatement("this.$L = $L", plannedField(s), names.dim(s));
+            if (pd.isEmpty()) m.addStatement("planned = true");
+            type.addMethod(m.build());
+        }
+
+        private void evaluate() {
+            MethodSpec.Builder m = MethodSpec.methodBuilder("evaluate").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR))
+                    .addParameter(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR), "inputs")
+                    .addStatement("checkInputs(inputs)");
+            List<String> args = new ArrayList<>();
+            for (Node in : graph.inputs()) {
+                String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
+                args.add(CodeBlock.of("input(inputs, $S$L)", in.name(), shape.isEmpty() ? "" : ", " + shape).toString());
+            }
+            String call = "forward(" + String.join(", ", args) + ")";
+            if (graph.outputs().size() == 1) {
+                m.addStatement("return $T.of($S, $L)", Map.class, graph.outputs().keySet().iterator().next(), call);
+            } else {
+                ClassName outputs = modelInterface.nestedClass("Outputs");
+                m.addStatement("$T outputs = $L", outputs, call);
+                m.addStatement("$T<String, $T> result = new $T<>()", Map.class, TENSOR, java.util.LinkedHashMap.class);
+                for (String o : graph.outputs().keySet()) m.addStatement("result.put($S, outputs.$L())", o, ModelNames.outputName(graph, o));
+                m.addStatement("return result");
+            }
+            type.addMethod(m.build());
+        }
+
+        private void names() {
+            TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);
+            type.addMethod(MethodSpec.methodBuilder("inputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(graph.inputs().stream().map(Node::name).toList())).build());
+            type.addMethod(MethodSpec.methodBuilder("outputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(List.copyOf(graph.outputs().keySet()))).build());
+            type.addMethod(MethodSpec.methodBuilder("backend").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(String.class).addStatement("return $S", "nd4j").build());
+            type.addMethod(MethodSpec.methodBuilder("level").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(String.class).addStatement("return $S", program.level().name().toLowerCase()).build());
+        }
+
+        /** Dimension names the planned arrays' shapes depend on (inputs' arrays included). */
+        private List<String> plannedDims() {
+            Set<String> used = new LinkedHashSet<>();
+            if (plan != null) {
+                for (Dim d : plan.sizes()) used.addAll(d.symbols());
+                for (String n : plan.bufferOf().keySet()) for (Dim d : graph.node(n).type().dims()) used.addAll(d.symbols());
+                for (Node in : graph.inputs()) for (Dim d : in.type().dims()) used.addAll(d.symbols());
+            }
+            return dimSymbols.stream().filter(used::contains).toList();
+        }
+
+        private String plannedField(String symbol) {
+            String d = names.dim(symbol);
+            return "planned" + Character.toUpperCase(d.charAt(0)) + d.substring(1);
+        }
+
+        private static String quoted(List<String> xs) {
+            return xs.stream().map(s -> CodeBlock.of("$S", s).toString()).collect(Collectors.joining(", "));
+        }
+    }
+}

@@ -22,7 +22,7 @@ import java.util.Map;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp mithril.jar dev.mithril.bench.ConvLayers [--batches 1,32]
- *     [--runs 15,3] [--warmup 3,1] [--script benchmarks/torch_conv_layers.py] [--threads 2] [--no-torch] [--native] [--layers name,...]
+ *     [--runs 15,3] [--warmup 10,2] [--script benchmarks/torch_conv_layers.py] [--threads 2] [--no-torch] [--native] [--layers name,...]
  * </pre>
  */
 public final class ConvLayers {
@@ -52,7 +52,7 @@ public final class ConvLayers {
         Map<String, String> opt = options(args);
         int[] batches = ints(opt.getOrDefault("batches", "1,32"));
         int[] runs = ints(opt.getOrDefault("runs", "15,3"));
-        int[] warmup = ints(opt.getOrDefault("warmup", "3,1"));
+        int[] warmup = ints(opt.getOrDefault("warmup", "10,2"));
         String script = opt.getOrDefault("script", "benchmarks/torch_conv_layers.py");
         boolean torch = !opt.containsKey("no-torch");
         List<String> only = opt.containsKey("layers") ? List.of(opt.get("layers").split(",")) : null;

@@ -1,6 +1,7 @@
 package dev.mithril.processor;
 
 import dev.mithril.dsl.ir.Dim;
+import dev.mithril.runtime.DType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,16 +10,21 @@ import java.util.Set;
 
 /**
  * Where each computed node's value lives: in one of a fixed set of buffers, allocated once (again only
- * when bound dimensions change) and shared by nodes whose lifetimes do not overlap.
+ * when bound dimensions change) and shared by nodes whose lifetimes do not overlap. A buffer is as large
+ * as its largest user; each user views its first elements.
  *
- * @param sizes     element count of each buffer, symbolic where the shape is
+ * @param sizes     element count of each buffer (the largest of its users), symbolic where the shape is
+ * @param dtypes    element type of each buffer (F32 or F64)
  * @param bufferOf  node name to the buffer holding its value (views included)
  * @param inPlace   nodes written over one of their own inputs, to the input they overwrite
  * @param views     nodes that are views (reshapes) of another node's storage, to that node
  */
-public record BufferPlan(List<Dim> sizes, Map<String, Integer> bufferOf, Map<String, String> inPlace, Map<String, String> views) {
+public record BufferPlan(List<Dim> sizes, List<DType> dtypes, Map<String, Integer> bufferOf, Map<String, String> inPlace,
+                         Map<String, String> views) {
     public BufferPlan {
         sizes = List.copyOf(sizes);
+        dtypes = List.copyOf(dtypes);
+        if (dtypes.size() != sizes.size()) throw new IllegalArgumentException("BufferPlan: " + sizes.size() + " sizes but " + dtypes.size() + " dtypes");
         bufferOf = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(bufferOf));
         inPlace = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inPlace));
         views = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(views));
@@ -44,7 +50,8 @@ public record BufferPlan(List<Dim> sizes, Map<String, Integer> bufferOf, Map<Str
     public String toText() {
         StringBuilder sb = new StringBuilder();
         for (int b = 0; b < sizes.size(); b++) {
-            sb.append("  buffer ").append(b).append(" [").append(sizes.get(b)).append("]: ");
+            sb.append("  buffer ").append(b).append(" [").append(sizes.get(b)).append(dtypes.get(b) == DType.F32 ? "" : " " + dtypes.get(b))
+                    .append("]: ");
             List<String> users = new ArrayList<>();
             for (var e : bufferOf.entrySet()) {
                 if (e.getValue() != b) continue;

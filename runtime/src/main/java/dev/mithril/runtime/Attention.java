@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Attention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    /** Keys per block: four vectors, so score accumulation has four independent FMA chains. */
+    /** Keys per block: four vectors wide, the widest score tile that stays in registers for {@link #ROWS} rows. */
     private static final int BK = 4 * V;
     /** Key block of the F64 path. */
     private static final int BK64 = 32;
@@ -273,39 +273,6 @@ public final class Attention {
         for (int j = 0; j < t; j++) System.arraycopy(x, off + j * ld, dst, j * hd, hd);
     }
 
-    /**
-     * {@code s[jj] = sum_d a[d] * xt[d * tp + j0 + jj]} for one block of {@link #BK} keys (vectorized over keys).
-     * Even and odd {@code d} feed separate accumulators: eight independent FMA chains hide the FMA latency.
-     */
-    private static void blockDots(float[] a, float[] xt, int tp, int j0, int hd, float[] s) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
-        int d = 0;
-        for (; d + 1 < hd; d += 2) {
-            FloatVector ad = FloatVector.broadcast(S, a[d]), ae = FloatVector.broadcast(S, a[d + 1]);
-            int r = d * tp + j0, u = r + tp;
-            s0 = FloatVector.fromArray(S, xt, r).fma(ad, s0);
-            s1 = FloatVector.fromArray(S, xt, r + V).fma(ad, s1);
-            s2 = FloatVector.fromArray(S, xt, r + 2 * V).fma(ad, s2);
-            s3 = FloatVector.fromArray(S, xt, r + 3 * V).fma(ad, s3);
-            t0 = FloatVector.fromArray(S, xt, u).fma(ae, t0);
-            t1 = FloatVector.fromArray(S, xt, u + V).fma(ae, t1);
-            t2 = FloatVector.fromArray(S, xt, u + 2 * V).fma(ae, t2);
-            t3 = FloatVector.fromArray(S, xt, u + 3 * V).fma(ae, t3);
-        }
-        if (d < hd) {
-            FloatVector ad = FloatVector.broadcast(S, a[d]);
-            int r = d * tp + j0;
-            s0 = FloatVector.fromArray(S, xt, r).fma(ad, s0);
-            s1 = FloatVector.fromArray(S, xt, r + V).fma(ad, s1);
-            s2 = FloatVector.fromArray(S, xt, r + 2 * V).fma(ad, s2);
-            s3 = FloatVector.fromArray(S, xt, r + 3 * V).fma(ad, s3);
-        }
-        s0.add(t0).intoArray(s, 0);
-        s1.add(t1).intoArray(s, V);
-        s2.add(t2).intoArray(s, 2 * V);
-        s3.add(t3).intoArray(s, 3 * V);
-    }
-
     private static void forwardHeadF32(Layout l, float[] q, int qOff, float[] kt, int tp, float[] v, int vOff, float[] o, int oOff,
                                        float[] lse, int lseOff, float scale, float[] s, float[] acc, float[] qs) {
         int hd = l.hd, ld = l.ld(), ldo = l.ldo(), t = l.t;
@@ -353,7 +320,11 @@ public final class Attention {
         }
     }
 
-    /** {@link #blockDots} for {@link #ROWS} rows {@code a[r * hd + d]} at once, into {@code s[r * BK + jj]}. */
+    /**
+     * {@code s[r * BK + jj] = sum_d a[r * hd + d] * xt[d * tp + j0 + jj]} for the {@link #ROWS} rows and one block
+     * of {@link #BK} keys: vectorized over keys, sixteen independent FMA chains, each key vector loaded once for
+     * all rows.
+     */
     private static void blockDots4(float[] a, float[] xt, int tp, int j0, int hd, float[] s) {
         FloatVector z = FloatVector.zero(S);
         FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;

@@ -12,9 +12,9 @@ import java.util.Map;
  * other numbers, {@link Boolean} and {@code null}. Writing matches Python's compact
  * {@code json.dumps(..., separators=(",", ":"))}, non-ASCII escaped, so headers are byte-identical.
  */
-final class Json {
+public final class Json {
     /** A syntax error; the message includes the character offset. */
-    static final class ParseException extends RuntimeException {
+    public static final class ParseException extends RuntimeException {
         ParseException(String msg, int pos) { super(msg + " at offset " + pos); }
     }
 
@@ -23,7 +23,7 @@ final class Json {
 
     private Json(String s) { this.s = s; }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         p.ws();
         Object v = p.value(0);

@@ -55,20 +55,21 @@ final class Reduce {
             if (a == o && x.size() > 0 && out.size() < x.size()) {
                 throw new IllegalArgumentException(where + ": out must not share storage with x");
             }
-            double[] acc = new double[o.length];
+            double[] acc = new double[out.size()];
             if (x.size() > 0) accumulate(s, red, a, acc);
-            for (int i = 0; i < o.length; i++) o[i] = mean ? (count == 0 ? Double.NaN : acc[i] / count) : acc[i];
+            for (int i = 0; i < acc.length; i++) o[i] = mean ? (count == 0 ? Double.NaN : acc[i] / count) : acc[i];
             return;
         }
         float[] a = x.data(), o = out.data();
         if (a == o && x.size() > 0 && out.size() < x.size()) {
             throw new IllegalArgumentException(where + ": out must not share storage with x");
         }
-        Arrays.fill(o, 0f);
+        int n = out.size(); // o may be a longer planned buffer: touch only this tensor's elements
+        Arrays.fill(o, 0, n, 0f);
         if (x.size() > 0) accumulate(s, red, a, o);
         if (mean) {
             float scale = count == 0 ? Float.NaN : (float) (1.0 / count);
-            for (int i = 0; i < o.length; i++) o[i] = count == 0 ? Float.NaN : o[i] * scale;
+            for (int i = 0; i < n; i++) o[i] = count == 0 ? Float.NaN : o[i] * scale;
         }
     }
 

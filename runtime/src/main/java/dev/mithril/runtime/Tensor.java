@@ -76,6 +76,34 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(DType.F64, s, data, null, null);
     }
 
+    /**
+     * A view of the first {@code size} elements of {@code storage} (no copy) as an F32 tensor of {@code shape};
+     * {@code storage} may be longer than the shape needs. Generated code allocates one array per planned buffer,
+     * sized for its largest user, and views it at each user's shape. Kernels read and write only the first
+     * {@link #size()} elements; {@link #data()} returns the whole array, so code reading it directly must stop at
+     * {@code size()}.
+     *
+     * <pre>{@code
+     * float[] buffer = new float[12];
+     * Tensor a = Tensor.view(buffer, 3, 4);   // all 12
+     * Tensor b = Tensor.view(buffer, 2, 3);   // the first 6
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code storage} is shorter than the shape needs
+     */
+    public static Tensor view(float[] storage, int... shape) {
+        int[] s = shape.clone();
+        checkCapacity("Tensor.view", storage.length, s);
+        return new Tensor(DType.F32, s, storage, null, null);
+    }
+
+    /** {@link #view(float[], int...)} for F64: the first {@code size} elements of {@code storage}. */
+    public static Tensor view(double[] storage, int... shape) {
+        int[] s = shape.clone();
+        checkCapacity("Tensor.view", storage.length, s);
+        return new Tensor(DType.F64, s, storage, null, null);
+    }
+
     /** Wraps {@code data} (no copy) as an I64 tensor. */
     public static Tensor ofLongs(long[] data, int... shape) {
         int[] s = shape.clone();
@@ -151,7 +179,9 @@ public final class Tensor implements AutoCloseable {
     // ---------------------------------------------------------------- storage
 
     /**
-     * The F32 values as a heap array, shared with this tensor (writes are visible through it).
+     * The F32 values as a heap array, shared with this tensor (writes are visible through it). For a
+     * {@link #view} the array may be longer than {@link #size()}; only its first {@code size()} elements are this
+     * tensor's.
      * For an off-heap F32 tensor, or F16/BF16 data, the first call converts the values into a heap array
      * that is cached and from then on is what {@link #get}, {@link #set} and kernels read and write; the
      * off-heap memory is not updated by later writes.
@@ -170,7 +200,7 @@ public final class Tensor implements AutoCloseable {
         return f;
     }
 
-    /** The F64 values (heap array, shared). */
+    /** The F64 values (heap array, shared; for a {@link #view}, possibly longer than {@link #size()}). */
     public double[] doubles() {
         if (dtype != DType.F64) throw new IllegalStateException("Tensor.doubles: tensor is " + dtype.safetensorsName() + ", not F64");
         if (heap == null) {
@@ -203,13 +233,16 @@ public final class Tensor implements AutoCloseable {
         return (int[]) heap;
     }
 
-    /** The storage as a segment: {@link MemorySegment#ofArray} for heap tensors, else the off-heap segment. */
+    /**
+     * The storage as a segment: {@link MemorySegment#ofArray} for heap tensors (only the {@link #size()} elements of a
+     * {@link #view}), else the off-heap segment.
+     */
     public MemorySegment segment() {
         return switch (heap) {
-            case float[] a -> MemorySegment.ofArray(a);
-            case double[] a -> MemorySegment.ofArray(a);
-            case long[] a -> MemorySegment.ofArray(a);
-            case int[] a -> MemorySegment.ofArray(a);
+            case float[] a -> MemorySegment.ofArray(a).asSlice(0, 4L * size);
+            case double[] a -> MemorySegment.ofArray(a).asSlice(0, 8L * size);
+            case long[] a -> MemorySegment.ofArray(a).asSlice(0, 8L * size);
+            case int[] a -> MemorySegment.ofArray(a).asSlice(0, 4L * size);
             case null, default -> segment;
         };
     }
@@ -293,19 +326,19 @@ public final class Tensor implements AutoCloseable {
     /** A deep copy on the heap (same dtype; F16/BF16 copy their raw bytes). */
     public Tensor copy() {
         return switch (dtype) {
-            case F32 -> new Tensor(dtype, shape.clone(), data().clone(), null, null);
-            case F64 -> new Tensor(dtype, shape.clone(), doubles().clone(), null, null);
-            case I64 -> new Tensor(dtype, shape.clone(), longs().clone(), null, null);
-            case I32 -> new Tensor(dtype, shape.clone(), ints().clone(), null, null);
+            case F32 -> new Tensor(dtype, shape.clone(), Arrays.copyOf(data(), size), null, null);
+            case F64 -> new Tensor(dtype, shape.clone(), Arrays.copyOf(doubles(), size), null, null);
+            case I64 -> new Tensor(dtype, shape.clone(), Arrays.copyOf(longs(), size), null, null);
+            case I32 -> new Tensor(dtype, shape.clone(), Arrays.copyOf(ints(), size), null, null);
             case F16, BF16 -> heap != null
-                    ? new Tensor(DType.F32, shape.clone(), data().clone(), null, null)
+                    ? new Tensor(DType.F32, shape.clone(), Arrays.copyOf(data(), size), null, null)
                     : new Tensor(dtype, shape.clone(), null, MemorySegment.ofArray(segment.toArray(ValueLayout.JAVA_BYTE)), null);
         };
     }
 
     /** This tensor as F32: itself when already a heap F32 tensor, else a converted heap copy. */
     public Tensor toF32() {
-        if (dtype == DType.F32) return heap != null ? this : new Tensor(DType.F32, shape.clone(), data().clone(), null, null);
+        if (dtype == DType.F32) return heap != null ? this : new Tensor(DType.F32, shape.clone(), Arrays.copyOf(data(), size), null, null);
         float[] f = new float[size];
         switch (dtype) {
             case F64 -> { double[] d = doubles(); for (int i = 0; i < size; i++) f[i] = (float) d[i]; }
@@ -354,6 +387,13 @@ public final class Tensor implements AutoCloseable {
             if (n > Integer.MAX_VALUE) throw new IllegalArgumentException(where + ": shape " + shapeString(shape) + " has more than 2^31-1 elements");
         }
         return (int) n;
+    }
+
+    private static void checkCapacity(String where, int length, int[] shape) {
+        int n = checkedSize(where, shape);
+        if (length < n) {
+            throw new IllegalArgumentException(where + ": storage has " + length + " elements but shape " + shapeString(shape) + " needs " + n);
+        }
     }
 
     private static void checkLength(String where, int length, int[] shape) {

@@ -11,17 +11,30 @@ import dev.mithril.dsl.ops.Reshape;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
 import dev.mithril.processor.ops.Access;
+import dev.mithril.runtime.DType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Assigns every computed node a buffer, allocated once and reused by liveness: a buffer whose last
- * reader has run holds the next value of the same element count (exact sizes: a tensor is a view of a
- * whole array). An elementwise node whose operand dies at it and has its shape writes in place.
- * Reshapes are views of their operand's buffer and keep it alive. Outputs live to the end of the call.
+ * Assigns every computed floating-point node a buffer, allocated once and reused by liveness: a buffer
+ * whose last reader has run holds the next value of any size in its size class; the buffer is as large as
+ * its largest user, and each user is a prefix view of it ({@code Tensor.view}). An elementwise node whose
+ * operand dies at it and has its shape writes in place. Reshapes are views of their operand's buffer and
+ * keep it alive. Outputs live to the end of the call.
+ *
+ * <p>Size classes: two element counts can share a buffer when their order is known at compile time, that
+ * is when they have the same dtype and the same symbolic factors ({@code 8*batch} and {@code 3*batch}, or
+ * {@code 784} and {@code 10}; with dimensions bound every size is fixed, so all sizes of a dtype compare).
+ * {@code 8*batch} and {@code 100} do not: either may be larger at run time. Among the dead buffers of a
+ * class a node takes the smallest one at least as large as itself, else the largest one (which grows).
+ *
+ * <p>A graph output (or the operand an output is a reshape of) gets a buffer of exactly its size, never
+ * shared with a larger value: callers read an output's {@code data()} as a whole array.
  */
 public final class PlanBuffers implements Pass {
     public String name() { return "plan-buffers"; }
@@ -34,8 +47,13 @@ public final class PlanBuffers implements Pass {
         Map<String, Integer> lastUse = new HashMap<>();
         for (Node n : nodes) for (Node in : n.inputs()) lastUse.merge(in.name(), index.get(n.name()), Math::max);
         for (Node out : g.outputs().values()) lastUse.put(out.name(), Integer.MAX_VALUE);
+        Set<String> exact = new HashSet<>();
+        for (Node out : g.outputs().values()) {
+            for (Node v = out; exact.add(v.name()) && (v.op() instanceof Reshape || v.op() instanceof Flatten); ) v = v.input(0);
+        }
 
         List<Dim> sizes = new ArrayList<>();
+        List<DType> dtypes = new ArrayList<>();
         List<Integer> bufferEnd = new ArrayList<>(); // last step that reads each buffer
         Map<String, Integer> bufferOf = new LinkedHashMap<>();
         Map<String, String> inPlace = new LinkedHashMap<>();
@@ -54,12 +72,16 @@ public final class PlanBuffers implements Pass {
                 }
                 continue; // a view of an input, parameter or constant is made per call
             }
+            DType dtype = n.type().dtype();
+            if (dtype != DType.F32 && dtype != DType.F64) continue; // allocated per call
             Dim size = n.type().elements();
+            boolean mustBeExact = exact.contains(n.name());
             int chosen = -1;
             if (n.op().isElementwise()) {
                 for (Node in : n.inputs()) {
                     Integer b = bufferOf.get(in.name());
-                    if (b != null && !views.containsKey(in.name()) && bufferEnd.get(b) == t && sizes.get(b).equals(size)
+                    if (b != null && !views.containsKey(in.name()) && bufferEnd.get(b) == t && in.type().elements().equals(size)
+                            && dtypes.get(b) == dtype && (!mustBeExact || sizes.get(b).equals(size))
                             && Access.of(in.type().dims(), n.type().dims()) == Access.FULL) {
                         chosen = b;
                         inPlace.put(n.name(), in.name());
@@ -67,20 +89,38 @@ public final class PlanBuffers implements Pass {
                     }
                 }
             }
-            if (chosen < 0) {
-                for (int b = 0; b < sizes.size(); b++) {
-                    if (bufferEnd.get(b) < t && sizes.get(b).equals(size)) { chosen = b; break; }
-                }
-            }
+            if (chosen < 0) chosen = deadBuffer(sizes, dtypes, bufferEnd, t, size, dtype, mustBeExact);
             if (chosen < 0) {
                 sizes.add(size);
+                dtypes.add(dtype);
                 bufferEnd.add(end);
                 chosen = sizes.size() - 1;
             }
+            if (size.coefficient() > sizes.get(chosen).coefficient()) sizes.set(chosen, size);
             bufferOf.put(n.name(), chosen);
             bufferEnd.set(chosen, Math.max(bufferEnd.get(chosen), end));
         }
-        return p.withBuffers(new BufferPlan(sizes, bufferOf, inPlace, views));
+        return p.withBuffers(new BufferPlan(sizes, dtypes, bufferOf, inPlace, views));
+    }
+
+    /**
+     * The dead buffer of {@code size}'s class that fits best: the smallest at least {@code size}, else the largest
+     * (to be grown); with {@code exact} only one of exactly {@code size}. -1 when none.
+     */
+    private static int deadBuffer(List<Dim> sizes, List<DType> dtypes, List<Integer> bufferEnd, int t, Dim size, DType dtype,
+                                  boolean exact) {
+        int fits = -1, grows = -1;
+        for (int b = 0; b < sizes.size(); b++) {
+            Dim s = sizes.get(b);
+            if (bufferEnd.get(b) >= t || dtypes.get(b) != dtype || !s.symbols().equals(size.symbols())) continue;
+            if (exact && !s.equals(size)) continue;
+            if (s.coefficient() >= size.coefficient()) {
+                if (fits < 0 || s.coefficient() < sizes.get(fits).coefficient()) fits = b;
+            } else if (grows < 0 || s.coefficient() > sizes.get(grows).coefficient()) {
+                grows = b;
+            }
+        }
+        return fits >= 0 ? fits : grows;
     }
 
     /** Whether a node computes a value per call (as opposed to an input, a parameter or a constant). */

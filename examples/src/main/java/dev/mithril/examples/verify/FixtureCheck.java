@@ -1,0 +1,113 @@
+package dev.mithril.examples.verify;
+
+import dev.mithril.Mithril;
+import dev.mithril.dsl.Backend;
+import dev.mithril.dsl.Level;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.examples.zoo.Zoo;
+import dev.mithril.runtime.CompiledModel;
+import dev.mithril.runtime.Tensor;
+import dev.mithril.runtime.Trainable;
+import dev.mithril.runtime.train.CrossEntropy;
+import dev.mithril.runtime.train.Loss;
+import dev.mithril.runtime.train.LossResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks one reference fixture against a compiled model: builds the model the fixture names, loads its
+ * parameters, and compares every result PyTorch recorded (inference output, training output, loss,
+ * gradients), each group by its largest error relative to the largest magnitude of the reference tensor.
+ */
+public final class FixtureCheck {
+    /** The tolerance the reference README gives for float32 (GEMM summation order differs). */
+    public static final double TOLERANCE = 1e-4;
+
+    /** One compared group of tensors, e.g. all {@code grad.*}, with the worst tensor in it. */
+    public record Result(String group, int tensors, double maxRelativeError, String worst, String problem) {
+        public boolean passed() { return problem == null && maxRelativeError <= TOLERANCE; }
+    }
+
+    private FixtureCheck() {}
+
+    /** Runs every check the fixture has data for, at one backend and level. */
+    public static List<Result> run(ReferenceFixture f, Backend backend, Level level) {
+        Graph g = Zoo.fromConfig(f.model(), f.config());
+        List<Result> results = new ArrayList<>();
+        try (CompiledModel model = Mithril.compile(g, backend, level)) {
+            model.load(f.parameters());
+            String input = model.inputNames().getFirst(), output = model.outputNames().getFirst();
+            Map<String, Tensor> inputs = Map.of(input, f.tensor("input"));
+
+            Tensor ref = f.tensor("output.eval");
+            if (ref != null) results.add(compare("output.eval", Map.of("output.eval", ref), Map.of("output.eval", model.evaluate(inputs).get(output))));
+
+            if (f.tensor("output.train") != null || f.tensor("loss.train") != null || !f.group("grad.").isEmpty()) {
+                if (!(model instanceof Trainable t)) {
+                    results.add(new Result("training", 0, Double.NaN, "", "the compiled model is not trainable"));
+                    return results;
+                }
+                Tensor out = t.forwardTrain(inputs).get(output).copy();
+                if (f.tensor("output.train") != null) {
+                    results.add(compare("output.train", Map.of("output.train", f.tensor("output.train")), Map.of("output.train", out)));
+                }
+                Loss loss = lossOf(f.loss());
+                LossResult r = loss.forward(out, f.tensor("target"));
+                if (f.tensor("loss.train") != null) {
+                    results.add(compare("loss.train", Map.of("loss.train", f.tensor("loss.train")), Map.of("loss.train", Tensor.of(new float[] {(float) r.value()}, 1))));
+                }
+                Map<String, Tensor> refGrads = f.group("grad.");
+                if (!refGrads.isEmpty()) {
+                    t.zeroGrad();
+                    t.backward(Map.of(output, r.gradient()));
+                    results.add(compare("grad.*", refGrads, t.gradients()));
+                }
+            }
+        }
+        return results;
+    }
+
+    static Loss lossOf(String name) {
+        return switch (name) {
+            case "cross_entropy_mean" -> CrossEntropy.mean();
+            default -> throw new IllegalArgumentException("unknown loss '" + name + "' in the fixture's metadata (known: cross_entropy_mean)");
+        };
+    }
+
+    /** Compares each reference tensor with the tensor of the same name; a missing or mis-shaped one is a problem. */
+    static Result compare(String group, Map<String, Tensor> reference, Map<String, Tensor> actual) {
+        double worst = 0;
+        String worstName = "";
+        List<String> problems = new ArrayList<>();
+        for (var e : reference.entrySet()) {
+            Tensor a = actual.get(e.getKey());
+            if (a == null) {
+                problems.add("no tensor '" + e.getKey() + "'");
+                continue;
+            }
+            if (!a.sameShape(e.getValue())) {
+                problems.add("'" + e.getKey() + "' has shape " + Tensor.shapeString(a.shape()) + ", PyTorch's " + Tensor.shapeString(e.getValue().shape()));
+                continue;
+            }
+            double err = relativeError(e.getValue(), a);
+            if (!(err <= worst)) { // NaN counts as the worst
+                worst = err;
+                worstName = e.getKey();
+            }
+        }
+        return new Result(group, reference.size(), worst, worstName, problems.isEmpty() ? null : String.join("; ", problems));
+    }
+
+    /** max |a − r| / max |r| over the tensor (absolute when the reference is all zeros); NaN anywhere gives NaN. */
+    public static double relativeError(Tensor reference, Tensor actual) {
+        float[] r = reference.toF32().data(), a = actual.toF32().data();
+        double maxRef = 0, maxDiff = 0;
+        for (int i = 0; i < reference.size(); i++) {
+            if (Float.isNaN(a[i]) || Float.isNaN(r[i])) return Double.NaN;
+            maxRef = Math.max(maxRef, Math.abs(r[i]));
+            maxDiff = Math.max(maxDiff, Math.abs((double) a[i] - r[i]));
+        }
+        return maxRef == 0 ? maxDiff : maxDiff / maxRef;
+    }
+}

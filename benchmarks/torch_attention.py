@@ -7,7 +7,7 @@ autograd backward alone, after an untimed forward that records the graph.
 
 Run as: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 /usr/bin/python3 \
         benchmarks/torch_attention.py B T HEADS C WARMUP RUNS
-Prints one line: "TORCH fwd_ms=<median> bwd_ms=<median>".
+Prints one line: "TORCH fwd_ms=<median> bwd_ms=<median> fwd_min_ms=<min> bwd_min_ms=<min>".
 """
 import math
 import statistics
@@ -32,13 +32,12 @@ def attention(qkv, heads):
     return y.transpose(1, 2).contiguous().view(b, t, c)
 
 
-def median_ms(fn, warmup, runs):
+def timed_ms(fn, warmup, runs):
+    """Median and minimum of runs calls after warmup calls, in milliseconds."""
     for _ in range(warmup):
         fn()
-    samples = []
-    for _ in range(runs):
-        samples.append(fn())
-    return statistics.median(samples) * 1e3
+    samples = [fn() for _ in range(runs)]
+    return statistics.median(samples) * 1e3, min(samples) * 1e3
 
 
 def main():
@@ -63,9 +62,9 @@ def main():
         y.backward(dout)
         return time.perf_counter() - start
 
-    fwd = median_ms(forward, warmup, runs)
-    bwd = median_ms(backward, warmup, runs)
-    print(f"TORCH fwd_ms={fwd:.4f} bwd_ms={bwd:.4f}")
+    fwd, fwd_min = timed_ms(forward, warmup, runs)
+    bwd, bwd_min = timed_ms(backward, warmup, runs)
+    print(f"TORCH fwd_ms={fwd:.4f} bwd_ms={bwd:.4f} fwd_min_ms={fwd_min:.4f} bwd_min_ms={bwd_min:.4f}")
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ import javax.annotation.processing.Generated;
  * Model {@code Mlp} for backend {@code java} at level {@code basic}.
  *
  * <p>passes: bind-dims, fold-constants, cse, remove-dead-nodes, plan-buffers
- * <p>4 buffers, allocated on the first call and again when batch changes; outputs are these buffers, valid until the next call.
+ * <p>3 buffers, allocated on the first call and again when batch changes; outputs are these buffers, valid until the next call.
  */
 @Generated("dev.mithril.processor")
 public final class MlpJavaBasic extends AbstractCompiledModel implements MlpModel {
@@ -190,27 +190,26 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         // h2 overwrites h2_linear in place (buffer 1)
         Kernels.reluInto(h2_linear, h2);
         Kernels.linearInto(h2, h3_weight, h3_bias, h3_linear);
-        // h3 overwrites h3_linear in place (buffer 2)
+        // h3 overwrites h3_linear in place (buffer 0)
         Kernels.reluInto(h3_linear, h3);
         Kernels.linearInto(h3, logits_weight, logits_bias, logits);
         return logits;
     }
 
     /**
-     * Allocates the 4 planned buffers and the tensors that view them.
+     * Allocates the 3 planned buffers and the tensors that view them.
      */
     private void plan(int batch) {
         float[] buffer0 = new float[1024 * batch];
         float[] buffer1 = new float[512 * batch];
-        float[] buffer2 = new float[256 * batch];
-        float[] buffer3 = new float[10 * batch];
-        h1_linear = Tensor.of(buffer0, batch, 1024);
-        h1 = Tensor.of(buffer0, batch, 1024);
-        h2_linear = Tensor.of(buffer1, batch, 512);
-        h2 = Tensor.of(buffer1, batch, 512);
-        h3_linear = Tensor.of(buffer2, batch, 256);
-        h3 = Tensor.of(buffer2, batch, 256);
-        logits = Tensor.of(buffer3, batch, 10);
+        float[] buffer2 = new float[10 * batch];
+        h1_linear = Tensor.view(buffer0, batch, 1024);
+        h1 = Tensor.view(buffer0, batch, 1024);
+        h2_linear = Tensor.view(buffer1, batch, 512);
+        h2 = Tensor.view(buffer1, batch, 512);
+        h3_linear = Tensor.view(buffer0, batch, 256);
+        h3 = Tensor.view(buffer0, batch, 256);
+        logits = Tensor.view(buffer2, batch, 10);
         this.plannedBatch = batch;
     }
 
@@ -280,9 +279,11 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         }
         if (logits_weightTrainable) {
             Gradients.matmulInto(grad_out_logits, true, h3Train, false, d_logits_dw);
+            Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
         }
         if (logits_biasTrainable) {
             Gradients.sumToInto(grad_out_logits, d_logits_sum_to);
+            Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
         }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
             // d_h3_relu_grad overwrites h3 in place (buffer 2)
@@ -293,9 +294,11 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         }
         if (h3_weightTrainable) {
             Gradients.matmulInto(d_h3_relu_grad, true, h2Train, false, d_h3_linear_dw);
+            Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
         }
         if (h3_biasTrainable) {
             Gradients.sumToInto(d_h3_relu_grad, d_h3_linear_sum_to);
+            Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
         }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
             // d_h2_relu_grad overwrites h2 in place (buffer 1)
@@ -306,9 +309,11 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         }
         if (h2_weightTrainable) {
             Gradients.matmulInto(d_h2_relu_grad, true, h1Train, false, d_h2_linear_dw);
+            Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
         }
         if (h2_biasTrainable) {
             Gradients.sumToInto(d_h2_relu_grad, d_h2_linear_sum_to);
+            Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
         }
         if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
             // d_h1_relu_grad overwrites h1 in place (buffer 0)
@@ -319,64 +324,49 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         }
         if (h1_weightTrainable) {
             Gradients.matmulInto(d_h1_relu_grad, true, xTrain, false, d_h1_linear_dw);
+            Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
         }
         if (h1_biasTrainable) {
             Gradients.sumToInto(d_h1_relu_grad, d_h1_linear_sum_to);
+            Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
         }
-        if (h1_weightTrainable) Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
-        if (h1_biasTrainable) Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
-        if (h2_weightTrainable) Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
-        if (h2_biasTrainable) Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
-        if (h3_weightTrainable) Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
-        if (h3_biasTrainable) Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
-        if (logits_weightTrainable) Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
-        if (logits_biasTrainable) Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
         inputGradients.clear();
         if (xTrainRequiresGrad) inputGradients.put("x", d_h1_linear_dx);
     }
 
     /**
-     * Allocates the 16 buffers of the training pass (forward and backward) and the tensors that view them.
+     * Allocates the 7 buffers of the training pass (forward and backward) and the tensors that view them.
      */
     private void planTrain(int batch) {
         float[] buffer0 = new float[1024 * batch];
         float[] buffer1 = new float[512 * batch];
         float[] buffer2 = new float[256 * batch];
         float[] buffer3 = new float[10 * batch];
-        float[] buffer4 = new float[256 * batch];
-        float[] buffer5 = new float[2560];
-        float[] buffer6 = new float[10];
-        float[] buffer7 = new float[512 * batch];
-        float[] buffer8 = new float[131072];
-        float[] buffer9 = new float[256];
-        float[] buffer10 = new float[1024 * batch];
-        float[] buffer11 = new float[524288];
-        float[] buffer12 = new float[512];
-        float[] buffer13 = new float[784 * batch];
-        float[] buffer14 = new float[802816];
-        float[] buffer15 = new float[1024];
-        h1_linearTrain = Tensor.of(buffer0, batch, 1024);
-        h1Train = Tensor.of(buffer0, batch, 1024);
-        h2_linearTrain = Tensor.of(buffer1, batch, 512);
-        h2Train = Tensor.of(buffer1, batch, 512);
-        h3_linearTrain = Tensor.of(buffer2, batch, 256);
-        h3Train = Tensor.of(buffer2, batch, 256);
-        logitsTrain = Tensor.of(buffer3, batch, 10);
-        d_logits_dx = Tensor.of(buffer4, batch, 256);
-        d_logits_dw = Tensor.of(buffer5, 10, 256);
-        d_logits_sum_to = Tensor.of(buffer6, 10);
-        d_h3_relu_grad = Tensor.of(buffer2, batch, 256);
-        d_h3_linear_dx = Tensor.of(buffer7, batch, 512);
-        d_h3_linear_dw = Tensor.of(buffer8, 256, 512);
-        d_h3_linear_sum_to = Tensor.of(buffer9, 256);
-        d_h2_relu_grad = Tensor.of(buffer1, batch, 512);
-        d_h2_linear_dx = Tensor.of(buffer10, batch, 1024);
-        d_h2_linear_dw = Tensor.of(buffer11, 512, 1024);
-        d_h2_linear_sum_to = Tensor.of(buffer12, 512);
-        d_h1_relu_grad = Tensor.of(buffer0, batch, 1024);
-        d_h1_linear_dx = Tensor.of(buffer13, batch, 784);
-        d_h1_linear_dw = Tensor.of(buffer14, 1024, 784);
-        d_h1_linear_sum_to = Tensor.of(buffer15, 1024);
+        float[] buffer4 = new float[1024 * batch];
+        float[] buffer5 = new float[802816];
+        float[] buffer6 = new float[784 * batch];
+        h1_linearTrain = Tensor.view(buffer0, batch, 1024);
+        h1Train = Tensor.view(buffer0, batch, 1024);
+        h2_linearTrain = Tensor.view(buffer1, batch, 512);
+        h2Train = Tensor.view(buffer1, batch, 512);
+        h3_linearTrain = Tensor.view(buffer2, batch, 256);
+        h3Train = Tensor.view(buffer2, batch, 256);
+        logitsTrain = Tensor.view(buffer3, batch, 10);
+        d_logits_dx = Tensor.view(buffer4, batch, 256);
+        d_logits_dw = Tensor.view(buffer5, 10, 256);
+        d_logits_sum_to = Tensor.view(buffer5, 10);
+        d_h3_relu_grad = Tensor.view(buffer2, batch, 256);
+        d_h3_linear_dx = Tensor.view(buffer4, batch, 512);
+        d_h3_linear_dw = Tensor.view(buffer5, 256, 512);
+        d_h3_linear_sum_to = Tensor.view(buffer5, 256);
+        d_h2_relu_grad = Tensor.view(buffer1, batch, 512);
+        d_h2_linear_dx = Tensor.view(buffer4, batch, 1024);
+        d_h2_linear_dw = Tensor.view(buffer5, 512, 1024);
+        d_h2_linear_sum_to = Tensor.view(buffer5, 512);
+        d_h1_relu_grad = Tensor.view(buffer0, batch, 1024);
+        d_h1_linear_dx = Tensor.view(buffer6, batch, 784);
+        d_h1_linear_dw = Tensor.view(buffer5, 1024, 784);
+        d_h1_linear_sum_to = Tensor.view(buffer5, 1024);
         this.plannedTrainBatch = batch;
     }
 

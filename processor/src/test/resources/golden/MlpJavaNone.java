@@ -214,9 +214,11 @@ public final class MlpJavaNone extends AbstractCompiledModel implements MlpModel
         }
         if (logits_weightTrainable) {
             d_logits_dw = Gradients.matmul(grad_out_logits, true, h3Train, false);
+            Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
         }
         if (logits_biasTrainable) {
             d_logits_sum_to = Gradients.sumTo(grad_out_logits, 10);
+            Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
         }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
             d_h3_relu_grad = Gradients.reluGrad(h3Train, d_logits_dx);
@@ -226,9 +228,11 @@ public final class MlpJavaNone extends AbstractCompiledModel implements MlpModel
         }
         if (h3_weightTrainable) {
             d_h3_linear_dw = Gradients.matmul(d_h3_relu_grad, true, h2Train, false);
+            Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
         }
         if (h3_biasTrainable) {
             d_h3_linear_sum_to = Gradients.sumTo(d_h3_relu_grad, 256);
+            Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
         }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
             d_h2_relu_grad = Gradients.reluGrad(h2Train, d_h3_linear_dx);
@@ -238,9 +242,11 @@ public final class MlpJavaNone extends AbstractCompiledModel implements MlpModel
         }
         if (h2_weightTrainable) {
             d_h2_linear_dw = Gradients.matmul(d_h2_relu_grad, true, h1Train, false);
+            Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
         }
         if (h2_biasTrainable) {
             d_h2_linear_sum_to = Gradients.sumTo(d_h2_relu_grad, 512);
+            Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
         }
         if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
             d_h1_relu_grad = Gradients.reluGrad(h1Train, d_h2_linear_dx);
@@ -250,18 +256,12 @@ public final class MlpJavaNone extends AbstractCompiledModel implements MlpModel
         }
         if (h1_weightTrainable) {
             d_h1_linear_dw = Gradients.matmul(d_h1_relu_grad, true, xTrain, false);
+            Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
         }
         if (h1_biasTrainable) {
             d_h1_linear_sum_to = Gradients.sumTo(d_h1_relu_grad, 1024);
+            Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
         }
-        if (h1_weightTrainable) Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
-        if (h1_biasTrainable) Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
-        if (h2_weightTrainable) Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
-        if (h2_biasTrainable) Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
-        if (h3_weightTrainable) Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
-        if (h3_biasTrainable) Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
-        if (logits_weightTrainable) Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
-        if (logits_biasTrainable) Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
         inputGradients.clear();
         if (xTrainRequiresGrad) inputGradients.put("x", d_h1_linear_dx);
     }

@@ -25,4 +25,12 @@ public @interface Linear {
 
     /** Whether the layer has a bias. */
     boolean bias() default true;
+
+    /**
+     * Ties the weight to an existing parameter instead of creating {@code <name>.weight}: its full name, e.g.
+     * {@code "transformer.wte.weight"} for GPT's output head, which reuses the token embedding table
+     * {@code [vocab, dim]} as its {@code [out, in]} weight. Both uses add to that parameter's gradient.
+     * {@code out} may then be left out (it is the parameter's first dimension). Empty: an own weight.
+     */
+    String tiedTo() default "";
 }

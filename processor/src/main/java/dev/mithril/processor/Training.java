@@ -1,7 +1,13 @@
 package dev.mithril.processor;
 
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ir.Node;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@link dev.mithril.processor.passes.Differentiate} added to a program's graph to make it a training
@@ -19,6 +25,27 @@ public record Training(Map<String, String> outputGradients, Map<String, String> 
         outputGradients = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputGradients));
         parameterGradients = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameterGradients));
         inputGradients = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputGradients));
+    }
+
+    /**
+     * The nodes of training graph {@code g} in the order generated code runs them: the forward pass (every node
+     * that does not depend on an output gradient, in graph order) in {@code forwardTrain}, then the backward
+     * pass in {@code backward}. Graph order alone interleaves them: a backward rule may add a node reading
+     * only forward values (a transposed weight) after nodes that read gradients.
+     */
+    public List<Node> executionOrder(Graph g) {
+        Set<String> backward = new HashSet<>(outputGradients.values());
+        List<Node> forward = new ArrayList<>(), after = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (backward.contains(n.name()) || n.inputs().stream().anyMatch(in -> backward.contains(in.name()))) {
+                backward.add(n.name());
+                after.add(n);
+            } else {
+                forward.add(n);
+            }
+        }
+        forward.addAll(after);
+        return forward;
     }
 
     /** Deterministic text for dumps. */

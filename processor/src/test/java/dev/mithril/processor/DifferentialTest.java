@@ -41,8 +41,19 @@ class DifferentialTest {
         }
     }
 
+    /** Float64 models through every level's generated code (double loops, float64 GEMM, double buffers). */
+    @Test
+    void float64RandomGraphsAgreeAcrossLevels() {
+        List<Graph> graphs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) graphs.add(RandomGraphs.generate(3000 + i, dev.mithril.runtime.DType.F64));
+        graphs.add(Models.mlp(31, 17, 5, 3)); // float32 beside them: one class loader, both element types
+        check(graphs, new SplittableRandom(64), 1e-12);
+    }
+
+    private static void check(List<Graph> graphs, SplittableRandom r) { check(graphs, r, TOLERANCE); }
+
     /** Compiles every graph at every level, symbolic and bound, and compares each to None on random inputs. */
-    private static void check(List<Graph> graphs, SplittableRandom r) {
+    private static void check(List<Graph> graphs, SplittableRandom r, double tolerance) {
         List<JavaFile> files = new ArrayList<>();
         List<Integer> bound = new ArrayList<>();
         for (int g = 0; g < graphs.size(); g++) {
@@ -67,12 +78,13 @@ class DifferentialTest {
                 Map<String, Tensor> inputs = inputs(graph, b, r);
                 Map<String, Tensor> expected = copies(reference.evaluate(inputs));
                 for (Level l : List.of(Level.BASIC, Level.FULL)) {
-                    compare(graph, l, "symbolic", create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, l)), inputs, expected);
+                    compare(graph, l, "symbolic", create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, l)), inputs, expected,
+                            graph.inputs().get(0).type().dtype() == dev.mithril.runtime.DType.F64 ? tolerance : TOLERANCE);
                 }
                 if (b == batch) {
                     for (Level l : Level.values()) {
                         compare(graph, l, "batch=" + batch, create(loader, pkg + ".Bound" + ModelCompiler.className(graph, Backend.JAVA, l)),
-                                inputs, expected);
+                                inputs, expected, graph.inputs().get(0).type().dtype() == dev.mithril.runtime.DType.F64 ? tolerance : TOLERANCE);
                     }
                 }
             }
@@ -87,14 +99,15 @@ class DifferentialTest {
                 "Bound" + ModelCompiler.className(graph, Backend.JAVA, l), com.squareup.javapoet.ClassName.get(pkg, ModelCompiler.interfaceName(graph)));
     }
 
-    private static void compare(Graph graph, Level l, String how, CompiledModel model, Map<String, Tensor> inputs, Map<String, Tensor> expected) {
+    private static void compare(Graph graph, Level l, String how, CompiledModel model, Map<String, Tensor> inputs, Map<String, Tensor> expected,
+                                double tolerance) {
         // Run twice: the second call reuses the planned buffers, which must not leak state between calls.
         model.evaluate(inputs);
         Map<String, Tensor> actual = model.evaluate(inputs);
         assertEquals(expected.keySet(), actual.keySet());
         for (String name : expected.keySet()) {
             double err = Models.relativeError(actual.get(name), expected.get(name));
-            assertTrue(err <= TOLERANCE, () -> graph.name() + " " + l + " " + how + " output '" + name + "': relative error " + err
+            assertTrue(err <= tolerance, () -> graph.name() + " " + l + " " + how + " output '" + name + "': relative error " + err
                     + "\n" + graph.toText() + "\n" + Pipeline.run(graph, l, Map.of()).toText());
         }
     }
@@ -103,7 +116,8 @@ class DifferentialTest {
         Map<String, Tensor> in = new LinkedHashMap<>();
         for (Node n : g.inputs()) {
             int[] shape = n.type().dims().stream().mapToInt(d -> (int) d.evaluate(Map.of("batch", batch))).toArray();
-            in.put(n.name(), Tensor.random(r.nextLong(), shape));
+            Tensor t = Tensor.random(r.nextLong(), shape);
+            in.put(n.name(), n.type().dtype() == dev.mithril.runtime.DType.F64 ? t.toF64() : t);
         }
         return in;
     }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * Basic and Full against None on random graphs, frozen parameters and determinism.
  */
 class GradientsTest {
-    /** One small graph per rule: broadcasting both ways, reductions over each axis, vector and batched products. */
+    /** One small float64 graph per rule: broadcasting both ways, reductions over each axis, vector and batched products. */
     private static List<Graph> ruleGraphs() {
         List<Graph> gs = new ArrayList<>();
         gs.add(two("AddBroadcastRow", new int[] {3, 4}, new int[] {4}, Value::plus));
@@ -68,6 +68,10 @@ class GradientsTest {
         return gs;
     }
 
+    /**
+     * Float64 end to end (inputs, parameters, kernels, generated code), so central differences with a small step are
+     * accurate to about 1e-9 and each rule must match them to 1e-6 of the gradient's scale.
+     */
     @Test
     void everyRuleMatchesFiniteDifferences() {
         List<Graph> graphs = ruleGraphs();
@@ -87,12 +91,13 @@ class GradientsTest {
             assertEquals(m.inputNames().size() + m.parameters().size(), analytic.size(), g.name() + ": every input and parameter gets a gradient");
             for (var e : analytic.entrySet()) {
                 Tensor wrt = inputs.containsKey(e.getKey()) ? inputs.get(e.getKey()) : m.parameters().get(e.getKey());
-                float[] x = wrt.data(), an = e.getValue().data();
+                assertEquals(dev.mithril.runtime.DType.F64, e.getValue().dtype(), g.name() + " d/d" + e.getKey());
+                double[] x = wrt.doubles(), an = e.getValue().doubles();
                 double scale = 0;
-                for (float v : an) scale = Math.max(scale, Math.abs(v));
+                for (double v : an) scale = Math.max(scale, Math.abs(v));
                 for (int i = 0; i < x.length; i++) {
-                    float keep = x[i];
-                    float h = 1e-2f;
+                    double keep = x[i];
+                    double h = 1e-6;
                     x[i] = keep + h;
                     double up = loss(m, inputs, weights);
                     x[i] = keep - h;
@@ -101,8 +106,42 @@ class GradientsTest {
                     double fd = (up - down) / (2 * h);
                     double err = Math.abs(fd - an[i]);
                     int at = i;
-                    assertTrue(err <= 5e-3 * Math.max(1, scale), () -> g.name() + " d/d" + e.getKey() + "[" + at + "]: analytic " + an[at]
+                    assertTrue(err <= 1e-6 * Math.max(1, scale), () -> g.name() + " d/d" + e.getKey() + "[" + at + "]: analytic " + an[at]
                             + ", finite differences " + fd + "\n" + Pipeline.runTraining(g, Level.NONE, Map.of()).toText());
+                }
+            }
+        }
+    }
+
+    /** Float64 through every level's generated training code: Basic and Full match None to rounding. */
+    @Test
+    void float64GradientsAgreeAcrossLevels() {
+        List<Graph> graphs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) graphs.add(RandomGraphs.generate(2000 + i, dev.mithril.runtime.DType.F64));
+        ClassLoader loader = compileAll(graphs, Map.of(Level.NONE, "", Level.BASIC, "", Level.FULL, ""));
+        SplittableRandom r = new SplittableRandom(9);
+        for (Graph g : graphs) {
+            Map<String, Tensor> inputs = new LinkedHashMap<>();
+            int batch = 3 + r.nextInt(5);
+            for (Node n : g.inputs()) inputs.put(n.name(), Tensor.random(r.nextLong(), shape(n, batch)).toF64());
+            Map<String, Tensor> expected = null;
+            for (Level l : Level.values()) {
+                Trainable m = create(loader, "grad." + g.name() + "." + ModelCompiler.className(g, Backend.JAVA, l));
+                for (String in : m.inputNames()) m.setInputRequiresGrad(in, true);
+                Map<String, Tensor> out = m.forwardTrain(inputs);
+                Map<String, Tensor> grads = new LinkedHashMap<>();
+                long seed = 77;
+                for (var e : out.entrySet()) grads.put(e.getKey(), Tensor.random(seed++, e.getValue().shape()).toF64());
+                m.zeroGrad();
+                m.backward(grads);
+                Map<String, Tensor> got = new LinkedHashMap<>();
+                m.gradients().forEach((k, v) -> got.put(k, v.copy()));
+                m.inputGradients().forEach((k, v) -> got.put("input " + k, v.copy()));
+                if (expected == null) { expected = got; continue; }
+                assertEquals(expected.keySet(), got.keySet());
+                for (String k : expected.keySet()) {
+                    double err = Models.relativeError(got.get(k), expected.get(k));
+                    assertTrue(err <= 1e-12, () -> g.name() + " " + l + " gradient " + k + ": relative error " + err + "\n" + g.toText());
                 }
             }
         }
@@ -175,21 +214,21 @@ class GradientsTest {
         Map<String, Tensor> out = m.evaluate(inputs);
         double s = 0;
         for (var e : out.entrySet()) {
-            float[] y = e.getValue().data(), w = weights.get(e.getKey()).data();
-            for (int i = 0; i < y.length; i++) s += (double) y[i] * w[i];
+            double[] y = e.getValue().doubles(), w = weights.get(e.getKey()).doubles();
+            for (int i = 0; i < e.getValue().size(); i++) s += y[i] * w[i];
         }
         return s;
     }
 
     private static Graph one(String name, int[] shape, Function<Value, Value> f) {
         ModelBuilder m = new ModelBuilder(name);
-        m.output("out", f.apply(m.input("a", box(shape))));
+        m.output("out", f.apply(m.input("a", dev.mithril.runtime.DType.F64, box(shape))));
         return m.build();
     }
 
     private static Graph two(String name, int[] a, int[] b, java.util.function.BinaryOperator<Value> f) {
         ModelBuilder m = new ModelBuilder(name);
-        m.output("out", f.apply(m.input("a", box(a)), m.input("b", box(b))));
+        m.output("out", f.apply(m.input("a", dev.mithril.runtime.DType.F64, box(a)), m.input("b", dev.mithril.runtime.DType.F64, box(b))));
         return m.build();
     }
 
@@ -201,8 +240,8 @@ class GradientsTest {
         for (Node n : g.inputs()) {
             int[] s = shape(n, 1);
             int size = java.util.Arrays.stream(s).reduce(1, (p, q) -> p * q);
-            float[] v = new float[size];
-            for (int i = 0; i < size; i++) v[i] = (float) ((0.3 + r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
+            double[] v = new double[size];
+            for (int i = 0; i < size; i++) v[i] = (0.3 + r.nextDouble()) * (r.nextBoolean() ? 1 : -1);
             in.put(n.name(), Tensor.of(v, s));
         }
         return in;
@@ -210,7 +249,7 @@ class GradientsTest {
 
     private static Map<String, Tensor> outputWeights(Graph g, SplittableRandom r) {
         Map<String, Tensor> w = new LinkedHashMap<>();
-        for (var e : g.outputs().entrySet()) w.put(e.getKey(), Tensor.random(r.nextLong(), shape(e.getValue(), 1)));
+        for (var e : g.outputs().entrySet()) w.put(e.getKey(), Tensor.random(r.nextLong(), shape(e.getValue(), 1)).toF64());
         return w;
     }
 

@@ -25,11 +25,12 @@ final class Models {
     static double relativeError(Tensor actual, Tensor expected) {
         if (!java.util.Arrays.equals(actual.shape(), expected.shape()))
             throw new AssertionError("shape " + Tensor.shapeString(actual.shape()) + " != " + Tensor.shapeString(expected.shape()));
-        float[] a = actual.data(), e = expected.data();
+        if (actual.dtype() != expected.dtype()) throw new AssertionError("dtype " + actual.dtype() + " != " + expected.dtype());
+        double[] a = actual.toF64().doubles(), e = expected.toF64().doubles();
         double max = 0, diff = 0;
-        for (int i = 0; i < e.length; i++) {
+        for (int i = 0; i < expected.size(); i++) {
             max = Math.max(max, Math.abs(e[i]));
-            double d = Math.abs((double) a[i] - e[i]);
+            double d = Math.abs(a[i] - e[i]);
             if (Double.isNaN(d)) d = Double.isNaN(a[i]) && Double.isNaN(e[i]) ? 0 : Double.POSITIVE_INFINITY;
             diff = Math.max(diff, d);
         }

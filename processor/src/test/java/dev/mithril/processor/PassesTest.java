@@ -93,6 +93,55 @@ class PassesTest {
     }
 
     @Test
+    void deadBuffersAreReusedAcrossSizesWithinASizeClass() {
+        ModelBuilder m = new ModelBuilder("Sizes");
+        Value x = m.input("x", "batch", 8);
+        Value a = m.apply("a", new Softmax(-1), x.linear("up", 32));   // [batch, 32]
+        Value b = m.apply("b", new Softmax(-1), a.linear("down", 4));  // [batch, 4]: a is still read here
+        Value c = m.apply("c", new Softmax(-1), b.linear("mid", 16));  // [batch, 16]: fits a's buffer
+        m.output("y", c.sum(1));                                       // [batch]: an output, a buffer of its own size
+        Program p = run(m.build(), new PlanBuffers());
+        BufferPlan plan = p.buffers();
+        int bufA = plan.bufferOf().get("a");
+        assertEquals(bufA, (int) plan.bufferOf().get(c.name()), plan.toText());
+        assertEquals(dev.mithril.dsl.ir.Dim.parse("32*batch"), plan.sizes().get(bufA), "a buffer is as large as its largest user");
+        int out = plan.bufferOf().get(p.graph().outputs().get("y").name());
+        assertEquals(dev.mithril.dsl.ir.Dim.parse("batch"), plan.sizes().get(out), plan.toText());
+        assertEquals(List.of(p.graph().outputs().get("y").name()), plan.writers(out), "nothing else shares an output's buffer");
+    }
+
+    @Test
+    void differentSymbolicFactorsDoNotShareABuffer() {
+        ModelBuilder m = new ModelBuilder("Classes");
+        Value x = m.input("x", "batch", 8);
+        Value a = m.apply("a", new Softmax(-1), x);                    // [batch, 8]
+        Value b = m.apply("b", new Softmax(-1), a.sum(0));             // [8]: batch could be 0 or 10^6
+        m.output("y", b.times(2f));
+        BufferPlan plan = run(m.build(), new PlanBuffers()).buffers();
+        assertTrue(!plan.bufferOf().get("a").equals(plan.bufferOf().get("b")), plan.toText());
+        // With batch bound, every size is a number: the dead [4, 8] buffer holds the [8] values.
+        BufferPlan bound = Pipeline.run(m.build(), Level.BASIC, Map.of("batch", 4)).buffers();
+        assertEquals(bound.bufferOf().get("a"), bound.bufferOf().get("b"), bound.toText());
+    }
+
+    @Test
+    void theMlpRunsInFewBuffers() {
+        Graph mlp = Models.mlp(784, 1024, 512, 256, 10);
+        for (Level l : List.of(Level.BASIC, Level.FULL)) {
+            Program p = Pipeline.run(mlp, l, Map.of());
+            String logits = p.graph().outputs().get("logits").name();
+            int outputBuffer = p.buffers().bufferOf().get(logits);
+            // Two buffers ping-pong between the hidden layers; the logits get one of exactly their size.
+            assertEquals(3, p.buffers().bufferCount(), p.buffers().toText());
+            assertEquals(List.of(logits), p.buffers().writers(outputBuffer));
+            assertEquals(dev.mithril.dsl.ir.Dim.parse("10*batch"), p.buffers().sizes().get(outputBuffer));
+            // Training: was 16 with equal-size reuse only; parameter gradients now share one buffer.
+            Program t = Pipeline.runTraining(mlp, l, Map.of());
+            assertEquals(7, t.buffers().bufferCount(), t.buffers().toText());
+        }
+    }
+
+    @Test
     void reshapesAreViewsThatKeepTheirBufferAlive() {
         ModelBuilder m = new ModelBuilder("Views");
         Value x = m.input("x", "batch", 8);

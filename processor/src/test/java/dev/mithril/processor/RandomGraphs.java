@@ -6,6 +6,7 @@ import dev.mithril.dsl.ir.Dim;
 import dev.mithril.dsl.ir.Graph;
 import dev.mithril.dsl.ir.TensorType;
 import dev.mithril.dsl.ops.Constant;
+import dev.mithril.runtime.DType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -19,20 +20,25 @@ final class RandomGraphs {
     private final SplittableRandom r;
     private final ModelBuilder m;
     private final List<Value> values = new ArrayList<>();
+    private final DType dtype;
     private int names;
 
-    private RandomGraphs(long seed) {
+    private RandomGraphs(long seed, DType dtype) {
         r = new SplittableRandom(seed);
-        m = new ModelBuilder("G" + seed);
+        this.dtype = dtype;
+        m = new ModelBuilder("G" + seed + (dtype == DType.F64 ? "F64" : ""));
     }
 
-    static Graph generate(long seed) { return new RandomGraphs(seed).build(); }
+    static Graph generate(long seed) { return generate(seed, DType.F32); }
+
+    /** The graph of {@code generate(seed)} with inputs, parameters and constants of element type {@code dtype}. */
+    static Graph generate(long seed, DType dtype) { return new RandomGraphs(seed, dtype).build(); }
 
     private Graph build() {
         int f = size();
-        Value x = r.nextBoolean() ? m.input("x", "batch", f) : m.input("x", "batch", size(), f);
+        Value x = r.nextBoolean() ? m.input("x", dtype, "batch", f) : m.input("x", dtype, "batch", size(), f);
         values.add(x);
-        if (r.nextInt(3) == 0) values.add(m.input("y", dims(x.node().type())));
+        if (r.nextInt(3) == 0) values.add(m.input("y", dtype, dims(x.node().type())));
         int steps = 3 + r.nextInt(7);
         for (int i = 0; i < steps; i++) values.add(step(pick()));
         Value last = values.get(values.size() - 1);
@@ -51,7 +57,7 @@ final class RandomGraphs {
                 break;
             case 2: if (rank >= 1 && last.isFixed()) {
                     int k = (int) last.value(), o = size();
-                    return v.matmul(m.parameter("w" + names++, k, k, o));
+                    return v.matmul(m.parameter("w" + names++, dtype, k, k, o));
                 }
                 break;
             case 3, 4: return binary(v);
@@ -81,7 +87,7 @@ final class RandomGraphs {
         TensorType t = v.node().type();
         Value w = null;
         for (Value o : values) if (o != v && o.node().type().dims().equals(t.dims()) && r.nextBoolean()) w = o;
-        if (w == null) w = r.nextBoolean() ? constant(suffix(t)) : m.constant((float) r.nextDouble(0.5, 2));
+        if (w == null) w = r.nextBoolean() ? constant(suffix(t)) : m.constant((float) r.nextDouble(0.5, 2), dtype);
         return switch (r.nextInt(4)) {
             case 0 -> v.plus(w);
             case 1 -> v.minus(w);
@@ -98,7 +104,7 @@ final class RandomGraphs {
     }
 
     private Value constant(List<Dim> dims) {
-        TensorType t = new TensorType(dev.mithril.runtime.DType.F32, dims);
+        TensorType t = new TensorType(dtype, dims);
         float[] v = new float[(int) t.elements().value()];
         for (int i = 0; i < v.length; i++) v[i] = (float) r.nextDouble(-1, 1);
         return m.apply("c" + names++, new Constant(t, v));

@@ -52,7 +52,7 @@ class RenderingTest {
 
     @Test
     void unsupportedBackendsSaySo() {
-        for (Backend b : List.of(Backend.ND4J, Backend.CUDA, Backend.METAL)) {
+        for (Backend b : List.of(Backend.CUDA, Backend.METAL)) {
             var e = assertThrows(IllegalArgumentException.class, () -> ModelCompiler.compile(MLP, "p", b, Level.FULL));
             assertTrue(e.getMessage().contains("backend " + b + " has no renderer yet"), e.getMessage());
         }
@@ -108,5 +108,32 @@ class RenderingTest {
             assertTrue(Models.relativeError(out.get("probs"), Kernels.softmax(x0, -1)) < 1e-6);
             assertTrue(Models.relativeError(out.get("total"), Kernels.sum(x0, new int[] {1}, false)) < 1e-6);
         }
+    }
+    @Test
+    void float64ModelsRenderDoubleCodeAtEveryLevel() {
+        ModelBuilder m = new ModelBuilder("Mlp64");
+        Value x = m.input("x", dev.mithril.runtime.DType.F64, "batch", 6);
+        m.output("y", x.linear("fc1", 5).relu().linear("fc2", 3).times(2f).plus(1f).tanh());
+        Graph g = m.build();
+        String full = Mithril.source(g, Backend.JAVA, Level.FULL, Map.of());
+        assertTrue(full.contains("paramFanIn(\"fc1.weight\", DType.F64, 6, 5, 6)"), full);
+        assertTrue(full.contains("Gemm.pack(fc1_weight.doubles(), 0, 5, 6)"), full);
+        assertTrue(full.contains("Gemm.linear(x.doubles(), 0, batch, fc1_weightPacked, fc1_bias.doubles(), Epilogue.BIAS_RELU, relu_1.doubles(), 0)"), full);
+        assertTrue(full.contains("double[] buffer0 = new double["), full);
+        assertTrue(full.contains("DoubleVector.fromArray(SPECIES_F64, "), full);
+        assertTrue(full.contains("VectorSpecies<Double> SPECIES_F64 = DoubleVector.SPECIES_PREFERRED"), full);
+        Tensor in = Tensor.random(3, 4, 6).toF64();
+        Tensor expected = null;
+        for (Level l : Level.values()) {
+            CompiledModel model = Mithril.compile(g, Backend.JAVA, l);
+            Tensor y = model.evaluate(Map.of("x", in)).get("y");
+            assertEquals(dev.mithril.runtime.DType.F64, y.dtype(), l.name());
+            if (expected == null) { expected = y.copy(); continue; }
+            assertTrue(Models.relativeError(y, expected) <= 1e-13, l + ": " + Models.relativeError(y, expected));
+        }
+        // The parameters are float64 and initialized like the float32 ones (same draws, not rounded to float).
+        Tensor w = Mithril.compile(g, Backend.JAVA, Level.NONE).parameters().get("fc1.weight");
+        assertEquals(dev.mithril.runtime.DType.F64, w.dtype());
+        assertTrue(w.doubles()[0] != (float) w.doubles()[0], "not a float value");
     }
 }

@@ -20,6 +20,7 @@ public abstract class AbstractCompiledModel implements CompiledModel {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final Map<String, Integer> fanIns = new LinkedHashMap<>();
     private final Map<String, Tensor> paramsView = Collections.unmodifiableMap(params);
+    private final Set<String> normal = new LinkedHashSet<>();
 
     protected AbstractCompiledModel() {}
 
@@ -43,9 +44,32 @@ public abstract class AbstractCompiledModel implements CompiledModel {
         return register(name, Tensor.zeros(shape), fanIn);
     }
 
+    /** {@link #paramFanIn(String, int, int...)} of element type {@code dtype} (F32 or F64), initialized the same way. */
+    protected Tensor paramFanIn(String name, DType dtype, int fanIn, int... shape) {
+        if (fanIn <= 0) throw new IllegalArgumentException("AbstractCompiledModel.paramFanIn: fan-in of \"" + name + "\" must be positive, got " + fanIn);
+        if (dtype != DType.F32 && dtype != DType.F64) {
+            throw new IllegalArgumentException("AbstractCompiledModel.paramFanIn: \"" + name + "\" must be F32 or F64, got " + dtype);
+        }
+        return register(name, Tensor.zeros(dtype, shape), fanIn);
+    }
+
     /** Registers a zero parameter or buffer of any dtype (e.g. I64 {@code num_batches_tracked}); not initialized. */
     protected Tensor param(String name, DType dtype, int... shape) {
         return register(name, Tensor.zeros(dtype, shape), 0);
+    }
+
+    /** Registers an F32 parameter or buffer holding {@code value} everywhere (norm weights: 1, running variances: 1); not re-initialized. */
+    protected Tensor paramFilled(String name, float value, int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        Arrays.fill(t.data(), value);
+        return register(name, t, 0);
+    }
+
+    /** Registers an F32 parameter that {@link #initialize} fills from N(0, 1), {@code nn.Embedding}'s default. */
+    protected Tensor paramNormal(String name, int... shape) {
+        Tensor t = register(name, Tensor.zeros(shape), 0);
+        normal.add(name);
+        return t;
     }
 
     private Tensor register(String name, Tensor t, int fanIn) {
@@ -66,8 +90,19 @@ public abstract class AbstractCompiledModel implements CompiledModel {
         SplittableRandom r = new SplittableRandom(seed);
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
             int fanIn = fanIns.get(e.getKey());
-            if (fanIn <= 0 || e.getValue().dtype() != DType.F32) continue;
+            if (normal.contains(e.getKey())) {
+                float[] d = e.getValue().data();
+                for (int i = 0; i < d.length; i++) d[i] = (float) r.nextGaussian();
+                continue;
+            }
+            if (fanIn <= 0) continue;
             double bound = 1.0 / Math.sqrt(fanIn);
+            if (e.getValue().dtype() == DType.F64) { // the same draws as F32, kept in double
+                double[] d = e.getValue().doubles();
+                for (int i = 0; i < d.length; i++) d[i] = (r.nextDouble() * 2 - 1) * bound;
+                continue;
+            }
+            if (e.getValue().dtype() != DType.F32) continue;
             float[] d = e.getValue().data();
             for (int i = 0; i < d.length; i++) d[i] = (float) ((r.nextDouble() * 2 - 1) * bound);
         }
@@ -177,6 +212,30 @@ public abstract class AbstractCompiledModel implements CompiledModel {
                     + Tensor.shapeString(s) + " but expects " + Arrays.toString(shape).replace("-1", "*"));
         }
         return t.toF32();
+    }
+
+    /**
+     * Input {@code name} of an exact element type (int64 token ids), checked against {@code shape} like
+     * {@link #input(Map, String, int...)}; an F32 {@code dtype} converts like that method.
+     *
+     * @throws IllegalArgumentException naming the input, the expected and the actual dtype or shape
+     */
+    protected Tensor input(Map<String, Tensor> inputs, String name, DType dtype, int... shape) {
+        if (dtype == DType.F32) return input(inputs, name, shape);
+        Tensor t = inputs.get(name);
+        if (t != null && t.dtype() != dtype) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: input \"" + name + "\" is "
+                    + t.dtype().safetensorsName() + " but the model expects " + dtype.safetensorsName());
+        }
+        if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: missing input \"" + name + "\"");
+        int[] s = t.shape();
+        boolean ok = s.length == shape.length;
+        for (int i = 0; ok && i < s.length; i++) ok = shape[i] == -1 || shape[i] == s[i];
+        if (!ok) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: input \"" + name + "\" has shape "
+                    + Tensor.shapeString(s) + " but expects " + Arrays.toString(shape).replace("-1", "*"));
+        }
+        return t;
     }
 
     /** Closes every parameter (frees off-heap ones; heap ones are unaffected). */

@@ -12,6 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (online softmax, as flash attention does), so no {@code T x T} matrix is ever stored: memory is
  * {@code O(T * hd)} per head. It saves the log-sum-exp of each row's scaled scores; the backward pass
  * recomputes each block's probabilities from it and forms {@code dq, dk, dv} in the same blocked walk.
+ * The F32 path works on tiles of four query rows by {@code 4 * lanes} keys, with one head's keys (and values)
+ * first copied to a transposed (contiguous) buffer, so the inner loops are register-blocked FMAs with no
+ * horizontal reductions; F64 runs the same algorithm in plain scalar code.
  *
  * <p>Two layouts: separate {@code q, k, v [B, H, T, hd]} ({@link #forward}, {@link #backward}), or the fused
  * projection output {@code qkv [B, T, 3C]} of a GPT block ({@link #forwardFused}, {@link #backwardFused}),
@@ -56,7 +59,7 @@ public final class Attention {
         int v(int bi, int hi) { return q(bi, hi) + (fused ? 2 * c() : 0); }
         int o(int bi, int hi) { return fused ? bi * t * c() + hi * hd : (bi * h + hi) * t * hd; }
         int lse(int bi, int hi) { return (bi * h + hi) * t; }
-        int pairGrain() { return Math.max(1, GRAIN_FLOPS / Math.max(1, t * t * hd)); }
+        int pairGrain() { return (int) Math.max(1, GRAIN_FLOPS / Math.max(1L, (long) t * t * hd)); }
     }
 
     // ---------------------------------------------------------------- public API

@@ -5,8 +5,10 @@ package dev.mithril.runtime;
  * gradients. Weights are {@code [O, C/groups, kh, kw]}; the output is {@code [N, O, OH, OW]} with
  * {@code OH = floor((H + 2 padH - dilationH (kh - 1) - 1) / strideH) + 1} (likewise OW).
  *
- * <p>float32 tensors run the {@link Algorithm} that {@link #choose} picks for the shape (or the one given);
- * float64 tensors always run the direct loop nest. Every kernel splits its work over {@link Parallel}.
+ * <p>F32 and F64 tensors run the {@link Algorithm} that {@link #choose} picks for the shape (or the one given),
+ * over {@link Gemm#sgemm} or {@link Gemm#dgemm}. Every kernel splits its work over {@link Parallel}; the GEMM
+ * algorithm keeps a scratch buffer per calling thread between calls (at most about 16 MiB of im2col columns
+ * in float32, 32 MiB in float64, plus one chunk of output planes).
  *
  * <pre>{@code
  * Tensor x = Tensor.randn(1, 8, 3, 32, 32), w = Tensor.randn(2, 16, 3, 3, 3), b = Tensor.randn(3, 16);
@@ -17,7 +19,7 @@ package dev.mithril.runtime;
  * }</pre>
  */
 public final class Conv2d {
-    /** How a float32 convolution is computed; all give the same result up to rounding. */
+    /** How a convolution is computed; all give the same result up to rounding. */
     public enum Algorithm {
         /** Lower to im2col and {@link Gemm#sgemm} per group (1x1 stride-1 convolutions skip the im2col copy). */
         IM2COL_GEMM,
@@ -34,7 +36,7 @@ public final class Conv2d {
                 .outputShape();
     }
 
-    /** The algorithm {@link #conv2d} and the gradients use for these float32 shapes; a compiler may call it ahead of time. */
+    /** The algorithm {@link #conv2d} and the gradients use for these shapes; a compiler may call it ahead of time. */
     public static Algorithm choose(int[] inputShape, int[] weightShape, int strideH, int strideW, int padH, int padW,
                                    int dilationH, int dilationW, int groups) {
         ConvGeometry g = ConvGeometry.of("Conv2d.choose", inputShape, weightShape, strideH, strideW, padH, padW, dilationH, dilationW, groups);
@@ -68,7 +70,7 @@ public final class Conv2d {
         forward("Conv2d.conv2dInto", g, x, w, bias, choose(g), out);
     }
 
-    /** As {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor)} with a fixed algorithm (float32 only; float64 ignores it). */
+    /** As {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor)} with a fixed algorithm. */
     public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                   int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor out) {
         ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
@@ -80,7 +82,9 @@ public final class Conv2d {
         if (bias != null) g.requireShape(where, "bias", new int[] {g.o()}, bias);
         g.requireShape(where, "out", g.outputShape(), out);
         if (dt == DType.F64) {
-            ConvDirect64.forward(g, x.doubles(), w.doubles(), bias == null ? null : bias.doubles(), out.doubles());
+            double[] b = bias == null ? null : bias.doubles();
+            if (alg == Algorithm.DIRECT) ConvDirect64.forward(g, x.doubles(), w.doubles(), b, out.doubles());
+            else ConvGemm64.forward(g, x.doubles(), w.doubles(), b, out.doubles());
         } else if (alg == Algorithm.DIRECT) {
             ConvDirect32.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), out.data());
         } else {
@@ -110,7 +114,8 @@ public final class Conv2d {
     private static void backwardInput(String where, ConvGeometry g, Tensor gradOut, Tensor w, Algorithm alg, Tensor gx) {
         DType dt = sameFloatType(where, gradOut, w, null, gx);
         g.requireShape(where, "gradOut", g.outputShape(), gradOut);
-        if (dt == DType.F64) ConvDirect64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
+        if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
+        else if (dt == DType.F64) ConvGemm64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else ConvGemm.backwardInput(g, gradOut.data(), w.data(), gx.data());
     }
@@ -135,7 +140,8 @@ public final class Conv2d {
     private static void backwardWeight(String where, ConvGeometry g, Tensor gradOut, Tensor x, Algorithm alg, Tensor gw) {
         DType dt = sameFloatType(where, gradOut, x, null, gw);
         g.requireShape(where, "gradOut", g.outputShape(), gradOut);
-        if (dt == DType.F64) ConvDirect64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
+        if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
+        else if (dt == DType.F64) ConvGemm64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardWeight(g, gradOut.data(), x.data(), gw.data());
         else ConvGemm.backwardWeight(g, gradOut.data(), x.data(), gw.data());
     }

@@ -1,7 +1,7 @@
 package dev.mithril.runtime;
 
 /**
- * Direct (loop-nest) convolution on {@code double[]}: the float64 path. Each task owns one output plane
+ * {@link ConvDirect32} on {@code double[]}: the direct loop nest in float64. Each task owns one output plane
  * (forward), one input-gradient plane or one output channel's weights (backward), so no two threads
  * write the same element. Taps that land in the padding are skipped by clipping the output range.
  */

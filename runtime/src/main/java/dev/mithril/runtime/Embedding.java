@@ -34,6 +34,14 @@ public final class Embedding {
         return out;
     }
 
+    /** The positions {@code 0, 1, ..., count-1} as int64 {@code [count]} ({@code torch.arange(count)}), the ids of a position table. */
+    public static Tensor positions(int count) {
+        if (count < 0) throw new IllegalArgumentException("Embedding.positions: count must not be negative, got " + count);
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) ids[i] = i;
+        return Tensor.ofLongs(ids, count);
+    }
+
     /** A new {@code [vocab, D]} gradient holding the scatter-add of {@code dOut} at {@code ids}. */
     public static Tensor backward(Tensor ids, Tensor dOut, int vocab) {
         Norms.checkFloat("Embedding.backward", "dOut", dOut);

@@ -92,39 +92,43 @@ final class GemmKernel {
     }
 
 
-    /** Writes one tile row held in {@code t[tOff .. tOff + cols)} to C. */
+    /**
+     * Writes one tile row held in {@code t[tOff .. tOff + cols)} to C. Written without nullable vector
+     * arguments or vector-valued helpers that may return null: C2 then keeps every vector in registers
+     * (a vector that may be null at a merge point is boxed on the heap, costing an allocation per store).
+     */
     private static void store(Out o, float[] t, int tOff, int row, int col, int cols, boolean first, boolean last) {
-        float[] c = o.c();
+        float[] c = o.c(), bias = o.bias(), res = o.res();
+        float alpha = o.alpha(), beta = o.beta();
+        boolean addBias = last && o.ep().hasBias(), addRes = last && res != null;
+        Epilogue act = last ? o.ep() : Epilogue.NONE;
         int off = o.cOff() + row * o.ldc() + col;
-        int rOff = o.res() == null ? 0 : o.rOff() + row * o.ldr() + col;
-        for (int h = 0; h < cols; h += V) {
-            if (h + V <= cols) {
-                FloatVector v = combine(o, FloatVector.fromArray(S, t, tOff + h), first ? null : FloatVector.fromArray(S, c, off + h),
-                        first && o.beta() != 0f ? FloatVector.fromArray(S, c, off + h) : null);
-                if (last) v = finish(o, v, col + h, rOff + h, null);
-                v.intoArray(c, off + h);
-            } else {
-                VectorMask<Float> m = S.indexInRange(h, cols);
-                FloatVector v = combine(o, FloatVector.fromArray(S, t, tOff + h), first ? null : FloatVector.fromArray(S, c, off + h, m),
-                        first && o.beta() != 0f ? FloatVector.fromArray(S, c, off + h, m) : null);
-                if (last) v = finish(o, v, col + h, rOff + h, m);
-                v.intoArray(c, off + h, m);
-            }
+        int rOff = res == null ? 0 : o.rOff() + row * o.ldr() + col;
+        int h = 0;
+        for (; h + V <= cols; h += V) {
+            FloatVector v = FloatVector.fromArray(S, t, tOff + h);
+            if (alpha != 1f) v = v.mul(alpha);
+            if (!first) v = v.add(FloatVector.fromArray(S, c, off + h));
+            else if (beta == 1f) v = v.add(FloatVector.fromArray(S, c, off + h));
+            else if (beta != 0f) v = FloatVector.fromArray(S, c, off + h).mul(beta).add(v);
+            if (addBias) v = v.add(FloatVector.fromArray(S, bias, col + h));
+            if (addRes) v = v.add(FloatVector.fromArray(S, res, rOff + h));
+            activate(act, v).intoArray(c, off + h);
+        }
+        if (h < cols) {
+            VectorMask<Float> m = S.indexInRange(h, cols);
+            FloatVector v = FloatVector.fromArray(S, t, tOff + h);
+            if (alpha != 1f) v = v.mul(alpha);
+            if (!first) v = v.add(FloatVector.fromArray(S, c, off + h, m));
+            else if (beta == 1f) v = v.add(FloatVector.fromArray(S, c, off + h, m));
+            else if (beta != 0f) v = FloatVector.fromArray(S, c, off + h, m).mul(beta).add(v);
+            if (addBias) v = v.add(FloatVector.fromArray(S, bias, col + h, m));
+            if (addRes) v = v.add(FloatVector.fromArray(S, res, rOff + h, m));
+            activate(act, v).intoArray(c, off + h, m);
         }
     }
 
-    /** {@code alpha * acc}, plus the partial sum of earlier k blocks or {@code beta * C}. */
-    private static FloatVector combine(Out o, FloatVector acc, FloatVector partial, FloatVector old) {
-        FloatVector v = o.alpha() == 1f ? acc : acc.mul(o.alpha());
-        if (partial != null) return v.add(partial);
-        if (old != null) return o.beta() == 1f ? v.add(old) : old.fma(FloatVector.broadcast(S, o.beta()), v);
-        return v;
-    }
-
-    private static FloatVector finish(Out o, FloatVector v, int col, int rOff, VectorMask<Float> m) {
-        Epilogue ep = o.ep();
-        if (ep.hasBias()) v = v.add(m == null ? FloatVector.fromArray(S, o.bias(), col) : FloatVector.fromArray(S, o.bias(), col, m));
-        if (o.res() != null) v = v.add(m == null ? FloatVector.fromArray(S, o.res(), rOff) : FloatVector.fromArray(S, o.res(), rOff, m));
+    private static FloatVector activate(Epilogue ep, FloatVector v) {
         return switch (ep) {
             case NONE, BIAS -> v;
             case RELU, BIAS_RELU -> Activations.relu(v);

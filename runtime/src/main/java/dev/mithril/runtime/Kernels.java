@@ -150,6 +150,12 @@ public final class Kernels {
     /** {@code 1 / (1 + exp(-x))}. */
     public static float sigmoid(float x) { return Activations.sigmoid(x); }
 
+    /** {@link #gelu(float)} in double precision (erf to full double accuracy). */
+    public static double gelu(double x) { return Activations.gelu(x); }
+
+    /** {@link #sigmoid(float)} in double precision. */
+    public static double sigmoid(double x) { return Activations.sigmoid(x); }
+
     // ---------------------------------------------------------------- softmax, transpose, reductions
 
     /** Softmax along {@code axis} (negative counts from the end), subtracting the max for stability. */

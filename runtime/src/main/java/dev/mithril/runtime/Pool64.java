@@ -15,34 +15,67 @@ final class Pool64 {
 
     private static int grain(PoolGeometry g) { return Math.max(1, 16384 / Math.max(1, g.hw())); }
 
-    /** Index in its plane of the maximum of window (oh, ow), or -1 for a window with no input in it. */
-    static int argmax(PoolGeometry g, double[] x, int xb, int oh, int ow) {
-        int h0 = oh * g.strideH() - g.padH(), w0 = ow * g.strideW() - g.padW();
-        int h1 = Math.min(h0 + (g.kh() - 1) * g.dilationH() + 1, g.h()), w1 = Math.min(w0 + (g.kw() - 1) * g.dilationW() + 1, g.w());
-        while (h0 < 0) h0 += g.dilationH();
-        while (w0 < 0) w0 += g.dilationW();
+    /**
+     * Index in its plane of the maximum of window (oh, ow), or -1 for a window with no input in it. Sizes are
+     * passed as locals (the caller's loop hoists them) so that the loop nest compiles to plain array code.
+     */
+    static int argmax(double[] x, int xb, int h, int w, int h0, int h1, int dh, int w0, int w1, int dw) {
         int best = -1;
         double m = NEG_INF;
-        for (int ih = h0; ih < h1; ih += g.dilationH()) {
-            for (int iw = w0; iw < w1; iw += g.dilationW()) {
-                double v = x[xb + ih * g.w() + iw];
-                if (best < 0 || v > m || Double.isNaN(v)) {
+        for (int ih = h0; ih < h1; ih += dh) {
+            int row = xb + ih * w;
+            for (int iw = w0; iw < w1; iw += dw) {
+                double v = x[row + iw];
+                if (v > m || Double.isNaN(v) || best < 0) {
                     m = v;
-                    best = ih * g.w() + iw;
+                    best = ih * w + iw;
                 }
             }
         }
         return best;
     }
 
-    static void maxForward(PoolGeometry g, double[] x, double[] out) {
+    /** Applies {@code f(plane, outIndex, argmaxInPlane)} to every window, planes split over threads (the backward pass). */
+    private interface WindowBody { void apply(int plane, int o, int argmax); }
+
+    private static void forEachWindow(PoolGeometry g, double[] x, WindowBody f) {
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int dh = g.dilationH(), dw = g.dilationW(), spanH = (g.kh() - 1) * dh + 1, spanW = (g.kw() - 1) * dw + 1;
         Parallel.forRange(g.planes(), grain(g), (from, to) -> {
             for (int p = from; p < to; p++) {
-                int xb = p * g.hw(), ob = p * g.ohw();
-                for (int oh = 0; oh < g.oh(); oh++) {
-                    for (int ow = 0; ow < g.ow(); ow++) {
-                        int i = argmax(g, x, xb, oh, ow);
-                        out[ob + oh * g.ow() + ow] = i < 0 ? NEG_INF : x[xb + i];
+                int xb = p * h * w, ob = p * oh * ow;
+                for (int i = 0; i < oh; i++) {
+                    int h0 = i * sh - ph, h1 = Math.min(h0 + spanH, h);
+                    if (h0 < 0) h0 += (-h0 + dh - 1) / dh * dh; // first tap inside the input
+                    for (int j = 0; j < ow; j++) {
+                        int w0 = j * sw - pw, w1 = Math.min(w0 + spanW, w);
+                        if (w0 < 0) w0 += (-w0 + dw - 1) / dw * dw;
+                        f.apply(p, ob + i * ow + j, argmax(x, xb, h, w, h0, h1, dh, w0, w1, dw));
+                    }
+                }
+            }
+        });
+    }
+
+    /** The window maxima only: {@code Math.max} propagates NaN like PyTorch, without the argmax's branches. */
+    static void maxForward(PoolGeometry g, double[] x, double[] out) {
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int dh = g.dilationH(), dw = g.dilationW(), spanH = (g.kh() - 1) * dh + 1, spanW = (g.kw() - 1) * dw + 1;
+        Parallel.forRange(g.planes(), grain(g), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w, ob = p * oh * ow;
+                for (int i = 0; i < oh; i++) {
+                    int h0 = i * sh - ph, h1 = Math.min(h0 + spanH, h);
+                    if (h0 < 0) h0 += (-h0 + dh - 1) / dh * dh;
+                    for (int j = 0; j < ow; j++) {
+                        int w0 = j * sw - pw, w1 = Math.min(w0 + spanW, w);
+                        if (w0 < 0) w0 += (-w0 + dw - 1) / dw * dw;
+                        double m = NEG_INF;
+                        for (int ih = h0; ih < h1; ih += dh) {
+                            int row = xb + ih * w;
+                            for (int iw = w0; iw < w1; iw += dw) m = Math.max(m, x[row + iw]);
+                        }
+                        out[ob + i * ow + j] = m;
                     }
                 }
             }
@@ -50,18 +83,10 @@ final class Pool64 {
     }
 
     static void maxBackward(PoolGeometry g, double[] gradOut, double[] x, double[] gx) {
-        Parallel.forRange(g.planes(), grain(g), (from, to) -> {
-            for (int p = from; p < to; p++) {
-                int xb = p * g.hw(), ob = p * g.ohw();
-                Arrays.fill(gx, xb, xb + g.hw(), 0);
-                for (int oh = 0; oh < g.oh(); oh++) {
-                    for (int ow = 0; ow < g.ow(); ow++) {
-                        int i = argmax(g, x, xb, oh, ow);
-                        if (i >= 0) gx[xb + i] += gradOut[ob + oh * g.ow() + ow];
-                    }
-                }
-            }
-        });
+        int hw = g.hw();
+        Arrays.fill(gx, 0, g.planes() * hw, 0);
+        // Each task owns whole planes, so the scatter-add never races.
+        forEachWindow(g, x, (p, o, a) -> { if (a >= 0) gx[p * hw + a] += gradOut[o]; });
     }
 
     static void avgForward(PoolGeometry g, double[] x, double[] out) {

@@ -350,6 +350,18 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(DType.F32, shape.clone(), f, null, null);
     }
 
+    /** This tensor as F64: itself when already a heap F64 tensor, else a converted heap copy. */
+    public Tensor toF64() {
+        if (dtype == DType.F64) return heap != null ? this : new Tensor(DType.F64, shape.clone(), Arrays.copyOf(doubles(), size), null, null);
+        double[] d = new double[size];
+        switch (dtype) {
+            case I64 -> { long[] a = longs(); for (int i = 0; i < size; i++) d[i] = a[i]; }
+            case I32 -> { int[] a = ints(); for (int i = 0; i < size; i++) d[i] = a[i]; }
+            default -> { float[] a = data(); for (int i = 0; i < size; i++) d[i] = a[i]; }
+        }
+        return new Tensor(DType.F64, shape.clone(), d, null, null);
+    }
+
     /** Frees owned off-heap memory; a no-op for heap tensors and views. Idempotent. */
     @Override public void close() {
         Arena a = owner;

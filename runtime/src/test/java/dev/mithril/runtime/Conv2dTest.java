@@ -21,6 +21,7 @@ class Conv2dTest {
             new Conv(7, 16, 3, 3, 20, 1, 1, 1, 1, 0, 0, 1, 1, 1),        // 1x1, batched columns
             new Conv(4, 9, 6, 5, 10, 1, 1, 2, 2, 0, 0, 1, 1, 1),         // 1x1 stride 2 (downsample)
             new Conv(9, 20, 4, 4, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // small planes batched into one GEMM
+            new Conv(6, 4, 16, 16, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2),        // chunks of 4 images, the last one partial, two groups
             new Conv(2, 3, 4, 4, 2, 4, 4, 3, 3, 0, 0, 1, 1, 1),          // kernel as large as the input
             new Conv(1, 2, 5, 5, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1));         // padding larger than needed: border outputs see only padding
 
@@ -68,7 +69,7 @@ class Conv2dTest {
         }
     }
 
-    @Test void float64MatchesReference() {
+    @Test void float64MatchesReferenceWithEveryAlgorithm() {
         long seed = 200;
         for (Conv p : CASES) {
             double[] xd = ConvRef.randomDoubles(seed++, Ref.size(p.x())), wd = ConvRef.randomDoubles(seed++, Ref.size(p.wt()));
@@ -76,12 +77,25 @@ class Conv2dTest {
             Tensor x = Tensor.of(xd, p.x()), w = Tensor.of(wd, p.wt()), b = Tensor.of(bd, p.o()), gy = Tensor.of(gyd, p.out());
             Tensor y = conv(x, w, b, p);
             assertEquals(DType.F64, y.dtype());
-            ConvRef.assertClose(ConvRef.forward(p, xd, wd, bd), y.doubles(), 1e-12, "conv2d f64 " + p);
+            double[] fref = ConvRef.forward(p, xd, wd, bd);
+            ConvRef.assertClose(fref, y.doubles(), 1e-12, "conv2d f64 " + p);
             double[][] ref = ConvRef.backward(p, xd, wd, gyd);
             ConvRef.assertClose(ref[0], Conv2d.conv2dBackwardInput(gy, w, p.x(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups()).doubles(),
                     1e-12, "grad input f64 " + p);
             ConvRef.assertClose(ref[1], Conv2d.conv2dBackwardWeight(gy, x, p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups()).doubles(),
                     1e-12, "grad weight f64 " + p);
+            for (Algorithm a : Algorithm.values()) {
+                Tensor out = Tensor.zeros(DType.F64, p.out()), gx = Tensor.zeros(DType.F64, p.x()), gw = Tensor.zeros(DType.F64, p.wt());
+                java.util.Arrays.fill(out.doubles(), Double.NaN);
+                java.util.Arrays.fill(gx.doubles(), Double.NaN);
+                java.util.Arrays.fill(gw.doubles(), Double.NaN);
+                Conv2d.conv2dInto(x, w, b, p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups(), a, out);
+                Conv2d.conv2dBackwardInputInto(gy, w, p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups(), a, gx);
+                Conv2d.conv2dBackwardWeightInto(gy, x, p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups(), a, gw);
+                ConvRef.assertClose(fref, out.doubles(), 1e-12, "conv2dInto f64 " + a + " " + p);
+                ConvRef.assertClose(ref[0], gx.doubles(), 1e-12, "grad input f64 " + a + " " + p);
+                ConvRef.assertClose(ref[1], gw.doubles(), 1e-12, "grad weight f64 " + a + " " + p);
+            }
         }
     }
 

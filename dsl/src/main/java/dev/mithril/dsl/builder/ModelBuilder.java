@@ -57,9 +57,31 @@ public final class ModelBuilder {
         return new Value(this, graph.parameter(name, TensorType.f32(s), fanIn, null));
     }
 
+    /** A trainable parameter of element type {@code dtype} (F32 or F64). */
+    public Value parameter(String name, DType dtype, long fanIn, int... shape) {
+        long[] s = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) s[i] = shape[i];
+        return new Value(this, graph.parameter(name, new TensorType(dtype, java.util.Arrays.stream(s).mapToObj(Dim::of).toList()), fanIn, null));
+    }
+
+    /** A constant scalar of element type {@code dtype} (its value is {@code v} widened). */
+    public Value constant(float v, DType dtype) {
+        return new Value(this, graph.add(fresh("const"), new Constant(new TensorType(dtype, List.of()), new float[] {v})));
+    }
+
     /** A constant scalar. */
     public Value constant(float v) {
         return new Value(this, graph.add(fresh("const"), Constant.scalar(v)));
+    }
+
+    /**
+     * The value of a node already added, by its name: a parameter to share ({@code "transformer.wte.weight"}),
+     * or a layer's result. @throws IllegalArgumentException when there is no such node
+     */
+    public Value node(String name) {
+        Node n = graph.get(name);
+        if (n == null) throw new IllegalArgumentException("model builder has no node named '" + name + "' (yet)");
+        return new Value(this, n);
     }
 
     /** Applies any IR operation; the escape hatch for ops without a method on {@link Value}. */

@@ -140,6 +140,11 @@ public final class Graph {
             return add(paramName, new Parameter(paramName, type, fanIn), List.of(), origin);
         }
 
+        /** A parameter or buffer initialized by {@code init} rather than from a fan-in (norm weights, running statistics, embeddings). */
+        public Node parameter(String paramName, TensorType type, Parameter.Init init, Object origin) {
+            return add(paramName, new Parameter(paramName, type, 0, init), List.of(), origin);
+        }
+
         /** The node named {@code nodeName} so far, or null. */
         public Node get(String nodeName) { return byName.get(nodeName); }
 

@@ -22,7 +22,7 @@ import java.util.List;
 final class Shapes {
     private Shapes() {}
 
-    static final String[] NAMES = {"a", "b", "c", "d"};
+    static final String[] NAMES = {"a", "b", "c", "d", "e", "f"};
 
     /** {@code float32} type from dimension strings: {@code t("batch", "784")}. */
     static TensorType t(String... dims) { return TensorType.parse(DType.F32, dims); }

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Checks one reference fixture against a compiled model: builds the model the fixture names, loads its
  * parameters, and compares every result PyTorch recorded (inference output, training output, loss,
- * gradients), each group by its largest error relative to the largest magnitude of the reference tensor.
+ * gradients, running statistics after the training forward), each group by its largest error relative to the largest magnitude of the reference tensor.
  */
 public final class FixtureCheck {
     /** The tolerance the reference README gives for float32 (GEMM summation order differs). */
@@ -33,7 +33,7 @@ public final class FixtureCheck {
 
     /** Runs every check the fixture has data for, at one backend and level. */
     public static List<Result> run(ReferenceFixture f, Backend backend, Level level) {
-        Graph g = Zoo.fromConfig(f.model(), f.config());
+        Graph g = Zoo.fromConfig(f.model(), configOf(f));
         List<Result> results = new ArrayList<>();
         try (CompiledModel model = Mithril.compile(g, backend, level)) {
             model.load(f.parameters());
@@ -63,9 +63,25 @@ public final class FixtureCheck {
                     t.backward(Map.of(output, r.gradient()));
                     results.add(compare("grad.*", refGrads, t.gradients()));
                 }
+                // Running statistics that the one training forward moved (batch norm); buffers have no gradient.
+                Map<String, Tensor> after = f.group("after_train.");
+                if (!after.isEmpty()) results.add(compare("after_train.*", after, model.parameters()));
             }
+            Tensor generated = f.tensor("output.generate");
+            if (generated != null) results.addAll(GenerationCheck.run(f, model, generated));
         }
         return results;
+    }
+
+    /**
+     * The fixture's config, with the image size of a convolutional model's {@code [B, C, H, W]} input added as
+     * {@code image} when the config does not say it (PyTorch's modules take any size; a compiled model fixes it).
+     */
+    static Map<String, Object> configOf(ReferenceFixture f) {
+        Map<String, Object> config = new java.util.LinkedHashMap<>(f.config());
+        int[] shape = f.tensor("input").shape();
+        if (f.model().equals("resnet") && shape.length == 4) config.putIfAbsent("image", List.of(shape[2], shape[3]));
+        return config;
     }
 
     static Loss lossOf(String name) {

@@ -42,6 +42,37 @@ public final class Zoo {
     }
 
     /**
+     * torchvision's {@code resnet<depth>} for 224x224 RGB images: {@code depth} 18 or 34 (BasicBlock), 50, 101 or 152
+     * (Bottleneck); {@code width} the stem width (64 in torchvision; stages use width, 2, 4 and 8 times it). Parameter
+     * names are torchvision's state-dict keys ({@code conv1.weight}, {@code bn1.running_mean},
+     * {@code layer2.0.downsample.0.weight}, {@code fc.bias}, ...), so its weights load directly. Input {@code x
+     * [batch, 3, 224, 224]}, output {@code logits [batch, numClasses]}.
+     */
+    public static Graph resnet(int depth, int numClasses, int width) {
+        return ResNetBuilder.build(depth, numClasses, width, 3, 224, 224);
+    }
+
+    /** As {@link #resnet(int, int, int)} for {@code inChannels x height x imageWidth} images (any size the stem and stages reduce to at least 1x1). */
+    public static Graph resnet(int depth, int numClasses, int width, int inChannels, int height, int imageWidth) {
+        return ResNetBuilder.build(depth, numClasses, width, inChannels, height, imageWidth);
+    }
+
+    /**
+     * nanoGPT's decoder ({@code reference_models.GPT}): learned positions, pre-LayerNorm blocks with fused
+     * {@code c_attn} (q, k, v), exact GELU, LayerNorm eps 1e-5, and {@code lm_head} tied to {@code transformer.wte}
+     * (no parameter of its own; both uses add to wte's gradient). Parameter names are nanoGPT's state-dict keys
+     * ({@code transformer.wte.weight}, {@code transformer.h.0.attn.c_attn.weight}, {@code transformer.ln_f.bias}, ...).
+     * Input {@code idx}: int64 token ids {@code [batch, T]} with T at most {@code blockSize}; output
+     * {@code logits [batch, T, vocabSize]}.
+     */
+    public static Graph gpt(int vocabSize, int blockSize, int nLayer, int nHead, int dModel) {
+        return GptBuilder.build(new GptConfig(vocabSize, blockSize, nLayer, nHead, dModel));
+    }
+
+    /** {@link #gpt(int, int, int, int, int)} of a config. */
+    public static Graph gpt(GptConfig c) { return GptBuilder.build(c); }
+
+    /**
      * The graph a reference fixture's metadata names: {@code model} is {@code linear}, {@code mlp}, ... and
      * {@code config} the keyword arguments of {@code reference_models.build(model, config)}.
      *
@@ -51,8 +82,22 @@ public final class Zoo {
         return switch (model) {
             case "linear" -> linear(intOf(config, "in_features"), intOf(config, "out_features"));
             case "mlp" -> mlp(intsOf(config, "dims"));
-            default -> throw new IllegalArgumentException("the zoo has no model '" + model + "' yet (it has linear and mlp)");
+            case "resnet" -> {
+                // "image" [h, w] is not a constructor argument in PyTorch (any size works there); 224x224 unless given.
+                List<Integer> image = config.containsKey("image") ? intsOf(config, "image") : List.of(224, 224);
+                if (image.size() != 2) throw new IllegalArgumentException("config 'image' needs [height, width], got " + image);
+                int inChannels = config.containsKey("in_channels") ? intOf(config, "in_channels") : 3;
+                yield resnet(intOf(config, "depth"), intOf(config, "num_classes"), intOf(config, "width"), inChannels, image.get(0), image.get(1));
+            }
+            case "gpt" -> gpt(gptConfig(config));
+            default -> throw new IllegalArgumentException("the zoo has no model '" + model + "' yet (it has linear, mlp, resnet and gpt)");
         };
+    }
+
+    /** The {@link GptConfig} of a fixture's config (keys vocab_size, block_size, n_layer, n_head, d_model). */
+    public static GptConfig gptConfig(Map<String, Object> config) {
+        return new GptConfig(intOf(config, "vocab_size"), intOf(config, "block_size"), intOf(config, "n_layer"), intOf(config, "n_head"),
+                intOf(config, "d_model"));
     }
 
     static int intOf(Map<String, Object> config, String key) {

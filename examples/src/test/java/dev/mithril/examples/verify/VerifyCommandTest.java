@@ -44,6 +44,48 @@ class VerifyCommandTest {
     }
 
     @Test
+    void resnetFixturesMatchPyTorchAtEveryLevel() {
+        for (String name : List.of("resnet18_w8", "resnet50_w4")) {
+            ReferenceFixture f = ReferenceFixture.read(fixture(name));
+            int grads = f.group("grad.").size(), runningStats = f.group("after_train.").size();
+            assertTrue(grads > 0 && runningStats > 0, name);
+            for (Level level : Level.values()) {
+                List<FixtureCheck.Result> results = FixtureCheck.run(f, Backend.JAVA, level);
+                assertEquals(List.of("output.eval", "output.train", "loss.train", "grad.*", "after_train.*"),
+                        results.stream().map(FixtureCheck.Result::group).toList(), name + " " + level);
+                for (FixtureCheck.Result r : results) assertTrue(r.passed() && r.maxRelativeError() < 1e-4, name + " " + level + " " + r);
+                assertEquals(grads, results.get(3).tensors(), "gradient tensors compared");
+                assertEquals(runningStats, results.get(4).tensors(), "running statistics compared");
+            }
+        }
+    }
+
+    @Test
+    void gptFixtureMatchesPyTorchAtEveryLevelAndGeneratesItsTokensWithAndWithoutTheCache() {
+        ReferenceFixture f = ReferenceFixture.read(fixture("gpt_tiny"));
+        int grads = f.group("grad.").size();
+        assertTrue(grads > 0 && f.generate() > 0 && f.tensor("output.generate") != null);
+        for (Level level : Level.values()) {
+            List<FixtureCheck.Result> results = FixtureCheck.run(f, Backend.JAVA, level);
+            assertEquals(List.of("output.eval", "output.train", "loss.train", "grad.*", "generate", "generate.cache"),
+                    results.stream().map(FixtureCheck.Result::group).toList(), "gpt_tiny " + level);
+            for (FixtureCheck.Result r : results) assertTrue(r.passed() && r.maxRelativeError() < 1e-4, "gpt_tiny " + level + " " + r);
+            assertEquals(grads, results.get(3).tensors(), "gradient tensors compared (wte's includes the tied lm_head)");
+        }
+    }
+
+    @Test
+    void generationCheckCountsDifferingTokenIds() {
+        Tensor expected = Tensor.ofLongs(new long[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertTrue(GenerationCheck.compare("generate", expected, expected.copy()).passed());
+        FixtureCheck.Result r = GenerationCheck.compare("generate", expected, Tensor.ofLongs(new long[] {1, 2, 3, 4, 9, 6}, 2, 3));
+        assertFalse(r.passed());
+        assertEquals(1, r.maxRelativeError());
+        assertTrue(r.problem().contains("first at [1, 1]: 9, PyTorch 5"), r.problem());
+        assertFalse(GenerationCheck.compare("generate", expected, Tensor.ofLongs(new long[] {1, 2, 3, 4}, 2, 2)).passed());
+    }
+
+    @Test
     void commandExitsZeroOnGoodFixturesAndOneOnAlteredOnes(@TempDir Path dir) throws Exception {
         assertEquals(0, run(fixture("linear").toString(), "--level", "full"));
 

@@ -251,6 +251,13 @@ final class ModelScope {
         return graph.get(full) == n ? n : null;
     }
 
+    /** Adds a parameter or buffer initialized by {@code init} (norm weights, running statistics, embedding tables). */
+    Node parameter(String paramName, TensorType type, dev.mithril.dsl.ops.Parameter.Init init, ExecutableElement m) {
+        String full = qualified(paramName);
+        Node n = graph.parameter(full, type, init, origin(m));
+        return graph.get(full) == n ? n : null;
+    }
+
     /** Node origins are the user's method; inside an embedded model, the outer method that embeds it. */
     ExecutableElement origin(ExecutableElement m) { return useSite != null ? useSite : m; }
 

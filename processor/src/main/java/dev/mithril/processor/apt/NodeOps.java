@@ -24,6 +24,7 @@ import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.ShapeError;
 import dev.mithril.dsl.ir.TensorType;
 import java.lang.annotation.Annotation;
+import dev.mithril.runtime.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,8 +39,9 @@ import javax.lang.model.element.ExecutableElement;
  */
 final class NodeOps {
     /** Operations that compute a node from its inputs, with the number of inputs each takes. */
-    static final List<Class<? extends Annotation>> PRIMARY = List.of(Linear.class, MatMul.class, Add.class, Subtract.class,
-            Multiply.class, Divide.class, Reshape.class, Flatten.class, Transpose.class, Sum.class, Mean.class);
+    static final List<Class<? extends Annotation>> PRIMARY = java.util.stream.Stream.concat(java.util.stream.Stream.of(Linear.class, MatMul.class,
+            Add.class, Subtract.class, Multiply.class, Divide.class, Reshape.class, Flatten.class, Transpose.class, Sum.class, Mean.class),
+            LayerOps.KINDS.stream()).<Class<? extends Annotation>>map(k -> k).toList();
 
     /** Operations that may also be applied to a primary operation's result. */
     static final List<Class<? extends Annotation>> ACTIVATION = List.of(Relu.class, Gelu.class, Sigmoid.class, Tanh.class, Softmax.class);
@@ -72,6 +74,7 @@ final class NodeOps {
         Class<? extends Annotation> first = primary != null ? primary : activation;
         int arity = first == MatMul.class || first == Add.class || first == Subtract.class || first == Multiply.class
                 || first == Divide.class ? 2 : 1;
+        if (first == dev.mithril.dsl.Concat.class) arity = Math.max(1, args.size()); // any number of inputs, in parameter order
         if (args.size() != arity) {
             scope.report(IrError.INVALID_MODEL, "@" + first.getSimpleName() + " '" + scope.qualified(name) + "' takes " + arity
                     + " input" + (arity == 1 ? "" : "s") + " (one parameter each, named after the node it reads), got "
@@ -98,6 +101,7 @@ final class NodeOps {
     /** The primary operation's node, named {@code nodeName}, or {@code <name>_<kind>} when an activation follows. */
     private Node primary(Class<? extends Annotation> kind, String nodeName, List<Node> args) {
         if (kind == Linear.class) return linear(nodeName, args.get(0));
+        if (LayerOps.KINDS.contains(kind)) return new LayerOps(scope, method).build(kind, nodeName, args);
         Node x = args.get(0);
         Op op;
         if (kind == MatMul.class) op = new dev.mithril.dsl.ops.MatMul();
@@ -141,6 +145,7 @@ final class NodeOps {
         Linear a = method.getAnnotation(Linear.class);
         AnnotationMirror mirror = ModelScope.mirror(method, Linear.class);
         String node = scope.qualified(name);
+        if (!a.tiedTo().isBlank()) return tiedLinear(nodeName, x, a, mirror);
         Long out = outFeatures(a, mirror);
         if (out == null) return null;
         TensorType t = x.type();
@@ -163,9 +168,51 @@ final class NodeOps {
         }
         List<Node> inputs = new ArrayList<>();
         inputs.add(x);
-        inputs.add(scope.parameter(base + ".weight", TensorType.f32(out, in), in, method));
-        if (a.bias()) inputs.add(scope.parameter(base + ".bias", TensorType.f32(out), in, method));
+        // Parameters take a float64 input's element type, so that a float64 model is float64 end to end.
+        DType dt = t.dtype() == DType.F64 ? DType.F64 : DType.F32;
+        inputs.add(scope.parameter(base + ".weight", new TensorType(dt, TensorType.f32(out, in).dims()), in, method));
+        if (a.bias()) inputs.add(scope.parameter(base + ".bias", new TensorType(dt, TensorType.f32(out).dims()), in, method));
         if (inputs.contains(null)) return null;
+        return scope.add(nodeName != null ? nodeName : name + "_linear", new dev.mithril.dsl.ops.Linear(), inputs, method);
+    }
+
+    /**
+     * {@code linear(x, <tiedTo>[, <p>.bias])}: the weight is a parameter declared earlier (its name inside this
+     * model, or as the graph names it), shared rather than created. Its shape fixes {@code out}.
+     */
+    private Node tiedLinear(String nodeName, Node x, Linear a, AnnotationMirror mirror) {
+        String node = scope.qualified(name);
+        Node w = scope.graph.get(scope.qualified(a.tiedTo()));
+        if (w == null) w = scope.graph.get(a.tiedTo());
+        if (w == null || !(w.op() instanceof dev.mithril.dsl.ops.Parameter)) {
+            scope.report(IrError.INVALID_ATTRIBUTE, "linear '" + node + "' is tied to '" + a.tiedTo() + "', which is "
+                    + (w == null ? "no parameter declared before it (is the layer that owns it an input of this node, directly or not?)"
+                    : "a " + w.op().kind() + ", not a parameter"), method, mirror);
+            return null;
+        }
+        if (w.type().rank() != 2) {
+            scope.report(IrError.SHAPE_MISMATCH, "linear '" + node + "' is tied to '" + w.name() + "' " + w.type()
+                    + "; a linear weight is [out, in]", method, mirror);
+            return null;
+        }
+        long out = w.type().dim(0).value();
+        if (a.out() != -1 || !a.outExpr().isBlank()) {
+            Long given = outFeatures(a, mirror);
+            if (given == null) return null;
+            if (given != out) {
+                scope.report(IrError.SHAPE_MISMATCH, "linear '" + node + "' declares out = " + given + " but its tied weight '" + w.name() + "' "
+                        + w.type() + " gives " + out, method, mirror);
+                return null;
+            }
+        }
+        List<Node> inputs = new ArrayList<>(List.of(x, w));
+        if (a.bias()) {
+            Name named = method.getAnnotation(Name.class);
+            String base = named != null ? named.value() : name;
+            Node b = scope.parameter(base + ".bias", w.type().withDims(List.of(w.type().dim(0))), w.type().dim(1).value(), method);
+            if (b == null) return null;
+            inputs.add(b);
+        }
         return scope.add(nodeName != null ? nodeName : name + "_linear", new dev.mithril.dsl.ops.Linear(), inputs, method);
     }
 

@@ -53,7 +53,7 @@ public final class FuseElementwise implements Pass {
                 List<String> fused = new ArrayList<>();
                 Expr e = expr(n, root, rootOf, leaves, fused);
                 fused.sort(java.util.Comparator.comparingInt(name -> nodes.indexOf(g.node(name))));
-                copy.add(n, n.name(), new FusedElementwise(e, fused, n.type().dims()), leaves);
+                copy.add(n, n.name(), new FusedElementwise(e, fused, n.type().dims(), n.type().dtype()), leaves);
             }
         }
         return p.withGraph(copy.build());

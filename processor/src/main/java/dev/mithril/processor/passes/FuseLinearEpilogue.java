@@ -26,7 +26,9 @@ public final class FuseLinearEpilogue implements Pass {
             List<Node> u = users.get(n);
             if (u.size() != 1 || g.outputs().containsValue(n)) continue;
             Node act = u.get(0);
-            if (FusedLinear.ACTIVATIONS.contains(act.op().kind()) && act.inputs().size() == 1) absorbedBy.put(n, act);
+            // The float64 GEMM has no GELU epilogue: a float64 GELU stays a node of its own.
+            boolean f64Gelu = n.type().dtype() == dev.mithril.runtime.DType.F64 && act.op().kind().equals("gelu");
+            if (FusedLinear.ACTIVATIONS.contains(act.op().kind()) && act.inputs().size() == 1 && !f64Gelu) absorbedBy.put(n, act);
         }
         Map<Node, Node> linearOf = new IdentityHashMap<>();
         absorbedBy.forEach((lin, act) -> linearOf.put(act, lin));

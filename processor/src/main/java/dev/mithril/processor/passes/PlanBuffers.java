@@ -25,7 +25,8 @@ import java.util.Set;
  * whose last reader has run holds the next value of any size in its size class; the buffer is as large as
  * its largest user, and each user is a prefix view of it ({@code Tensor.view}). An elementwise node whose
  * operand dies at it and has its shape writes in place. Reshapes are views of their operand's buffer and
- * keep it alive. Outputs live to the end of the call.
+ * keep it alive. Outputs live to the end of the call, except the parameter gradients of a training graph,
+ * which generated code adds into the accumulated gradients as soon as they are computed.
  *
  * <p>Size classes: two element counts can share a buffer when their order is known at compile time, that
  * is when they have the same dtype and the same symbolic factors ({@code 8*batch} and {@code 3*batch}, or
@@ -41,15 +42,23 @@ public final class PlanBuffers implements Pass {
 
     public Program apply(Program p) {
         Graph g = p.graph();
-        List<Node> nodes = g.nodes();
+        List<Node> nodes = p.training() == null ? g.nodes() : p.training().executionOrder(g); // liveness in the order code runs
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) index.put(nodes.get(i).name(), i);
         Map<String, Integer> lastUse = new HashMap<>();
         for (Node n : nodes) for (Node in : n.inputs()) lastUse.merge(in.name(), index.get(n.name()), Math::max);
-        for (Node out : g.outputs().values()) lastUse.put(out.name(), Integer.MAX_VALUE);
+        // Parameter gradients of a training graph are added into their accumulators right after they are computed
+        // (see TrainingWriter); every other output is the caller's until the next call.
+        Set<String> accumulated = p.training() == null ? Set.of() : Set.copyOf(p.training().parameterGradients().values());
         Set<String> exact = new HashSet<>();
-        for (Node out : g.outputs().values()) {
-            for (Node v = out; exact.add(v.name()) && (v.op() instanceof Reshape || v.op() instanceof Flatten); ) v = v.input(0);
+        for (var e : g.outputs().entrySet()) {
+            Node out = e.getValue();
+            if (accumulated.contains(e.getKey())) lastUse.merge(out.name(), index.get(out.name()), Math::max);
+        }
+        for (var e : g.outputs().entrySet()) {
+            if (accumulated.contains(e.getKey())) continue;
+            lastUse.put(e.getValue().name(), Integer.MAX_VALUE);
+            for (Node v = e.getValue(); exact.add(v.name()) && (v.op() instanceof Reshape || v.op() instanceof Flatten); ) v = v.input(0);
         }
 
         List<Dim> sizes = new ArrayList<>();

@@ -61,6 +61,32 @@ class ProcessorModelsTest {
     }
 
     @Test
+    void float64InputsMakeAFloat64ModelThatCompilesAtEveryLevel() {
+        Compilation c = compile(model("test.Mlp64",
+                "@Model",
+                "public interface Mlp64 {",
+                "    @Input(shape = {\"batch\", \"6\"}, dtype = \"float64\") Tensor x();",
+                "    @Linear(out = 5) @Gelu Tensor h(Tensor x);",
+                "    @Output @Linear(out = 3) Tensor y(Tensor h);",
+                "}"));
+        assertThat(c).succeeded();
+        assertEquals("""
+                graph Mlp64 {
+                  %x = input(type=float64[batch, 6]) : float64[batch, 6]
+                  %h.weight = parameter(name=h.weight, type=float64[5, 6]) : float64[5, 6]
+                  %h.bias = parameter(name=h.bias, type=float64[5]) : float64[5]
+                  %h_linear = linear(%x, %h.weight, %h.bias) : float64[batch, 5]
+                  %h = gelu(%h_linear) : float64[batch, 5]
+                  %y.weight = parameter(name=y.weight, type=float64[3, 5]) : float64[3, 5]
+                  %y.bias = parameter(name=y.bias, type=float64[3]) : float64[3]
+                  %y = linear(%h, %y.weight, %y.bias) : float64[batch, 3]
+                  output y = %y
+                }
+                """, resource(c, "META-INF/mithril/test.Mlp64.ir"));
+        for (String level : new String[] {"None", "Basic", "Full"}) assertThat(c).generatedSourceFile("test.Mlp64Java" + level);
+    }
+
+    @Test
     void composedModelExpandsHyperparametersRepeatsAndNames() {
         JavaFileObject block = model("test.Block",
                 "@Model(generate = false)",

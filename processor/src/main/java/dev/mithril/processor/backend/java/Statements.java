@@ -57,13 +57,15 @@ final class Statements {
     private final JavaNames names;
     private final TypeSpec.Builder type;
     private final java.util.Set<String> assigned = new java.util.HashSet<>();
-    private boolean species;
+    private final LayerStatements layers;
+    private boolean species, species64;
 
     Statements(Program program, JavaNames names, TypeSpec.Builder type) {
         this.program = program;
         this.plan = program.buffers();
         this.names = names;
         this.type = type;
+        this.layers = new LayerStatements(program, names, type);
     }
 
     /**
@@ -75,14 +77,25 @@ final class Statements {
     /** {@code "Tensor "} when {@code n}'s statement declares its variable, else empty. */
     private String decl(Node n) { return assigned.contains(n.name()) ? "" : "Tensor "; }
 
-    /** Whether the statements so far used the vector species. */
+    /** Whether the statements so far used the float32 vector species. */
     boolean species() { return species; }
 
-    /** Adds the class members the statements needed (the vector species, also when {@code speciesElsewhere}). */
-    void finish(boolean speciesElsewhere) {
+    /** Whether the statements so far used the float64 vector species. */
+    boolean species64() { return species64; }
+
+    /**
+     * Adds the class members the statements needed: the vector species (also when {@code speciesElsewhere}), the
+     * float64 one (also when {@code species64Elsewhere}).
+     */
+    void finish(boolean speciesElsewhere, boolean species64Elsewhere) {
         if (species || speciesElsewhere) {
             type.addField(FieldSpec.builder(ParameterizedTypeName.get(JavaRenderer.VECTOR_SPECIES, ClassName.get(Float.class)), "SPECIES",
                     Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer("$T.SPECIES_PREFERRED", FusedLoop.FLOAT_VECTOR).build());
+        }
+        if (species64 || species64Elsewhere) {
+            type.addField(FieldSpec.builder(ParameterizedTypeName.get(JavaRenderer.VECTOR_SPECIES, ClassName.get(Double.class)),
+                    FusedLoop.SPECIES_F64, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("$T.SPECIES_PREFERRED", FusedLoop.DOUBLE_VECTOR).build());
         }
     }
 
@@ -95,7 +108,7 @@ final class Statements {
             case Reshape r -> view(m, n, out, in.get(0), planned);
             case Flatten f -> view(m, n, out, in.get(0), planned);
             case FusedLinear f -> {
-                if (!planned) m.addStatement("$L$L = $T.zeros($L)", decl(n), out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
+                if (!planned) m.addStatement("$L$L = $L", decl(n), out, zeros(n));
                 m.addComment("$L = $L(linear($L)): $L fused into the GEMM epilogue$L", n.name(), f.activation(), n.input(0).name(),
                         n.inputs().size() > 2 ? "bias and " + display(f.activation()) : display(f.activation()), bufferNote(n));
                 gemm(m, n, out, in, epilogue(n.inputs().size() > 2, f.activation()));
@@ -109,14 +122,15 @@ final class Statements {
                 }
             }
             case FusedElementwise f -> {
-                if (!planned) m.addStatement("$L$L = $T.zeros($L)", decl(n), out, JavaRenderer.TENSOR, names.codes(n.type().dims()));
+                if (!planned) m.addStatement("$L$L = $L", decl(n), out, zeros(n));
                 FusedLoop loop = new FusedLoop(n);
                 String method = names.unique(out + "Loop");
                 type.addMethod(loop.method(method));
-                species |= loop.vectorized();
+                if (loop.float64()) species64 |= loop.vectorized();
+                else species |= loop.vectorized();
                 m.addComment("$L = $L: $L elementwise ops fused into one $L loop$L", n.name(),
                         JavaRenderer.describe(f.expr(), n.inputs()), f.expr().operations(), loop.vectorized() ? "vector" : "scalar", bufferNote(n));
-                m.addStatement("$L($L$L.data())", method, in.stream().map(s -> s + ".data(), ").collect(Collectors.joining()), out);
+                m.addStatement("$L($L)", method, loop.arguments(in, out));
             }
             case MatMul mm when mm.transA() || mm.transB() ->
                     call(m, n, planned, GRADIENTS, "matmul", in.get(0), Boolean.toString(mm.transA()), in.get(1), Boolean.toString(mm.transB()));
@@ -150,6 +164,7 @@ final class Statements {
             }
             case Sum s -> reduce(m, n, planned, "sum", in.get(0), s.normalizedAxes(n.input(0).type()), s.keepDims());
             case Mean s -> reduce(m, n, planned, "mean", in.get(0), s.normalizedAxes(n.input(0).type()), s.keepDims());
+            case dev.mithril.dsl.ir.Op o when LayerStatements.handles(o) -> layers.add(m, n, decl(n));
             default -> throw new IllegalArgumentException("backend JAVA cannot render op '" + n.op().kind() + "' of node '" + n.name() + "'");
         }
     }
@@ -195,14 +210,29 @@ final class Statements {
         Dim k = w.type().dim(1);
         Dim rows = x.type().elements().dividedBy(k);
         String rowsCode = rows != null ? names.code(rows) : in.get(0) + ".size() / " + names.code(k);
-        String bias = in.size() > 2 ? in.get(2) + ".data()" : "null";
+        boolean f64 = n.type().dtype() == dev.mithril.runtime.DType.F64;
+        String array = f64 ? ".doubles()" : ".data()";
+        String bias = in.size() > 2 ? in.get(2) + array : "null";
         if (program.packedWeights().contains(w.name())) {
-            m.addStatement("$T.linear($L.data(), 0, $L, $LPacked, $L, $T.$L, $L.data(), 0)", GEMM, in.get(0), rowsCode, in.get(1),
-                    bias, EPILOGUE, epilogue, out);
+            m.addStatement("$T.linear($L$L, 0, $L, $LPacked, $L, $T.$L, $L$L, 0)", GEMM, in.get(0), array, rowsCode, in.get(1),
+                    bias, EPILOGUE, epilogue, out, array);
+        } else if (f64) {
+            // No on-the-fly-packing linear in float64: the general product, w transposed, with the same epilogue.
+            String nCode = names.code(w.type().dim(0)), kCode = names.code(k);
+            m.addStatement("$T.dgemm(false, true, $L, $L, $L, 1.0, $L.doubles(), 0, $L, $L.doubles(), 0, $L, 0.0, $L.doubles(), 0, $L, $L, $T.$L)",
+                    GEMM, rowsCode, nCode, kCode, in.get(0), kCode, in.get(1), kCode, out, nCode, bias, EPILOGUE, epilogue);
         } else {
             m.addStatement("$T.linear($L.data(), 0, $L, $L, $L, $L.data(), 0, $L, $T.$L, $L.data(), 0)", GEMM, in.get(0), rowsCode,
                     names.code(w.type().dim(0)), names.code(k), in.get(1), bias, EPILOGUE, epilogue, out);
         }
+    }
+
+    /** {@code Tensor.zeros(dims)} of {@code n}'s shape and dtype. */
+    private com.squareup.javapoet.CodeBlock zeros(Node n) {
+        if (n.type().dtype() == dev.mithril.runtime.DType.F64) {
+            return com.squareup.javapoet.CodeBlock.of("$T.zeros($T.F64, $L)", JavaRenderer.TENSOR, dev.mithril.runtime.DType.class, names.codes(n.type().dims()));
+        }
+        return com.squareup.javapoet.CodeBlock.of("$T.zeros($L)", JavaRenderer.TENSOR, names.codes(n.type().dims()));
     }
 
     private static String display(String activation) {

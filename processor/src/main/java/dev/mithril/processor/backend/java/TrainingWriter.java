@@ -84,6 +84,9 @@ final class TrainingWriter {
     /** Whether the statements used the vector species. */
     boolean species() { return statements.species(); }
 
+    /** Whether the statements used the float64 vector species. */
+    boolean species64() { return statements.species64(); }
+
     void write() {
         fields();
         forwardTrain();
@@ -110,11 +113,8 @@ final class TrainingWriter {
     private void fields() {
         for (Node n : graph.nodes()) {
             if (n.op() instanceof Constant c && !sharedConstant(n)) {
-                float[] v = c.values();
-                String values = java.util.stream.IntStream.range(0, v.length).mapToObj(i -> JavaNames.literal(v[i])).collect(Collectors.joining(", "));
-                String shape = n.type().dims().stream().map(d -> Long.toString(d.value())).collect(Collectors.joining(", "));
                 type.addField(FieldSpec.builder(JavaRenderer.TENSOR, names.of(n), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                        .initializer("$T.of(new float[] {$L}$L)", JavaRenderer.TENSOR, values, shape.isEmpty() ? "" : ", " + shape).build());
+                        .initializer(JavaRenderer.constant(n, c)).build());
             }
         }
         for (Node in : forwardInputs) type.addField(FieldSpec.builder(JavaRenderer.TENSOR, names.of(in), Modifier.PRIVATE)
@@ -132,7 +132,9 @@ final class TrainingWriter {
             Node p = graph.node(e.getKey());
             String shape = p.type().dims().stream().map(d -> Long.toString(d.value())).collect(Collectors.joining(", "));
             type.addField(FieldSpec.builder(JavaRenderer.TENSOR, e.getValue(), Modifier.PRIVATE, Modifier.FINAL)
-                    .initializer("$T.zeros($L)", JavaRenderer.TENSOR, shape).build());
+                    .initializer(p.type().dtype() == dev.mithril.runtime.DType.F64
+                            ? CodeBlock.of("$T.zeros($T.F64, $L)", JavaRenderer.TENSOR, dev.mithril.runtime.DType.class, shape)
+                            : CodeBlock.of("$T.zeros($L)", JavaRenderer.TENSOR, shape)).build());
             register.addStatement("gradients.put($S, $L)", e.getKey(), e.getValue());
         }
         for (var e : flagOf.entrySet()) {
@@ -160,7 +162,9 @@ final class TrainingWriter {
                 .addStatement("checkInputs(inputs)");
         for (Node in : forwardInputs) {
             String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
-            m.addStatement("$L = input(inputs, $S$L)", names.of(in), in.name(), shape.isEmpty() ? "" : ", " + shape);
+            m.addStatement("$L = input(inputs, $S$L$L)", names.of(in), in.name(),
+                    in.type().dtype() == dev.mithril.runtime.DType.F32 ? "" : ", " + dev.mithril.runtime.DType.class.getName() + "." + in.type().dtype().name(),
+                    shape.isEmpty() ? "" : ", " + shape);
         }
         JavaRenderer.inputChecks(m, forwardInputs, names, dimSymbols, graph.name(), true);
         planCall(m);
@@ -223,6 +227,17 @@ final class TrainingWriter {
         }
         for (String n : early) m.addStatement("$T $L = null", JavaRenderer.TENSOR, names.of(n));
         statements.assignOnly(early);
+        // A parameter's gradient is added into its accumulator as soon as it is computed, so that its buffer is free
+        // for the rest of the pass (PlanBuffers ends its life there).
+        Map<Node, List<String>> accumulateAfter = new IdentityHashMap<>();
+        Set<Node> stepSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        stepSet.addAll(steps);
+        List<String> atEnd = new ArrayList<>();
+        for (var e : training.parameterGradients().entrySet()) {
+            Node g = graph.outputs().get(e.getValue());
+            if (stepSet.contains(g)) accumulateAfter.computeIfAbsent(g, k -> new ArrayList<>()).add(e.getKey());
+            else atEnd.add(e.getKey());
+        }
         String open = null;
         for (Node n : steps) {
             String g = guardOf.get(n);
@@ -232,19 +247,25 @@ final class TrainingWriter {
                 open = g;
             }
             statements.add(m, n);
+            for (String p : accumulateAfter.getOrDefault(n, List.of())) accumulate(m, p, g);
         }
         if (open != null) m.endControlFlow();
-        for (var e : training.parameterGradients().entrySet()) {
-            String out = e.getValue();
-            m.addStatement("if ($L) $T.addInto($L, $L, $L)", flagOf.get(out), Statements.KERNELS, gradField.get(e.getKey()),
-                    names.of(graph.outputs().get(out)), gradField.get(e.getKey()));
-        }
+        for (String p : atEnd) accumulate(m, p, null);
         m.addStatement("inputGradients.clear()");
         for (var e : training.inputGradients().entrySet()) {
             String out = e.getValue();
             m.addStatement("if ($L) inputGradients.put($S, $L)", flagOf.get(out), e.getKey(), names.of(graph.outputs().get(out)));
         }
         type.addMethod(m.build());
+    }
+
+    /** {@code if (wTrainable) Kernels.addInto(wGrad, d_w, wGrad)}; no {@code if} when the enclosing {@code guard} is that flag. */
+    private void accumulate(MethodSpec.Builder m, String parameter, String guard) {
+        String out = training.parameterGradients().get(parameter);
+        CodeBlock add = CodeBlock.of("$T.addInto($L, $L, $L)", Statements.KERNELS, gradField.get(parameter), names.of(graph.outputs().get(out)),
+                gradField.get(parameter));
+        if (flagOf.get(out).equals(guard)) m.addStatement("$L", add);
+        else m.addStatement("if ($L) $L", flagOf.get(out), add);
     }
 
     /** The run-time condition under which backward node {@code n} is needed: any gradient it feeds is wanted. */
@@ -255,12 +276,7 @@ final class TrainingWriter {
         MethodSpec.Builder m = MethodSpec.methodBuilder("planTrain").addModifiers(Modifier.PRIVATE)
                 .addJavadoc("Allocates the $L buffers of the training pass (forward and backward) and the tensors that view them.\n", plan.bufferCount());
         for (String s : pd) m.addParameter(TypeName.INT, names.dim(s));
-        for (int b = 0; b < plan.bufferCount(); b++) m.addStatement("float[] buffer$L = new float[$L]", b, names.code(plan.sizes().get(b)));
-        for (var e : plan.bufferOf().entrySet()) {
-            Node n = graph.node(e.getKey());
-            m.addStatement("$L = $T.of(buffer$L$L)", names.of(n), JavaRenderer.TENSOR, e.getValue(),
-                    n.type().rank() == 0 ? "" : ", " + names.codes(n.type().dims()));
-        }
+        JavaRenderer.allocate(m, plan, graph, names);
         for (String s : pd) m.addStatement("this.$L = $L", plannedField(s), names.dim(s));
         if (pd.isEmpty()) m.addStatement("plannedTrain = true");
         type.addMethod(m.build());
@@ -286,7 +302,10 @@ final class TrainingWriter {
         type.addMethod(MethodSpec.methodBuilder("inputGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .returns(STRING_TENSOR_MAP).addStatement("return $T.unmodifiableMap(inputGradients)", Collections.class).build());
         MethodSpec.Builder zero = MethodSpec.methodBuilder("zeroGrad").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
-        for (String f : gradField.values()) zero.addStatement("$T.fill($L.data(), 0f)", java.util.Arrays.class, f);
+        for (var e : gradField.entrySet()) {
+            boolean f64 = graph.node(e.getKey()).type().dtype() == dev.mithril.runtime.DType.F64;
+            zero.addStatement(f64 ? "$T.fill($L.doubles(), 0.0)" : "$T.fill($L.data(), 0f)", java.util.Arrays.class, e.getValue());
+        }
         type.addMethod(zero.build());
 
         MethodSpec.Builder set = MethodSpec.methodBuilder("setTrainable").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
@@ -319,6 +338,15 @@ final class TrainingWriter {
         type.addMethod(req.endControlFlow().build());
     }
 
+    /** The given gradient in the output's element type; no test at run time unless outputs of both types exist. */
+    private CodeBlock convert() {
+        Set<dev.mithril.runtime.DType> types = new java.util.HashSet<>();
+        for (String o : training.outputGradients().keySet()) types.add(graph.outputs().get(o).type().dtype());
+        if (!types.contains(dev.mithril.runtime.DType.F64)) return CodeBlock.of("return g.toF32()");
+        if (types.size() == 1) return CodeBlock.of("return g.toF64()");
+        return CodeBlock.of("return output.dtype() == $T.F64 ? g.toF64() : g.toF32()", dev.mithril.runtime.DType.class);
+    }
+
     private void outputGradientMethod() {
         type.addMethod(MethodSpec.methodBuilder("outputGradient").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(JavaRenderer.TENSOR)
                 .addJavadoc("The gradient given for output {@code name}, checked against the output's shape; zeros when none is given.\n")
@@ -328,6 +356,6 @@ final class TrainingWriter {
                 .addStatement("if (!g.sameShape(output)) throw new $T($S + name + $S + $T.shapeString(g.shape()) + $S + $T.shapeString(output.shape()))",
                         IllegalArgumentException.class, className + ".backward: gradient of \"", "\" has shape ", JavaRenderer.TENSOR,
                         " but the output has shape ", JavaRenderer.TENSOR)
-                .addStatement("return g.toF32()").build());
+                .addStatement(convert()).build());
     }
 }

@@ -1,0 +1,43 @@
+package dev.mithril.examples.zoo;
+
+import dev.mithril.dsl.builder.ModelBuilder;
+import dev.mithril.dsl.builder.Value;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.runtime.DType;
+
+/**
+ * nanoGPT's decoder as a builder function ({@code reference_models.GPT}): token and learned position
+ * embeddings added, {@code nLayer} pre-LayerNorm blocks (causal self-attention from the fused {@code c_attn}
+ * projection, then an exact-GELU MLP, each added back to the residual stream), a final LayerNorm, and the
+ * output head {@code lm_head} tied to the token table: it reads {@code transformer.wte.weight} and has no
+ * parameter of its own, exactly as the PyTorch state dict has none.
+ *
+ * <p>Parameters are added in the order PyTorch registers them, so the graph's parameters come in
+ * state-dict order: {@code transformer.wte.weight}, {@code transformer.wpe.weight}, then per block
+ * {@code ln_1}, {@code attn.c_attn}, {@code attn.c_proj}, {@code ln_2}, {@code mlp.c_fc}, {@code mlp.c_proj},
+ * and {@code transformer.ln_f}.
+ */
+final class GptBuilder {
+    /** The token table; also the output head's weight. */
+    static final String WTE = "transformer.wte.weight";
+
+    private GptBuilder() {}
+
+    static Graph build(GptConfig c) {
+        int d = c.dModel();
+        ModelBuilder m = new ModelBuilder("Gpt");
+        Value idx = m.input("idx", DType.I64, "batch", "T");
+        Value tok = idx.embedding("transformer.wte", c.vocabSize(), d);
+        Value pos = idx.positions(1).embedding("transformer.wpe", c.blockSize(), d);
+        Value x = tok.plus(pos);
+        for (int i = 0; i < c.nLayer(); i++) {
+            String b = "transformer.h." + i + ".";
+            Value att = x.layerNorm(b + "ln_1").linear(b + "attn.c_attn", 3 * d).causalAttention(c.nHead()).linear(b + "attn.c_proj", d);
+            x = x.plus(att);
+            Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
+            x = x.plus(mlp);
+        }
+        m.output("logits", x.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
+        return m.build();
+    }
+}

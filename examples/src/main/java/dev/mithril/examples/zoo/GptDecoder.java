@@ -1,0 +1,144 @@
+package dev.mithril.examples.zoo;
+
+import dev.mithril.runtime.Attention;
+import dev.mithril.runtime.DType;
+import dev.mithril.runtime.Epilogue;
+import dev.mithril.runtime.Gemm;
+import dev.mithril.runtime.Norms;
+import dev.mithril.runtime.PackedWeights;
+import dev.mithril.runtime.Tensor;
+import java.util.Map;
+
+/**
+ * The GPT decoder one position at a time, with a key-value cache: each {@link #step} feeds one token per
+ * sequence, appends its keys and values to per-layer caches {@code [B, H, maxLength, hd]}, and attends to
+ * everything cached ({@link Attention#attendCached}), so a new token costs one position's work instead of a
+ * forward pass over the whole sequence. It is assembled from the runtime's kernels over the same parameters
+ * the compiled model holds (nanoGPT's names, {@link Zoo#gpt}), and computes what that model's forward pass
+ * computes at the last position; float32 only.
+ *
+ * <p>Weights are packed for the GEMM once, when the decoder is made: make a new decoder after changing them.
+ *
+ * <pre>{@code
+ * GptDecoder d = new GptDecoder(config, model.parameters(), batch, 64);
+ * Tensor logits = d.step(new long[] {bos}, true);      // [B, vocab] at position 0
+ * }</pre>
+ */
+public final class GptDecoder {
+    private final GptConfig c;
+    private final int batch, maxLength;
+    private final float[] wte, wpe;
+    private final PackedWeights head;
+    private final Block[] blocks;
+    private final Tensor lnfW, lnfB;
+    private final float[] x, qkv, fc, logits;
+    private final Tensor q;
+    private int length;
+
+    /** One block's weights and its key and value caches. */
+    private record Block(Tensor ln1W, Tensor ln1B, PackedWeights attn, float[] attnB, PackedWeights proj, float[] projB,
+                         Tensor ln2W, Tensor ln2B, PackedWeights fc, float[] fcB, PackedWeights out, float[] outB, Tensor k, Tensor v) {}
+
+    /**
+     * A decoder for {@code batch} sequences of up to {@code maxLength} positions (at most the block size), over
+     * {@code params} named as {@link Zoo#gpt} names them (missing or mis-shaped ones are reported by name).
+     */
+    public GptDecoder(GptConfig c, Map<String, Tensor> params, int batch, int maxLength) {
+        if (batch < 1) throw new IllegalArgumentException("GptDecoder: batch must be positive, got " + batch);
+        if (maxLength < 1 || maxLength > c.blockSize()) throw new IllegalArgumentException("GptDecoder: maxLength " + maxLength
+                + " must be in 1.." + c.blockSize() + " (the block size: rows of transformer.wpe)");
+        this.c = c;
+        this.batch = batch;
+        this.maxLength = maxLength;
+        int d = c.dModel(), h = c.nHead(), hd = c.headSize();
+        Tensor wteT = param(params, GptBuilder.WTE, c.vocabSize(), d);
+        wte = wteT.data();
+        wpe = param(params, "transformer.wpe.weight", c.blockSize(), d).data();
+        head = Gemm.pack(wte, 0, c.vocabSize(), d);
+        blocks = new Block[c.nLayer()];
+        for (int i = 0; i < blocks.length; i++) {
+            String b = "transformer.h." + i + ".";
+            blocks[i] = new Block(param(params, b + "ln_1.weight", d), param(params, b + "ln_1.bias", d),
+                    packed(params, b + "attn.c_attn.weight", 3 * d, d), param(params, b + "attn.c_attn.bias", 3 * d).data(),
+                    packed(params, b + "attn.c_proj.weight", d, d), param(params, b + "attn.c_proj.bias", d).data(),
+                    param(params, b + "ln_2.weight", d), param(params, b + "ln_2.bias", d),
+                    packed(params, b + "mlp.c_fc.weight", 4 * d, d), param(params, b + "mlp.c_fc.bias", 4 * d).data(),
+                    packed(params, b + "mlp.c_proj.weight", d, 4 * d), param(params, b + "mlp.c_proj.bias", d).data(),
+                    Tensor.zeros(batch, h, maxLength, hd), Tensor.zeros(batch, h, maxLength, hd));
+        }
+        lnfW = param(params, "transformer.ln_f.weight", d);
+        lnfB = param(params, "transformer.ln_f.bias", d);
+        x = new float[batch * d];
+        qkv = new float[batch * 3 * d];
+        fc = new float[batch * 4 * d];
+        logits = new float[batch * c.vocabSize()];
+        q = Tensor.zeros(batch, h, 1, hd);
+    }
+
+    public GptConfig config() { return c; }
+
+    public int batch() { return batch; }
+
+    /** Positions fed so far: the next {@link #step} fills position {@code length()}. */
+    public int length() { return length; }
+
+    /** Forgets the cached positions, to start new sequences. */
+    public void reset() { length = 0; }
+
+    /**
+     * Feeds token {@code tokens[b]} of each sequence at position {@link #length()} and returns the logits for the
+     * next token, {@code [B, vocab]}, or null when {@code wantLogits} is false (prompt positions before the last
+     * need only their keys and values). The returned tensor is overwritten by the next step.
+     */
+    public Tensor step(long[] tokens, boolean wantLogits) {
+        if (tokens.length != batch) throw new IllegalArgumentException("GptDecoder.step: " + tokens.length + " tokens for a batch of " + batch);
+        if (length >= maxLength) throw new IllegalStateException("GptDecoder.step: the cache holds " + maxLength + " positions, all used; reset() first");
+        int d = c.dModel(), h = c.nHead(), hd = c.headSize(), pos = length;
+        for (int b = 0; b < batch; b++) {
+            long t = tokens[b];
+            if (t < 0 || t >= c.vocabSize()) throw new IndexOutOfBoundsException("GptDecoder.step: token " + t + " of sequence " + b
+                    + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
+            for (int j = 0; j < d; j++) x[b * d + j] = wte[(int) t * d + j] + wpe[pos * d + j];
+        }
+        Tensor xt = Tensor.view(x, batch, d);
+        for (Block blk : blocks) {
+            float[] a = Norms.layerNorm(xt, blk.ln1W(), blk.ln1B()).data();
+            Gemm.linear(a, 0, batch, blk.attn(), blk.attnB(), Epilogue.BIAS, qkv, 0);
+            // q to [B, H, 1, hd]; k and v appended at this position of the [B, H, Tmax, hd] caches.
+            float[] qd = q.data(), kc = blk.k().data(), vc = blk.v().data();
+            for (int b = 0; b < batch; b++) {
+                for (int hi = 0; hi < h; hi++) {
+                    int src = b * 3 * d + hi * hd, cache = ((b * h + hi) * maxLength + pos) * hd;
+                    System.arraycopy(qkv, src, qd, (b * h + hi) * hd, hd);
+                    System.arraycopy(qkv, src + d, kc, cache, hd);
+                    System.arraycopy(qkv, src + 2 * d, vc, cache, hd);
+                }
+            }
+            // [B, H, 1, hd] is [B, C] with the heads side by side: the layout c_proj reads.
+            float[] y = Attention.attendCached(q, blk.k(), blk.v(), pos + 1).data();
+            Gemm.linear(y, 0, batch, blk.proj(), blk.projB(), Epilogue.BIAS, null, 0, true, x, 0);
+            float[] m = Norms.layerNorm(xt, blk.ln2W(), blk.ln2B()).data();
+            Gemm.linear(m, 0, batch, blk.fc(), blk.fcB(), Epilogue.BIAS_GELU, fc, 0);
+            Gemm.linear(fc, 0, batch, blk.out(), blk.outB(), Epilogue.BIAS, null, 0, true, x, 0);
+        }
+        length++;
+        if (!wantLogits) return null;
+        float[] f = Norms.layerNorm(xt, lnfW, lnfB).data();
+        Gemm.linear(f, 0, batch, head, null, Epilogue.NONE, logits, 0);
+        return Tensor.view(logits, batch, c.vocabSize());
+    }
+
+    private static Tensor param(Map<String, Tensor> params, String name, int... shape) {
+        Tensor t = params.get(name);
+        if (t == null) throw new IllegalArgumentException("GptDecoder: no parameter '" + name + "'");
+        if (t.dtype() != DType.F32 || !java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException("GptDecoder: parameter '" + name + "' is " + t.dtype().safetensorsName() + " "
+                    + Tensor.shapeString(t.shape()) + ", expected F32 " + Tensor.shapeString(shape));
+        }
+        return t;
+    }
+
+    private static PackedWeights packed(Map<String, Tensor> params, String name, int n, int k) {
+        return Gemm.pack(param(params, name, n, k).data(), 0, n, k);
+    }
+}

@@ -27,6 +27,9 @@ public @interface Conv2d {
     /** Stride (both axes). */
     int stride() default 1;
 
+    /** Stride as a hyperparameter expression, e.g. {@code "stride"}; used instead of {@code stride} when given. */
+    String strideExpr() default "";
+
     /** Zero padding on every side. */
     int padding() default 0;
 

@@ -4,7 +4,9 @@ import dev.mithril.dsl.Level;
 import dev.mithril.processor.passes.BindDims;
 import dev.mithril.processor.passes.Differentiate;
 import dev.mithril.processor.passes.EliminateCommonSubexpressions;
+import dev.mithril.processor.passes.FoldBatchNorm;
 import dev.mithril.processor.passes.FoldConstants;
+import dev.mithril.processor.passes.FuseConvEpilogue;
 import dev.mithril.processor.passes.FuseElementwise;
 import dev.mithril.processor.passes.FuseLinearEpilogue;
 import dev.mithril.processor.passes.PackWeights;
@@ -32,9 +34,10 @@ public final class Pipeline {
         return switch (level) {
             case NONE -> List.of(new BindDims());
             case BASIC -> List.of(new BindDims(), new FoldConstants(), new EliminateCommonSubexpressions(), new RemoveDeadNodes(),
-                    new PlanBuffers());
+                    new FoldBatchNorm(), new PlanBuffers());
             case FULL -> List.of(new BindDims(), new FoldConstants(), new EliminateCommonSubexpressions(), new RemoveDeadNodes(),
-                    new FuseLinearEpilogue(), new FuseElementwise(), new PackWeights(), new PlanBuffers());
+                    new FoldBatchNorm(), new FuseConvEpilogue(), new FuseLinearEpilogue(), new FuseElementwise(), new PackWeights(),
+                    new PlanBuffers());
         };
     }
 
@@ -55,14 +58,14 @@ public final class Pipeline {
     /** Runs the training passes over {@code graph}: a program whose graph holds forward and backward. */
     public static Program runTraining(Graph graph, Level level, Map<String, Integer> dims) {
         Program p = Program.of(graph, level, dims);
-        for (Pass pass : trainingPasses(level)) p = pass.apply(p).after(pass.name());
+        for (Pass pass : trainingPasses(level)) if (pass.appliesTo(p)) p = pass.apply(p).after(pass.name());
         return p;
     }
 
     /** Runs {@code level}'s passes over {@code graph}, with {@code dims} bound at compile time. */
     public static Program run(Graph graph, Level level, Map<String, Integer> dims) {
         Program p = Program.of(graph, level, dims);
-        for (Pass pass : passes(level)) p = pass.apply(p).after(pass.name());
+        for (Pass pass : passes(level)) if (pass.appliesTo(p)) p = pass.apply(p).after(pass.name());
         return p;
     }
 }

@@ -37,10 +37,10 @@ class PassesTest {
     @Test
     void levelsAreNamedListsOfPasses() {
         assertEquals(List.of("bind-dims"), Pipeline.passes(Level.NONE).stream().map(Pass::name).toList());
-        assertEquals(List.of("bind-dims", "fold-constants", "cse", "remove-dead-nodes", "plan-buffers"),
+        assertEquals(List.of("bind-dims", "fold-constants", "cse", "remove-dead-nodes", "fold-batch-norm", "plan-buffers"),
                 Pipeline.passes(Level.BASIC).stream().map(Pass::name).toList());
-        assertEquals(List.of("bind-dims", "fold-constants", "cse", "remove-dead-nodes", "fuse-linear-epilogue", "fuse-elementwise",
-                "pack-weights", "plan-buffers"), Pipeline.passes(Level.FULL).stream().map(Pass::name).toList());
+        assertEquals(List.of("bind-dims", "fold-constants", "cse", "remove-dead-nodes", "fold-batch-norm", "fuse-conv-epilogue",
+                "fuse-linear-epilogue", "fuse-elementwise", "pack-weights", "plan-buffers"), Pipeline.passes(Level.FULL).stream().map(Pass::name).toList());
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.mithril.runtime;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -37,41 +36,60 @@ final class Activations {
 
     static float relu(float x) { return x > 0f ? x : 0f; }
 
-    static FloatVector erf(FloatVector x) {
-        FloatVector ax = x.abs();
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector t = one.div(ax.fma(P, 1f));
-        FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3)).fma(t, FloatVector.broadcast(S, A2))
-                .fma(t, FloatVector.broadcast(S, A1)).mul(t);
-        FloatVector e = ax.mul(ax).neg().lanewise(VectorOperators.EXP);
-        FloatVector y = one.sub(poly.mul(e));
-        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
-        return y.blend(y.neg(), neg);
-    }
-
-    static FloatVector gelu(FloatVector x) {
-        FloatVector e = erf(x.mul(INV_SQRT2));
-        return x.mul(0.5f).mul(e.add(1f));
-    }
-
-    static FloatVector sigmoid(FloatVector x) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
-    }
-
-    static FloatVector tanh(FloatVector x) { return x.lanewise(VectorOperators.TANH); }
-
-    static FloatVector relu(FloatVector x) { return x.max(0f); }
-
-    /** Applies {@code act} in place to {@code n} values starting at {@code off}. */
+    /**
+     * Applies {@code act} in place to {@code n} values starting at {@code off}.
+     *
+     * <p>Each activation is one loop whose vector expression is written out in full, with no vector-valued helper
+     * call: C2 boxes a vector that crosses a call it did not inline (and it declines to inline a helper that was
+     * already compiled on its own into a "medium method"), which costs a heap allocation per vector and runs the
+     * Vector API's Java fallback. Arrays go in, arrays come out.
+     */
     static void apply(Epilogue act, float[] a, int off, int n) {
         switch (act) {
             case NONE, BIAS -> { }
-            case RELU, BIAS_RELU -> { int i = 0; for (; i <= n - V; i += V) relu(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = relu(a[off + i]); }
-            case GELU, BIAS_GELU -> { int i = 0; for (; i <= n - V; i += V) gelu(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = gelu(a[off + i]); }
-            case SIGMOID, BIAS_SIGMOID -> { int i = 0; for (; i <= n - V; i += V) sigmoid(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = sigmoid(a[off + i]); }
-            case TANH, BIAS_TANH -> { int i = 0; for (; i <= n - V; i += V) tanh(FloatVector.fromArray(S, a, off + i)).intoArray(a, off + i); for (; i < n; i++) a[off + i] = tanh(a[off + i]); }
+            case RELU, BIAS_RELU -> reluInPlace(a, off, n);
+            case GELU, BIAS_GELU -> geluInPlace(a, off, n);
+            case SIGMOID, BIAS_SIGMOID -> sigmoidInPlace(a, off, n);
+            case TANH, BIAS_TANH -> tanhInPlace(a, off, n);
         }
+    }
+
+    static void reluInPlace(float[] a, int off, int n) {
+        int i = 0;
+        for (; i <= n - V; i += V) FloatVector.fromArray(S, a, off + i).max(0f).intoArray(a, off + i);
+        for (; i < n; i++) a[off + i] = relu(a[off + i]);
+    }
+
+    /** {@code 0.5 x (1 + erf(x / sqrt 2))} with the vector form of {@link #erf(float)} written in line. */
+    static void geluInPlace(float[] a, int off, int n) {
+        int i = 0;
+        for (; i <= n - V; i += V) {
+            FloatVector x = FloatVector.fromArray(S, a, off + i);
+            FloatVector z = x.mul(INV_SQRT2), az = z.abs();
+            FloatVector t = FloatVector.broadcast(S, 1f).div(az.fma(P, 1f));
+            FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3)).fma(t, FloatVector.broadcast(S, A2))
+                    .fma(t, FloatVector.broadcast(S, A1)).mul(t);
+            FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
+            FloatVector y = FloatVector.broadcast(S, 1f).sub(poly.mul(e));
+            FloatVector erf = y.blend(y.neg(), z.compare(VectorOperators.LT, 0f));
+            x.mul(0.5f).mul(erf.add(1f)).intoArray(a, off + i);
+        }
+        for (; i < n; i++) a[off + i] = gelu(a[off + i]);
+    }
+
+    static void sigmoidInPlace(float[] a, int off, int n) {
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i <= n - V; i += V) {
+            one.div(FloatVector.fromArray(S, a, off + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(a, off + i);
+        }
+        for (; i < n; i++) a[off + i] = sigmoid(a[off + i]);
+    }
+
+    static void tanhInPlace(float[] a, int off, int n) {
+        int i = 0;
+        for (; i <= n - V; i += V) FloatVector.fromArray(S, a, off + i).lanewise(VectorOperators.TANH).intoArray(a, off + i);
+        for (; i < n; i++) a[off + i] = tanh(a[off + i]);
     }
 
     /** {@code dst[i] = act(src[i])} for {@code n} values; {@code dst} may be {@code src}. */

@@ -77,6 +77,62 @@ public final class Conv2d {
         forward("Conv2d.conv2dInto", g, x, w, bias, algorithm, out);
     }
 
+    /**
+     * {@code out = activation(conv2d(x, w, bias) + residual)}, the tail of a residual block fused into the convolution:
+     * the float32 GEMM algorithm adds the residual and applies the activation while storing each output, instead of two
+     * more passes over it. {@code residual} (may be null) has the output's shape; {@code activation} is
+     * {@link Epilogue#NONE} or one without a bias ({@link Epilogue#RELU}, ...), as the bias is {@code bias}.
+     */
+    public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                  int dilationH, int dilationW, int groups, Tensor residual, Epilogue activation, Tensor out) {
+        String where = "Conv2d.conv2dInto";
+        ConvGeometry g = ConvGeometry.of(where, x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        forward(where, g, x, w, bias, residual, activation, choose(g), out);
+    }
+
+    /** As {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}, returning a new tensor. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                int dilationH, int dilationW, int groups, Tensor residual, Epilogue activation) {
+        String where = "Conv2d.conv2d";
+        ConvGeometry g = ConvGeometry.of(where, x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        Tensor out = Tensor.zeros(x.dtype(), g.outputShape());
+        forward(where, g, x, w, bias, residual, activation, choose(g), out);
+        return out;
+    }
+
+    private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor residual, Epilogue activation,
+                                Algorithm alg, Tensor out) {
+        if (activation == null || activation.hasBias()) {
+            throw new IllegalArgumentException(where + ": the activation must be NONE or one without a bias (RELU, GELU, ...), got "
+                    + activation + "; the convolution's bias is its own argument");
+        }
+        if (residual != null) {
+            g.requireShape(where, "residual", g.outputShape(), residual);
+            sameFloatType(where, x, residual, null, null);
+        }
+        if (residual == null && activation == Epilogue.NONE) {
+            forward(where, g, x, w, bias, alg, out);
+            return;
+        }
+        if (x.dtype() == DType.F32 && alg == Algorithm.IM2COL_GEMM) {
+            sameFloatType(where, x, w, bias, out);
+            if (bias != null) g.requireShape(where, "bias", new int[] {g.o()}, bias);
+            g.requireShape(where, "out", g.outputShape(), out);
+            ConvGemm.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), residual == null ? null : residual.data(), activation,
+                    out.data());
+            return;
+        }
+        // The other kernels have no fused store: one more pass over the output.
+        forward(where, g, x, w, bias, alg, out);
+        if (out.dtype() == DType.F64) {
+            double[] o = out.doubles(), r = residual == null ? null : residual.doubles();
+            for (int i = 0; i < o.length; i++) o[i] = GemmKernel64.activation(activation, r == null ? o[i] : o[i] + r[i]);
+        } else {
+            float[] o = out.data(), r = residual == null ? null : residual.data();
+            for (int i = 0; i < o.length; i++) o[i] = GemmKernel.activation(activation, r == null ? o[i] : o[i] + r[i]);
+        }
+    }
+
     private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, Tensor bias, Algorithm alg, Tensor out) {
         DType dt = sameFloatType(where, x, w, bias, out);
         if (bias != null) g.requireShape(where, "bias", new int[] {g.o()}, bias);

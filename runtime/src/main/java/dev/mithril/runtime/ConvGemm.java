@@ -45,6 +45,14 @@ final class ConvGemm {
     }
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] out) {
+        forward(g, x, w, bias, null, Epilogue.NONE, out);
+    }
+
+    /**
+     * {@code out = act(conv(x, w) + bias + res)}: the bias, the residual {@code res} (may be null; the output's layout)
+     * and the activation of {@code act} (one without a bias) are applied as each output is stored.
+     */
+    static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] res, Epilogue act, float[] out) {
         int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
         boolean inPlace = g.pointwise() && nb == 1;
         float[] col = inPlace ? null : scratch(0, kk * nb * ohw);
@@ -61,46 +69,64 @@ final class ConvGemm {
                 if (ld < TRANSPOSE_BELOW) {
                     float[] t = scratch(2, ld * og); // t[ld, og] = col^T W^T
                     Gemm.sgemm(true, true, ld, og, kk, 1f, src, srcOff, srcLd, w, gi * og * kk, kk, 0f, t, 0, og);
-                    scatterTransposed(g, t, n0, b, gi, bias, out);
+                    scatterTransposed(g, t, n0, b, gi, bias, res, act, out);
                 } else if (b == 1) {
                     int cOff = (n0 * g.o() + gi * og) * ohw;
-                    if (bias != null) for (int o = 0; o < og; o++) Arrays.fill(out, cOff + o * ohw, cOff + (o + 1) * ohw, bias[gi * og + o]);
+                    // The bias (a row's constant here) and the residual go into C first; the GEMM accumulates onto them
+                    // and applies the activation in its store.
+                    if (res != null) {
+                        for (int o = 0; o < og; o++) {
+                            float bv = bias == null ? 0f : bias[gi * og + o];
+                            for (int j = cOff + o * ohw; j < cOff + (o + 1) * ohw; j++) out[j] = res[j] + bv;
+                        }
+                    } else if (bias != null) {
+                        for (int o = 0; o < og; o++) Arrays.fill(out, cOff + o * ohw, cOff + (o + 1) * ohw, bias[gi * og + o]);
+                    }
                     Gemm.sgemm(false, false, og, ohw, kk, 1f, w, gi * og * kk, kk, src, srcOff, srcLd,
-                            bias != null ? 1f : 0f, out, cOff, ohw);
+                            bias != null || res != null ? 1f : 0f, out, cOff, ohw, null, act);
                 } else {
                     Gemm.sgemm(false, false, og, ld, kk, 1f, w, gi * og * kk, kk, src, srcOff, srcLd, 0f, tmp, 0, ld);
-                    scatter(g, tmp, n0, b, gi, bias, out);
+                    scatter(g, tmp, n0, b, gi, bias, res, act, out);
                 }
             }
         }
     }
 
-    /** {@code out[n0 + i, gi * og + o, :] = tmp[o, i * ohw ...] + bias}. */
-    private static void scatter(ConvGeometry g, float[] tmp, int n0, int b, int gi, float[] bias, float[] out) {
+    /** {@code out[n0 + i, gi * og + o, :] = act(tmp[o, i * ohw ...] + bias + res)}. */
+    private static void scatter(ConvGeometry g, float[] tmp, int n0, int b, int gi, float[] bias, float[] res, Epilogue act, float[] out) {
         int og = g.og(), ohw = g.ohw(), ld = b * ohw;
         Parallel.forRange(b * og, Math.max(1, 16384 / ohw), (from, to) -> {
             for (int t = from; t < to; t++) {
                 int i = t / og, o = t % og;
                 int dst = ((n0 + i) * g.o() + gi * og + o) * ohw, src = o * ld + i * ohw;
-                if (bias == null) {
+                if (bias == null && res == null && act == Epilogue.NONE) {
                     System.arraycopy(tmp, src, out, dst, ohw);
                 } else {
-                    float bv = bias[gi * og + o];
-                    for (int j = 0; j < ohw; j++) out[dst + j] = tmp[src + j] + bv;
+                    float bv = bias == null ? 0f : bias[gi * og + o];
+                    for (int j = 0; j < ohw; j++) {
+                        float v = tmp[src + j] + bv;
+                        if (res != null) v += res[dst + j];
+                        out[dst + j] = GemmKernel.activation(act, v);
+                    }
                 }
             }
         });
     }
 
-    /** {@code out[n0 + i, gi * og + o, j] = t[i * ohw + j, o] + bias}: the transposed product back to NCHW. */
-    private static void scatterTransposed(ConvGeometry g, float[] t, int n0, int b, int gi, float[] bias, float[] out) {
+    /** {@code out[n0 + i, gi * og + o, j] = act(t[i * ohw + j, o] + bias + res)}: the transposed product back to NCHW. */
+    private static void scatterTransposed(ConvGeometry g, float[] t, int n0, int b, int gi, float[] bias, float[] res, Epilogue act,
+                                          float[] out) {
         int og = g.og(), ohw = g.ohw();
         Parallel.forRange(b * og, Math.max(1, 16384 / ohw), (from, to) -> {
             for (int q = from; q < to; q++) {
                 int i = q / og, o = q % og;
                 int dst = ((n0 + i) * g.o() + gi * og + o) * ohw, src = i * ohw * og + o;
                 float bv = bias == null ? 0f : bias[gi * og + o];
-                for (int j = 0; j < ohw; j++) out[dst + j] = t[src + j * og] + bv;
+                for (int j = 0; j < ohw; j++) {
+                    float v = t[src + j * og] + bv;
+                    if (res != null) v += res[dst + j];
+                    out[dst + j] = GemmKernel.activation(act, v);
+                }
             }
         });
     }

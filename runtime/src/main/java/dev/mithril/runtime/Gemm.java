@@ -91,17 +91,22 @@ public final class Gemm {
         checkMatrix(where, "C", len(c), cOff, m, n, ldc);
         checkEpilogue(where, ep, len(bias), n, false);
         if (m == 0 || n == 0) return;
-        GemmKernel.Out out = new GemmKernel.Out(c, cOff, ldc, alpha, beta, bias, ep, null, 0, 0);
-        if (k == 0 || alpha == 0f) { finishOnly(out, m, n, true); return; }
-        if (nativeBlas) {
-            NativeBlas.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            finishOnly(out, m, n, false);
-            return;
+        GemmKernel.Out out = GemmKernel.Out.reuse(c, cOff, ldc, alpha, beta, bias, ep, null, 0, 0);
+        try {
+            if (k == 0 || alpha == 0f) { finishOnly(out, m, n, true); return; }
+            if (nativeBlas) {
+                NativeBlas.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                finishOnly(out, m, n, false);
+                return;
+            }
+            if (transB && !transA && m <= GemmDot.MAX_M) { GemmDot.run(m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
+            if (m <= GemmSmall.MAX_M) { GemmSmall.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
+            float[] bp = GemmBlocks.bBuffer32(GemmPacking.packedSize(k, n, GemmKernel.NR));
+            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
+            GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
+        } finally {
+            out.release();
         }
-        if (m <= GemmSmall.MAX_M) { GemmSmall.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
-        float[] bp = GemmBlocks.bBuffer32(GemmPacking.packedSize(k, n, GemmKernel.NR));
-        GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
-        GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
     }
 
     /** Packs a linear layer's weight {@code w[n][k]} (PyTorch layout, row stride k) for {@link #linear}. */
@@ -135,14 +140,18 @@ public final class Gemm {
         checkLinear(len(x), xOff, m, n, k, len(bias), ep, len(c), cOff);
         checkResidual(residual == null ? -2 : residual.length, residual == c, rOff, m, n);
         if (m == 0 || n == 0) return;
-        GemmKernel.Out out = new GemmKernel.Out(c, cOff, n, 1f, accumulate ? 1f : 0f, bias, ep, residual, rOff, n);
-        if (k == 0) { finishOnly(out, m, n, true); return; }
-        if (nativeBlas) {
-            NativeBlas.sgemm(false, true, m, n, k, 1f, x, xOff, k, w.source, w.sourceOff, k, out.beta(), c, cOff, n);
-            finishOnly(out, m, n, false);
-            return;
+        GemmKernel.Out out = GemmKernel.Out.reuse(c, cOff, n, 1f, accumulate ? 1f : 0f, bias, ep, residual, rOff, n);
+        try {
+            if (k == 0) { finishOnly(out, m, n, true); return; }
+            if (nativeBlas) {
+                NativeBlas.sgemm(false, true, m, n, k, 1f, x, xOff, k, w.source, w.sourceOff, k, out.beta(), c, cOff, n);
+                finishOnly(out, m, n, false);
+                return;
+            }
+            GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
+        } finally {
+            out.release();
         }
-        GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
     }
 
     /** As {@link #linear(float[], int, int, PackedWeights, float[], Epilogue, float[], int)}, packing {@code w[n][k]} on the fly. */
@@ -174,16 +183,20 @@ public final class Gemm {
         checkMatrix(where, "C", len(c), cOff, m, n, ldc);
         checkEpilogue(where, ep, len(bias), n, true);
         if (m == 0 || n == 0) return;
-        GemmKernel64.Out out = new GemmKernel64.Out(c, cOff, ldc, alpha, beta, bias, ep, null, 0, 0);
-        if (k == 0 || alpha == 0.0) { finishOnly(out, m, n, true); return; }
-        if (nativeBlas) {
-            NativeBlas.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            finishOnly(out, m, n, false);
-            return;
+        GemmKernel64.Out out = GemmKernel64.Out.reuse(c, cOff, ldc, alpha, beta, bias, ep, null, 0, 0);
+        try {
+            if (k == 0 || alpha == 0.0) { finishOnly(out, m, n, true); return; }
+            if (nativeBlas) {
+                NativeBlas.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                finishOnly(out, m, n, false);
+                return;
+            }
+            double[] bp = GemmBlocks.bBuffer64(GemmPacking.packedSize(k, n, GemmKernel64.NR));
+            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
+            GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
+        } finally {
+            out.release();
         }
-        double[] bp = GemmBlocks.bBuffer64(GemmPacking.packedSize(k, n, GemmKernel64.NR));
-        GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
-        GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
     }
 
     /** Packs a float64 weight {@code w[n][k]} for {@link #linear(double[], int, int, PackedWeights, double[], Epilogue, double[], int, boolean, double[], int)}. */
@@ -210,14 +223,18 @@ public final class Gemm {
         checkEpilogue("Gemm.linear", ep, len(bias), n, true);
         checkResidual(residual == null ? -2 : residual.length, residual == c, rOff, m, n);
         if (m == 0 || n == 0) return;
-        GemmKernel64.Out out = new GemmKernel64.Out(c, cOff, n, 1.0, accumulate ? 1.0 : 0.0, bias, ep, residual, rOff, n);
-        if (k == 0) { finishOnly(out, m, n, true); return; }
-        if (nativeBlas) {
-            NativeBlas.dgemm(false, true, m, n, k, 1.0, x, xOff, k, w.source64, w.sourceOff, k, out.beta(), c, cOff, n);
-            finishOnly(out, m, n, false);
-            return;
+        GemmKernel64.Out out = GemmKernel64.Out.reuse(c, cOff, n, 1.0, accumulate ? 1.0 : 0.0, bias, ep, residual, rOff, n);
+        try {
+            if (k == 0) { finishOnly(out, m, n, true); return; }
+            if (nativeBlas) {
+                NativeBlas.dgemm(false, true, m, n, k, 1.0, x, xOff, k, w.source64, w.sourceOff, k, out.beta(), c, cOff, n);
+                finishOnly(out, m, n, false);
+                return;
+            }
+            GemmBlocks.run(out, false, x, xOff, k, w.panels64, m, n, k);
+        } finally {
+            out.release();
         }
-        GemmBlocks.run(out, false, x, xOff, k, w.panels64, m, n, k);
     }
 
     // ---------------------------------------------------------------- epilogue-only passes and checks

@@ -38,49 +38,61 @@ final class GemmBlocks {
         return b;
     }
 
-    /** C = epilogue(op(A) * packed B) for k >= 1. */
+    /**
+     * C = epilogue(op(A) * packed B) for k >= 1. A product that runs on one thread calls the blocked loops directly,
+     * so that no lambda is created (nothing is allocated per call, whatever the JIT's escape analysis decides).
+     */
     static void run(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int m, int n, int k) {
+        if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, n, k, 0, m, 0, GemmPacking.panels(n, NR));
+        else GemmDriver.run(m, n, k, MR, NR, (i0, i1, p0, p1) -> block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1));
+    }
+
+    /** Rows {@code [i0, i1)} by column panels {@code [p0, p1)} of C. */
+    private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
+                              int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
-        GemmDriver.run(m, n, k, MR, NR, (i0, i1, p0, p1) -> {
-            float[] ap = A32.get(), t = T32.get();
-            int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
-            for (int ic = i0; ic < i1; ic += mb) {
-                int mc = Math.min(mb, i1 - ic);
-                for (int pc = 0; pc < k; pc += kb) {
-                    int kc = Math.min(kb, k - pc);
-                    boolean first = pc == 0, last = pc + kc == k;
-                    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
-                    for (int j = p0; j < p1; j++) {
-                        int col = j * NR, cols = Math.min(NR, n - col), bO = j * k * NR + pc * NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            GemmKernel.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
-                        }
+        float[] ap = A32.get(), t = T32.get();
+        int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
+        for (int ic = i0; ic < i1; ic += mb) {
+            int mc = Math.min(mb, i1 - ic);
+            for (int pc = 0; pc < k; pc += kb) {
+                int kc = Math.min(kb, k - pc);
+                boolean first = pc == 0, last = pc + kc == k;
+                GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                for (int j = p0; j < p1; j++) {
+                    int col = j * NR, cols = Math.min(NR, n - col), bO = j * k * NR + pc * NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        GemmKernel.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
                     }
                 }
             }
-        });
+        }
     }
 
     /** C = epilogue(op(A) * packed B) for k >= 1, float64. */
     static void run(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int m, int n, int k) {
+        if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, n, k, 0, m, 0, GemmPacking.panels(n, NR64));
+        else GemmDriver.run(m, n, k, MR, NR64, (i0, i1, p0, p1) -> block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1));
+    }
+
+    private static void block(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int n, int k,
+                              int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
-        GemmDriver.run(m, n, k, MR, NR64, (i0, i1, p0, p1) -> {
-            double[] ap = A64.get(), t = T64.get();
-            int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
-            for (int ic = i0; ic < i1; ic += mb) {
-                int mc = Math.min(mb, i1 - ic);
-                for (int pc = 0; pc < k; pc += kb) {
-                    int kc = Math.min(kb, k - pc);
-                    boolean first = pc == 0, last = pc + kc == k;
-                    GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
-                    for (int j = p0; j < p1; j++) {
-                        int col = j * NR64, cols = Math.min(NR64, n - col), bO = j * k * NR64 + pc * NR64;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            GemmKernel64.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
-                        }
+        double[] ap = A64.get(), t = T64.get();
+        int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
+        for (int ic = i0; ic < i1; ic += mb) {
+            int mc = Math.min(mb, i1 - ic);
+            for (int pc = 0; pc < k; pc += kb) {
+                int kc = Math.min(kb, k - pc);
+                boolean first = pc == 0, last = pc + kc == k;
+                GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                for (int j = p0; j < p1; j++) {
+                    int col = j * NR64, cols = Math.min(NR64, n - col), bO = j * k * NR64 + pc * NR64;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        GemmKernel64.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
                     }
                 }
             }
-        });
+        }
     }
 }

@@ -18,10 +18,13 @@ final class GemmDriver {
 
     private GemmDriver() {}
 
+    /** Whether an m x n x k product runs on the calling thread alone. */
+    static boolean serial(int m, int n, int k) { return Parallel.threads() <= 1 || (long) m * n * k < SERIAL_WORK; }
+
     static void run(int m, int n, int k, int mr, int nr, Block block) {
         int slivers = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
         int t = Parallel.threads();
-        if (t <= 1 || (long) m * n * k < SERIAL_WORK) {
+        if (serial(m, n, k)) {
             block.run(0, m, 0, panels);
             return;
         }

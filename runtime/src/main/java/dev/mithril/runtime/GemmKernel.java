@@ -22,8 +22,47 @@ final class GemmKernel {
      * {@code alpha * AB + beta * C} ({@code beta == 0}: old C ignored, even NaN); on the last, {@code bias[col]} and
      * {@code res[rOff + row * ldr + col]} are added (when non-null) and the activation of {@code ep} applied.
      */
-    record Out(float[] c, int cOff, int ldc, float alpha, float beta, float[] bias, Epilogue ep, float[] res, int rOff, int ldr) {
-        Out(float[] c, int cOff, int ldc, float alpha, float beta) { this(c, cOff, ldc, alpha, beta, null, Epilogue.NONE, null, 0, 0); }
+    static final class Out {
+        private static final ThreadLocal<Out> MINE = ThreadLocal.withInitial(Out::new);
+
+        private float[] c, bias, res;
+        private int cOff, ldc, rOff, ldr;
+        private float alpha, beta;
+        private Epilogue ep;
+
+        private Out() {}
+
+        Out(float[] c, int cOff, int ldc, float alpha, float beta, float[] bias, Epilogue ep, float[] res, int rOff, int ldr) {
+            set(c, cOff, ldc, alpha, beta, bias, ep, res, rOff, ldr);
+        }
+
+        /**
+         * This thread's instance, filled in for one call. GEMM calls never nest on a thread (the pool runs a
+         * region's chunks, which never call back into GEMM), so one per thread is enough, and a call allocates
+         * nothing for it; {@link #release()} drops the array references when the call is done.
+         */
+        static Out reuse(float[] c, int cOff, int ldc, float alpha, float beta, float[] bias, Epilogue ep, float[] res, int rOff, int ldr) {
+            return MINE.get().set(c, cOff, ldc, alpha, beta, bias, ep, res, rOff, ldr);
+        }
+
+        private Out set(float[] c, int cOff, int ldc, float alpha, float beta, float[] bias, Epilogue ep, float[] res, int rOff, int ldr) {
+            this.c = c; this.cOff = cOff; this.ldc = ldc; this.alpha = alpha; this.beta = beta;
+            this.bias = bias; this.ep = ep; this.res = res; this.rOff = rOff; this.ldr = ldr;
+            return this;
+        }
+
+        void release() { c = bias = res = null; }
+
+        float[] c() { return c; }
+        int cOff() { return cOff; }
+        int ldc() { return ldc; }
+        float alpha() { return alpha; }
+        float beta() { return beta; }
+        float[] bias() { return bias; }
+        Epilogue ep() { return ep; }
+        float[] res() { return res; }
+        int rOff() { return rOff; }
+        int ldr() { return ldr; }
     }
 
     private GemmKernel() {}
@@ -93,49 +132,37 @@ final class GemmKernel {
 
 
     /**
-     * Writes one tile row held in {@code t[tOff .. tOff + cols)} to C. Written without nullable vector
-     * arguments or vector-valued helpers that may return null: C2 then keeps every vector in registers
-     * (a vector that may be null at a merge point is boxed on the heap, costing an allocation per store).
+     * Writes one tile row held in {@code t[tOff .. tOff + cols)} to C; on the last k block the activation then runs
+     * over the finished row in C. No vector is passed to or returned from a call here, so C2 has nothing to box
+     * when a callee is not inlined (see {@link Activations#apply}).
      */
     private static void store(Out o, float[] t, int tOff, int row, int col, int cols, boolean first, boolean last) {
         float[] c = o.c(), bias = o.bias(), res = o.res();
         float alpha = o.alpha(), beta = o.beta();
         boolean addBias = last && o.ep().hasBias(), addRes = last && res != null;
-        Epilogue act = last ? o.ep() : Epilogue.NONE;
         int off = o.cOff() + row * o.ldc() + col;
         int rOff = res == null ? 0 : o.rOff() + row * o.ldr() + col;
         int h = 0;
         for (; h + V <= cols; h += V) {
             FloatVector v = FloatVector.fromArray(S, t, tOff + h);
             if (alpha != 1f) v = v.mul(alpha);
-            if (!first) v = v.add(FloatVector.fromArray(S, c, off + h));
-            else if (beta == 1f) v = v.add(FloatVector.fromArray(S, c, off + h));
+            if (!first || beta == 1f) v = v.add(FloatVector.fromArray(S, c, off + h));
             else if (beta != 0f) v = FloatVector.fromArray(S, c, off + h).mul(beta).add(v);
             if (addBias) v = v.add(FloatVector.fromArray(S, bias, col + h));
             if (addRes) v = v.add(FloatVector.fromArray(S, res, rOff + h));
-            activate(act, v).intoArray(c, off + h);
+            v.intoArray(c, off + h);
         }
         if (h < cols) {
             VectorMask<Float> m = S.indexInRange(h, cols);
             FloatVector v = FloatVector.fromArray(S, t, tOff + h);
             if (alpha != 1f) v = v.mul(alpha);
-            if (!first) v = v.add(FloatVector.fromArray(S, c, off + h, m));
-            else if (beta == 1f) v = v.add(FloatVector.fromArray(S, c, off + h, m));
+            if (!first || beta == 1f) v = v.add(FloatVector.fromArray(S, c, off + h, m));
             else if (beta != 0f) v = FloatVector.fromArray(S, c, off + h, m).mul(beta).add(v);
             if (addBias) v = v.add(FloatVector.fromArray(S, bias, col + h, m));
             if (addRes) v = v.add(FloatVector.fromArray(S, res, rOff + h, m));
-            activate(act, v).intoArray(c, off + h, m);
+            v.intoArray(c, off + h, m);
         }
-    }
-
-    private static FloatVector activate(Epilogue ep, FloatVector v) {
-        return switch (ep) {
-            case NONE, BIAS -> v;
-            case RELU, BIAS_RELU -> Activations.relu(v);
-            case GELU, BIAS_GELU -> Activations.gelu(v);
-            case SIGMOID, BIAS_SIGMOID -> Activations.sigmoid(v);
-            case TANH, BIAS_TANH -> Activations.tanh(v);
-        };
+        if (last) Activations.apply(o.ep(), c, off, cols);
     }
 
     /** The scalar form of the store for element (i, j) of C given the finished product {@code prod}. */

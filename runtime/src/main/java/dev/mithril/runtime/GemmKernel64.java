@@ -16,8 +16,47 @@ final class GemmKernel64 {
     static final int NR = 3 * V;
 
     /** As {@link GemmKernel.Out}, in double. */
-    record Out(double[] c, int cOff, int ldc, double alpha, double beta, double[] bias, Epilogue ep, double[] res, int rOff, int ldr) {
-        Out(double[] c, int cOff, int ldc, double alpha, double beta) { this(c, cOff, ldc, alpha, beta, null, Epilogue.NONE, null, 0, 0); }
+    static final class Out {
+        private static final ThreadLocal<Out> MINE = ThreadLocal.withInitial(Out::new);
+
+        private double[] c, bias, res;
+        private int cOff, ldc, rOff, ldr;
+        private double alpha, beta;
+        private Epilogue ep;
+
+        private Out() {}
+
+        Out(double[] c, int cOff, int ldc, double alpha, double beta, double[] bias, Epilogue ep, double[] res, int rOff, int ldr) {
+            set(c, cOff, ldc, alpha, beta, bias, ep, res, rOff, ldr);
+        }
+
+        /**
+         * This thread's instance, filled in for one call. GEMM calls never nest on a thread (the pool runs a
+         * region's chunks, which never call back into GEMM), so one per thread is enough, and a call allocates
+         * nothing for it; {@link #release()} drops the array references when the call is done.
+         */
+        static Out reuse(double[] c, int cOff, int ldc, double alpha, double beta, double[] bias, Epilogue ep, double[] res, int rOff, int ldr) {
+            return MINE.get().set(c, cOff, ldc, alpha, beta, bias, ep, res, rOff, ldr);
+        }
+
+        private Out set(double[] c, int cOff, int ldc, double alpha, double beta, double[] bias, Epilogue ep, double[] res, int rOff, int ldr) {
+            this.c = c; this.cOff = cOff; this.ldc = ldc; this.alpha = alpha; this.beta = beta;
+            this.bias = bias; this.ep = ep; this.res = res; this.rOff = rOff; this.ldr = ldr;
+            return this;
+        }
+
+        void release() { c = bias = res = null; }
+
+        double[] c() { return c; }
+        int cOff() { return cOff; }
+        int ldc() { return ldc; }
+        double alpha() { return alpha; }
+        double beta() { return beta; }
+        double[] bias() { return bias; }
+        Epilogue ep() { return ep; }
+        double[] res() { return res; }
+        int rOff() { return rOff; }
+        int ldr() { return ldr; }
     }
 
     private GemmKernel64() {}

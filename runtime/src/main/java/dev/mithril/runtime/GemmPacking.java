@@ -19,25 +19,30 @@ final class GemmPacking {
 
     /** Packs op(B) ([k, n]) into {@code p}; {@code transB} means b holds B transposed (rows of length k). */
     static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p) {
+        int nr = GemmKernel.NR, panels = panels(n, nr), grain = Math.max(1, GRAIN / Math.max(1, k * nr));
+        if (Parallel.threads() <= 1 || panels < 2 * grain) packB(transB, k, n, b, bOff, ldb, p, 0, panels);
+        else Parallel.forRange(panels, grain, (from, to) -> packB(transB, k, n, b, bOff, ldb, p, from, to));
+    }
+
+    /** Panels {@code [from, to)} of {@link #packB(boolean, int, int, float[], int, int, float[])}. */
+    private static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int from, int to) {
         int nr = GemmKernel.NR;
-        Parallel.forRange(panels(n, nr), Math.max(1, GRAIN / Math.max(1, k * nr)), (from, to) -> {
-            for (int j = from; j < to; j++) {
-                int j0 = j * nr, w = Math.min(nr, n - j0), base = j * k * nr;
-                if (!transB) {
-                    for (int q = 0; q < k; q++) {
-                        int d = base + q * nr;
-                        System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
-                        for (int c = w; c < nr; c++) p[d + c] = 0f;
-                    }
-                } else {
-                    for (int c = 0; c < w; c++) {
-                        int src = bOff + (j0 + c) * ldb;
-                        for (int q = 0; q < k; q++) p[base + q * nr + c] = b[src + q];
-                    }
-                    for (int c = w; c < nr; c++) for (int q = 0; q < k; q++) p[base + q * nr + c] = 0f;
+        for (int j = from; j < to; j++) {
+            int j0 = j * nr, w = Math.min(nr, n - j0), base = j * k * nr;
+            if (!transB) {
+                for (int q = 0; q < k; q++) {
+                    int d = base + q * nr;
+                    System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
+                    for (int c = w; c < nr; c++) p[d + c] = 0f;
                 }
+            } else {
+                for (int c = 0; c < w; c++) {
+                    int src = bOff + (j0 + c) * ldb;
+                    for (int q = 0; q < k; q++) p[base + q * nr + c] = b[src + q];
+                }
+                for (int c = w; c < nr; c++) for (int q = 0; q < k; q++) p[base + q * nr + c] = 0f;
             }
-        });
+        }
     }
 
     /** Packs op(B) ([k, n]) into {@code p}, float64. */

@@ -19,12 +19,12 @@ public final class NativeBlas {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
     private static final String DEFAULT_LIBRARY = "libopenblas.so.0";
 
-    private static final MethodHandle SGEMM, DGEMM, SET_THREADS, GET_THREADS;
+    private static final MethodHandle SGEMM, DGEMM, SET_THREADS, GET_THREADS, CORE_NAME;
     private static final String LIBRARY, ERROR;
 
     static {
         String lib = System.getProperty("mithril.blas.library", DEFAULT_LIBRARY);
-        MethodHandle s = null, d = null, set = null, get = null;
+        MethodHandle s = null, d = null, set = null, get = null, core = null;
         String err = null;
         try {
             Linker linker = Linker.nativeLinker();
@@ -37,14 +37,16 @@ public final class NativeBlas {
                     ValueLayout.JAVA_DOUBLE, p, i, p, i, ValueLayout.JAVA_DOUBLE, p, i), critical);
             set = l.find("openblas_set_num_threads").map(a -> linker.downcallHandle(a, FunctionDescriptor.ofVoid(i))).orElse(null);
             get = l.find("openblas_get_num_threads").map(a -> linker.downcallHandle(a, FunctionDescriptor.of(i))).orElse(null);
+            core = l.find("openblas_get_corename").map(a -> linker.downcallHandle(a, FunctionDescriptor.of(p))).orElse(null);
         } catch (RuntimeException | LinkageError e) {
             err = "native BLAS unavailable (" + lib + ": " + e.getMessage() + "); using the pure-Java GEMM";
-            s = d = set = get = null;
+            s = d = set = get = core = null;
         }
         SGEMM = s;
         DGEMM = d;
         SET_THREADS = set;
         GET_THREADS = get;
+        CORE_NAME = core;
         LIBRARY = lib;
         ERROR = err;
     }
@@ -78,6 +80,21 @@ public final class NativeBlas {
             return (int) GET_THREADS.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("openblas_get_num_threads failed", t);
+        }
+    }
+
+    /**
+     * The CPU kernels OpenBLAS chose ({@code openblas_get_corename}, e.g. {@code SkylakeX} or {@code Prescott}), or
+     * null where the library or the function is missing. OpenBLAS 0.3.21 falls back to its SSE3 {@code Prescott}
+     * kernels on CPUs newer than it knows; {@code OPENBLAS_CORETYPE=SkylakeX} in the environment selects AVX-512.
+     */
+    public static String coreName() {
+        if (CORE_NAME == null) return null;
+        try {
+            MemorySegment name = (MemorySegment) CORE_NAME.invokeExact();
+            return name.equals(MemorySegment.NULL) ? null : name.reinterpret(64).getString(0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("openblas_get_corename failed", t);
         }
     }
 

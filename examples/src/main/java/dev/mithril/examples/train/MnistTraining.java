@@ -19,7 +19,14 @@ public final class MnistTraining {
 
     public static Result run(Trainable model, dev.mithril.runtime.train.Optimizer optimizer, FashionMnist.Split train,
                              FashionMnist.Split test, int epochs, int batchSize, long seed, PrintStream progress, boolean live) {
-        Trainer trainer = Trainer.of(model, CrossEntropy.mean(), optimizer);
+        return run(model, optimizer, dev.mithril.runtime.train.LrSchedule.constant(), train, test, epochs, batchSize, seed, progress, live);
+    }
+
+    /** As above, with a learning-rate schedule over the whole run's steps. */
+    public static Result run(Trainable model, dev.mithril.runtime.train.Optimizer optimizer, dev.mithril.runtime.train.LrSchedule schedule,
+                             FashionMnist.Split train, FashionMnist.Split test, int epochs, int batchSize, long seed,
+                             PrintStream progress, boolean live) {
+        Trainer trainer = Trainer.of(model, CrossEntropy.mean(), optimizer).schedule(schedule);
         double epochLoss = Double.NaN;
         for (int epoch = 0; epoch < epochs; epoch++) {
             List<Batches.Batch> batches = Batches.shuffled(train, batchSize, seed + epoch);

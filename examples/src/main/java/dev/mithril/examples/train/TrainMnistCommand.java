@@ -10,6 +10,7 @@ import dev.mithril.examples.cli.Options;
 import dev.mithril.examples.cli.UsageException;
 import dev.mithril.runtime.Trainable;
 import dev.mithril.runtime.train.AdamW;
+import dev.mithril.runtime.train.LrSchedule;
 import dev.mithril.runtime.train.Optimizer;
 import dev.mithril.runtime.train.Sgd;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ public final class TrainMnistCommand implements Command {
                   --batch-size N             mini-batch size (default 128)
                   --optimizer sgd|adamw      SGD with momentum 0.9, or AdamW (default sgd)
                   --lr X                     learning rate (default 0.05 for sgd, 0.001 for adamw)
+                  --schedule cosine|constant learning rate over the run: cosine annealing to 0, or constant (default cosine)
                   --limit N                  train on the first N images only (default: all 60000)
                   --seed N                   initialization and shuffling seed (default 1)
                   --data DIR                 folder with the *-ubyte.gz files (default /usr/share/datasets/fashion-mnist)
@@ -38,7 +40,7 @@ public final class TrainMnistCommand implements Command {
     }
 
     @Override public int run(String[] args) {
-        Options o = Options.parse(name(), args, Set.of("level", "epochs", "batch-size", "optimizer", "lr", "limit", "seed", "data"), Set.of());
+        Options o = Options.parse(name(), args, Set.of("level", "epochs", "batch-size", "optimizer", "lr", "schedule", "limit", "seed", "data"), Set.of());
         if (o.help()) {
             System.out.print(usage());
             return 0;
@@ -54,6 +56,7 @@ public final class TrainMnistCommand implements Command {
             throw new UsageException("option --lr needs a number, got '" + o.get("lr", "") + "'");
         }
         if (!(lr > 0)) throw new UsageException("option --lr must be positive, got " + lr);
+        boolean cosine = o.choices("schedule", List.of("cosine"), List.of("cosine", "constant"), false).getFirst().equals("cosine");
         Optimizer optimizer = opt.equals("sgd") ? Sgd.lr(lr).momentum(0.9) : AdamW.lr(lr);
         Path dir = Path.of(o.get("data", FashionMnist.DEFAULT_DIR.toString()));
         FashionMnist.Split train = FashionMnist.load(dir, true, limit), test = FashionMnist.load(dir, false, 0);
@@ -67,10 +70,12 @@ public final class TrainMnistCommand implements Command {
                 throw new IllegalStateException("train-mnist: " + model.getClass().getSimpleName()
                         + " does not implement Trainable: this build's annotation processor generates no backward pass");
             }
-            System.err.printf("training %s on %d images, %d epochs, batch %d, %s%n", model.getClass().getSimpleName(), train.size(),
-                    epochs, batch, optimizer.describe());
+            System.err.printf("training %s on %d images, %d epochs, batch %d, %s, %s learning rate%n", model.getClass().getSimpleName(), train.size(),
+                    epochs, batch, optimizer.describe(), cosine ? "cosine-annealed" : "constant");
             boolean live = System.console() != null && System.console().isTerminal();
-            MnistTraining.Result r = MnistTraining.run(trainable, optimizer, train, test, epochs, batch, seed, System.err, live);
+            long steps = (long) epochs * ((train.size() + batch - 1) / batch);
+            LrSchedule schedule = cosine ? LrSchedule.cosine(steps, 0) : LrSchedule.constant();
+            MnistTraining.Result r = MnistTraining.run(trainable, optimizer, schedule, train, test, epochs, batch, seed, System.err, live);
             System.out.printf("test accuracy %.2f%% (%d test images)%n", 100 * r.testAccuracy(), test.size());
         }
         return 0;

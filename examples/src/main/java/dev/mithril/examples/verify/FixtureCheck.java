@@ -77,7 +77,7 @@ public final class FixtureCheck {
      * The fixture's config, with the image size of a convolutional model's {@code [B, C, H, W]} input added as
      * {@code image} when the config does not say it (PyTorch's modules take any size; a compiled model fixes it).
      */
-    static Map<String, Object> configOf(ReferenceFixture f) {
+    public static Map<String, Object> configOf(ReferenceFixture f) {
         Map<String, Object> config = new java.util.LinkedHashMap<>(f.config());
         int[] shape = f.tensor("input").shape();
         if (f.model().equals("resnet") && shape.length == 4) config.putIfAbsent("image", List.of(shape[2], shape[3]));

@@ -26,8 +26,10 @@ public final class VerifyCommand implements Command {
         return """
                 usage: mithril verify FILE.safetensors... [options]
                   Builds the model each fixture's metadata names (model, config), loads its param.* tensors,
-                  and compares output.eval, output.train, loss.train and every grad.* with PyTorch's values:
-                  the largest error relative to the largest magnitude of each tensor, per group.
+                  and compares output.eval, output.train, loss.train, every grad.* and the running statistics after
+                  the training forward (after_train.*, batch norm) with PyTorch's values:
+                  the largest error relative to the largest magnitude of each tensor, per group; for a gpt fixture
+                  also output.generate (greedy continuation, token ids exactly), without and with the key-value cache.
                   Exits 0 when every group is within 1e-4, 1 otherwise.
                   --backend java|nd4j|all     backend(s) to compile for (default java)
                   --level none|basic|full|all optimization level(s) (default all)

@@ -23,7 +23,8 @@ import javax.lang.model.element.TypeElement;
  * A method whose return type is another {@code @Model} interface: the embedded model's nodes join the
  * graph under the method's name ({@code block.fc1}, {@code block.fc1.weight}), its inputs bound to the
  * method's parameters in declaration order and its single output becoming the method's value. With
- * {@code @Repeat(n)} the copies are chained and named {@code <method>.<i>.} like {@code nn.ModuleList}.
+ * {@code @Repeat(n)} the copies are chained and named {@code <method>.<i>.} like {@code nn.ModuleList}. A {@code @Name}
+ * replaces the method's name in these paths ({@code @Name("layer2.0")}).
  */
 final class Embedding {
     private final ModelScope outer;
@@ -37,7 +38,9 @@ final class Embedding {
         this.method = method;
         this.args = args;
         this.model = ModelScope.modelType(method.getReturnType());
-        this.name = method.getSimpleName().toString();
+        // @Name gives the copy a PyTorch path of its own ("layer2.0"), which a method name cannot spell.
+        dev.mithril.dsl.Name named = method.getAnnotation(dev.mithril.dsl.Name.class);
+        this.name = named != null ? named.value() : method.getSimpleName().toString();
     }
 
     /** The embedded model's output node (the last copy's, when repeated), or null (reported). */
@@ -47,7 +50,7 @@ final class Embedding {
         for (Class<? extends Annotation> op : Stream.concat(NodeOps.PRIMARY.stream(), NodeOps.ACTIVATION.stream()).toList()) {
             if (method.getAnnotation(op) != null) {
                 outer.report(IrError.INVALID_MODEL, "'" + node + "' embeds " + sub + " and so cannot also have @" + op.getSimpleName()
-                        + "; apply it in a node of its own that reads '" + name + "'", method, ModelScope.mirror(method, op));
+                        + "; apply it in a node of its own that reads '" + method.getSimpleName() + "'", method, ModelScope.mirror(method, op));
                 return null;
             }
         }

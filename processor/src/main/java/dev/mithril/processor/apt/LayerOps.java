@@ -118,7 +118,13 @@ final class LayerOps {
         inputs.add(scope.parameter(base + ".weight", TensorType.f32(out, c / a.groups(), a.kernel(), a.kernel()), fanIn, method));
         if (a.bias()) inputs.add(scope.parameter(base + ".bias", TensorType.f32(out), fanIn, method));
         if (inputs.contains(null)) return null;
-        return scope.add(node, new dev.mithril.dsl.ops.Conv2d(a.stride(), a.stride(), a.padding(), a.padding(), a.dilation(), a.dilation(),
+        int stride = a.stride();
+        if (!a.strideExpr().isBlank()) {
+            Long s = count("conv2d", "stride", -1, a.strideExpr(), mirror);
+            if (s == null) return null;
+            stride = Math.toIntExact(s);
+        }
+        return scope.add(node, new dev.mithril.dsl.ops.Conv2d(stride, stride, a.padding(), a.padding(), a.dilation(), a.dilation(),
                 a.groups()), inputs, method);
     }
 

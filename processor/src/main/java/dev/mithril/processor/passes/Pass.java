@@ -11,4 +11,10 @@ public interface Pass {
     String name();
 
     Program apply(Program p);
+
+    /**
+     * Whether the pass has anything to do on {@code p}; a pass that does not apply is skipped and not listed
+     * among the program's passes (a batch-norm fold on a model without batch norms). True unless a pass says otherwise.
+     */
+    default boolean appliesTo(Program p) { return true; }
 }

@@ -188,8 +188,10 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             fields();
             type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
             factories();
-            if (!program.packedWeights().isEmpty()) packing();
+            // fold() is written while rendering forward, so the methods that call it come after it.
+            if (!program.packedWeights().isEmpty() && !folds()) packing();
             forward();
+            if (folds()) packing();
             if (plan != null && !plan.bufferOf().isEmpty()) planMethod();
             evaluate();
             names();
@@ -218,6 +220,8 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                     plan.bufferCount(), dimSymbols.isEmpty() ? "" : " and again when " + String.join(" or ", dimSymbols) + " changes");
             if (!program.packedWeights().isEmpty()) d.add("<p>Weights are packed for the GEMM kernel on {@link #initialize} and "
                     + "{@code load}; after writing {@link #parameters()} directly, call {@link #repack()}.\n");
+            if (folds()) d.add("<p>Batch norms are folded into the convolutions before them on {@link #initialize}, {@code load} and "
+                    + "{@code parametersChanged()}, and again when {@code forwardTrain} has moved their running statistics.\n");
             return d.build();
         }
 
@@ -267,11 +271,18 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
 
         private void packing() {
             MethodSpec.Builder repack = MethodSpec.methodBuilder("repack").addModifiers(Modifier.PUBLIC)
-                    .addJavadoc("Packs the linear layers' weights for the GEMM kernel; needed after writing parameters directly.\n");
+                    .addJavadoc(folds() ? "Folds batch norms into convolutions$L; needed after writing parameters directly.\n"
+                            : "Packs the linear layers' weights for the GEMM kernel; needed after writing parameters directly.\n",
+                            program.packedWeights().isEmpty() ? "" : " and packs the linear layers' weights for the GEMM kernel");
             for (String w : program.packedWeights()) {
                 int[] s = fixedShape(graph.node(w));
                 repack.addStatement("$LPacked = $T.pack($L.$L(), 0, $L, $L)", names.of(w), Statements.GEMM, names.of(w),
                         graph.node(w).type().dtype() == DType.F64 ? "doubles" : "data", s[0], s[1]);
+            }
+            MethodSpec fold = statements.layers().foldMethod();
+            if (fold != null) {
+                repack.addStatement("fold()");
+                type.addMethod(fold);
             }
             type.addMethod(repack.build());
             type.addMethod(MethodSpec.methodBuilder("initialize").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
@@ -367,6 +378,11 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                     .returns(String.class).addStatement("return $S", Backend.JAVA.name().toLowerCase()).build());
             type.addMethod(MethodSpec.methodBuilder("level").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                     .returns(String.class).addStatement("return $S", program.level().name().toLowerCase()).build());
+        }
+
+        /** Whether the program folds batch norms into convolutions (see {@link LayerStatements}). */
+        private boolean folds() {
+            return graph.nodes().stream().anyMatch(n -> n.op() instanceof dev.mithril.processor.ops.FusedConv2d f && f.norm() != null);
         }
 
         /** Dimension names the buffer sizes depend on. */

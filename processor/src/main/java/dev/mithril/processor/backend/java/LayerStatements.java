@@ -27,6 +27,7 @@ import dev.mithril.dsl.ops.Slice;
 import dev.mithril.dsl.ops.SliceGrad;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
+import dev.mithril.processor.ops.FusedConv2d;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +51,17 @@ final class LayerStatements {
     static final ClassName EMBEDDING = ClassName.get("dev.mithril.runtime", "Embedding");
     static final ClassName ATTENTION = ClassName.get("dev.mithril.runtime", "Attention");
     static final ClassName SLICING = ClassName.get("dev.mithril.runtime", "Slicing");
+    static final ClassName EPILOGUE = ClassName.get("dev.mithril.runtime", "Epilogue");
 
     private final BufferPlan plan;
     private final JavaNames names;
     private final TypeSpec.Builder type;
     private final boolean training;
     private final Map<String, String> saved = new HashMap<>(); // forward node -> field holding its statistics
+    private MethodSpec.Builder fold;     // fold(): batch norms folded into convolutions; null until the first such node
+    private String foldedBatches;        // field: the first folded norm's batch count when fold() last ran
+    private String firstCount;           // that norm's num_batches_tracked
+    private boolean foldChecked;         // whether forward already checks it
 
     LayerStatements(Program program, JavaNames names, TypeSpec.Builder type) {
         this.plan = program.buffers();
@@ -70,7 +76,7 @@ final class LayerStatements {
                 || op instanceof AdaptiveAvgPool2d || op instanceof Pool2dGrad || op instanceof BatchNorm || op instanceof LayerNorm
                 || op instanceof NormGrad || op instanceof Embedding || op instanceof EmbeddingGrad || op instanceof CausalAttention
                 || op instanceof CausalAttentionGrad || op instanceof Concat || op instanceof Slice || op instanceof SliceGrad
-                || op instanceof Argmax || op instanceof Positions;
+                || op instanceof Argmax || op instanceof Positions || op instanceof FusedConv2d;
     }
 
     /** Whether {@code n}, of a dtype other than float, is one the Java backend renders (int64 ids and indices). */
@@ -91,6 +97,7 @@ final class LayerStatements {
                 if (planned) m.addStatement("$T.conv2dInto($L, $L)", CONV, args, out);
                 else m.addStatement("$L$L = $T.conv2d($L)", decl, out, CONV, args);
             }
+            case FusedConv2d f -> fusedConv(m, n, f, decl, planned, in);
             case Conv2dGrad g -> allocating(m, n, decl, g.wrt() == Conv2dGrad.Wrt.INPUT
                     ? CodeBlock.of("$T.conv2dBackwardInput($L, $L, $L.shape(), $L)", CONV, in.get(0), in.get(1), in.get(2), conv(g.conv()))
                     : CodeBlock.of("$T.conv2dBackwardWeight($L, $L, $L.shape(), $L)", CONV, in.get(0), in.get(1), in.get(2), conv(g.conv())));
@@ -175,6 +182,84 @@ final class LayerStatements {
             case Positions p -> allocating(m, n, decl, CodeBlock.of("$T.positions($L)", EMBEDDING, names.code(n.type().dim(0))));
             default -> throw new IllegalArgumentException("backend JAVA cannot render op '" + n.op().kind() + "' of node '" + n.name() + "'");
         }
+    }
+
+    /**
+     * A convolution with its batch norm folded in (weights from {@code fold()}) and bias, residual add and activation
+     * applied as it stores each output.
+     */
+    private void fusedConv(MethodSpec.Builder m, Node n, FusedConv2d f, String decl, boolean planned, List<String> in) {
+        String w = in.get(1), b = f.bias() ? in.get(2) : "null";
+        List<String> fused = new java.util.ArrayList<>();
+        if (f.bias() || f.norm() != null) fused.add("bias");
+        if (f.residual()) fused.add("residual add of " + n.input(f.residualAt()).name());
+        if (f.activation() != null) fused.add(f.activation().equals("relu") ? "ReLU" : f.activation());
+        String what = "conv2d of " + n.input(0).name() + (f.norm() != null ? " with its batch norm folded into the weight and bias" : "");
+        m.addComment("$L: $L$L (absorbs $L)", n.name(), what, f.residual() || f.activation() != null
+                ? "; " + String.join(", ", fused) + " fused into the convolution's store" : "", String.join(", ", f.absorbed()));
+        if (f.norm() != null) {
+            String[] folded = fold(n, f, in);
+            w = folded[0];
+            b = folded[1];
+            if (in.get(f.normAt() + 4).equals(firstCount) && !foldChecked) {
+                foldChecked = true;
+                m.addComment("forwardTrain moves the running statistics and counts the batch: fold again");
+                m.addStatement("if ($L.longs()[0] != $L) fold()", firstCount, foldedBatches);
+            }
+        }
+        CodeBlock args = CodeBlock.of("$L, $L, $L, $L", in.get(0), w, b, conv(f.conv()));
+        if (f.residual() || f.activation() != null) {
+            args = CodeBlock.of("$L, $L, $T.$L", args, f.residual() ? in.get(f.residualAt()) : "null", EPILOGUE,
+                    f.activation() == null ? "NONE" : f.activation().toUpperCase());
+        }
+        if (planned) m.addStatement("$T.conv2dInto($L, $L)", CONV, args, names.of(n));
+        else m.addStatement("$L$L = $T.conv2d($L)", decl, names.of(n), CONV, args);
+    }
+
+    /** Declares the folded weight and bias fields of {@code n} and adds their computation to {@code fold()}; returns their names. */
+    private String[] fold(Node n, FusedConv2d f, List<String> in) {
+        if (fold == null) {
+            foldedBatches = names.unique("foldedBatches");
+            firstCount = in.get(f.normAt() + 4);
+            type.addField(FieldSpec.builder(com.squareup.javapoet.TypeName.LONG, foldedBatches, Modifier.PRIVATE).initializer("-1")
+                    .addJavadoc("The batch count of $S when {@code fold()} last ran; -1 before it ran.\n", n.input(f.normAt() + 4).name()).build());
+            fold = MethodSpec.methodBuilder("fold").addModifiers(Modifier.PRIVATE)
+                    .addJavadoc("Folds each inference batch norm into the convolution before it.\n");
+            type.addMethod(foldHelper());
+        }
+        String weight = names.unique(names.of(n) + "FoldedWeight"), bias = names.unique(names.of(n) + "FoldedBias");
+        Node w = n.input(1);
+        String shape = w.type().dims().stream().map(d -> Long.toString(d.value())).collect(Collectors.joining(", "));
+        type.addField(FieldSpec.builder(JavaRenderer.TENSOR, weight, Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("$T.zeros($L)", JavaRenderer.TENSOR, shape).build());
+        type.addField(FieldSpec.builder(JavaRenderer.TENSOR, bias, Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("$T.zeros($L)", JavaRenderer.TENSOR, w.type().dim(0).value()).build());
+        int at = f.normAt();
+        fold.addStatement("foldBatchNorm($L, $L, $L, $L, $L, $L, $L, $L, $L)", in.get(1), f.bias() ? in.get(2) : "null", in.get(at),
+                in.get(at + 1), in.get(at + 2), in.get(at + 3), f.norm().eps(), weight, bias);
+        return new String[] {weight, bias};
+    }
+
+    /** {@code fold()}, when the program folds batch norms; null otherwise. */
+    MethodSpec foldMethod() {
+        if (fold == null) return null;
+        return fold.build().toBuilder().addStatement("$L = $L.longs()[0]", foldedBatches, firstCount).build();
+    }
+
+    private static MethodSpec foldHelper() {
+        ClassName t = JavaRenderer.TENSOR;
+        return MethodSpec.methodBuilder("foldBatchNorm").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addJavadoc("{@code foldedW = w s} and {@code foldedB = (b - mean) s + beta}, with {@code s = gamma / sqrt(var + eps)} per output\n"
+                        + "channel: the convolution then computes what it and the batch norm did. {@code b} may be null (zeros).\n")
+                .addParameter(t, "w").addParameter(t, "b").addParameter(t, "gamma").addParameter(t, "beta").addParameter(t, "mean")
+                .addParameter(t, "var").addParameter(double.class, "eps").addParameter(t, "foldedW").addParameter(t, "foldedB")
+                .addStatement("float[] wd = w.data(), fw = foldedW.data(), fb = foldedB.data()")
+                .addStatement("int per = wd.length / fb.length")
+                .beginControlFlow("for (int o = 0; o < fb.length; o++)")
+                .addStatement("double s = gamma.data()[o] / Math.sqrt(var.data()[o] + eps)")
+                .addStatement("for (int k = o * per; k < (o + 1) * per; k++) fw[k] = (float) (wd[k] * s)")
+                .addStatement("fb[o] = (float) (((b == null ? 0.0 : b.data()[o]) - mean.data()[o]) * s + beta.data()[o])")
+                .endControlFlow().build();
     }
 
     /** {@code Tensor n = call}; for a planned node the call still allocates, and its result is copied into the buffer. */

@@ -77,6 +77,9 @@ final class Statements {
     /** {@code "Tensor "} when {@code n}'s statement declares its variable, else empty. */
     private String decl(Node n) { return assigned.contains(n.name()) ? "" : "Tensor "; }
 
+    /** The layer statements, which hold what rendering them added beyond the forward pass ({@code fold()}). */
+    LayerStatements layers() { return layers; }
+
     /** Whether the statements so far used the float32 vector species. */
     boolean species() { return species; }
 

@@ -55,6 +55,8 @@ final class TrainingWriter {
     private final Map<Node, Set<String>> feeds = new IdentityHashMap<>(); // backward node -> flags of the gradients it feeds
     private final Map<String, String> flagOf = new LinkedHashMap<>();     // training output -> its guard flag field
     private final Map<String, String> gradField = new LinkedHashMap<>();  // parameter name -> accumulated gradient field
+    private final Map<Set<String>, String> guardLocal = new LinkedHashMap<>(); // flags of a long guard -> the local computing it
+    private static final int INLINE_GUARD_FLAGS = 8;
 
     TrainingWriter(Program program, JavaNames inference, Graph inferenceGraph, TypeSpec.Builder type, String className) {
         this.program = program;
@@ -205,6 +207,7 @@ final class TrainingWriter {
         m.addStatement("for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new $T($S + name + $S + outputNames())",
                 IllegalArgumentException.class, className + ".backward: no output named \"", "\"; outputs are ");
         List<Node> steps = graph.nodes().stream().filter(n -> backward.contains(n) && computed(n)).toList();
+        guardLocals(m, steps);
         // Locals read outside the guarded block that computes them are declared before the first block.
         Map<Node, String> guardOf = new IdentityHashMap<>();
         Map<Node, Integer> blockOf = new IdentityHashMap<>();
@@ -269,7 +272,36 @@ final class TrainingWriter {
     }
 
     /** The run-time condition under which backward node {@code n} is needed: any gradient it feeds is wanted. */
-    private String guard(Node n) { return String.join(" || ", feeds.get(n)); }
+    private String guard(Node n) {
+        String local = guardLocal.get(feeds.get(n));
+        return local != null ? local : String.join(" || ", feeds.get(n));
+    }
+
+    /**
+     * Declares a boolean local for each guard over more than {@link #INLINE_GUARD_FLAGS} flags, built from the largest
+     * such local whose flags it contains plus the rest: written out in full, the guards of a deep network (every
+     * parameter below a layer) grow with the square of its depth and overflow the JVM's 64 KiB method limit.
+     */
+    private void guardLocals(MethodSpec.Builder m, List<Node> steps) {
+        List<Set<String>> sets = steps.stream().map(feeds::get).filter(f -> f.size() > INLINE_GUARD_FLAGS).distinct()
+                .sorted(java.util.Comparator.<Set<String>>comparingInt(Set::size).thenComparing(f -> String.join(",", f))).toList();
+        for (Set<String> f : sets) {
+            Set<String> covered = Set.of();
+            String base = null;
+            for (var e : guardLocal.entrySet()) {
+                if (e.getKey().size() > covered.size() && f.containsAll(e.getKey())) {
+                    covered = e.getKey();
+                    base = e.getValue();
+                }
+            }
+            List<String> terms = new ArrayList<>();
+            if (base != null) terms.add(base);
+            for (String flag : f) if (!covered.contains(flag)) terms.add(flag);
+            String local = names.unique("gradientsWanted");
+            m.addStatement("boolean $L = $L", local, String.join(" || ", terms));
+            guardLocal.put(f, local);
+        }
+    }
 
     private void planMethod() {
         List<String> pd = plannedDims();

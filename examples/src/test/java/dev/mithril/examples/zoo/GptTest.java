@@ -1,0 +1,131 @@
+package dev.mithril.examples.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mithril.Mithril;
+import dev.mithril.dsl.Backend;
+import dev.mithril.dsl.Level;
+import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ir.Node;
+import dev.mithril.dsl.ops.Parameter;
+import dev.mithril.examples.verify.FixtureCheck;
+import dev.mithril.examples.verify.ReferenceFixture;
+import dev.mithril.runtime.CompiledModel;
+import dev.mithril.runtime.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The GPT decoder of the zoo: its graph and names, the annotated form, and generation with and without the cache. */
+class GptTest {
+    private static ReferenceFixture tiny() {
+        return ReferenceFixture.read(Path.of(System.getProperty("mithril.reference.dir", "../../shared/reference"), "gpt_tiny.safetensors"));
+    }
+
+    private static Tensor prompt(ReferenceFixture f, int p) {
+        Tensor in = f.tensor("input");
+        long[] ids = in.longs(), out = new long[in.dim(0) * p];
+        for (int r = 0; r < in.dim(0); r++) System.arraycopy(ids, r * in.dim(1), out, r * p, p);
+        return Tensor.ofLongs(out, in.dim(0), p);
+    }
+
+    @Test
+    void parametersAreNanoGptsStateDictKeysInOrderWithTheHeadTiedToWte() {
+        Graph g = Zoo.gpt(16, 8, 1, 2, 4);
+        List<String> names = g.parameters().stream().map(n -> ((Parameter) n.op()).paramName()).toList();
+        List<String> expected = new ArrayList<>(List.of("transformer.wte.weight", "transformer.wpe.weight"));
+        for (String p : List.of("ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias",
+                "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias")) expected.add("transformer.h.0." + p);
+        expected.addAll(List.of("transformer.ln_f.weight", "transformer.ln_f.bias"));
+        assertEquals(expected, names);
+        Node head = g.outputs().get("logits");
+        assertEquals("linear", head.op().kind());
+        assertEquals(2, head.inputs().size(), "lm_head has no bias");
+        assertEquals("transformer.wte.weight", head.input(1).name(), "lm_head reads the token table");
+        assertEquals("[batch, T, 16]", head.type().shapeString());
+        assertEquals(names, Zoo.fromConfig("gpt", Map.of("vocab_size", 16, "block_size", 8, "n_layer", 1, "n_head", 2, "d_model", 4))
+                .parameters().stream().map(n -> ((Parameter) n.op()).paramName()).toList());
+        assertThrows(IllegalArgumentException.class, () -> Zoo.fromConfig("gpt", Map.of("vocab_size", 16)));
+        assertThrows(IllegalArgumentException.class, () -> Zoo.gpt(16, 8, 1, 3, 4), "width not a multiple of the heads");
+    }
+
+    @Test
+    void annotatedGptIsTheBuilderModelAtTheSeedSize() {
+        try (GptModel annotated = GptJavaNone.create(3);
+             CompiledModel built = Mithril.compile(Zoo.gpt(GptConfig.SEED), Backend.JAVA, Level.NONE)) {
+            Map<String, Tensor> a = annotated.parameters(), b = built.parameters();
+            assertEquals(List.copyOf(b.keySet()), List.copyOf(a.keySet()));
+            b.forEach((k, v) -> assertArrayEquals(v.shape(), a.get(k).shape(), k));
+            assertEquals(2 + 6 * 12 + 2, a.size());
+            built.load(a);
+            Tensor ids = Tensor.ofLongs(new long[] {50256, 7, 1000, 3}, 1, 4);
+            Tensor x = annotated.forward(ids), y = built.evaluate(Map.of("idx", ids)).get("logits");
+            assertArrayEquals(new int[] {1, 4, 50257}, x.shape());
+            assertEquals(0, FixtureCheck.relativeError(y, x), 1e-6);
+        }
+    }
+
+    @Test
+    void decoderLogitsMatchTheForwardPassAtEveryPosition() {
+        ReferenceFixture f = tiny();
+        GptConfig c = Zoo.gptConfig(f.config());
+        try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.FULL)) {
+            model.load(f.parameters());
+            Tensor in = f.tensor("input");
+            int b = in.dim(0), t = in.dim(1), v = c.vocabSize();
+            float[] full = model.evaluate(Map.of("idx", in)).get("logits").data();
+            GptDecoder d = new GptDecoder(c, model.parameters(), b, t);
+            long[] ids = in.longs();
+            for (int pos = 0; pos < t; pos++) {
+                long[] tokens = new long[b];
+                for (int r = 0; r < b; r++) tokens[r] = ids[r * t + pos];
+                float[] step = d.step(tokens, true).data();
+                float[] ref = new float[b * v];
+                for (int r = 0; r < b; r++) System.arraycopy(full, (r * t + pos) * v, ref, r * v, v);
+                assertEquals(0, FixtureCheck.relativeError(Tensor.of(ref, b, v), Tensor.of(step.clone(), b, v)), 1e-5, "position " + pos);
+            }
+            assertThrows(IllegalStateException.class, () -> d.step(new long[b], true), "the cache is full");
+            d.reset();
+            assertThrows(IndexOutOfBoundsException.class, () -> d.step(new long[] {0, v}, true));
+        }
+    }
+
+    @Test
+    void sampledGenerationPicksTheSameTokensWithAndWithoutTheCache() {
+        ReferenceFixture f = tiny();
+        GptConfig c = Zoo.gptConfig(f.config());
+        try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.BASIC)) {
+            model.load(f.parameters());
+            Tensor prompt = prompt(f, 4);
+            for (Sampling s : List.of(Sampling.greedy(), new Sampling(0.8, 10, 7), new Sampling(1.5, 0, 11))) {
+                Tensor cached = Generation.withCache(new GptDecoder(c, model.parameters(), 2, 4 + 12), prompt, 12, s);
+                Tensor plain = Generation.withoutCache(model, prompt, 12, s);
+                assertArrayEquals(new int[] {2, 16}, cached.shape());
+                assertArrayEquals(plain.longs(), cached.longs(), s.toString());
+                for (int r = 0; r < 2; r++) for (int i = 0; i < 4; i++) assertEquals(prompt.longs()[r * 4 + i], cached.longs()[r * 16 + i], "prompt kept");
+            }
+            Tensor a = Generation.withoutCache(model, prompt, 12, new Sampling(1.5, 0, 11));
+            Tensor b = Generation.withoutCache(model, prompt, 12, new Sampling(1.5, 0, 12));
+            assertNotEquals(List.of(a.longs()), List.of(b.longs()), "another seed draws other tokens");
+        }
+    }
+
+    @Test
+    void samplingIsGreedyAtTemperatureZeroAndStaysInTheTopK() {
+        float[] z = {1f, 3f, 3f, 2f, -1f};
+        assertEquals(1, Sampling.greedy().chooser().pick(z, 0, 1, 5)[0], "the first of equal maxima, as torch.argmax");
+        Sampling.Chooser hot = new Sampling(100, 2, 5).chooser();
+        int[] seen = new int[5];
+        for (int i = 0; i < 400; i++) seen[(int) hot.pick(z, 0, 1, 5)[0]]++;
+        assertEquals(0, seen[0] + seen[3] + seen[4], "only the two largest logits are drawn");
+        assertTrue(seen[1] > 100 && seen[2] > 100, "a high temperature draws both about equally: " + java.util.Arrays.toString(seen));
+        assertArrayEquals(new Sampling(1, 0, 9).chooser().pick(z, 0, 1, 5), new Sampling(1, 0, 9).chooser().pick(z, 0, 1, 5));
+        assertThrows(IllegalArgumentException.class, () -> new Sampling(-1, 0, 0));
+    }
+}

@@ -19,6 +19,21 @@ public abstract class Nd4jModel extends AbstractCompiledModel {
 
     protected Nd4jModel() {}
 
+    /**
+     * A planned node's array: the first {@code prod(shape)} elements of {@code buffer} (a 1-D array as large
+     * as the largest node sharing it), viewed with {@code shape} in row-major order, without a copy.
+     */
+    protected static org.nd4j.linalg.api.ndarray.INDArray view(org.nd4j.linalg.api.ndarray.INDArray buffer, long... shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        if (n > buffer.length()) {
+            throw new IllegalStateException("planned buffer of " + buffer.length() + " elements cannot hold " + java.util.Arrays.toString(shape));
+        }
+        org.nd4j.linalg.api.ndarray.INDArray prefix = n == buffer.length() ? buffer
+                : buffer.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n));
+        return prefix.reshape('c', shape);
+    }
+
     /** Copies every parameter into the INDArray the forward pass reads. */
     public abstract void syncParameters();
 

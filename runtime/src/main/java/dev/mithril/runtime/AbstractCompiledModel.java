@@ -184,6 +184,10 @@ public abstract class AbstractCompiledModel implements CompiledModel {
      * @throws IllegalArgumentException naming every missing and unexpected input
      */
     protected void checkInputs(Map<String, Tensor> inputs) {
+        List<String> names = inputNames();
+        boolean all = inputs.size() == names.size();
+        for (int i = 0; all && i < names.size(); i++) all = inputs.containsKey(names.get(i));
+        if (all) return; // the common case, checked without allocating (training steps run it every call)
         Set<String> missing = new LinkedHashSet<>(inputNames());
         missing.removeAll(inputs.keySet());
         Set<String> unexpected = new LinkedHashSet<>(inputs.keySet());

@@ -29,7 +29,8 @@ final class FusedLoop {
     static final ClassName KERNELS = ClassName.get("dev.mithril.runtime", "Kernels");
     /** The species field of float64 loops (float32 loops use {@code SPECIES}). */
     static final String SPECIES_F64 = "SPECIES_F64";
-    private static final Set<String> VECTOR_FORMS = Set.of("add", "sub", "mul", "div", "relu", "sigmoid", "tanh");
+    private static final Set<String> VECTOR_FORMS = Set.of("add", "sub", "mul", "div", "relu", "sigmoid", "tanh",
+            "relu_grad", "sigmoid_grad", "tanh_grad");
 
     private final Node node;
     private final FusedElementwise op;
@@ -169,6 +170,13 @@ final class FusedLoop {
                     case "tanh" -> CodeBlock.of("$L.lanewise($T.TANH)", x.get(0), VECTOR_OPERATORS);
                     case "sigmoid" -> CodeBlock.of("$T.broadcast($L, $L).div($L.neg().lanewise($T.EXP).add($L))", vectorClass, species,
                             f64 ? "1.0" : "1f", x.get(0), VECTOR_OPERATORS, f64 ? "1.0" : "1f");
+                    // The gradients match their scalar forms in Gradients operation for operation (same rounding, NaN y gives 0).
+                    case "relu_grad" -> CodeBlock.of("$T.zero($L).blend($L, $L.compare($T.GT, $L))", vectorClass, species, x.get(1), x.get(0),
+                            VECTOR_OPERATORS, f64 ? "0.0" : "0f");
+                    case "sigmoid_grad" -> CodeBlock.of("$L.mul($L).mul($T.broadcast($L, $L).sub($L))", x.get(1), x.get(0), vectorClass, species,
+                            f64 ? "1.0" : "1f", x.get(0));
+                    case "tanh_grad" -> CodeBlock.of("$L.mul($T.broadcast($L, $L).sub($L.mul($L)))", x.get(1), vectorClass, species,
+                            f64 ? "1.0" : "1f", x.get(0), x.get(0));
                     default -> throw new IllegalStateException("no vector form for '" + a.kind() + "'");
                 };
             }

@@ -370,10 +370,15 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
 
         private void names() {
             TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);
+            // Constants, not List.of per call: the training step checks names every call and must allocate nothing.
+            type.addField(FieldSpec.builder(listOfString, "INPUT_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("$T.of($L)", List.class, quoted(graph.inputs().stream().map(Node::name).toList())).build());
+            type.addField(FieldSpec.builder(listOfString, "OUTPUT_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("$T.of($L)", List.class, quoted(List.copyOf(graph.outputs().keySet()))).build());
             type.addMethod(MethodSpec.methodBuilder("inputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(graph.inputs().stream().map(Node::name).toList())).build());
+                    .returns(listOfString).addStatement("return INPUT_NAMES").build());
             type.addMethod(MethodSpec.methodBuilder("outputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(List.copyOf(graph.outputs().keySet()))).build());
+                    .returns(listOfString).addStatement("return OUTPUT_NAMES").build());
             type.addMethod(MethodSpec.methodBuilder("backend").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                     .returns(String.class).addStatement("return $S", Backend.JAVA.name().toLowerCase()).build());
             type.addMethod(MethodSpec.methodBuilder("level").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)

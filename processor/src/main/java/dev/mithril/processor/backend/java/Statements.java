@@ -120,6 +120,11 @@ final class Statements {
                 if (planned && program.packedWeights().contains(n.input(1).name())) {
                     m.addComment("$L = linear($L): weights pre-packed$L", n.name(), n.input(0).name(), bufferNote(n));
                     gemm(m, n, out, in, n.inputs().size() > 2 ? "BIAS" : "NONE");
+                } else if (planned && program.level() == dev.mithril.dsl.Level.FULL && n.type().dtype() == dev.mithril.runtime.DType.F32
+                        && n.input(1).type().rank() == 2) {
+                    // Training at full level packs no weights (they change every step): the GEMM packs them on the fly.
+                    m.addComment("$L = linear($L): bias in the GEMM epilogue$L", n.name(), n.input(0).name(), bufferNote(n));
+                    gemm(m, n, out, in, n.inputs().size() > 2 ? "BIAS" : "NONE");
                 } else {
                     call(m, n, planned, "linear", in.get(0), in.get(1), in.size() > 2 ? in.get(2) : "null");
                 }

@@ -172,17 +172,17 @@ final class TrainingWriter {
         planCall(m);
         for (Node n : graph.nodes()) if (!backward.contains(n)) statements.add(m, n);
         m.addStatement("trained = true");
-        if (graph.outputs().size() == 1) {
-            var e = graph.outputs().entrySet().iterator().next();
-            m.addStatement("return $T.of($S, $L)", Map.class, e.getKey(), names.of(e.getValue()));
-        } else {
-            m.addStatement("$T result = new $T<>()", STRING_TENSOR_MAP, LinkedHashMap.class);
-            for (var e : graph.outputs().entrySet()) {
-                if (e.getKey().startsWith(Differentiate.PARAMETER_GRADIENT) || e.getKey().startsWith(Differentiate.INPUT_GRADIENT)) continue;
-                m.addStatement("result.put($S, $L)", e.getKey(), names.of(e.getValue()));
-            }
-            m.addStatement("return result");
+        // One map for every call, refilled: a training step allocates nothing once its buffers are planned.
+        for (var e : graph.outputs().entrySet()) {
+            if (e.getKey().startsWith(Differentiate.PARAMETER_GRADIENT) || e.getKey().startsWith(Differentiate.INPUT_GRADIENT)) continue;
+            m.addStatement("trainOutputs.put($S, $L)", e.getKey(), names.of(e.getValue()));
         }
+        m.addStatement("return trainOutputsView");
+        type.addField(FieldSpec.builder(STRING_TENSOR_MAP, "trainOutputs", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new $T<>()", LinkedHashMap.class).build());
+        type.addField(FieldSpec.builder(STRING_TENSOR_MAP, "trainOutputsView", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("The outputs of the last forwardTrain, read-only; the tensors are planned buffers, valid until the next step.\n")
+                .initializer("$T.unmodifiableMap(trainOutputs)", Collections.class).build());
         type.addMethod(m.build());
     }
 
@@ -204,8 +204,13 @@ final class TrainingWriter {
             m.addStatement("$T $L = outputGradient(outputGradients, $S, $L)", JavaRenderer.TENSOR, names.of(g), e.getKey(),
                     names.of(graph.outputs().get(e.getKey())));
         }
-        m.addStatement("for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new $T($S + name + $S + outputNames())",
-                IllegalArgumentException.class, className + ".backward: no output named \"", "\"; outputs are ");
+        // Looked for only when some given name is not an output: iterating the map's keys each step would allocate.
+        String known = training.outputGradients().keySet().stream().map(o -> CodeBlock.of("(outputGradients.containsKey($S) ? 1 : 0)", o).toString())
+                .collect(Collectors.joining(" + "));
+        m.beginControlFlow("if (outputGradients.size() != $L)", known.isEmpty() ? "0" : known)
+                .addStatement("for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new $T($S + name + $S + outputNames())",
+                        IllegalArgumentException.class, className + ".backward: no output named \"", "\"; outputs are ")
+                .endControlFlow();
         List<Node> steps = graph.nodes().stream().filter(n -> backward.contains(n) && computed(n)).toList();
         guardLocals(m, steps);
         // Locals read outside the guarded block that computes them are declared before the first block.
@@ -241,16 +246,20 @@ final class TrainingWriter {
             if (stepSet.contains(g)) accumulateAfter.computeIfAbsent(g, k -> new ArrayList<>()).add(e.getKey());
             else atEnd.add(e.getKey());
         }
+        BackwardFusion fusion = program.level() == dev.mithril.dsl.Level.FULL
+                ? new BackwardFusion(program, names, steps, gradField, training.parameterGradients()) : null;
         String open = null;
         for (Node n : steps) {
+            if (fusion != null && fusion.absorbed(n)) continue;
             String g = guardOf.get(n);
             if (!g.equals(open)) {
                 if (open != null) m.endControlFlow();
                 m.beginControlFlow("if ($L)", g);
                 open = g;
             }
-            statements.add(m, n);
-            for (String p : accumulateAfter.getOrDefault(n, List.of())) accumulate(m, p, g);
+            if (fusion == null || !fusion.render(m, n)) statements.add(m, n);
+            String added = fusion == null ? null : fusion.accumulator(n);
+            for (String p : accumulateAfter.getOrDefault(n, List.of())) if (!gradField.get(p).equals(added)) accumulate(m, p, g);
         }
         if (open != null) m.endControlFlow();
         for (String p : atEnd) accumulate(m, p, null);

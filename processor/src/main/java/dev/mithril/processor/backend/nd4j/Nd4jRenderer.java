@@ -269,7 +269,7 @@ public final class Nd4jRenderer implements Renderer {
                 String over = plan.inPlace().get(n.name());
                 // A node written in place of its operand is the operand's array itself, so ops see the aliasing.
                 if (over != null && graph.node(over).type().dims().equals(n.type().dims())) m.addStatement("$L = $L", names.array(n), names.array(over));
-                else m.addStatement("$L = $L.reshape('c', $L)", names.array(n), buffers.get(e.getValue()), names.shape(n.type().dims()));
+                else m.addStatement("$L = view($L, $L)", names.array(n), buffers.get(e.getValue()), names.shape(n.type().dims()));
             }
             for (String s : pd) m.addStatement("this.$L = $L", plannedField(s), names.dim(s));
             if (pd.isEmpty()) m.addStatement("planned = true");

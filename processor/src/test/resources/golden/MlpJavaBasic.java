@@ -23,6 +23,12 @@ import javax.annotation.processing.Generated;
  */
 @Generated("dev.mithril.processor")
 public final class MlpJavaBasic extends AbstractCompiledModel implements MlpModel {
+    private static final List<String> INPUT_NAMES = List.of("x");
+
+    private static final List<String> OUTPUT_NAMES = List.of("logits");
+
+    private static final int[] xTrainShape = {-1, 784};
+
     private final Tensor h1_weight = paramFanIn("h1.weight", 784, 1024, 784);
 
     private final Tensor h1_bias = paramFanIn("h1.bias", 784, 1024);
@@ -146,6 +152,13 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
 
     private boolean trained;
 
+    private final Map<String, Tensor> trainOutputs = new LinkedHashMap<>();
+
+    /**
+     * The outputs of the last forwardTrain, read-only; the tensors are planned buffers, valid until the next step.
+     */
+    private final Map<String, Tensor> trainOutputsView = Collections.unmodifiableMap(trainOutputs);
+
     {
         gradients.put("h1.weight", h1_weightGrad);
         gradients.put("h1.bias", h1_biasGrad);
@@ -221,12 +234,12 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
 
     @Override
     public List<String> inputNames() {
-        return List.of("x");
+        return INPUT_NAMES;
     }
 
     @Override
     public List<String> outputNames() {
-        return List.of("logits");
+        return OUTPUT_NAMES;
     }
 
     @Override
@@ -246,7 +259,7 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
     @Override
     public Map<String, Tensor> forwardTrain(Map<String, Tensor> inputs) {
         checkInputs(inputs);
-        xTrain = input(inputs, "x", -1, 784);
+        xTrain = input(inputs, "x", xTrainShape);
         Objects.requireNonNull(xTrain, "input 'x'");
         if (xTrain.rank() != 2) throw shapeError("x", xTrain, "[batch, 784]");
         int batch = xTrain.dim(0);
@@ -263,9 +276,8 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         Kernels.reluInto(h3_linearTrain, h3Train);
         Kernels.linearInto(h3Train, logits_weight, logits_bias, logitsTrain);
         trained = true;
-        Map<String, Tensor> result = new LinkedHashMap<>();
-        result.put("logits", logitsTrain);
-        return result;
+        trainOutputs.put("logits", logitsTrain);
+        return trainOutputsView;
     }
 
     @Override
@@ -273,7 +285,9 @@ public final class MlpJavaBasic extends AbstractCompiledModel implements MlpMode
         if (!trained) throw new IllegalStateException("MlpJavaBasic.backward: call forwardTrain first");
         int batch = xTrain.dim(0);
         Tensor grad_out_logits = outputGradient(outputGradients, "logits", logitsTrain);
-        for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new IllegalArgumentException("MlpJavaBasic.backward: no output named \"" + name + "\"; outputs are " + outputNames());
+        if (outputGradients.size() != (outputGradients.containsKey("logits") ? 1 : 0)) {
+            for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new IllegalArgumentException("MlpJavaBasic.backward: no output named \"" + name + "\"; outputs are " + outputNames());
+        }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
             Kernels.matmulInto(grad_out_logits, logits_weight, d_logits_dx);
         }

@@ -4,8 +4,8 @@ package test;
 import dev.mithril.runtime.AbstractCompiledModel;
 import dev.mithril.runtime.Epilogue;
 import dev.mithril.runtime.Gemm;
-import dev.mithril.runtime.Gradients;
 import dev.mithril.runtime.Kernels;
+import dev.mithril.runtime.LinearBackward;
 import dev.mithril.runtime.PackedWeights;
 import dev.mithril.runtime.Tensor;
 import java.util.Arrays;
@@ -27,6 +27,12 @@ import javax.annotation.processing.Generated;
  */
 @Generated("dev.mithril.processor")
 public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel {
+    private static final List<String> INPUT_NAMES = List.of("x");
+
+    private static final List<String> OUTPUT_NAMES = List.of("logits");
+
+    private static final int[] xTrainShape = {-1, 784};
+
     private final Tensor h1_weight = paramFanIn("h1.weight", 784, 1024, 784);
 
     private final Tensor h1_bias = paramFanIn("h1.bias", 784, 1024);
@@ -146,6 +152,13 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
 
     private boolean trained;
 
+    private final Map<String, Tensor> trainOutputs = new LinkedHashMap<>();
+
+    /**
+     * The outputs of the last forwardTrain, read-only; the tensors are planned buffers, valid until the next step.
+     */
+    private final Map<String, Tensor> trainOutputsView = Collections.unmodifiableMap(trainOutputs);
+
     {
         gradients.put("h1.weight", h1_weightGrad);
         gradients.put("h1.bias", h1_biasGrad);
@@ -243,12 +256,12 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
 
     @Override
     public List<String> inputNames() {
-        return List.of("x");
+        return INPUT_NAMES;
     }
 
     @Override
     public List<String> outputNames() {
-        return List.of("logits");
+        return OUTPUT_NAMES;
     }
 
     @Override
@@ -268,7 +281,7 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
     @Override
     public Map<String, Tensor> forwardTrain(Map<String, Tensor> inputs) {
         checkInputs(inputs);
-        xTrain = input(inputs, "x", -1, 784);
+        xTrain = input(inputs, "x", xTrainShape);
         Objects.requireNonNull(xTrain, "input 'x'");
         if (xTrain.rank() != 2) throw shapeError("x", xTrain, "[batch, 784]");
         int batch = xTrain.dim(0);
@@ -280,11 +293,11 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
         Gemm.linear(h1Train.data(), 0, batch, 512, 1024, h2_weight.data(), 0, h2_bias.data(), Epilogue.BIAS_RELU, h2Train.data(), 0);
         // h3 = relu(linear(h2)): bias and ReLU fused into the GEMM epilogue; buffer 2, reused by d_h3_relu_grad
         Gemm.linear(h2Train.data(), 0, batch, 256, 512, h3_weight.data(), 0, h3_bias.data(), Epilogue.BIAS_RELU, h3Train.data(), 0);
-        Kernels.linearInto(h3Train, logits_weight, logits_bias, logitsTrain);
+        // logits = linear(h3): bias in the GEMM epilogue; buffer 3
+        Gemm.linear(h3Train.data(), 0, batch, 10, 256, logits_weight.data(), 0, logits_bias.data(), Epilogue.BIAS, logitsTrain.data(), 0);
         trained = true;
-        Map<String, Tensor> result = new LinkedHashMap<>();
-        result.put("logits", logitsTrain);
-        return result;
+        trainOutputs.put("logits", logitsTrain);
+        return trainOutputsView;
     }
 
     @Override
@@ -292,62 +305,55 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
         if (!trained) throw new IllegalStateException("MlpJavaFull.backward: call forwardTrain first");
         int batch = xTrain.dim(0);
         Tensor grad_out_logits = outputGradient(outputGradients, "logits", logitsTrain);
-        for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new IllegalArgumentException("MlpJavaFull.backward: no output named \"" + name + "\"; outputs are " + outputNames());
-        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
-            Kernels.matmulInto(grad_out_logits, logits_weight, d_logits_dx);
+        if (outputGradients.size() != (outputGradients.containsKey("logits") ? 1 : 0)) {
+            for (String name : outputGradients.keySet()) if (!outputNames().contains(name)) throw new IllegalArgumentException("MlpJavaFull.backward: no output named \"" + name + "\"; outputs are " + outputNames());
         }
         if (logits_weightTrainable) {
-            Gradients.matmulInto(grad_out_logits, true, h3Train, false, d_logits_dw);
-            Kernels.addInto(logits_weightGrad, d_logits_dw, logits_weightGrad);
+            // logits_weightGrad += grad_out.logitsᵀ · h3, accumulated by the GEMM (beta = 1)
+            LinearBackward.weightGradient(grad_out_logits.data(), batch, 10, h3Train.data(), 256, logits_weightGrad.data());
         }
         if (logits_biasTrainable) {
-            Gradients.sumToInto(grad_out_logits, d_logits_sum_to);
-            Kernels.addInto(logits_biasGrad, d_logits_sum_to, logits_biasGrad);
+            // grad_out.logits summed over rows straight into logits_biasGrad
+            LinearBackward.biasGradient(grad_out_logits.data(), batch, 10, logits_biasGrad.data());
         }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || h3_biasTrainable || h3_weightTrainable || xTrainRequiresGrad) {
-            // d_h3_relu_grad overwrites h3 in place (buffer 2)
-            Gradients.reluGradInto(h3Train, d_logits_dx, d_h3_relu_grad);
-        }
-        if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
-            Kernels.matmulInto(d_h3_relu_grad, h3_weight, d_h3_linear_dx);
+            // d_h3_relu_grad = relu'(h3) ⊙ (grad_out.logits · logits.weight): the derivative applied to each panel of the GEMM's product while in cache; in place of h3 (buffer 2)
+            LinearBackward.inputGradient(grad_out_logits.data(), batch, 10, logits_weight.data(), 256, LinearBackward.Activation.RELU, h3Train.data(), d_logits_dx.data(), d_h3_relu_grad.data());
         }
         if (h3_weightTrainable) {
-            Gradients.matmulInto(d_h3_relu_grad, true, h2Train, false, d_h3_linear_dw);
-            Kernels.addInto(h3_weightGrad, d_h3_linear_dw, h3_weightGrad);
+            // h3_weightGrad += d_h3_relu_gradᵀ · h2, accumulated by the GEMM (beta = 1)
+            LinearBackward.weightGradient(d_h3_relu_grad.data(), batch, 256, h2Train.data(), 512, h3_weightGrad.data());
         }
         if (h3_biasTrainable) {
-            Gradients.sumToInto(d_h3_relu_grad, d_h3_linear_sum_to);
-            Kernels.addInto(h3_biasGrad, d_h3_linear_sum_to, h3_biasGrad);
+            // d_h3_relu_grad summed over rows straight into h3_biasGrad
+            LinearBackward.biasGradient(d_h3_relu_grad.data(), batch, 256, h3_biasGrad.data());
         }
         if (h1_biasTrainable || h1_weightTrainable || h2_biasTrainable || h2_weightTrainable || xTrainRequiresGrad) {
-            // d_h2_relu_grad overwrites h2 in place (buffer 1)
-            Gradients.reluGradInto(h2Train, d_h3_linear_dx, d_h2_relu_grad);
-        }
-        if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
-            Kernels.matmulInto(d_h2_relu_grad, h2_weight, d_h2_linear_dx);
+            // d_h2_relu_grad = relu'(h2) ⊙ (d_h3_relu_grad · h3.weight): the derivative applied to each panel of the GEMM's product while in cache; in place of h2 (buffer 1)
+            LinearBackward.inputGradient(d_h3_relu_grad.data(), batch, 256, h3_weight.data(), 512, LinearBackward.Activation.RELU, h2Train.data(), d_h3_linear_dx.data(), d_h2_relu_grad.data());
         }
         if (h2_weightTrainable) {
-            Gradients.matmulInto(d_h2_relu_grad, true, h1Train, false, d_h2_linear_dw);
-            Kernels.addInto(h2_weightGrad, d_h2_linear_dw, h2_weightGrad);
+            // h2_weightGrad += d_h2_relu_gradᵀ · h1, accumulated by the GEMM (beta = 1)
+            LinearBackward.weightGradient(d_h2_relu_grad.data(), batch, 512, h1Train.data(), 1024, h2_weightGrad.data());
         }
         if (h2_biasTrainable) {
-            Gradients.sumToInto(d_h2_relu_grad, d_h2_linear_sum_to);
-            Kernels.addInto(h2_biasGrad, d_h2_linear_sum_to, h2_biasGrad);
+            // d_h2_relu_grad summed over rows straight into h2_biasGrad
+            LinearBackward.biasGradient(d_h2_relu_grad.data(), batch, 512, h2_biasGrad.data());
         }
         if (h1_biasTrainable || h1_weightTrainable || xTrainRequiresGrad) {
-            // d_h1_relu_grad overwrites h1 in place (buffer 0)
-            Gradients.reluGradInto(h1Train, d_h2_linear_dx, d_h1_relu_grad);
+            // d_h1_relu_grad = relu'(h1) ⊙ (d_h2_relu_grad · h2.weight): the derivative applied to each panel of the GEMM's product while in cache; in place of h1 (buffer 0)
+            LinearBackward.inputGradient(d_h2_relu_grad.data(), batch, 512, h2_weight.data(), 1024, LinearBackward.Activation.RELU, h1Train.data(), d_h2_linear_dx.data(), d_h1_relu_grad.data());
         }
         if (xTrainRequiresGrad) {
             Kernels.matmulInto(d_h1_relu_grad, h1_weight, d_h1_linear_dx);
         }
         if (h1_weightTrainable) {
-            Gradients.matmulInto(d_h1_relu_grad, true, xTrain, false, d_h1_linear_dw);
-            Kernels.addInto(h1_weightGrad, d_h1_linear_dw, h1_weightGrad);
+            // h1_weightGrad += d_h1_relu_gradᵀ · x, accumulated by the GEMM (beta = 1)
+            LinearBackward.weightGradient(d_h1_relu_grad.data(), batch, 1024, xTrain.data(), 784, h1_weightGrad.data());
         }
         if (h1_biasTrainable) {
-            Gradients.sumToInto(d_h1_relu_grad, d_h1_linear_sum_to);
-            Kernels.addInto(h1_biasGrad, d_h1_linear_sum_to, h1_biasGrad);
+            // d_h1_relu_grad summed over rows straight into h1_biasGrad
+            LinearBackward.biasGradient(d_h1_relu_grad.data(), batch, 1024, h1_biasGrad.data());
         }
         inputGradients.clear();
         if (xTrainRequiresGrad) inputGradients.put("x", d_h1_linear_dx);

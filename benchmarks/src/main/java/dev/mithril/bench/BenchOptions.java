@@ -44,7 +44,9 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
                                     compile    Mithril.compile time per level (graph to loaded class, in-memory javac)
                                     memory     peak heap, allocation per call and GC activity around the timed calls
                                     scaling    throughput at 1..cores threads (level Full), with parallel efficiency
-                                    training, generation  not available yet
+                                    training   one training step (forward, loss, backward, SGD momentum) per level
+                                               of linear and mlp, samples/s, and --peers torch's step beside it
+                                    generation not available yet
               --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
               --runs N            timed calls per measurement (default 10)
               --warmup N          untimed calls before timing (default 3)

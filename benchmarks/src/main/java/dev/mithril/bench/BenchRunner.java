@@ -78,7 +78,7 @@ final class BenchRunner {
         }
         if (models.isEmpty() || modes.isEmpty()) return new Outcome(report, charts, false, false);
 
-        if (o.torch() && modes.contains(Mode.INFERENCE)) {
+        if (o.torch() && (modes.contains(Mode.INFERENCE) || modes.contains(Mode.TRAINING))) {
             try {
                 torch = TorchPeer.probe();
                 report.environment("PyTorch peer", "torch " + torch.version() + " via " + TorchPeer.PYTHON
@@ -92,6 +92,7 @@ final class BenchRunner {
             // compile first, so that the levels table of the inference mode can show compile times
             if (modes.contains(Mode.COMPILE)) compile(models);
             if (modes.contains(Mode.INFERENCE)) inference(models);
+            if (modes.contains(Mode.TRAINING)) training(models);
             if (modes.contains(Mode.MEMORY)) memory(models);
             if (modes.contains(Mode.SCALING)) scaling(models);
         } finally {
@@ -106,6 +107,7 @@ final class BenchRunner {
         int perModel = 0, b = o.batches().size(), l = o.levels().size();
         if (modes.contains(Mode.COMPILE)) perModel += l;
         if (modes.contains(Mode.INFERENCE)) perModel += b * (l + 1 + (torch != null ? 1 : 0));
+        if (modes.contains(Mode.TRAINING)) perModel += b * (l + (torch != null ? 1 : 0));
         if (modes.contains(Mode.MEMORY)) perModel += b * l;
         if (modes.contains(Mode.SCALING)) perModel += b * SystemInfo.cores();
         return models.size() * perModel + (modes.contains(Mode.INFERENCE) ? 1 : 0);
@@ -194,6 +196,62 @@ final class BenchRunner {
     private List<Object> inferenceRow(String backend, Workload w, int batch, Timing.Samples s) {
         return List.of(backend, hardware + ", " + Parallel.threads() + " threads", batch, w.ioSize(), s.throughput(batch),
                 s.minThroughput(batch), s.maxThroughput(batch), s.medianMillis());
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * One training step per level and batch ({@link TrainingStep}), and PyTorch's step right after ours at each batch
+     * size; the cross table sets the last level against PyTorch.
+     */
+    private void training(List<Workload> models) {
+        List<List<Object>> rows = new ArrayList<>(), cross = new ArrayList<>();
+        Level best = o.levels().getLast();
+        for (Workload w : models) {
+            if (w != Workload.LINEAR && w != Workload.MLP) {
+                report.note("training: " + w.id() + " skipped; the training benchmark covers linear and mlp");
+                continue;
+            }
+            Chart thr = new Chart("training_" + w.id(), w.id() + ": training throughput", "Batch size", "Throughput (samples/s)", true);
+            for (int batch : o.batches()) {
+                Double ours = null;
+                for (Level level : o.levels()) {
+                    progress.step("training " + w.id() + " Java/" + level.classToken() + " batch " + batch);
+                    TrainingStep step = TrainingStep.of(w, level, batch);
+                    Timing.Samples s = Timing.measure(o.warmup(), o.runs(), step::run, clock);
+                    rows.add(trainingRow("Mithril Java/" + level.classToken(), w, batch, s));
+                    thr.add("Java/" + level.classToken(), batch, s.throughput(batch));
+                    if (level == best) ours = s.throughput(batch);
+                }
+                double peerThr = Double.NaN;
+                if (torch != null) {
+                    progress.step("training " + w.id() + " PyTorch batch " + batch);
+                    try {
+                        Timing.Samples peer = torch.measureTraining(w, batch, Parallel.threads(), o.warmup(), o.runs());
+                        rows.add(trainingRow("PyTorch " + torch.version() + " (CPU)", w, batch, peer));
+                        thr.add("PyTorch", batch, peer.throughput(batch));
+                        peerThr = peer.throughput(batch);
+                    } catch (IllegalStateException e) {
+                        report.note("PyTorch peer failed for training " + w.id() + " batch " + batch + ": " + e.getMessage());
+                    }
+                }
+                double oursThr = ours == null ? Double.NaN : ours;
+                cross.add(List.of(w.id(), batch, oursThr, peerThr, oursThr / peerThr));
+            }
+            charts.add(thr);
+        }
+        tables.add(new Report.Table("training", "Training step",
+                List.of("Backend", "Model", "Batch Size", "Throughput (samples/s)", "Min (samples/s)", "Max (samples/s)", "Step (ms)"),
+                rows, List.of("One step: forward, loss (cross-entropy for mlp, mean squared error for linear), zeroing gradients, "
+                        + "backward, SGD with momentum 0.9 at lr 0.01; throughput at the median step time.")));
+        tables.add(new Report.Table("training_cross", "Training: Mithril Java/" + best.classToken() + " vs PyTorch",
+                List.of("Model", "Batch Size", "Mithril (samples/s)", "PyTorch (samples/s)", "Mithril / PyTorch (x)"),
+                cross, List.of(torch == null ? "PyTorch: not measured (use --peers torch; needs /usr/bin/python3 with torch)."
+                        : "PyTorch: the same step and protocol in a separate python3 process, run right after ours at each batch size.")));
+    }
+
+    private List<Object> trainingRow(String backend, Workload w, int batch, Timing.Samples s) {
+        return List.of(backend, w.id(), batch, s.throughput(batch), s.minThroughput(batch), s.maxThroughput(batch), s.medianMillis());
     }
 
     // ------------------------------------------------------------------ compile

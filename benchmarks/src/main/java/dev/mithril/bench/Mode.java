@@ -7,7 +7,7 @@ import java.util.Locale;
 /** What {@code mithril bench} measures. */
 public enum Mode {
     INFERENCE("inference", null),
-    TRAINING("training", "needs the training issue (autodiff, losses, optimizers)"),
+    TRAINING("training", null),
     GENERATION("generation", "needs the training/model-zoo issues (a transformer with a KV cache)"),
     COMPILE("compile", null),
     MEMORY("memory", null),

@@ -54,6 +54,13 @@ final class TorchPeer {
         return parseSamples(out);
     }
 
+    /** Times one training step of {@code w} (forward, loss, backward, SGD with momentum) at {@code batch} in PyTorch. */
+    Timing.Samples measureTraining(Workload w, int batch, int threads, int warmup, int runs) {
+        String out = exec(List.of(PYTHON, script.toString(), w.id(), Integer.toString(batch), Integer.toString(threads),
+                Integer.toString(warmup), Integer.toString(runs), "train"), 600);
+        return parseSamples(out);
+    }
+
     /** The {@code SAMPLES_NS} line of the script's output as samples. */
     static Timing.Samples parseSamples(String out) {
         for (String line : out.split("\n")) {

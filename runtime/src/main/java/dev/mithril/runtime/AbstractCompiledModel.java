@@ -208,12 +208,11 @@ public abstract class AbstractCompiledModel implements CompiledModel {
     protected Tensor input(Map<String, Tensor> inputs, String name, int... shape) {
         Tensor t = inputs.get(name);
         if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: missing input \"" + name + "\"");
-        int[] s = t.shape();
-        boolean ok = s.length == shape.length;
-        for (int i = 0; ok && i < s.length; i++) ok = shape[i] == -1 || shape[i] == s[i];
+        boolean ok = t.rank() == shape.length; // dim by dim, not shape(): that copies, and training steps must not allocate
+        for (int i = 0; ok && i < shape.length; i++) ok = shape[i] == -1 || shape[i] == t.dim(i);
         if (!ok) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: input \"" + name + "\" has shape "
-                    + Tensor.shapeString(s) + " but expects " + Arrays.toString(shape).replace("-1", "*"));
+                    + Tensor.shapeString(t.shape()) + " but expects " + Arrays.toString(shape).replace("-1", "*"));
         }
         return t.toF32();
     }

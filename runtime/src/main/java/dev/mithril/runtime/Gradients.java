@@ -76,6 +76,12 @@ public final class Gradients {
             return out;
         }
         float[] x = a.data(), d = g.data(), o = out.data();
+        if (kind != GELU) { // vectorized (GELU's derivative keeps its double-precision erf)
+            LinearBackward.Activation act = kind == RELU ? LinearBackward.Activation.RELU
+                    : kind == SIGMOID ? LinearBackward.Activation.SIGMOID : LinearBackward.Activation.TANH;
+            Parallel.forRange(n, 1 << 14, (from, to) -> LinearBackward.apply(act, x, d, o, from, to - from));
+            return out;
+        }
         Parallel.forRange(n, 1 << 14, (from, to) -> {
             for (int i = from; i < to; i++) {
                 o[i] = switch (kind) {

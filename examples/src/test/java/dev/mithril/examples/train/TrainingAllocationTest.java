@@ -56,10 +56,6 @@ class TrainingAllocationTest {
             mlp.forwardTrain(inputs);
             mlp.backward(grads);
         });
-        float[] xx = inputs.get("x").data();
-        System.err.println("PROBE fwd " + perCall(() -> mlp.forwardTrain(inputs)) + " bwd " + perCall(() -> mlp.backward(grads))
-            + " wg " + perCall(() -> dev.mithril.runtime.LinearBackward.weightGradient(xx, BATCH, 784, xx, 784, new float[784*784]))
-            + " wg2 " + perCall(() -> dev.mithril.runtime.LinearBackward.weightGradient(xx, BATCH, 10, xx, 256, xx)));
         assertEquals(0, bytes, "bytes allocated per forwardTrain + backward of MlpJavaFull after warm-up");
     }
 }

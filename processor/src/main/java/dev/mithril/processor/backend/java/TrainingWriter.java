@@ -164,9 +164,13 @@ final class TrainingWriter {
                 .addStatement("checkInputs(inputs)");
         for (Node in : forwardInputs) {
             String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
-            m.addStatement("$L = input(inputs, $S$L$L)", names.of(in), in.name(),
+            // The expected shape is a constant: a varargs array per call would be the step's only allocation.
+            String shapeField = names.unique(names.of(in) + "Shape");
+            type.addField(FieldSpec.builder(int[].class, shapeField, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("{$L}", shape).build());
+            m.addStatement("$L = input(inputs, $S$L, $L)", names.of(in), in.name(),
                     in.type().dtype() == dev.mithril.runtime.DType.F32 ? "" : ", " + dev.mithril.runtime.DType.class.getName() + "." + in.type().dtype().name(),
-                    shape.isEmpty() ? "" : ", " + shape);
+                    shapeField);
         }
         JavaRenderer.inputChecks(m, forwardInputs, names, dimSymbols, graph.name(), true);
         planCall(m);

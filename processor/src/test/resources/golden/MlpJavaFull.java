@@ -67,6 +67,8 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
 
     private Tensor logits;
 
+    private boolean packingStale;
+
     /**
      * Input "x" of the last forwardTrain, kept for backward.
      */
@@ -197,6 +199,7 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
         h2_weightPacked = Gemm.pack(h2_weight.data(), 0, 512, 1024);
         h3_weightPacked = Gemm.pack(h3_weight.data(), 0, 256, 512);
         logits_weightPacked = Gemm.pack(logits_weight.data(), 0, 10, 256);
+        packingStale = false;
     }
 
     @Override
@@ -211,9 +214,12 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
         repack();
     }
 
+    /**
+     * Marks the packed weights stale; the next {@link #forward} packs them again.
+     */
     @Override
     public void parametersChanged() {
-        repack();
+        packingStale = true;
     }
 
     @Override
@@ -222,6 +228,7 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
         if (x.rank() != 2) throw shapeError("x", x, "[batch, 784]");
         int batch = x.dim(0);
         if (x.dim(1) != 784) throw shapeError("x", x, "[batch, 784]");
+        if (packingStale) repack();
         if (batch != plannedBatch) plan(batch);
         // h1 = relu(linear(x)): bias and ReLU fused into the GEMM epilogue; buffer 0, reused by h3
         Gemm.linear(x.data(), 0, batch, h1_weightPacked, h1_bias.data(), Epilogue.BIAS_RELU, h1.data(), 0);

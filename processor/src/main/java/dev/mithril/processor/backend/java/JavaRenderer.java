@@ -269,6 +269,9 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                     .addStatement("return model").build());
         }
 
+        /** Whether parameters have derived copies (packed weights, folded batch norms) that {@code repack()} rebuilds. */
+        private boolean hasPacking() { return !program.packedWeights().isEmpty() || folds(); }
+
         private void packing() {
             MethodSpec.Builder repack = MethodSpec.methodBuilder("repack").addModifiers(Modifier.PUBLIC)
                     .addJavadoc(folds() ? "Folds batch norms into convolutions$L; needed after writing parameters directly.\n"
@@ -284,6 +287,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                 repack.addStatement("fold()");
                 type.addMethod(fold);
             }
+            if (training != null) repack.addStatement("packingStale = false");
             type.addMethod(repack.build());
             type.addMethod(MethodSpec.methodBuilder("initialize").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                     .addParameter(TypeName.LONG, "seed")
@@ -293,9 +297,13 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                     .addParameter(String.class, "prefix")
                     .addStatement("super.load(tensors, prefix)").addStatement("repack()").build());
             if (training != null) {
-                // An optimizer step writes the parameters in place: the packed copies must follow.
+                // An optimizer step writes the parameters in place: the packed copies must follow, but only
+                // when inference next needs them (training reads the parameters themselves), so a training
+                // loop does not pay for packing on every step.
+                type.addField(FieldSpec.builder(TypeName.BOOLEAN, "packingStale", Modifier.PRIVATE).build());
                 type.addMethod(MethodSpec.methodBuilder("parametersChanged").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                        .addStatement("repack()").build());
+                        .addJavadoc("Marks the packed weights stale; the next {@link #forward} packs them again.\n")
+                        .addStatement("packingStale = true").build());
             }
         }
 
@@ -306,6 +314,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             boolean single = graph.outputs().size() == 1;
             m.returns(single ? TENSOR : modelInterface.nestedClass("Outputs"));
             inputChecks(m, inputs);
+            if (training != null && hasPacking()) m.addStatement("if (packingStale) repack()");
             if (plan != null && !plan.bufferOf().isEmpty()) {
                 List<String> pd = plannedDims();
                 if (pd.isEmpty()) m.addStatement("if (!planned) plan()");

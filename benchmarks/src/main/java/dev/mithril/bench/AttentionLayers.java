@@ -23,12 +23,10 @@ import java.util.regex.Pattern;
  * means ours is faster), then the same for the minimum, which load from other processes disturbs less.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp ... dev.mithril.bench.AttentionLayers [threads] [runs] [script] [passive]
+ * java --add-modules jdk.incubator.vector -cp ... dev.mithril.bench.AttentionLayers [threads] [runs] [script]
  * </pre>
  *
- * <p>{@code passive} runs PyTorch with {@code OMP_WAIT_POLICY=PASSIVE}. Its OpenMP threads otherwise spin while
- * waiting, which on a machine loaded by other processes makes it tens of times slower than it is; on an idle
- * machine leave it out.
+ * <p>PyTorch runs with the environment of {@link TorchPeer#configure} (its best configuration here).
  */
 public final class AttentionLayers {
     private static final int HEADS = 8, WIDTH = 512;
@@ -42,10 +40,9 @@ public final class AttentionLayers {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 21;
         Path script = Path.of(args.length > 2 ? args[2] : "benchmarks/torch_attention.py");
-        boolean passive = args.length > 3 && args[3].equals("passive");
         Parallel.setThreads(threads);
-        System.out.printf("attention, %d heads, width %d, %d threads, median of %d%s%n", HEADS, WIDTH, threads, runs,
-                passive ? ", torch with OMP_WAIT_POLICY=PASSIVE" : "");
+        System.out.printf("attention, %d heads, width %d, %d threads, median of %d; torch with %s%n", HEADS, WIDTH, threads, runs,
+                TorchPeer.environmentNote());
         System.out.printf("%-14s %-6s %12s %12s %8s %12s %12s %8s%n", "shape", "stat", "ours fwd ms", "torch fwd", "ratio", "ours bwd ms",
                 "torch bwd", "ratio");
         for (int[] s : SHAPES) {
@@ -55,7 +52,7 @@ public final class AttentionLayers {
             Attention.Result r = Attention.forwardFused(qkv, HEADS);
             double[] fwd = timedMs(() -> Attention.forwardFused(qkv, HEADS), n);
             double[] bwd = timedMs(() -> Attention.backwardFused(qkv, HEADS, r.out(), r.lse(), dOut), n);
-            double[] torch = torch(script, b, t, n, passive);
+            double[] torch = torch(script, b, t, n);
             String shape = String.format("B=%d T=%d", b, t);
             System.out.printf("%-14s %-6s %12.3f %12.3f %8.2f %12.3f %12.3f %8.2f%n", shape, "median", fwd[0], torch[0], torch[0] / fwd[0],
                     bwd[0], torch[1], torch[1] / bwd[0]);
@@ -79,16 +76,12 @@ public final class AttentionLayers {
         return new double[] {ms[runs / 2], ms[0]};
     }
 
-    private static double[] torch(Path script, int b, int t, int runs, boolean passive) throws IOException, InterruptedException {
+    private static double[] torch(Path script, int b, int t, int runs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), Integer.toString(b), Integer.toString(t),
                 Integer.toString(HEADS), Integer.toString(WIDTH), Integer.toString(Math.max(3, runs / 2)), Integer.toString(runs)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
-        // Debian's pthreads OpenBLAS would otherwise start its own threads beside torch's two.
-        env.remove("OPENBLAS_CORETYPE");
-        env.remove("OPENBLAS_L2_SIZE");
-        env.put("OPENBLAS_NUM_THREADS", "1");
-        if (passive) env.put("OMP_WAIT_POLICY", "PASSIVE");
+        TorchPeer.configure(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) throw new IllegalStateException("torch_attention.py failed:\n" + out);

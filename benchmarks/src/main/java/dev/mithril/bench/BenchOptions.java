@@ -15,7 +15,7 @@ import java.util.Set;
 public record BenchOptions(List<Workload> models, List<Level> levels, List<Integer> batches, List<Mode> modes,
                            int threads, int runs, int warmup, Format format, Path out, boolean torch) {
     public static final List<Integer> DEFAULT_BATCHES = List.of(32, 128, 1024);
-    public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 3;
+    public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
 
     /** Output formats of the tables on standard output. */
     public enum Format { TABLE, MARKDOWN, CSV, JSON }
@@ -27,7 +27,7 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
             usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|all]
                                  [--level none|basic|full|all] [--batch-sizes 32,128,1024]
                                  [--mode inference|training|generation|compile|memory|scaling|all]
-                                 [--threads N] [--runs 10] [--warmup 3] [--format table|markdown|csv|json]
+                                 [--threads N] [--runs 10] [--warmup 20] [--format table|markdown|csv|json]
                                  [--out DIR] [--peers torch]
 
             Times Mithril's generated models: warm-up calls, then N individually timed calls; the median is
@@ -49,7 +49,7 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
                                     generation not available yet
               --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
               --runs N            timed calls per measurement (default 10)
-              --warmup N          untimed calls before timing (default 3)
+              --warmup N          untimed calls before timing (default 20)
               --format F          table, markdown, csv or json on standard output (default table)
               --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and PNG plots
               --peers LIST        other frameworks timed in the same sitting: torch (/usr/bin/python3 with PyTorch)

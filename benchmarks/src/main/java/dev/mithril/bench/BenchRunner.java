@@ -82,7 +82,7 @@ final class BenchRunner {
             try {
                 torch = TorchPeer.probe();
                 report.environment("PyTorch peer", "torch " + torch.version() + " via " + TorchPeer.PYTHON
-                        + " (OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset in its environment)");
+                        + " (" + TorchPeer.environmentNote() + " in its environment)");
             } catch (IllegalStateException e) {
                 report.note("PyTorch peer skipped: " + e.getMessage());
             }

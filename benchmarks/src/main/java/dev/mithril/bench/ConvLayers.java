@@ -116,9 +116,7 @@ public final class ConvLayers {
     static Map<String, Double> runTorch(String script, int batch, int warmup, int runs, String layer) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(TorchPeer.PYTHON, script, Integer.toString(batch), Integer.toString(warmup),
                 Integer.toString(runs), Integer.toString(Parallel.threads()), layer).redirectErrorStream(true);
-        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-        pb.environment().remove("OPENBLAS_CORETYPE");
-        pb.environment().remove("OPENBLAS_L2_SIZE");
+        TorchPeer.configure(pb.environment());
         Process proc = pb.start();
         String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (proc.waitFor() != 0) throw new IllegalStateException(script + " failed:\n" + out);

@@ -15,8 +15,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * PyTorch as a peer: {@code /usr/bin/python3} runs {@code torch_peer.py} (shipped in this jar) on the same
  * workload, batch, threads and protocol, and reports its per-call samples. The peer's environment (only its)
- * gets {@code OPENBLAS_NUM_THREADS=1} and loses {@code OPENBLAS_CORETYPE}/{@code OPENBLAS_L2_SIZE}: Debian's
- * pthreads OpenBLAS otherwise starts threads beside torch's own pool and oversubscribes the cores.
+ * gets the configuration that gave PyTorch its best figures on the 2-core AVX-512 machine we measure on:
+ * <ul>
+ *   <li>{@code OPENBLAS_NUM_THREADS=1}: Debian's pthreads OpenBLAS otherwise starts threads beside torch's own
+ *       pool and oversubscribes the cores;
+ *   <li>{@code OMP_WAIT_POLICY=PASSIVE}: with two threads, torch's spinning OpenMP workers otherwise slow it
+ *       down 3x (MLP inference at batch 128: 12.3k samples/s active, 37.6k passive);
+ *   <li>{@code OPENBLAS_CORETYPE=SkylakeX} where the CPU has AVX-512 (override with
+ *       {@code -Dmithril.peer.openblasCoretype=NAME}, or {@code none} to leave it to OpenBLAS): Debian's
+ *       OpenBLAS 0.3.21 does not recognise newer Xeons and falls back to its SSE3 "Prescott" kernels
+ *       (2.4x slower on the same MLP); {@code OPENBLAS_L2_SIZE} is removed.
+ * </ul>
  */
 final class TorchPeer {
     static final String PYTHON = "/usr/bin/python3";
@@ -75,9 +84,7 @@ final class TorchPeer {
     private static String exec(List<String> cmd, int timeoutSeconds) {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
-        env.put("OPENBLAS_NUM_THREADS", "1");
-        env.remove("OPENBLAS_CORETYPE");
-        env.remove("OPENBLAS_L2_SIZE");
+        configure(env);
         try {
             Process p = pb.start();
             byte[] bytes = p.getInputStream().readAllBytes();
@@ -97,5 +104,33 @@ final class TorchPeer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running the PyTorch peer", e);
         }
+    }
+
+    /** Gives a PyTorch process's environment the configuration described in the class comment. */
+    static void configure(Map<String, String> env) {
+        env.put("OPENBLAS_NUM_THREADS", "1");
+        env.put("OMP_WAIT_POLICY", "PASSIVE");
+        env.remove("OPENBLAS_L2_SIZE");
+        env.remove("OPENBLAS_CORETYPE");
+        String core = openblasCoretype();
+        if (core != null) env.put("OPENBLAS_CORETYPE", core);
+    }
+
+    /** The OpenBLAS kernel to ask for: the system property, else SkylakeX on AVX-512 CPUs, else none. */
+    static String openblasCoretype() {
+        String p = System.getProperty("mithril.peer.openblasCoretype");
+        if (p != null) return p.equals("none") ? null : p;
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/cpuinfo")).contains(" avx512f") ? "SkylakeX" : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** How the peer's environment is set, for the report. */
+    static String environmentNote() {
+        String core = openblasCoretype();
+        return "OPENBLAS_NUM_THREADS=1, OMP_WAIT_POLICY=PASSIVE, " + (core == null ? "OPENBLAS_CORETYPE unset" : "OPENBLAS_CORETYPE=" + core)
+                + ", OPENBLAS_L2_SIZE unset";
     }
 }

@@ -15,7 +15,7 @@ class BenchOptionsTest {
     void defaults() {
         BenchOptions o = BenchOptions.parse(new String[0]);
         assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Level.NONE, Level.BASIC, Level.FULL),
-                List.of(32, 128, 1024), List.of(Mode.INFERENCE), 0, 10, 3, BenchOptions.Format.TABLE, null, false), o);
+                List.of(32, 128, 1024), List.of(Mode.INFERENCE), 0, 10, 20, BenchOptions.Format.TABLE, null, false), o);
     }
 
     @Test

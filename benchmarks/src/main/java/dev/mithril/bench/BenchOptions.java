@@ -10,11 +10,11 @@ import java.util.Set;
 
 /**
  * The options of {@code mithril bench}, parsed and checked. {@code threads} is 0 when not given (keep the
- * runtime's default); {@code out} is null when no files are to be written.
+ * runtime's default); {@code out} is null when no files are to be written; {@code batches} is empty when
+ * {@code --batch-sizes} is not given (each model then runs at its published sizes, {@link #batchesFor}).
  */
 public record BenchOptions(List<Workload> models, List<Level> levels, List<Integer> batches, List<Mode> modes,
                            int threads, int runs, int warmup, Format format, Path out, boolean torch) {
-    public static final List<Integer> DEFAULT_BATCHES = List.of(32, 128, 1024);
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
 
     /** Output formats of the tables on standard output. */
@@ -25,7 +25,7 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
 
     static final String USAGE = """
             usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|all]
-                                 [--level none|basic|full|all] [--batch-sizes 32,128,1024]
+                                 [--level none|basic|full|all] [--batch-sizes LIST]
                                  [--mode inference|training|generation|compile|memory|scaling|all]
                                  [--threads N] [--runs 10] [--warmup 20] [--format table|markdown|csv|json]
                                  [--out DIR] [--peers torch]
@@ -34,19 +34,23 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
             reported with min and max. Lists are comma-separated (--model linear,mlp).
 
             options:
-              --model LIST        models (default linear,mlp; resnet18, resnet50, transformer are not available yet)
+              --model LIST        models (default linear,mlp); resnet18, resnet50 (224x224, 1000 classes) and
+                                  transformer (GPT: 6 layers, 8 heads, width 512, vocabulary 50257, sequence 128)
+                                  are compiled at run time from the model zoo
               --backend LIST      code-generation backends (default java, the only one with a renderer)
               --level LIST        optimization levels (default all: none, basic, full)
-              --batch-sizes LIST  batch sizes (default 32,128,1024)
+              --batch-sizes LIST  batch sizes (default per model: linear, mlp 32,128,1024; resnet18 1,32,128;
+                                  resnet50 32; transformer 1,16,64)
               --mode LIST         what to measure (default inference):
                                     inference  throughput and latency per level, the hand-written runtime-kernel
                                                model, the harness's own overhead, and --peers
                                     compile    Mithril.compile time per level (graph to loaded class, in-memory javac)
                                     memory     peak heap, allocation per call and GC activity around the timed calls
                                     scaling    throughput at 1..cores threads (level Full), with parallel efficiency
-                                    training   one training step (forward, loss, backward, SGD momentum) per level
-                                               of linear and mlp, samples/s, and --peers torch's step beside it
-                                    generation not available yet
+                                    training   one training step (forward, loss, backward, SGD momentum) per level,
+                                               samples/s, and --peers torch's step beside it
+                                    generation transformer only: prompt of 16 tokens, 32 new ones (greedy), with the
+                                               KV cache and without it per level; tokens/s and ms per token
               --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
               --runs N            timed calls per measurement (default 10)
               --warmup N          untimed calls before timing (default 20)
@@ -55,6 +59,9 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
               --peers LIST        other frameworks timed in the same sitting: torch (/usr/bin/python3 with PyTorch)
               --help, -h          this text
             """;
+
+    /** The user's batch sizes, or {@code w}'s published ones when none were given. */
+    public List<Integer> batchesFor(Workload w) { return batches.isEmpty() ? w.defaultBatches() : batches; }
 
     /** Parses the arguments after {@code bench}; returns null for {@code --help}. */
     public static BenchOptions parse(String[] args) {
@@ -73,7 +80,7 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
         Format format = Format.valueOf(formats.getFirst().toUpperCase(Locale.ROOT));
         List<String> peers = o.choices("peers", List.of(), List.of("torch"), false);
         String out = o.get("out", null);
-        return new BenchOptions(models, levels, o.intList("batch-sizes", DEFAULT_BATCHES, 1), modes,
+        return new BenchOptions(models, levels, o.intList("batch-sizes", List.of(), 1), modes,
                 o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
                 format, out == null ? null : Path.of(out), peers.contains("torch"));
     }

@@ -93,6 +93,7 @@ final class BenchRunner {
             if (modes.contains(Mode.COMPILE)) compile(models);
             if (modes.contains(Mode.INFERENCE)) inference(models);
             if (modes.contains(Mode.TRAINING)) training(models);
+            if (modes.contains(Mode.GENERATION)) generation(models);
             if (modes.contains(Mode.MEMORY)) memory(models);
             if (modes.contains(Mode.SCALING)) scaling(models);
         } finally {
@@ -104,13 +105,17 @@ final class BenchRunner {
     }
 
     private int countSteps(List<Workload> models, List<Mode> modes) {
-        int perModel = 0, b = o.batches().size(), l = o.levels().size();
-        if (modes.contains(Mode.COMPILE)) perModel += l;
-        if (modes.contains(Mode.INFERENCE)) perModel += b * (l + 1 + (torch != null ? 1 : 0));
-        if (modes.contains(Mode.TRAINING)) perModel += b * (l + (torch != null ? 1 : 0));
-        if (modes.contains(Mode.MEMORY)) perModel += b * l;
-        if (modes.contains(Mode.SCALING)) perModel += b * SystemInfo.cores();
-        return models.size() * perModel + (modes.contains(Mode.INFERENCE) ? 1 : 0);
+        int steps = modes.contains(Mode.INFERENCE) ? 1 : 0, l = o.levels().size();
+        for (Workload w : models) {
+            int b = o.batchesFor(w).size();
+            if (modes.contains(Mode.COMPILE)) steps += l;
+            if (modes.contains(Mode.INFERENCE)) steps += b * (l + (w.dense() ? 1 : 0) + (torch != null ? 1 : 0));
+            if (modes.contains(Mode.TRAINING)) steps += b * (l + (torch != null ? 1 : 0));
+            if (modes.contains(Mode.GENERATION) && w == Workload.TRANSFORMER) steps += b * (l + 1);
+            if (modes.contains(Mode.MEMORY)) steps += b * l;
+            if (modes.contains(Mode.SCALING)) steps += b * SystemInfo.cores();
+        }
+        return steps;
     }
 
     // ------------------------------------------------------------------ inference
@@ -125,21 +130,26 @@ final class BenchRunner {
             Chart thr = new Chart("inference_" + w.id(), w.id() + ": inference throughput", "Batch size", "Throughput (samples/s)", true);
             Chart byLevel = new Chart("levels_" + w.id(), w.id() + ": speed by optimization level", "Batch size",
                     "Throughput relative to None (x)", true);
-            for (int batch : o.batches()) {
+            for (int batch : o.batchesFor(w)) {
                 Map<Level, Double> byLevelThr = new HashMap<>();
                 for (Level level : o.levels()) {
                     progress.step("inference " + w.id() + " Java/" + level.classToken() + " batch " + batch);
-                    Timing.Samples s = measureOrSkip(() -> Subject.generated(w, level, batch));
+                    Timing.Samples s = measureOrSkip(() -> Subject.of(w, level, batch));
                     if (s == null) continue;
                     fastestMedianNs = Math.min(fastestMedianNs, s.medianNanos());
                     byLevelThr.put(level, s.throughput(batch));
                     rows.add(inferenceRow("Mithril Java/" + level.classToken(), w, batch, s));
                     thr.add("Java/" + level.classToken(), batch, s.throughput(batch));
                 }
-                progress.step("inference " + w.id() + " hand-written batch " + batch);
-                Timing.Samples hand = measure(() -> Subject.handWritten(w, batch));
-                rows.add(inferenceRow("hand-written on runtime kernels", w, batch, hand));
-                thr.add("hand-written", batch, hand.throughput(batch));
+                // only the dense models have a hand-written twin; the others leave its column empty
+                double handThr = Double.NaN;
+                if (w.dense()) {
+                    progress.step("inference " + w.id() + " hand-written batch " + batch);
+                    Timing.Samples hand = measure(() -> Subject.handWritten(w, batch));
+                    rows.add(inferenceRow("hand-written on runtime kernels", w, batch, hand));
+                    thr.add("hand-written", batch, hand.throughput(batch));
+                    handThr = hand.throughput(batch);
+                }
                 Timing.Samples peer = null;
                 if (torch != null) {
                     progress.step("inference " + w.id() + " PyTorch batch " + batch);
@@ -163,7 +173,7 @@ final class BenchRunner {
                 Double ours = byLevelThr.get(best);
                 double oursThr = ours == null ? Double.NaN : ours;
                 double peerThr = peer == null ? Double.NaN : peer.throughput(batch);
-                cross.add(List.of(w.id(), batch, oursThr, hand.throughput(batch), oursThr / hand.throughput(batch),
+                cross.add(List.of(w.id(), batch, oursThr, handThr, oursThr / handThr,
                         peerThr, oursThr / peerThr));
             }
             charts.add(thr);
@@ -208,17 +218,18 @@ final class BenchRunner {
         List<List<Object>> rows = new ArrayList<>(), cross = new ArrayList<>();
         Level best = o.levels().getLast();
         for (Workload w : models) {
-            if (w != Workload.LINEAR && w != Workload.MLP) {
-                report.note("training: " + w.id() + " skipped; the training benchmark covers linear and mlp");
-                continue;
-            }
             Chart thr = new Chart("training_" + w.id(), w.id() + ": training throughput", "Batch size", "Throughput (samples/s)", true);
-            for (int batch : o.batches()) {
+            for (int batch : o.batchesFor(w)) {
                 Double ours = null;
                 for (Level level : o.levels()) {
                     progress.step("training " + w.id() + " Java/" + level.classToken() + " batch " + batch);
-                    TrainingStep step = TrainingStep.of(w, level, batch);
-                    Timing.Samples s = Timing.measure(o.warmup(), o.runs(), step::run, clock);
+                    Timing.Samples s;
+                    try (TrainingStep step = TrainingStep.of(w, level, batch)) {
+                        s = Timing.measure(o.warmup(), o.runs(), step::run, clock);
+                    } catch (IllegalStateException e) {
+                        skip(e);
+                        continue;
+                    }
                     rows.add(trainingRow("Mithril Java/" + level.classToken(), w, batch, s));
                     thr.add("Java/" + level.classToken(), batch, s.throughput(batch));
                     if (level == best) ours = s.throughput(batch);
@@ -242,7 +253,8 @@ final class BenchRunner {
         }
         tables.add(new Report.Table("training", "Training step",
                 List.of("Backend", "Model", "Batch Size", "Throughput (samples/s)", "Min (samples/s)", "Max (samples/s)", "Step (ms)"),
-                rows, List.of("One step: forward, loss (cross-entropy for mlp, mean squared error for linear), zeroing gradients, "
+                rows, List.of("One step: forward, loss (mean squared error for linear, cross-entropy against random labels for "
+                        + "the others, per position for the transformer), zeroing gradients, "
                         + "backward, SGD with momentum 0.9 at lr 0.01; throughput at the median step time.")));
         tables.add(new Report.Table("training_cross", "Training: Mithril Java/" + best.classToken() + " vs PyTorch",
                 List.of("Model", "Batch Size", "Mithril (samples/s)", "PyTorch (samples/s)", "Mithril / PyTorch (x)"),
@@ -262,16 +274,17 @@ final class BenchRunner {
             for (Workload w : models) for (Level l : o.levels()) progress.step("compile " + w.id() + " " + l.classToken() + " (skipped)");
             return;
         }
-        int batch = o.batches().getFirst();
         List<List<Object>> rows = new ArrayList<>();
         for (Workload w : models) {
+            int batch = o.batchesFor(w).getFirst();
+            Map<String, Integer> dims = w.dims(batch);
             var graph = w.graph();
             for (Level level : o.levels()) {
                 progress.step("compile " + w.id() + " Java/" + level.classToken());
                 Timing.Samples r = Timing.measure(o.warmup(), o.runs(),
-                        () -> RuntimeCompiler.render(graph, level, Map.of("batch", batch)), clock);
+                        () -> RuntimeCompiler.render(graph, level, dims), clock);
                 Timing.Samples s = Timing.measure(o.warmup(), o.runs(),
-                        () -> RuntimeCompiler.compileAndClose(graph, level, Map.of("batch", batch)), clock);
+                        () -> RuntimeCompiler.compileAndClose(graph, level, dims), clock);
                 compileMillis.put(w.id() + "/" + level, s.medianMillis());
                 rows.add(List.of(w.id(), "Java/" + level.classToken(), batch, r.medianMillis(), s.medianMillis(),
                         s.minNanos() / 1e6, s.maxNanos() / 1e6));
@@ -284,6 +297,56 @@ final class BenchRunner {
                         + "Min/Max refer to it. Medians after " + o.warmup() + " warm-up compiles, so a cold first compile is slower.")));
     }
 
+    // ------------------------------------------------------------------ generation
+
+    /**
+     * Greedy generation with the transformer ({@link Workload#TRANSFORMER}): {@link BenchGeneration#PROMPT} prompt tokens,
+     * then {@link BenchGeneration#NEW_TOKENS} new ones, with the KV cache (once per batch: the decoder runs the runtime's
+     * kernels and is the same at every level) and without it (the compiled forward pass per token) per level.
+     */
+    private void generation(List<Workload> models) {
+        if (!models.contains(Workload.TRANSFORMER)) {
+            report.note("generation: only the transformer generates; add --model transformer");
+            return;
+        }
+        Workload w = Workload.TRANSFORMER;
+        List<List<Object>> rows = new ArrayList<>();
+        Chart chart = new Chart("generation_" + w.id(), w.id() + ": generation", "Batch size", "New tokens/s", true);
+        for (int batch : o.batchesFor(w)) {
+            for (int i = 0; i < o.levels().size(); i++) {
+                Level level = o.levels().get(i);
+                try (BenchGeneration g = BenchGeneration.of(level, batch)) {
+                    if (i == 0) {
+                        progress.step("generation " + w.id() + " KV cache batch " + batch);
+                        Timing.Samples s = Timing.measure(o.warmup(), o.runs(), g::withCache, clock);
+                        rows.add(generationRow("KV cache (runtime kernels)", batch, s));
+                        chart.add("KV cache", batch, BenchGeneration.tokensPerSecond(batch, s));
+                    }
+                    progress.step("generation " + w.id() + " no cache Java/" + level.classToken() + " batch " + batch);
+                    Timing.Samples s = Timing.measure(o.warmup(), o.runs(), g::withoutCache, clock);
+                    rows.add(generationRow("no cache, Java/" + level.classToken(), batch, s));
+                    chart.add("no cache Java/" + level.classToken(), batch, BenchGeneration.tokensPerSecond(batch, s));
+                }
+            }
+        }
+        charts.add(chart);
+        tables.add(new Report.Table("generation", "Generation (transformer)",
+                List.of("Mode", "Batch Size", "Prompt", "New tokens", "Tokens/s", "Min (tokens/s)", "Max (tokens/s)",
+                        "Latency per token (ms)"), rows,
+                List.of("Greedy decoding of " + BenchGeneration.NEW_TOKENS + " new tokens after a random prompt of "
+                        + BenchGeneration.PROMPT + " (random weights, " + Workload.GPT + "). Tokens/s = batch x new tokens / median "
+                        + "time of one whole generation; latency per token = that time / new tokens (a step serves the whole batch). "
+                        + "KV cache: GptDecoder, one position of work per token; no cache: the compiled model's forward pass over "
+                        + "the whole sequence for every token, as nanoGPT's generate does.")));
+    }
+
+    private List<Object> generationRow(String mode, int batch, Timing.Samples s) {
+        return List.of(mode, batch, BenchGeneration.PROMPT, BenchGeneration.NEW_TOKENS, BenchGeneration.tokensPerSecond(batch, s),
+                batch * (double) BenchGeneration.NEW_TOKENS / (s.maxNanos() / 1e9),
+                batch * (double) BenchGeneration.NEW_TOKENS / (s.minNanos() / 1e9),
+                s.medianMillis() / BenchGeneration.NEW_TOKENS);
+    }
+
     // ------------------------------------------------------------------ memory
 
     private void memory(List<Workload> models) {
@@ -291,12 +354,12 @@ final class BenchRunner {
         for (Workload w : models) {
             Chart chart = new Chart("memory_" + w.id(), w.id() + ": peak heap during inference", "Batch size", "Peak heap (MiB)", true);
             double paramMib = w.parameterCount() * 4 / MIB;
-            for (int batch : o.batches()) {
+            for (int batch : o.batchesFor(w)) {
                 for (Level level : o.levels()) {
                     progress.step("memory " + w.id() + " Java/" + level.classToken() + " batch " + batch);
                     Subject s;
                     try {
-                        s = Subject.generated(w, level, batch);
+                        s = Subject.of(w, level, batch);
                     } catch (IllegalStateException e) {
                         skip(e);
                         continue;
@@ -332,12 +395,12 @@ final class BenchRunner {
             for (Workload w : models) {
                 Chart chart = new Chart("scaling_" + w.id(), w.id() + ": parallel efficiency (Java/" + level.classToken() + ")",
                         "Threads", "Efficiency (%)", false);
-                for (int batch : o.batches()) {
+                for (int batch : o.batchesFor(w)) {
                     double one = Double.NaN;
                     for (int t = 1; t <= SystemInfo.cores(); t++) {
                         progress.step("scaling " + w.id() + " batch " + batch + " threads " + t);
                         Parallel.setThreads(t);
-                        Timing.Samples s = measureOrSkip(() -> Subject.generated(w, level, batch));
+                        Timing.Samples s = measureOrSkip(() -> Subject.of(w, level, batch));
                         if (s == null) break;
                         double thr = s.throughput(batch);
                         if (t == 1) one = thr;

@@ -8,7 +8,7 @@ import java.util.Locale;
 public enum Mode {
     INFERENCE("inference", null),
     TRAINING("training", null),
-    GENERATION("generation", "needs the training/model-zoo issues (a transformer with a KV cache)"),
+    GENERATION("generation", null),
     COMPILE("compile", null),
     MEMORY("memory", null),
     SCALING("scaling", null);

@@ -1,8 +1,14 @@
 package dev.mithril.bench;
 
+import dev.mithril.Mithril;
+import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.ExampleModels;
+import dev.mithril.runtime.AbstractCompiledModel;
+import dev.mithril.runtime.CompiledModel;
 import dev.mithril.runtime.Tensor;
+import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * One thing being timed at one batch size: a generated model at a level, the hand-written model, or the empty
@@ -16,6 +22,50 @@ public interface Subject extends AutoCloseable {
     void call();
 
     @Override default void close() {}
+
+    /** {@link #generated} for the dense workloads, {@link #compiled} for the zoo ones. */
+    static Subject of(Workload w, Level level, int batch) {
+        return w.dense() ? generated(w, level, batch) : compiled(w, level, batch);
+    }
+
+    /**
+     * {@code w}'s graph compiled at run time ({@link Mithril#compile}) for {@code batch}, with random weights (seed 0)
+     * and a random input: images in [-1, 1) or token ids.
+     */
+    static Subject compiled(Workload w, Level level, int batch) {
+        CompiledModel m = compile(w, level, batch);
+        Map<String, Tensor> in = Map.of(m.inputNames().getFirst(), input(w, batch, 7));
+        String output = m.outputNames().getFirst();
+        return new Subject() {
+            @Override public String name() { return "Java/" + level.classToken(); }
+            @Override public void call() { Sink.consume(m.evaluate(in).get(output).data()[0]); }
+            @Override public void close() { m.close(); }
+        };
+    }
+
+    /** {@code w} compiled for {@code batch} at {@code level}, weights initialized PyTorch-style from seed 0. */
+    static CompiledModel compile(Workload w, Level level, int batch) {
+        CompiledModel m = Mithril.compile(w.graph(), Backend.JAVA, level, w.dims(batch));
+        if (m instanceof AbstractCompiledModel a) a.initialize(0);
+        return m;
+    }
+
+    /** A random input of {@code w} at {@code batch}: uniform floats, or token ids below the vocabulary size. */
+    static Tensor input(Workload w, int batch, long seed) {
+        int[] shape = w.inputShape(batch);
+        if (!w.tokens()) return Tensor.random(seed, shape);
+        return tokens(seed, Workload.GPT.vocabSize(), shape);
+    }
+
+    /** Random int64 ids below {@code bound}, of {@code shape}. */
+    static Tensor tokens(long seed, int bound, int... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int d : shape) n *= d;
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) ids[i] = r.nextInt(bound);
+        return Tensor.ofLongs(ids, shape);
+    }
 
     /** The annotated example generated for the Java backend at {@code level}, on a random input. */
     static Subject generated(Workload w, Level level, int batch) {

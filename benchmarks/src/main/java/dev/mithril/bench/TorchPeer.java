@@ -106,8 +106,23 @@ final class TorchPeer {
         }
     }
 
+    /**
+     * Where {@code reference_models.py} (the zoo's PyTorch modules, timed for resnet18, resnet50 and transformer) is:
+     * {@code -Dmithril.reference.dir}, else the environment's {@code MITHRIL_REFERENCE_DIR}, else {@code shared/reference}
+     * under the working directory (the repository root, where {@code ./mithril} runs) or beside it.
+     */
+    static String referenceDir(Map<String, String> env) {
+        String p = System.getProperty("mithril.reference.dir");
+        if (p != null && !p.isBlank()) return p;
+        String e = env.get("MITHRIL_REFERENCE_DIR");
+        if (e != null && !e.isBlank()) return e;
+        Path here = Path.of("shared", "reference").toAbsolutePath(), beside = Path.of("..", "shared", "reference").toAbsolutePath().normalize();
+        return (Files.isDirectory(here) || !Files.isDirectory(beside) ? here : beside).toString();
+    }
+
     /** Gives a PyTorch process's environment the configuration described in the class comment. */
     static void configure(Map<String, String> env) {
+        env.put("MITHRIL_REFERENCE_DIR", referenceDir(env));
         env.put("OPENBLAS_NUM_THREADS", "1");
         env.put("OMP_WAIT_POLICY", "PASSIVE");
         env.remove("OPENBLAS_L2_SIZE");

@@ -16,16 +16,15 @@ import dev.mithril.runtime.train.MseLoss;
 import dev.mithril.runtime.train.Sgd;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
- * One training step of an annotated dense example, as both the bench harness ({@code --mode training}) and
+ * One training step of an annotated dense example or a run-time compiled zoo model, as both the bench harness ({@code --mode training}) and
  * {@code TrainStepBenchmark} time it: forward, loss (cross-entropy for the MLP, mean squared error for Linear, as
  * {@code torch_train_step.py} and the PyTorch peer do), zeroing the gradients, backward, and SGD with momentum 0.9
  * at lr 0.01. It is {@code Trainer.step} less {@code parametersChanged()}, which re-packs only the weights of the
  * inference path and is no part of a training step.
  */
-public final class TrainingStep {
+public final class TrainingStep implements AutoCloseable {
     private final Trainable net;
     private final Loss loss;
     private final Sgd sgd = Sgd.lr(0.01).momentum(0.9);
@@ -34,28 +33,42 @@ public final class TrainingStep {
     private final String output;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
 
-    private TrainingStep(Trainable net, boolean classifier, int batch) {
+    private TrainingStep(Trainable net, Tensor input, Tensor target, Loss loss) {
         this.net = net;
         this.output = net.outputNames().getFirst();
-        int width = classifier ? 784 : 1024;
-        this.inputs = Map.of(net.inputNames().getFirst(), Tensor.random(1, batch, width));
-        if (classifier) {
-            SplittableRandom r = new SplittableRandom(2);
-            long[] labels = new long[batch];
-            for (int i = 0; i < batch; i++) labels[i] = r.nextInt(10);
-            this.target = Tensor.ofLongs(labels, batch);
-            this.loss = CrossEntropy.mean();
-        } else {
-            this.target = Tensor.random(2, batch, 1024);
-            this.loss = MseLoss.mean();
-        }
+        this.inputs = Map.of(net.inputNames().getFirst(), input);
+        this.target = target;
+        this.loss = loss;
         for (String name : net.trainableParameters()) trainable.put(name, net.gradients().get(name));
+    }
+
+    private static TrainingStep dense(Trainable net, boolean classifier, int batch) {
+        if (!classifier) return new TrainingStep(net, Tensor.random(1, batch, 1024), Tensor.random(2, batch, 1024), MseLoss.mean());
+        return new TrainingStep(net, Tensor.random(1, batch, 784), Subject.tokens(2, 10, batch), CrossEntropy.mean());
+    }
+
+    /**
+     * A step of a zoo workload compiled at run time: cross-entropy against random labels, one per image for the
+     * ResNets, one per position (the next token) for the transformer.
+     *
+     * @throws IllegalStateException when the compiled model is not {@link Trainable}
+     */
+    private static TrainingStep zoo(Workload w, Level level, int batch) {
+        var model = Subject.compile(w, level, batch);
+        if (!(model instanceof Trainable net)) {
+            model.close();
+            throw new IllegalStateException(w.id() + " Java/" + level.classToken() + ": the compiled model is not trainable");
+        }
+        Tensor target = w.tokens()
+                ? Subject.tokens(2, Workload.GPT.vocabSize(), batch, Workload.SEQUENCE)
+                : Subject.tokens(2, Workload.CLASSES, batch);
+        return new TrainingStep(net, Subject.input(w, batch, 1), target, CrossEntropy.mean());
     }
 
     /**
      * A step of {@code w}'s annotated example at {@code level} on a fixed random batch.
      *
-     * @throws IllegalStateException for a workload without a trainable example (only linear and mlp have one)
+     * @throws IllegalStateException for a zoo model whose compiled form is not trainable
      */
     public static TrainingStep of(Workload w, Level level, int batch) {
         if (batch < 1) throw new IllegalArgumentException("TrainingStep: batch must be >= 1, got " + batch);
@@ -70,9 +83,9 @@ public final class TrainingStep {
                 case BASIC -> LinearModelJavaBasic.create(0);
                 case FULL -> LinearModelJavaFull.create(0);
             };
-            default -> throw new IllegalStateException(w.id() + ": the training benchmark covers linear and mlp only");
+            default -> null;
         };
-        return new TrainingStep(net, w == Workload.MLP, batch);
+        return net == null ? zoo(w, level, batch) : dense(net, w == Workload.MLP, batch);
     }
 
     /** Runs one step and returns the loss before its update. */
@@ -84,4 +97,7 @@ public final class TrainingStep {
         sgd.step(net.parameters(), trainable);
         return (float) r.value();
     }
+
+    /** Releases the model (its kernel buffers and, for zoo models, the compiled class's instance). */
+    @Override public void close() { net.close(); }
 }

@@ -1,9 +1,12 @@
-# PyTorch peer for `mithril bench --peers torch`: times the same dense workloads with the same protocol
+# PyTorch peer for `mithril bench --peers torch`: times the same workloads with the same protocol
 # as Mithril's harness (untimed warm-up calls, then individually timed calls) and prints the samples.
-# Usage: python3 torch_peer.py {linear|mlp} BATCH THREADS WARMUP RUNS [train]
+# Usage: python3 torch_peer.py {linear|mlp|resnet18|resnet50|transformer} BATCH THREADS WARMUP RUNS [train]
 # Output: "TORCH <version> threads=<n>" and "SAMPLES_NS <ns> <ns> ...", one timed forward call each; with `train`,
-# one timed training step each (forward, loss: MSE for linear, cross-entropy for mlp, backward, SGD momentum 0.9).
-import sys, time
+# one timed training step each (forward, loss: MSE for linear, cross-entropy against random labels for the others,
+# per position for the transformer, backward, SGD momentum 0.9).
+# resnet18, resnet50 and transformer are the reference modules of the model zoo (reference_models.py, found in
+# the directory MITHRIL_REFERENCE_DIR names), the same architectures Mithril compiles; torchvision is not needed.
+import os, sys, time
 import torch
 import torch.nn as nn
 
@@ -18,20 +21,49 @@ elif model_name == 'mlp':
     model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(),
                           nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
     width_in = 784
+elif model_name in ('resnet18', 'resnet50', 'transformer'):
+    ref_dir = os.environ.get('MITHRIL_REFERENCE_DIR', '')
+    ref_file = os.path.join(ref_dir, 'reference_models.py')
+    if not os.path.isfile(ref_file):
+        sys.exit('torch_peer.py: %s needs reference_models.py; MITHRIL_REFERENCE_DIR=%r has none' % (model_name, ref_dir))
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('reference_models', ref_file)
+    reference_models = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference_models)
+    if model_name == 'transformer':
+        # as Workload.GPT and Workload.SEQUENCE: 6 layers, 8 heads, width 512, vocabulary 50257, block 1024, T = 128
+        model = reference_models.build('gpt', dict(vocab_size=50257, block_size=1024, n_layer=6, n_head=8, d_model=512))
+    else:
+        model = reference_models.build('resnet', dict(depth=int(model_name[6:]), num_classes=1000, width=64))
 else:
-    sys.exit('torch_peer.py: unknown model %r (linear or mlp)' % model_name)
+    sys.exit('torch_peer.py: unknown model %r (linear, mlp, resnet18, resnet50 or transformer)' % model_name)
 
-x = torch.rand(batch, width_in) * 2 - 1
+if model_name == 'transformer':
+    x = torch.randint(0, 50257, (batch, 128))
+elif model_name.startswith('resnet'):
+    x = torch.rand(batch, 3, 224, 224) * 2 - 1
+else:
+    x = torch.rand(batch, width_in) * 2 - 1
 samples = []
 if train:
     import torch.nn.functional as F
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    y = torch.randn(batch, 1024) if model_name == 'linear' else torch.randint(0, 10, (batch,))
+    if model_name == 'linear':
+        y = torch.randn(batch, 1024)
+    elif model_name == 'transformer':
+        y = torch.randint(0, 50257, (batch, 128))
+    else:
+        y = torch.randint(0, 1000 if model_name.startswith('resnet') else 10, (batch,))
+
+    model.train()
 
     def step():
         opt.zero_grad(set_to_none=False)
         out = model(x)
-        loss = F.mse_loss(out, y) if model_name == 'linear' else F.cross_entropy(out, y)
+        if model_name == 'linear':
+            loss = F.mse_loss(out, y)
+        else:
+            loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
         loss.backward()
         opt.step()
 

@@ -3,6 +3,7 @@ package dev.mithril.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.UsageException;
@@ -15,7 +16,11 @@ class BenchOptionsTest {
     void defaults() {
         BenchOptions o = BenchOptions.parse(new String[0]);
         assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Level.NONE, Level.BASIC, Level.FULL),
-                List.of(32, 128, 1024), List.of(Mode.INFERENCE), 0, 10, 20, BenchOptions.Format.TABLE, null, false), o);
+                List.of(), List.of(Mode.INFERENCE), 0, 10, 20, BenchOptions.Format.TABLE, null, false), o);
+        assertEquals(List.of(32, 128, 1024), o.batchesFor(Workload.MLP));
+        assertEquals(List.of(1, 32, 128), o.batchesFor(Workload.RESNET18));
+        assertEquals(List.of(32), o.batchesFor(Workload.RESNET50));
+        assertEquals(List.of(1, 16, 64), o.batchesFor(Workload.TRANSFORMER));
     }
 
     @Test
@@ -25,6 +30,17 @@ class BenchOptionsTest {
                 "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
         assertEquals(new BenchOptions(List.of(Workload.MLP), List.of(Level.FULL, Level.NONE), List.of(1, 64),
                 List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true), o);
+    }
+
+    @Test
+    void zooModelsAndGeneration() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--model", "resnet18,resnet50,transformer", "--mode", "generation,training"});
+        assertEquals(List.of(Workload.RESNET18, Workload.RESNET50, Workload.TRANSFORMER), o.models());
+        assertEquals(List.of(Mode.GENERATION, Mode.TRAINING), o.modes());
+        assertTrue(o.models().stream().allMatch(Workload::available) && o.modes().stream().allMatch(Mode::available));
+        BenchOptions given = BenchOptions.parse(new String[] {"--model", "resnet18", "--batch-sizes", "2,4"});
+        assertEquals(List.of(2, 4), given.batchesFor(Workload.RESNET18), "--batch-sizes rules over the published sizes");
+        assertEquals(List.of(2, 4), given.batchesFor(Workload.TRANSFORMER));
     }
 
     @Test

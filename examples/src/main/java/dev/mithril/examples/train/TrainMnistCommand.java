@@ -1,10 +1,11 @@
 package dev.mithril.examples.train;
 
 import dev.mithril.dsl.Level;
+import dev.mithril.examples.FashionCnnJavaFull;
+import dev.mithril.examples.FashionCnnJavaNone;
 import dev.mithril.examples.MlpJavaBasic;
 import dev.mithril.examples.MlpJavaFull;
 import dev.mithril.examples.MlpJavaNone;
-import dev.mithril.examples.MlpModel;
 import dev.mithril.examples.cli.Command;
 import dev.mithril.examples.cli.Options;
 import dev.mithril.examples.cli.UsageException;
@@ -18,16 +19,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** {@code mithril train-mnist}: trains the example MLP on Fashion-MNIST and reports test accuracy. */
+/**
+ * {@code mithril train-mnist}: trains the example MLP ({@code --model mlp}) or the small convolutional network
+ * {@code FashionCnn} ({@code --model cnn}) on Fashion-MNIST and reports test accuracy.
+ */
 public final class TrainMnistCommand implements Command {
     @Override public String name() { return "train-mnist"; }
 
-    @Override public String summary() { return "train the example MLP on Fashion-MNIST and report test accuracy"; }
+    @Override public String summary() { return "train the example MLP or CNN on Fashion-MNIST and report test accuracy"; }
 
     @Override public String usage() {
         return """
                 usage: mithril train-mnist [options]
-                  --level none|basic|full    generated MLP to train (default full)
+                  --model mlp|cnn            the MLP 784-1024-512-256-10, or the two-block CNN FashionCnn (default mlp)
+                  --level none|basic|full    generated level to train (default full; the CNN has none and full)
                   --epochs N                 passes over the training set (default 5)
                   --batch-size N             mini-batch size (default 128)
                   --optimizer sgd|adamw      SGD with momentum 0.9, or AdamW (default sgd)
@@ -40,12 +45,14 @@ public final class TrainMnistCommand implements Command {
     }
 
     @Override public int run(String[] args) {
-        Options o = Options.parse(name(), args, Set.of("level", "epochs", "batch-size", "optimizer", "lr", "schedule", "limit", "seed", "data"), Set.of());
+        Options o = Options.parse(name(), args, Set.of("model", "level", "epochs", "batch-size", "optimizer", "lr", "schedule", "limit", "seed", "data"), Set.of());
         if (o.help()) {
             System.out.print(usage());
             return 0;
         }
+        boolean cnn = o.choices("model", List.of("mlp"), List.of("mlp", "cnn"), false).getFirst().equals("cnn");
         Level level = Level.valueOf(o.choices("level", List.of("full"), List.of("none", "basic", "full"), false).getFirst().toUpperCase(Locale.ROOT));
+        if (cnn && level == Level.BASIC) throw new UsageException("option --level basic: FashionCnn is generated at none and full only");
         int epochs = o.intValue("epochs", 5, 1), batch = o.intValue("batch-size", 128, 1), limit = o.intValue("limit", 0, 0);
         long seed = o.intValue("seed", 1, 0);
         String opt = o.choices("optimizer", List.of("sgd"), List.of("sgd", "adamw"), false).getFirst();
@@ -60,22 +67,21 @@ public final class TrainMnistCommand implements Command {
         Optimizer optimizer = opt.equals("sgd") ? Sgd.lr(lr).momentum(0.9) : AdamW.lr(lr);
         Path dir = Path.of(o.get("data", FashionMnist.DEFAULT_DIR.toString()));
         FashionMnist.Split train = FashionMnist.load(dir, true, limit), test = FashionMnist.load(dir, false, 0);
-        MlpModel model = switch (level) {
+        Trainable model = cnn ? switch (level) {
+            case NONE -> FashionCnnJavaNone.create(seed);
+            default -> FashionCnnJavaFull.create(seed);
+        } : switch (level) {
             case NONE -> MlpJavaNone.create(seed);
             case BASIC -> MlpJavaBasic.create(seed);
             case FULL -> MlpJavaFull.create(seed);
         };
         try (model) {
-            if (!(model instanceof Trainable trainable)) {
-                throw new IllegalStateException("train-mnist: " + model.getClass().getSimpleName()
-                        + " does not implement Trainable: this build's annotation processor generates no backward pass");
-            }
             System.err.printf("training %s on %d images, %d epochs, batch %d, %s, %s learning rate%n", model.getClass().getSimpleName(), train.size(),
                     epochs, batch, optimizer.describe(), cosine ? "cosine-annealed" : "constant");
             boolean live = System.console() != null && System.console().isTerminal();
             long steps = (long) epochs * ((train.size() + batch - 1) / batch);
             LrSchedule schedule = cosine ? LrSchedule.cosine(steps, 0) : LrSchedule.constant();
-            MnistTraining.Result r = MnistTraining.run(trainable, optimizer, schedule, train, test, epochs, batch, seed, System.err, live);
+            MnistTraining.Result r = MnistTraining.run(model, optimizer, schedule, train, test, epochs, batch, seed, System.err, live);
             System.out.printf("test accuracy %.2f%% (%d test images)%n", 100 * r.testAccuracy(), test.size());
         }
         return 0;

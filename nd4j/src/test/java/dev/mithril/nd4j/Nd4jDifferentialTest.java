@@ -16,6 +16,7 @@ import dev.mithril.processor.InMemoryCompiler;
 import dev.mithril.processor.ModelCompiler;
 import dev.mithril.processor.Pipeline;
 import dev.mithril.processor.Program;
+import dev.mithril.processor.RandomGraphs;
 import dev.mithril.processor.backend.nd4j.Nd4jRenderer;
 import dev.mithril.runtime.CompiledModel;
 import dev.mithril.runtime.Tensor;

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * Random, valid models over the whole operation set, with a symbolic {@code batch} first dimension,
  * awkward sizes (1, primes, not multiples of the vector width) and denominators kept away from zero.
  */
-final class RandomGraphs {
+public final class RandomGraphs {
     private static final int[] SIZES = {1, 2, 3, 5, 7, 13, 17};
     private final SplittableRandom r;
     private final ModelBuilder m;
@@ -29,10 +29,10 @@ final class RandomGraphs {
         m = new ModelBuilder("G" + seed + (dtype == DType.F64 ? "F64" : ""));
     }
 
-    static Graph generate(long seed) { return generate(seed, DType.F32); }
+    public static Graph generate(long seed) { return generate(seed, DType.F32); }
 
     /** The graph of {@code generate(seed)} with inputs, parameters and constants of element type {@code dtype}. */
-    static Graph generate(long seed, DType dtype) { return new RandomGraphs(seed, dtype).build(); }
+    public static Graph generate(long seed, DType dtype) { return new RandomGraphs(seed, dtype).build(); }
 
     private Graph build() {
         int f = size();

@@ -84,4 +84,18 @@ final class Rules {
         for (int a : axes) dims.set(a, Dim.of(1));
         return g.reshape(grad, dims);
     }
+
+    /**
+     * The shape rule of an activation's backward, {@code (a, g)}: {@code a} the forward's input or output,
+     * {@code g} the gradient of its output; both floating point, of one dtype and one shape.
+     */
+    static TensorType activationGradient(List<Node> inputs) {
+        arity(inputs, 2);
+        Node a = inputs.get(0), g = inputs.get(1);
+        floating(a);
+        sameDtype(a, g);
+        if (!a.type().dims().equals(g.type().dims())) throw ShapeError.mismatch("needs '" + a.name() + "' "
+                + a.type().shapeString() + " and its gradient '" + g.name() + "' " + g.type().shapeString() + " of one shape");
+        return a.type();
+    }
 }

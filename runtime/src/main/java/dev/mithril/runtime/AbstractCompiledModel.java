@@ -65,6 +65,15 @@ public abstract class AbstractCompiledModel implements CompiledModel {
         return register(name, t, 0);
     }
 
+    /** {@link #paramFilled(String, float, int...)} of element type {@code dtype} (F32 or F64). */
+    protected Tensor paramFilled(String name, DType dtype, double value, int... shape) {
+        if (dtype == DType.F32) return paramFilled(name, (float) value, shape);
+        if (dtype != DType.F64) throw new IllegalArgumentException("AbstractCompiledModel.paramFilled: \"" + name + "\" must be F32 or F64, got " + dtype);
+        Tensor t = Tensor.zeros(DType.F64, shape);
+        Arrays.fill(t.doubles(), value);
+        return register(name, t, 0);
+    }
+
     /** Registers an F32 parameter that {@link #initialize} fills from N(0, 1), {@code nn.Embedding}'s default. */
     protected Tensor paramNormal(String name, int... shape) {
         Tensor t = register(name, Tensor.zeros(shape), 0);

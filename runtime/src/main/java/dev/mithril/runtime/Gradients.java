@@ -173,39 +173,19 @@ public final class Gradients {
 
     // ---------------------------------------------------------------- transposed products
 
-    /** {@code op(a) · op(b)} for matrices, op being a transpose where asked: no transpose is materialized. */
+    /**
+     * {@code op(a) · op(b)}, op being a transpose (of the last two axes) where asked: no transpose is materialized.
+     * Operands of rank above 2 are batches of matrices whose leading dimensions broadcast as in {@code torch.matmul}.
+     */
     public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
-        check(a, b);
-        Tensor out = Tensor.zeros(a.dtype() == DType.F64 ? DType.F64 : DType.F32, a.dim(transA ? 1 : 0), b.dim(transB ? 0 : 1));
+        Tensor out = Tensor.zeros(a.dtype() == DType.F64 ? DType.F64 : DType.F32, BatchedMatMul.outShape(a.shape(), transA, b.shape(), transB));
         matmulInto(a, transA, b, transB, out);
         return out;
     }
 
     /** {@link #matmul} into {@code out} (overwritten), which must not share storage with an operand. */
     public static void matmulInto(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out) {
-        check(a, b);
-        int m = a.dim(transA ? 1 : 0), k = a.dim(transA ? 0 : 1), k2 = b.dim(transB ? 1 : 0), n = b.dim(transB ? 0 : 1);
-        if (k != k2 || out.rank() != 2 || out.dim(0) != m || out.dim(1) != n) throw new IllegalArgumentException("Gradients.matmul: "
-                + Tensor.shapeString(a.shape()) + (transA ? "ᵀ" : "") + " · " + Tensor.shapeString(b.shape()) + (transB ? "ᵀ" : "")
-                + " does not give out " + Tensor.shapeString(out.shape()));
-        int lda = a.dim(1), ldb = b.dim(1);
-        if (out.dtype() == DType.F64) {
-            double[] x = a.doubles(), y = b.doubles(), o = out.doubles();
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    double s = 0;
-                    for (int p = 0; p < k; p++) s += x[transA ? p * lda + i : i * lda + p] * y[transB ? j * ldb + p : p * ldb + j];
-                    o[i * n + j] = s;
-                }
-            }
-            return;
-        }
-        Gemm.sgemm(transA, transB, m, n, k, 1f, a.data(), 0, lda, b.data(), 0, ldb, 0f, out.data(), 0, n);
-    }
-
-    private static void check(Tensor a, Tensor b) {
-        if (a.rank() != 2 || b.rank() != 2) throw new IllegalArgumentException("Gradients.matmul: needs matrices, got "
-                + Tensor.shapeString(a.shape()) + " and " + Tensor.shapeString(b.shape()));
+        BatchedMatMul.apply(a, transA, b, transB, out);
     }
 
     private static Tensor like(Tensor t) { return Tensor.zeros(t.dtype() == DType.F64 ? DType.F64 : DType.F32, t.shape()); }

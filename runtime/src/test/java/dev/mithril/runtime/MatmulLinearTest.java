@@ -34,6 +34,49 @@ class MatmulLinearTest {
         assertThrows(IllegalArgumentException.class, () -> Kernels.matmul(Tensor.zeros(2, 3, 4), Tensor.zeros(3, 4, 5)));
     }
 
+    /**
+     * Transposed products over batches, against the plain product of materialized transposes: every flag pair, broadcast
+     * batch dimensions, sizes off the vector width, in float32 and float64.
+     */
+    @Test void batchedTransposedProductsEqualProductsOfTransposes() {
+        int[][][] cases = {{{2, 3}, {3, 5}}, {{3, 7, 13}, {3, 13, 5}}, {{2, 1, 7, 17}, {3, 17, 33}}, {{1, 19, 1}, {4, 1, 23}}, {{5, 31, 29}, {29, 18}}};
+        long seed = 40;
+        for (int[][] c : cases) {
+            for (int flags = 0; flags < 4; flags++) {
+                boolean ta = (flags & 1) != 0, tb = (flags & 2) != 0;
+                Tensor a = Tensor.random(seed++, ta ? swapLast(c[0]) : c[0]), b = Tensor.random(seed++, tb ? swapLast(c[1]) : c[1]);
+                Tensor expected = Kernels.matmul(ta ? lastTransposed(a) : a, tb ? lastTransposed(b) : b);
+                String what = Arrays.toString(a.shape()) + (ta ? "ᵀ" : "") + " · " + Arrays.toString(b.shape()) + (tb ? "ᵀ" : "");
+                Tensor y = Gradients.matmul(a, ta, b, tb);
+                Ref.assertShape(expected.shape(), y);
+                Ref.assertClose(expected.data(), y.data(), 1e-5, what);
+                Tensor y64 = Gradients.matmul(a.toF64(), ta, b.toF64(), tb);
+                assertEquals(DType.F64, y64.dtype());
+                double[] e64 = Kernels.matmul(ta ? lastTransposed(a.toF64()) : a.toF64(), tb ? lastTransposed(b.toF64()) : b.toF64()).doubles();
+                for (int i = 0; i < e64.length; i++) assertEquals(e64[i], y64.doubles()[i], 1e-12 * (1 + Math.abs(e64[i])), what + " f64 at " + i);
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Gradients.matmul(Tensor.zeros(2, 3, 4), true, Tensor.zeros(2, 4, 5), false));
+        assertTrue(e.getMessage().contains("[2, 3, 4]ᵀ") && e.getMessage().contains("inner dimensions 3 and 4"), e.getMessage());
+        var v = assertThrows(IllegalArgumentException.class, () -> Gradients.matmul(Tensor.zeros(4), true, Tensor.zeros(4, 5), false));
+        assertTrue(v.getMessage().contains("rank 2 or more"), v.getMessage());
+    }
+
+    private static int[] swapLast(int[] s) {
+        int[] t = s.clone();
+        t[s.length - 1] = s[s.length - 2];
+        t[s.length - 2] = s[s.length - 1];
+        return t;
+    }
+
+    private static Tensor lastTransposed(Tensor t) {
+        int[] perm = new int[t.rank()];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        perm[perm.length - 1] = perm.length - 2;
+        perm[perm.length - 2] = perm.length - 1;
+        return Kernels.transpose(t, perm);
+    }
+
     /** Promote rank-1 operands, broadcast batch dims, multiply in double. */
     private static float[] refMatmul(Tensor a, Tensor b, int[] outShape) {
         Tensor a2 = a.rank() == 1 ? a.reshape(1, a.dim(0)) : a, b2 = b.rank() == 1 ? b.reshape(b.dim(0), 1) : b;

@@ -1,5 +1,6 @@
 package dev.mithril.dsl.builder;
 
+import dev.mithril.dsl.ir.Dim;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.TensorType;
 import dev.mithril.dsl.ops.AdaptiveAvgPool2d;
@@ -159,10 +160,10 @@ public final class Value {
         if (groups < 1 || c % groups != 0) throw new IllegalArgumentException("conv2d '" + name + "': groups " + groups + " must divide the "
                 + c + " input channels of '" + node.name() + "'");
         long fanIn = c / groups * kernelH * kernelW;
-        Value w = param(name + ".weight", TensorType.f32(out, c / groups, kernelH, kernelW), fanIn, Parameter.Init.FAN_IN);
+        Value w = param(name + ".weight", floatType(out, c / groups, kernelH, kernelW), fanIn, Parameter.Init.FAN_IN);
         Conv2d op = new Conv2d(stride, stride, padding, padding, dilation, dilation, groups);
         if (!bias) return builder.apply(name, op, this, w);
-        return builder.apply(name, op, this, w, param(name + ".bias", TensorType.f32(out), fanIn, Parameter.Init.FAN_IN));
+        return builder.apply(name, op, this, w, param(name + ".bias", floatType(out), fanIn, Parameter.Init.FAN_IN));
     }
 
     /** {@code nn.MaxPool2d(kernel, stride, padding)}. */
@@ -183,7 +184,7 @@ public final class Value {
         var t = node.type();
         if (t.rank() < 2 || !t.dim(1).isFixed()) throw new IllegalArgumentException("batch norm '" + name + "': the input must be [N, C, ...] with fixed C; '"
                 + node.name() + "' is " + t);
-        TensorType c = TensorType.f32(t.dim(1).value());
+        TensorType c = floatType(t.dim(1).value());
         return builder.apply(name, new BatchNorm(), this, param(name + ".weight", c, 0, Parameter.Init.ONES),
                 param(name + ".bias", c, 0, Parameter.Init.ZEROS), param(name + ".running_mean", c, 0, Parameter.Init.ZEROS),
                 param(name + ".running_var", c, 0, Parameter.Init.ONES),
@@ -194,7 +195,7 @@ public final class Value {
     public Value layerNorm(String name) {
         var d = node.type().dim(-1);
         if (!d.isFixed()) throw new IllegalArgumentException("layer norm '" + name + "': the last dimension of '" + node.name() + "' must be fixed, is " + d);
-        TensorType w = TensorType.f32(d.value());
+        TensorType w = floatType(d.value());
         return builder.apply(name, new LayerNorm(), this, param(name + ".weight", w, 0, Parameter.Init.ONES),
                 param(name + ".bias", w, 0, Parameter.Init.ZEROS));
     }
@@ -250,6 +251,11 @@ public final class Value {
 
     /** The dtype of parameters and constants made for this value: F64 for a float64 value, else F32. */
     private DType floatDtype() { return node.type().dtype() == DType.F64 ? DType.F64 : DType.F32; }
+
+    /** A parameter type of {@link #floatDtype()} with fixed sizes. */
+    private TensorType floatType(long... sizes) {
+        return TensorType.of(floatDtype(), java.util.Arrays.stream(sizes).mapToObj(Dim::of).toArray(Dim[]::new));
+    }
 
     private static List<Integer> ints(int[] xs) { return Arrays.stream(xs).boxed().toList(); }
 

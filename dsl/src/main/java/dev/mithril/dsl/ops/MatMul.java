@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * Matrix product with {@code torch.matmul} semantics: batched over broadcast leading dimensions; rank-1
- * operands are vectors. With {@code transA} / {@code transB} (rank-2 operands only) an operand is read
- * transposed, as BLAS does, so backward passes multiply by Aᵀ or Bᵀ without materializing it.
+ * operands are vectors. With {@code transA} / {@code transB} (operands of rank 2 or more) an operand's last two
+ * axes are read transposed, as BLAS does, so backward passes multiply by Aᵀ or Bᵀ without materializing it.
  */
 public record MatMul(boolean transA, boolean transB) implements Op {
     /** The plain product {@code a · b}. */
@@ -30,20 +30,13 @@ public record MatMul(boolean transA, boolean transB) implements Op {
         Rules.floating(a);
         Rules.sameDtype(a, b);
         List<Dim> x = a.type().dims(), y = b.type().dims();
-        if (transA || transB) {
-            if (x.size() != 2 || y.size() != 2) throw ShapeError.mismatch("with transposed operands needs rank-2 operands; got '"
-                    + a.name() + "' " + a.type().shapeString() + " and '" + b.name() + "' " + b.type().shapeString());
-            Dim m = x.get(transA ? 1 : 0), k1 = x.get(transA ? 0 : 1), k2 = y.get(transB ? 1 : 0), n = y.get(transB ? 0 : 1);
-            if (!k1.equals(k2)) throw ShapeError.mismatch("cannot multiply '" + a.name() + "' " + a.type().shapeString()
-                    + (transA ? "ᵀ" : "") + " by '" + b.name() + "' " + b.type().shapeString() + (transB ? "ᵀ" : "")
-                    + ": inner dimensions " + k1 + " and " + k2 + " differ");
-            return a.type().withDims(List.of(m, n));
-        }
+        if ((transA || transB) && (x.size() < 2 || y.size() < 2)) throw ShapeError.mismatch("with transposed operands needs operands of rank 2 or more; got '"
+                + a.name() + "' " + a.type().shapeString() + " and '" + b.name() + "' " + b.type().shapeString());
         if (x.isEmpty() || y.isEmpty()) throw ShapeError.mismatch("needs operands of rank 1 or more; got '" + a.name() + "' "
                 + a.type().shapeString() + " and '" + b.name() + "' " + b.type().shapeString());
-        Dim k1 = x.get(x.size() - 1), k2 = y.size() == 1 ? y.get(0) : y.get(y.size() - 2);
-        if (!k1.equals(k2)) throw ShapeError.mismatch("cannot multiply '" + a.name() + "' " + a.type().shapeString() + " by '"
-                + b.name() + "' " + b.type().shapeString() + ": inner dimensions " + k1 + " and " + k2 + " differ");
+        Dim k1 = x.get(x.size() - (transA ? 2 : 1)), k2 = y.size() == 1 ? y.get(0) : y.get(y.size() - (transB ? 1 : 2));
+        if (!k1.equals(k2)) throw ShapeError.mismatch("cannot multiply '" + a.name() + "' " + a.type().shapeString() + (transA ? "ᵀ" : "")
+                + " by '" + b.name() + "' " + b.type().shapeString() + (transB ? "ᵀ" : "") + ": inner dimensions " + k1 + " and " + k2 + " differ");
         List<Dim> batchA = x.size() > 2 ? x.subList(0, x.size() - 2) : List.of();
         List<Dim> batchB = y.size() > 2 ? y.subList(0, y.size() - 2) : List.of();
         int rank = Math.max(batchA.size(), batchB.size());
@@ -56,35 +49,41 @@ public record MatMul(boolean transA, boolean transB) implements Op {
             else throw ShapeError.mismatch("cannot broadcast the batch dimensions of '" + a.name() + "' " + a.type().shapeString()
                     + " and '" + b.name() + "' " + b.type().shapeString());
         }
-        if (x.size() >= 2) out.add(x.get(x.size() - 2));
-        if (y.size() >= 2) out.add(y.get(y.size() - 1));
+        if (x.size() >= 2) out.add(x.get(x.size() - (transA ? 1 : 2)));
+        if (y.size() >= 2) out.add(y.get(y.size() - (transB ? 2 : 1)));
         return a.type().withDims(out);
     }
 
     public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
         Node a = node.input(0), b = node.input(1);
-        if (transA || transB || (a.type().rank() == 2 && b.type().rank() == 2)) {
-            // C = op(A)·op(B); each case picks the transposed product that gives dA and dB in storage layout.
-            if (!transA && !transB) return List.of(g.add("da", new MatMul(false, true), grad, b), g.add("db", new MatMul(true, false), a, grad));
-            if (!transA) return List.of(g.add("da", new MatMul(), grad, b), g.add("db", new MatMul(true, false), grad, a));
-            if (!transB) return List.of(g.add("da", new MatMul(false, true), b, grad), g.add("db", new MatMul(), a, grad));
-            return List.of(g.add("da", new MatMul(true, true), b, grad), g.add("db", new MatMul(true, true), grad, a));
-        }
-        // Batched or vector operands: promote vectors to matrices, use swapped-axes products, then undo
-        // broadcasting of the batch dimensions and the promotion.
+        // Vectors become matrices ([1, k] and [k, 1]) and the gradient gains their unit axes; nothing else is reshaped.
         Node a2 = a.type().rank() == 1 ? g.reshape(a, List.of(Dim.of(1), a.type().dim(0))) : a;
         Node b2 = b.type().rank() == 1 ? g.reshape(b, List.of(b.type().dim(0), Dim.of(1))) : b;
         List<Dim> gd = new ArrayList<>(node.type().dims());
         if (a.type().rank() == 1) gd.add(gd.size() - (b.type().rank() == 1 ? 0 : 1), Dim.of(1));
         if (b.type().rank() == 1) gd.add(Dim.of(1));
-        Node g2 = g.reshape(grad, gd);
-        Node da = g.add("da", new MatMul(), g2, swapLast(g, b2));
-        Node db = g.add("db", new MatMul(), swapLast(g, a2), g2);
-        return List.of(g.reshape(g.sumTo(da, a2), a.type().dims()), g.reshape(g.sumTo(db, b2), b.type().dims()));
+        Node g2 = gd.equals(node.type().dims()) ? grad : g.reshape(grad, gd);
+        // C = op(A)·op(B); each case picks the transposed product that gives dA and dB in storage layout, batched or not.
+        Node da, db;
+        if (!transA && !transB) {
+            da = g.add("da", new MatMul(false, true), g2, b2);
+            db = g.add("db", new MatMul(true, false), a2, g2);
+        } else if (!transA) {
+            da = g.add("da", new MatMul(), g2, b2);
+            db = g.add("db", new MatMul(true, false), g2, a2);
+        } else if (!transB) {
+            da = g.add("da", new MatMul(false, true), b2, g2);
+            db = g.add("db", new MatMul(), a2, g2);
+        } else {
+            da = g.add("da", new MatMul(true, true), b2, g2);
+            db = g.add("db", new MatMul(true, true), g2, a2);
+        }
+        // Batch dimensions that broadcast sum back to the operand's; vectors drop their unit axis.
+        return List.of(back(g, da, a2, a), back(g, db, b2, b));
     }
 
-    private static Node swapLast(GradientBuilder g, Node x) {
-        int r = x.type().rank();
-        return g.add("t", Transpose.swap(r, r - 2, r - 1), x);
+    private static Node back(GradientBuilder g, Node d, Node promoted, Node original) {
+        Node summed = d.type().dims().equals(promoted.type().dims()) ? d : g.sumTo(d, promoted);
+        return summed.type().dims().equals(original.type().dims()) ? summed : g.reshape(summed, original.type().dims());
     }
 }

@@ -6,6 +6,7 @@ import dev.mithril.dsl.Level;
 import dev.mithril.dsl.ir.Graph;
 import dev.mithril.examples.zoo.Zoo;
 import dev.mithril.runtime.CompiledModel;
+import dev.mithril.runtime.DType;
 import dev.mithril.runtime.Tensor;
 import dev.mithril.runtime.Trainable;
 import dev.mithril.runtime.train.CrossEntropy;
@@ -24,16 +25,41 @@ public final class FixtureCheck {
     /** The tolerance the reference README gives for float32 (GEMM summation order differs). */
     public static final double TOLERANCE = 1e-4;
 
+    /**
+     * The tolerance for a float64 fixture: summation order changes results by about 1e-16 relative, which the
+     * worst-conditioned case we check (batch norm in training mode deep in ResNet-50) amplifies about 1e4 times.
+     */
+    public static final double TOLERANCE_F64 = 1e-9;
+
     /** One compared group of tensors, e.g. all {@code grad.*}, with the worst tensor in it. */
-    public record Result(String group, int tensors, double maxRelativeError, String worst, String problem) {
-        public boolean passed() { return problem == null && maxRelativeError <= TOLERANCE; }
+    public record Result(String group, int tensors, double maxRelativeError, String worst, String problem, double tolerance) {
+        public Result(String group, int tensors, double maxRelativeError, String worst, String problem) {
+            this(group, tensors, maxRelativeError, worst, problem, TOLERANCE);
+        }
+
+        public boolean passed() { return problem == null && maxRelativeError <= tolerance; }
     }
 
     private FixtureCheck() {}
 
     /** Runs every check the fixture has data for, at one backend and level. */
     public static List<Result> run(ReferenceFixture f, Backend backend, Level level) {
-        Graph g = Zoo.fromConfig(f.model(), configOf(f));
+        DType dtype = floatTypeOf(f);
+        Graph g = Zoo.fromConfig(f.model(), configOf(f), dtype);
+        double tolerance = dtype == DType.F64 ? TOLERANCE_F64 : TOLERANCE;
+        List<Result> results = runChecks(f, g, backend, level);
+        return results.stream().map(r -> new Result(r.group(), r.tensors(), r.maxRelativeError(), r.worst(), r.problem(), tolerance)).toList();
+    }
+
+    /**
+     * The float type a fixture was computed in: that of its floating-point input ({@code F64} fixtures check the
+     * model in float64), F32 for models whose input is token ids.
+     */
+    public static DType floatTypeOf(ReferenceFixture f) {
+        return f.tensor("input").dtype() == DType.F64 ? DType.F64 : DType.F32;
+    }
+
+    private static List<Result> runChecks(ReferenceFixture f, Graph g, Backend backend, Level level) {
         List<Result> results = new ArrayList<>();
         try (CompiledModel model = Mithril.compile(g, backend, level)) {
             model.load(f.parameters());
@@ -55,7 +81,7 @@ public final class FixtureCheck {
                 Loss loss = lossOf(f.loss());
                 LossResult r = loss.forward(out, f.tensor("target"));
                 if (f.tensor("loss.train") != null) {
-                    results.add(compare("loss.train", Map.of("loss.train", f.tensor("loss.train")), Map.of("loss.train", Tensor.of(new float[] {(float) r.value()}, 1))));
+                    results.add(compare("loss.train", Map.of("loss.train", f.tensor("loss.train")), Map.of("loss.train", out.dtype() == DType.F64 ? Tensor.of(new double[] {r.value()}, 1) : Tensor.of(new float[] {(float) r.value()}, 1))));
                 }
                 Map<String, Tensor> refGrads = f.group("grad.");
                 if (!refGrads.isEmpty()) {
@@ -117,12 +143,12 @@ public final class FixtureCheck {
 
     /** max |a − r| / max |r| over the tensor (absolute when the reference is all zeros); NaN anywhere gives NaN. */
     public static double relativeError(Tensor reference, Tensor actual) {
-        float[] r = reference.toF32().data(), a = actual.toF32().data();
+        double[] r = reference.toF64().doubles(), a = actual.toF64().doubles();
         double maxRef = 0, maxDiff = 0;
         for (int i = 0; i < reference.size(); i++) {
-            if (Float.isNaN(a[i]) || Float.isNaN(r[i])) return Double.NaN;
+            if (Double.isNaN(a[i]) || Double.isNaN(r[i])) return Double.NaN;
             maxRef = Math.max(maxRef, Math.abs(r[i]));
-            maxDiff = Math.max(maxDiff, Math.abs((double) a[i] - r[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(a[i] - r[i]));
         }
         return maxRef == 0 ? maxDiff : maxDiff / maxRef;
     }

@@ -3,6 +3,7 @@ package dev.mithril.examples.zoo;
 import dev.mithril.dsl.builder.ModelBuilder;
 import dev.mithril.dsl.builder.Value;
 import dev.mithril.dsl.ir.Graph;
+import dev.mithril.runtime.DType;
 import java.util.List;
 import java.util.Map;
 
@@ -32,13 +33,14 @@ final class ResNetBuilder {
 
     private ResNetBuilder() {}
 
-    static Graph build(int depth, int numClasses, int width, int inChannels, int height, int imageWidth) {
+    static Graph build(int depth, int numClasses, int width, int inChannels, int height, int imageWidth, DType dtype) {
         Layout layout = LAYOUTS.get(depth);
         if (layout == null) throw new IllegalArgumentException("resnet: depth " + depth + " is not one of torchvision's (18, 34, 50, 101, 152)");
         if (numClasses < 1 || width < 1 || inChannels < 1) throw new IllegalArgumentException("resnet: num_classes (" + numClasses
                 + "), width (" + width + ") and in_channels (" + inChannels + ") must be positive");
         ModelBuilder m = new ModelBuilder("ResNet" + depth);
-        Value x = m.input("x", "batch", inChannels, height, imageWidth);
+        if (dtype != DType.F32 && dtype != DType.F64) throw new IllegalArgumentException("resnet: dtype " + dtype + " is not F32 or F64");
+        Value x = m.input("x", dtype, "batch", inChannels, height, imageWidth); // parameters take the input's float type
         Value h = x.conv2d("conv1", width, 7, 7, 2, 3, 1, 1, false).batchNorm("bn1").relu().maxPool2d(3, 2, 1);
         int inplanes = width;
         for (int stage = 0; stage < 4; stage++) {

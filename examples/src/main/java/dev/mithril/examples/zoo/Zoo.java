@@ -6,6 +6,7 @@ import dev.mithril.dsl.builder.ModelBuilder;
 import dev.mithril.dsl.builder.Sequential;
 import dev.mithril.dsl.builder.Value;
 import dev.mithril.dsl.ir.Graph;
+import dev.mithril.runtime.DType;
 import java.util.List;
 import java.util.Map;
 
@@ -49,12 +50,20 @@ public final class Zoo {
      * [batch, 3, 224, 224]}, output {@code logits [batch, numClasses]}.
      */
     public static Graph resnet(int depth, int numClasses, int width) {
-        return ResNetBuilder.build(depth, numClasses, width, 3, 224, 224);
+        return ResNetBuilder.build(depth, numClasses, width, 3, 224, 224, DType.F32);
     }
 
     /** As {@link #resnet(int, int, int)} for {@code inChannels x height x imageWidth} images (any size the stem and stages reduce to at least 1x1). */
     public static Graph resnet(int depth, int numClasses, int width, int inChannels, int height, int imageWidth) {
-        return ResNetBuilder.build(depth, numClasses, width, inChannels, height, imageWidth);
+        return ResNetBuilder.build(depth, numClasses, width, inChannels, height, imageWidth, DType.F32);
+    }
+
+    /**
+     * As {@link #resnet(int, int, int, int, int, int)} with every tensor in {@code dtype}: {@code F32}, or {@code F64}
+     * for gradient checks and float64 reference cases.
+     */
+    public static Graph resnet(int depth, int numClasses, int width, int inChannels, int height, int imageWidth, DType dtype) {
+        return ResNetBuilder.build(depth, numClasses, width, inChannels, height, imageWidth, dtype);
     }
 
     /**
@@ -79,6 +88,17 @@ public final class Zoo {
      * @throws IllegalArgumentException for a model the zoo does not have, or a config that lacks a key
      */
     public static Graph fromConfig(String model, Map<String, Object> config) {
+        return fromConfig(model, config, DType.F32);
+    }
+
+    /**
+     * As {@link #fromConfig(String, Map)} with the model's floating-point tensors in {@code dtype} ({@code F32} or
+     * {@code F64}; only the ResNets take F64 so far).
+     */
+    public static Graph fromConfig(String model, Map<String, Object> config, DType dtype) {
+        if (dtype != DType.F32 && !model.equals("resnet")) {
+            throw new IllegalArgumentException("the zoo builds '" + model + "' in F32 only, not " + dtype);
+        }
         return switch (model) {
             case "linear" -> linear(intOf(config, "in_features"), intOf(config, "out_features"));
             case "mlp" -> mlp(intsOf(config, "dims"));
@@ -87,7 +107,7 @@ public final class Zoo {
                 List<Integer> image = config.containsKey("image") ? intsOf(config, "image") : List.of(224, 224);
                 if (image.size() != 2) throw new IllegalArgumentException("config 'image' needs [height, width], got " + image);
                 int inChannels = config.containsKey("in_channels") ? intOf(config, "in_channels") : 3;
-                yield resnet(intOf(config, "depth"), intOf(config, "num_classes"), intOf(config, "width"), inChannels, image.get(0), image.get(1));
+                yield resnet(intOf(config, "depth"), intOf(config, "num_classes"), intOf(config, "width"), inChannels, image.get(0), image.get(1), dtype);
             }
             case "gpt" -> gpt(gptConfig(config));
             default -> throw new IllegalArgumentException("the zoo has no model '" + model + "' yet (it has linear, mlp, resnet and gpt)");

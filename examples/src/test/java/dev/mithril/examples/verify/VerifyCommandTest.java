@@ -48,14 +48,16 @@ class VerifyCommandTest {
     }
 
     /**
-     * Both ResNet fixtures train batch norm on 2 images that layer4 has shrunk to 1x1: some channels' batch variance
-     * there falls far below eps (to 3e-7 in resnet18_w8, 3e-8 in resnet50_w4), where normalizing turns float32 rounding
-     * into large changes. Recomputed in float64, PyTorch's own float32 training output is off by 1.3e-4 (resnet18_w8) and
-     * by 0.2 (resnet50_w4), its running statistics by up to 1e-5 before layer4 and 0.1 in it. So inference and the
-     * statistics before layer4 are held to the README's 1e-4, resnet18_w8's running statistics too; its training
-     * output, loss and gradients, which pass through layer4 where PyTorch's own float32 result is already 1.3e-4 off,
-     * to 1e-3 (a change of GEMM summation order moved ours from 0.9e-4 to 1.6e-4); resnet50_w4's training results past
-     * layer3 are not comparable.
+     * Both shared ResNet fixtures train batch norm on 2 images that layer4 has shrunk to 1x1: some channels' batch
+     * variance there falls far below eps (to 3e-7 in resnet18_w8, 3e-8 in resnet50_w4), where normalizing turns float32
+     * rounding into large changes. Recomputed in float64 by PyTorch 1.13, resnet18_w8's training output is 1.3e-4 off
+     * the fixture and its gradients 1.5e-3; resnet50_w4's training output 0.2 (and even two float64 computations of
+     * resnet50_w4 differ by 3e-7 in its gradients: a condition number near 1e9). So inference and the running
+     * statistics before layer4 are held to the README's 1e-4, resnet18_w8's running statistics too; resnet18_w8's
+     * training output, loss and gradients to 5e-3, a few times PyTorch's own float64 distance (ours moves between
+     * 4e-4 and 1.7e-3 with the GEMM's summation order); resnet50_w4's training results past layer3 are not comparable.
+     * {@link ZooFixturesTest} checks every group of both models at 1e-4 (float32) and 1e-9 (float64) on
+     * well-conditioned fixtures instead.
      */
     @Test
     void resnetFixturesMatchPyTorchAtEveryLevelWhereFloat32CanTell() {
@@ -73,7 +75,7 @@ class VerifyCommandTest {
                 if (name.equals("resnet18_w8")) {
                     assertTrue(results.get(4).passed(), name + " " + level + " " + results.get(4));
                     for (int i : new int[] {1, 2, 3}) {
-                        assertTrue(results.get(i).problem() == null && results.get(i).maxRelativeError() < 1e-3, name + " " + level + " " + results.get(i));
+                        assertTrue(results.get(i).problem() == null && results.get(i).maxRelativeError() < 5e-3, name + " " + level + " " + results.get(i));
                     }
                 }
             }

@@ -21,6 +21,7 @@ import dev.mithril.dsl.ops.Subtract;
 import dev.mithril.dsl.ops.Sum;
 import dev.mithril.dsl.ops.Tanh;
 import dev.mithril.dsl.ops.Transpose;
+import dev.mithril.runtime.Gradients;
 import dev.mithril.runtime.Kernels;
 import dev.mithril.runtime.Tensor;
 import java.util.List;
@@ -45,6 +46,7 @@ final class ConstantEvaluator {
             case Sigmoid s -> Kernels.sigmoid(t.get(0));
             case Tanh th -> Kernels.tanh(t.get(0));
             case Softmax s -> Kernels.softmax(t.get(0), s.axis());
+            case MatMul m when m.transA() || m.transB() -> Gradients.matmul(t.get(0), m.transA(), t.get(1), m.transB());
             case MatMul m -> Kernels.matmul(t.get(0), t.get(1));
             case Linear l -> Kernels.linear(t.get(0), t.get(1), t.size() > 2 ? t.get(2) : null);
             case Transpose tr -> Kernels.transpose(t.get(0), tr.perm().stream().mapToInt(Integer::intValue).toArray());

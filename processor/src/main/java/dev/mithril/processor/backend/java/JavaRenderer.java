@@ -231,7 +231,8 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                     int[] shape = fixedShape(n);
                     String dims = join(shape);
                     CodeBlock init = switch (p.init()) {
-                        case ONES -> CodeBlock.of("paramFilled($S, 1f, $L)", p.paramName(), dims);
+                        case ONES -> p.type().dtype() == DType.F64 ? CodeBlock.of("paramFilled($S, $T.F64, 1, $L)", p.paramName(), DType.class, dims)
+                                : CodeBlock.of("paramFilled($S, 1f, $L)", p.paramName(), dims);
                         case NORMAL -> CodeBlock.of("paramNormal($S, $L)", p.paramName(), dims);
                         case FAN_IN, ZEROS -> p.init() == Parameter.Init.FAN_IN && p.fanIn() > 0
                                 ? (p.type().dtype() == DType.F64 ? CodeBlock.of("paramFanIn($S, $T.F64, $L, $L)", p.paramName(), DType.class, p.fanIn(), dims)

@@ -30,7 +30,7 @@ final class BatchedMatMul {
         int[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = m;
         out[batch.length + 1] = n;
-        return new Plan(m, n, k, as[ra - 1], bs[rb - 1], batch, strides(aBatch, batch, (long) m * k), strides(bBatch, batch, (long) k * n), out);
+        return new Plan(m, n, k, as[ra - 1], bs[rb - 1], batch, Broadcast.expandStrides(aBatch, batch, (long) m * k), Broadcast.expandStrides(bBatch, batch, (long) k * n), out);
     }
 
     static int[] outShape(int[] as, boolean transA, int[] bs, boolean transB) { return plan(as, transA, bs, transB).out(); }
@@ -80,18 +80,5 @@ final class BatchedMatMul {
                 o[oo + i * n + j] = s;
             }
         }
-    }
-
-    /** Element strides of a (right-aligned) batch shape against the broadcast batch; 0 where broadcast. */
-    private static long[] strides(int[] s, int[] batch, long matrix) {
-        long[] st = new long[batch.length];
-        long stride = matrix;
-        for (int i = batch.length - 1; i >= 0; i--) {
-            int j = i - (batch.length - s.length);
-            int d = j >= 0 ? s[j] : 1;
-            st[i] = d == 1 ? 0 : stride;
-            stride *= d;
-        }
-        return st;
     }
 }

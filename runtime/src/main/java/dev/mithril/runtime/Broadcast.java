@@ -91,9 +91,15 @@ final class Broadcast {
     }
 
     /** Strides of {@code s} (right-aligned) against the output shape; 0 where {@code s} is broadcast. */
-    private static long[] expandStrides(int[] s, int[] out) {
+    private static long[] expandStrides(int[] s, int[] out) { return expandStrides(s, out, 1); }
+
+    /**
+     * {@link #expandStrides(int[], int[])} in units of {@code unit} elements: the strides of a batch of matrices of
+     * {@code unit} elements each, whose batch shape {@code s} broadcasts to {@code out}.
+     */
+    static long[] expandStrides(int[] s, int[] out, long unit) {
         long[] st = new long[out.length];
-        long stride = 1;
+        long stride = unit;
         for (int i = out.length - 1; i >= 0; i--) {
             int j = i - (out.length - s.length);
             int d = j >= 0 ? s[j] : 1;

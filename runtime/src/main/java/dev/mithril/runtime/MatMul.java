@@ -52,7 +52,7 @@ final class MatMul {
             Gemm.sgemm(false, b.rank() == 1, batches * m, n, k, 1f, x, 0, k, y, 0, bRows, 0f, o, 0, n);
             return;
         }
-        long[] sa = strides(p.aBatch(), p.batch(), (long) m * k), sb = strides(p.bBatch(), p.batch(), (long) k * n);
+        long[] sa = Broadcast.expandStrides(p.aBatch(), p.batch(), (long) m * k), sb = Broadcast.expandStrides(p.bBatch(), p.batch(), (long) k * n);
         int[] bd = p.batch();
         boolean small = (long) m * n * k < 1 << 18;
         Parallel.forRange(batches, small ? 1 : batches, (from, to) -> {
@@ -68,18 +68,5 @@ final class MatMul {
                 Gemm.sgemm(false, b.rank() == 1, m, n, k, 1f, x, (int) oa, k, y, (int) ob, bRows, 0f, o, t * m * n, n);
             }
         });
-    }
-
-    /** Element strides of a (right-aligned) batch shape against the broadcast batch; 0 where broadcast. */
-    private static long[] strides(int[] s, int[] batch, long matrix) {
-        long[] st = new long[batch.length];
-        long stride = matrix;
-        for (int i = batch.length - 1; i >= 0; i--) {
-            int j = i - (batch.length - s.length);
-            int d = j >= 0 ? s[j] : 1;
-            st[i] = d == 1 ? 0 : stride;
-            stride *= d;
-        }
-        return st;
     }
 }

@@ -41,8 +41,9 @@ public final class ModelCompiler {
     }
 
     /**
-     * The interface {@code <Name>Model extends Trainable} (so every generated class can be trained) with a typed {@code forward}: one {@code Tensor}
-     * parameter per input, returning the output, or a nested record {@code Outputs} when there are several.
+     * The interface {@code <Name>Model extends Trainable} (so every generated class can be trained; {@code CompiledModel}
+     * for a model with an inference-only op) with a typed {@code forward}: one {@code Tensor} parameter per input, returning
+     * the output, or a nested record {@code Outputs} when there are several.
      */
     public static JavaFile modelInterface(Graph graph, String packageName) {
         ClassName self = ClassName.get(packageName, interfaceName(graph));
@@ -57,7 +58,7 @@ public final class ModelCompiler {
                         + "@throws IllegalArgumentException naming the input whose shape does not match\n");
         for (int i = 0; i < graph.inputs().size(); i++) forward.addParameter(ParameterSpec.builder(TENSOR, ins.get(i)).build());
         TypeSpec.Builder type = TypeSpec.interfaceBuilder(self).addModifiers(Modifier.PUBLIC)
-                .addSuperinterface(TRAINABLE)
+                .addSuperinterface(differentiable(graph) ? TRAINABLE : ClassName.get("dev.mithril.runtime", "CompiledModel"))
                 .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.mithril.processor").build())
                 .addJavadoc("Model {@code $L}: $L in, $L out. Implemented by the generated {@code $L<Backend><Level>} classes.\n",
                         graph.name(), String.join(", ", graph.inputs().stream().map(Node::name).toList()),
@@ -100,10 +101,14 @@ public final class ModelCompiler {
     public static JavaFile compile(Graph graph, String packageName, Backend backend, Level level, Map<String, Integer> dims) {
         Renderer renderer = Renderer.of(backend);
         Program program = Pipeline.run(graph, level, dims);
-        Program training = Pipeline.runTraining(graph, level, dims);
+        // A model with an inference-only op (a cached decode step) gets no training half.
+        Program training = differentiable(graph) ? Pipeline.runTraining(graph, level, dims) : null;
         return renderer.render(program, training, packageName, className(graph, backend, level),
                 ClassName.get(packageName, interfaceName(graph)));
     }
+
+    /** Whether every op of {@code graph} has a gradient rule, so that its classes get a training half. */
+    static boolean differentiable(Graph graph) { return graph.nodes().stream().allMatch(n -> n.op().isDifferentiable()); }
 
     private static String checkedName(Graph graph) {
         String n = graph.name();

@@ -104,6 +104,47 @@ public final class Attention {
     }
 
     /**
+     * One decode step from the fused projection of the newest position: {@code qkv [B, 1, 3C]} holds q, k and v
+     * (heads side by side, as {@link #forwardFused} reads them); k and v are written into {@code kCache, vCache
+     * [B, H, Tmax, hd]} at position {@code pos[0]}, and q attends to positions {@code 0..pos[0]}. Returns {@code [B, 1, C]}.
+     */
+    public static Tensor decodeStep(Tensor qkv, Tensor kCache, Tensor vCache, Tensor pos, int heads) {
+        String where = "Attention.decodeStep";
+        checkDtypes(where, qkv, kCache, vCache);
+        int[] s = qkv.shape(), ks = kCache.shape();
+        if (heads < 1 || s.length != 3 || s[1] != 1 || s[2] % (3 * heads) != 0) {
+            throw new IllegalArgumentException(where + ": qkv must be [B, 1, 3 x " + heads + " heads x head size], got " + Tensor.shapeString(s));
+        }
+        int b = s[0], c = s[2] / 3, hd = c / heads;
+        if (ks.length != 4 || ks[0] != b || ks[1] != heads || ks[3] != hd || !kCache.sameShape(vCache)) {
+            throw new IllegalArgumentException(where + ": kCache " + Tensor.shapeString(ks) + " and vCache " + Tensor.shapeString(vCache.shape())
+                    + " must both be [" + b + ", " + heads + ", Tmax, " + hd + "]");
+        }
+        if (pos.dtype() != DType.I64 || pos.size() != 1) throw new IllegalArgumentException(where + ": pos must be int64 [1], got "
+                + pos.dtype().safetensorsName() + " " + Tensor.shapeString(pos.shape()));
+        long p = pos.longs()[0];
+        int tmax = ks[2];
+        if (p < 0 || p >= tmax) throw new IllegalArgumentException(where + ": position " + p + " is outside the cache's 0.." + (tmax - 1));
+        Tensor q = Tensor.zeros(qkv.dtype(), b, heads, 1, hd);
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < heads; h++) {
+                int src = bi * 3 * c + h * hd, cache = (int) (((long) (bi * heads + h) * tmax + p) * hd);
+                if (qkv.dtype() == DType.F64) {
+                    System.arraycopy(qkv.doubles(), src, q.doubles(), (bi * heads + h) * hd, hd);
+                    System.arraycopy(qkv.doubles(), src + c, kCache.doubles(), cache, hd);
+                    System.arraycopy(qkv.doubles(), src + 2 * c, vCache.doubles(), cache, hd);
+                } else {
+                    System.arraycopy(qkv.data(), src, q.data(), (bi * heads + h) * hd, hd);
+                    System.arraycopy(qkv.data(), src + c, kCache.data(), cache, hd);
+                    System.arraycopy(qkv.data(), src + 2 * c, vCache.data(), cache, hd);
+                }
+            }
+        }
+        // [B, H, 1, hd] is [B, 1, C] with the heads side by side.
+        return attendCached(q, kCache, vCache, (int) p + 1).reshape(b, 1, c);
+    }
+
+    /**
      * One decode step: the single query {@code q [B, H, 1, hd]} attends to the first {@code length} positions of
      * {@code kCache, vCache [B, H, Tmax, hd]} (all of them earlier than or at the query's own position, so no
      * mask is needed). Returns {@code [B, H, 1, hd]}.

@@ -171,6 +171,38 @@ class AttentionTest {
         }
     }
 
+    /** Decoding a sequence step by step from its fused projections gives the fused causal attention's rows, and fills the caches. */
+    @ParameterizedTest @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void decodeStepsReproduceFusedCausalAttention(DType dt) {
+        int[][] shapes = {{1, 1, 1, 8}, {2, 7, 3, 13}, {3, 19, 2, 16}}; // B, T, H, hd
+        long seed = 300;
+        for (int[] s : shapes) {
+            int b = s[0], t = s[1], h = s[2], hd = s[3], c = h * hd, tmax = t + 2;
+            String what = dt + " B,T,H,hd=" + java.util.Arrays.toString(s);
+            Tensor qkv = randn(dt, seed++, b, t, 3 * c);
+            double[] all = values(qkv), full = values(Attention.forwardFused(qkv, h).out());
+            Tensor kc = Tensor.zeros(dt, b, h, tmax, hd), vc = Tensor.zeros(dt, b, h, tmax, hd);
+            for (int pos = 0; pos < t; pos++) {
+                double[] row = new double[b * 3 * c], expected = new double[b * c];
+                for (int bi = 0; bi < b; bi++) {
+                    System.arraycopy(all, (bi * t + pos) * 3 * c, row, bi * 3 * c, 3 * c);
+                    System.arraycopy(full, (bi * t + pos) * c, expected, bi * c, c);
+                }
+                Tensor out = Attention.decodeStep(of(dt, row, b, 1, 3 * c), kc, vc, Tensor.ofLongs(new long[] {pos}, 1), h);
+                Ref.assertShape(new int[] {b, 1, c}, out);
+                assertClose(expected, out, tol(dt, 2e-5), what + " position " + pos);
+            }
+            double[] k = values(kc);
+            assertEquals(all[c + 2], k[2], 0, what + ": first key cached as given"); // batch 0, head 0, position 0, element 2
+            assertEquals(0, k[t * hd], 0, what + ": positions past the last step untouched");
+        }
+        Tensor qkv = Tensor.zeros(dt, 1, 1, 12), cache = Tensor.zeros(dt, 1, 2, 4, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> Attention.decodeStep(qkv, cache, cache, Tensor.ofLongs(new long[] {4}, 1), 2));
+        assertTrue(e.getMessage().contains("position 4") && e.getMessage().contains("0..3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.decodeStep(Tensor.zeros(dt, 1, 2, 12), cache, cache, Tensor.ofLongs(new long[] {0}, 1), 2));
+        assertTrue(e.getMessage().contains("[1, 2, 12]"), e.getMessage());
+    }
+
     @Test void largeScoresStayFinite() {
         // Scores of +-1e4 overflow a naive exp; the running max must keep every value finite and exact.
         int t = 70, hd = 8;

@@ -7,6 +7,7 @@ import dev.mithril.dsl.ops.AdaptiveAvgPool2d;
 import dev.mithril.dsl.ops.Argmax;
 import dev.mithril.dsl.ops.AvgPool2d;
 import dev.mithril.dsl.ops.BatchNorm;
+import dev.mithril.dsl.ops.CachedAttention;
 import dev.mithril.dsl.ops.CausalAttention;
 import dev.mithril.dsl.ops.Concat;
 import dev.mithril.dsl.ops.Conv2d;
@@ -238,6 +239,15 @@ public final class Value {
 
     /** Causal self-attention over this fused {@code qkv [B, T, 3C]} (q, k, v in that order) with {@code heads} heads; {@code [B, T, C]}. */
     public Value causalAttention(int heads) { return builder.apply(null, new CausalAttention(heads), this); }
+
+    /**
+     * One decode step of causal self-attention over this {@code qkv [B, 1, 3C]} with key and value caches
+     * {@code [B, heads, Tmax, C/heads]} that it appends position {@code pos} (int64 {@code [1]}) to; {@code [B, 1, C]}.
+     * See {@link CachedAttention}.
+     */
+    public Value cachedAttention(int heads, Value kCache, Value vCache, Value pos) {
+        return builder.apply(null, new CachedAttention(heads), this, kCache, vCache, pos);
+    }
 
     /** {@code torch.argmax(x, axis)}: int64 indices. */
     public Value argmax(int axis) { return argmax(axis, false); }

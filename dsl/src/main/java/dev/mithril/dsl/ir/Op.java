@@ -27,6 +27,12 @@ public interface Op {
     default boolean isPure() { return true; }
 
     /**
+     * Whether models holding this op can be trained: false for inference-only ops (such as a decode step that
+     * updates a cache), whose models get no training code.
+     */
+    default boolean isDifferentiable() { return true; }
+
+    /**
      * The vector-Jacobian product: given {@code gradOutput} (d loss / d {@code node}, shaped like the node),
      * adds the nodes computing d loss / d input to {@code g} and returns one gradient per input of
      * {@code node}, in order (null for an input with no gradient, such as integer indices). Leaves

@@ -109,6 +109,20 @@ class LayerOpsTest {
     }
 
     @Test
+    void cachedAttentionTakesOnePositionCachesAndAnInt64Position() {
+        TensorType qkv = t("batch", "1", "192"), cache = t("batch", "4", "100", "16"), pos = t(DType.I64, "1");
+        assertEquals(t("batch", "1", "64"), infer(new CachedAttention(4), qkv, cache, cache, pos));
+        IrError two = error(new CachedAttention(4), t("batch", "2", "192"), cache, cache, pos);
+        contains(two, "one new position");
+        IrError wrongCache = error(new CachedAttention(4), qkv, t("batch", "4", "100", "8"), cache, pos);
+        contains(wrongCache, "[batch, 4, Tmax, 16]");
+        IrError floatPos = error(new CachedAttention(4), qkv, cache, cache, t("1"));
+        contains(floatPos, "int64 [1]");
+        assertEquals(IrError.SHAPE_MISMATCH, error(new CachedAttention(4), qkv, cache, t("batch", "4", "50", "16"), pos).tag());
+        assertTrue(!new CachedAttention(4).isDifferentiable() && !new CachedAttention(4).isPure(), "it updates its caches");
+    }
+
+    @Test
     void argmaxGivesInt64IndicesWithoutTheAxis() {
         assertEquals(t(DType.I64, "batch"), infer(new Argmax(-1, false), t("batch", "10")));
         assertEquals(t(DType.I64, "batch", "1"), infer(new Argmax(1, true), t("batch", "10")));

@@ -1,5 +1,8 @@
 package dev.mithril.examples.verify;
 
+import dev.mithril.dsl.Backend;
+import dev.mithril.dsl.Level;
+import dev.mithril.examples.zoo.CompiledDecoder;
 import dev.mithril.examples.zoo.Generation;
 import dev.mithril.examples.zoo.GptDecoder;
 import dev.mithril.examples.zoo.Sampling;
@@ -11,13 +14,14 @@ import java.util.List;
 
 /**
  * The {@code output.generate} check of a GPT fixture: greedy continuation of the first half of {@code input}
- * by the metadata's {@code generate} tokens, prompt included, both without the key-value cache (the compiled
- * model's forward pass per token) and with it ({@link GptDecoder}). Token ids must match PyTorch's exactly.
+ * by the metadata's {@code generate} tokens, prompt included, without the key-value cache (the compiled
+ * model's forward pass per token), with it ({@link CompiledDecoder} at the same backend and level) and with the
+ * hand-written cached decoder ({@link GptDecoder}). Token ids must match PyTorch's exactly.
  */
 final class GenerationCheck {
     private GenerationCheck() {}
 
-    static List<FixtureCheck.Result> run(ReferenceFixture f, CompiledModel model, Tensor expected) {
+    static List<FixtureCheck.Result> run(ReferenceFixture f, CompiledModel model, Backend backend, Level level, Tensor expected) {
         Tensor input = f.tensor("input");
         int b = input.dim(0), p = input.dim(1) / 2;
         if (p < 1) throw new IllegalArgumentException(f.path() + ": input " + Tensor.shapeString(input.shape()) + " is too short to prompt generation");
@@ -26,8 +30,11 @@ final class GenerationCheck {
         Tensor prompt = Tensor.ofLongs(promptIds, b, p);
         List<FixtureCheck.Result> results = new ArrayList<>();
         results.add(compare("generate", expected, Generation.withoutCache(model, prompt, f.generate(), Sampling.greedy())));
-        GptDecoder decoder = new GptDecoder(Zoo.gptConfig(f.config()), model.parameters(), b, p + f.generate());
-        results.add(compare("generate.cache", expected, Generation.withCache(decoder, prompt, f.generate(), Sampling.greedy())));
+        try (CompiledDecoder decoder = new CompiledDecoder(Zoo.gptConfig(f.config()), backend, level, model.parameters(), b, p + f.generate())) {
+            results.add(compare("generate.cache", expected, Generation.withCache(decoder, prompt, f.generate(), Sampling.greedy())));
+        }
+        GptDecoder byHand = new GptDecoder(Zoo.gptConfig(f.config()), model.parameters(), b, p + f.generate());
+        results.add(compare("generate.hand", expected, Generation.withCache(byHand, prompt, f.generate(), Sampling.greedy())));
         return results;
     }
 

@@ -25,8 +25,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code mithril generate}: autoregressive generation with the zoo's GPT decoder, timed, with the key-value
- * cache ({@link GptDecoder}) and/or without it (the compiled model's forward pass over the whole sequence per
- * new token), printing new tokens per second for each mode and level.
+ * cache (the compiled decode step, {@link CompiledDecoder}, per level; and the hand-written {@link GptDecoder} once)
+ * and/or without it (the compiled model's forward pass over the whole sequence per new token), printing new tokens
+ * per second for each mode and level.
  */
 public final class GenerateCommand implements Command {
     private final PrintStream out;
@@ -48,8 +49,9 @@ public final class GenerateCommand implements Command {
                 new tokens per sequence. Prints, per mode and level, the wall time of one generation (after one untimed
                 warm-up generation) and new tokens per second (batch x tokens / time, the prompt's processing included),
                 and the first sequence's new tokens.
-                  With the cache, each new token costs one position: a runtime decoder over the model's parameters, the
-                  same at every level. Without it, every new token re-runs the compiled forward pass at --level.
+                  With the cache, each new token costs one position: the compiled decode step (Zoo.gptDecodeStep) at
+                  --level, and once the same step written by hand on the runtime's kernels ("hand-written"). Without it,
+                  every new token re-runs the compiled forward pass at --level.
 
                 options:
                   --batch N            sequences generated together (default 1)
@@ -119,15 +121,21 @@ public final class GenerateCommand implements Command {
         Tensor prompt = randomPrompt(s.seed(), s.batch(), s.promptLength(), c.vocabSize());
         TextTable table = new TextTable("Mode", "Level", "Time (s)", "New tokens/s", "ms per new token", "First sequence's new tokens");
         Map<String, Tensor> weights = s.weights() != null ? nanoGptWeights(s.weights()) : null;
-        boolean cachedDone = false;
+        int maxLength = s.promptLength() + s.tokens();
+        boolean handDone = false;
         for (Level level : s.levels()) {
             try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, level)) {
                 if (weights != null) model.load(weights);
                 else if (model instanceof dev.mithril.runtime.AbstractCompiledModel m) m.initialize(s.seed());
-                if (s.cache() && !cachedDone) {
-                    GptDecoder decoder = new GptDecoder(c, model.parameters(), s.batch(), s.promptLength() + s.tokens());
-                    row(table, "cache", "any", s, () -> Generation.withCache(decoder, prompt, s.tokens(), s.sampling()));
-                    cachedDone = true; // the cached decoder is the same at every level
+                if (s.cache()) {
+                    try (CompiledDecoder decoder = new CompiledDecoder(c, level, model.parameters(), s.batch(), maxLength)) {
+                        row(table, "cache", level.classToken(), s, () -> Generation.withCache(decoder, prompt, s.tokens(), s.sampling()));
+                    }
+                    if (!handDone) {
+                        GptDecoder byHand = new GptDecoder(c, model.parameters(), s.batch(), maxLength);
+                        row(table, "cache", "hand-written", s, () -> Generation.withCache(byHand, prompt, s.tokens(), s.sampling()));
+                        handDone = true; // the same code whatever the level
+                    }
                 }
                 if (s.noCache()) row(table, "no cache", level.classToken(), s, () -> Generation.withoutCache(model, prompt, s.tokens(), s.sampling()));
             }

@@ -7,19 +7,19 @@ import java.util.Map;
 
 /**
  * Autoregressive generation with the GPT decoder, two ways that pick the same tokens: with the key-value
- * cache ({@link GptDecoder}: one position of work per new token), or without it (the compiled model's whole
+ * cache (a {@link Decoder}, e.g. {@link CompiledDecoder}: one position of work per new token), or without it (the compiled model's whole
  * forward pass over the growing sequence for every token, as nanoGPT's {@code generate} does). Both return the
  * prompt followed by the new tokens, int64 {@code [B, P + newTokens]}.
  *
  * <pre>{@code
- * Tensor ids = Generation.withCache(new GptDecoder(cfg, model.parameters(), 1, 64), prompt, 32, Sampling.greedy());
+ * Tensor ids = Generation.withCache(new CompiledDecoder(cfg, Level.FULL, model.parameters(), 1, 64), prompt, 32, Sampling.greedy());
  * }</pre>
  */
 public final class Generation {
     private Generation() {}
 
     /** Generates with {@code decoder}'s cache (reset first); the decoder's batch must be the prompt's. */
-    public static Tensor withCache(GptDecoder decoder, Tensor prompt, int newTokens, Sampling sampling) {
+    public static Tensor withCache(Decoder decoder, Tensor prompt, int newTokens, Sampling sampling) {
         int[] s = checkPrompt(prompt, newTokens);
         int b = s[0], p = s[1], vocab = decoder.config().vocabSize();
         if (decoder.batch() != b) throw new IllegalArgumentException("generation: the decoder's batch is " + decoder.batch() + ", the prompt's " + b);

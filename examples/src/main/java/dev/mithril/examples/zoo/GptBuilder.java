@@ -3,6 +3,7 @@ package dev.mithril.examples.zoo;
 import dev.mithril.dsl.builder.ModelBuilder;
 import dev.mithril.dsl.builder.Value;
 import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ops.CachedAttention;
 import dev.mithril.runtime.DType;
 
 /**
@@ -33,6 +34,37 @@ final class GptBuilder {
         for (int i = 0; i < c.nLayer(); i++) {
             String b = "transformer.h." + i + ".";
             Value att = x.layerNorm(b + "ln_1").linear(b + "attn.c_attn", 3 * d).causalAttention(c.nHead()).linear(b + "attn.c_proj", d);
+            x = x.plus(att);
+            Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
+            x = x.plus(mlp);
+        }
+        m.output("logits", x.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
+        return m.build();
+    }
+
+    /**
+     * One decode step of the same decoder with key-value caches ({@link CachedAttention}): inputs {@code idx [batch, 1]}
+     * (the newest token of each sequence), {@code pos [1]} (its position) and per layer {@code k<i>, v<i> [batch, heads,
+     * maxLength, head size]}, which the step appends this position to; output {@code logits [batch, 1, vocab]}. Its
+     * parameters are {@link #build}'s, by the same names.
+     */
+    static Graph decodeStep(GptConfig c, int maxLength) {
+        if (maxLength < 1 || maxLength > c.blockSize()) throw new IllegalArgumentException("gpt decode step: maxLength " + maxLength
+                + " must be in 1.." + c.blockSize() + " (the block size)");
+        int d = c.dModel();
+        ModelBuilder m = new ModelBuilder("GptDecodeStep");
+        Value idx = m.input("idx", DType.I64, "batch", 1);
+        Value pos = m.input("pos", DType.I64, 1);
+        Value[] k = new Value[c.nLayer()], v = new Value[c.nLayer()];
+        for (int i = 0; i < c.nLayer(); i++) {
+            k[i] = m.input("k" + i, "batch", c.nHead(), maxLength, c.headSize());
+            v[i] = m.input("v" + i, "batch", c.nHead(), maxLength, c.headSize());
+        }
+        Value x = idx.embedding("transformer.wte", c.vocabSize(), d).plus(pos.embedding("transformer.wpe", c.blockSize(), d));
+        for (int i = 0; i < c.nLayer(); i++) {
+            String b = "transformer.h." + i + ".";
+            Value att = x.layerNorm(b + "ln_1").linear(b + "attn.c_attn", 3 * d).cachedAttention(c.nHead(), k[i], v[i], pos)
+                    .linear(b + "attn.c_proj", d);
             x = x.plus(att);
             Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
             x = x.plus(mlp);

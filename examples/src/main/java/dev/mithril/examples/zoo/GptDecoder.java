@@ -10,7 +10,8 @@ import dev.mithril.runtime.Tensor;
 import java.util.Map;
 
 /**
- * The GPT decoder one position at a time, with a key-value cache: each {@link #step} feeds one token per
+ * The GPT decoder one position at a time, with a key-value cache, written by hand on the runtime's kernels (the
+ * baseline {@link CompiledDecoder}, the compiler's, is measured against): each {@link #step} feeds one token per
  * sequence, appends its keys and values to per-layer caches {@code [B, H, maxLength, hd]}, and attends to
  * everything cached ({@link Attention#attendCached}), so a new token costs one position's work instead of a
  * forward pass over the whole sequence. It is assembled from the runtime's kernels over the same parameters
@@ -24,7 +25,7 @@ import java.util.Map;
  * Tensor logits = d.step(new long[] {bos}, true);      // [B, vocab] at position 0
  * }</pre>
  */
-public final class GptDecoder {
+public final class GptDecoder implements Decoder {
     private final GptConfig c;
     private final int batch, maxLength;
     private final float[] wte, wpe;
@@ -75,22 +76,22 @@ public final class GptDecoder {
         q = Tensor.zeros(batch, h, 1, hd);
     }
 
-    public GptConfig config() { return c; }
+    @Override public GptConfig config() { return c; }
 
-    public int batch() { return batch; }
+    @Override public int batch() { return batch; }
 
     /** Positions fed so far: the next {@link #step} fills position {@code length()}. */
-    public int length() { return length; }
+    @Override public int length() { return length; }
 
     /** Forgets the cached positions, to start new sequences. */
-    public void reset() { length = 0; }
+    @Override public void reset() { length = 0; }
 
     /**
      * Feeds token {@code tokens[b]} of each sequence at position {@link #length()} and returns the logits for the
      * next token, {@code [B, vocab]}, or null when {@code wantLogits} is false (prompt positions before the last
      * need only their keys and values). The returned tensor is overwritten by the next step.
      */
-    public Tensor step(long[] tokens, boolean wantLogits) {
+    @Override public Tensor step(long[] tokens, boolean wantLogits) {
         if (tokens.length != batch) throw new IllegalArgumentException("GptDecoder.step: " + tokens.length + " tokens for a batch of " + batch);
         if (length >= maxLength) throw new IllegalStateException("GptDecoder.step: the cache holds " + maxLength + " positions, all used; reset() first");
         int d = c.dModel(), h = c.nHead(), hd = c.headSize(), pos = length;

@@ -78,6 +78,12 @@ public final class Zoo {
         return GptBuilder.build(new GptConfig(vocabSize, blockSize, nLayer, nHead, dModel));
     }
 
+    /**
+     * One decode step of {@link #gpt(GptConfig)} with key-value caches for sequences of up to {@code maxLength}
+     * positions, over the same parameters: what {@link CompiledDecoder} compiles.
+     */
+    public static Graph gptDecodeStep(GptConfig c, int maxLength) { return GptBuilder.decodeStep(c, maxLength); }
+
     /** {@link #gpt(int, int, int, int, int)} of a config. */
     public static Graph gpt(GptConfig c) { return GptBuilder.build(c); }
 

@@ -27,8 +27,10 @@ class GenerateCommandTest {
         assertEquals(0, code);
         String text = sink.toString();
         List<String> rows = text.lines().filter(l -> l.contains("cache")).toList();
-        assertEquals(3, rows.size(), text); // cache once (level-independent), no cache at none and full
-        assertTrue(rows.get(0).trim().startsWith("cache") && rows.get(0).contains("any"), text);
+        // cache: compiled at none, hand-written once, compiled at full; no cache at none and full
+        assertEquals(5, rows.size(), text);
+        assertEquals(List.of("cache None", "cache hand-written", "no cache None", "cache Full", "no cache Full"),
+                rows.stream().map(r -> { String[] c = r.trim().split("  +"); return c[0] + " " + c[1]; }).toList(), text);
         String tokens = rows.get(0).substring(rows.get(0).indexOf('['));
         for (String r : rows) assertTrue(r.endsWith(tokens), "same tokens in every row:\n" + text);
         assertTrue(text.contains("New tokens/s"), text);

@@ -78,22 +78,35 @@ class GptTest {
         try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.FULL)) {
             model.load(f.parameters());
             Tensor in = f.tensor("input");
-            int b = in.dim(0), t = in.dim(1), v = c.vocabSize();
+            int b = in.dim(0), t = in.dim(1);
             float[] full = model.evaluate(Map.of("idx", in)).get("logits").data();
-            GptDecoder d = new GptDecoder(c, model.parameters(), b, t);
-            long[] ids = in.longs();
-            for (int pos = 0; pos < t; pos++) {
-                long[] tokens = new long[b];
-                for (int r = 0; r < b; r++) tokens[r] = ids[r * t + pos];
-                float[] step = d.step(tokens, true).data();
-                float[] ref = new float[b * v];
-                for (int r = 0; r < b; r++) System.arraycopy(full, (r * t + pos) * v, ref, r * v, v);
-                assertEquals(0, FixtureCheck.relativeError(Tensor.of(ref, b, v), Tensor.of(step.clone(), b, v)), 1e-5, "position " + pos);
+            checkDecoder(new GptDecoder(c, model.parameters(), b, t), in, full, "hand-written");
+            for (Level level : Level.values()) {
+                try (CompiledDecoder d = new CompiledDecoder(c, level, model.parameters(), b, t)) {
+                    checkDecoder(d, in, full, "compiled " + level);
+                    assertTrue(!(d.model() instanceof dev.mithril.runtime.Trainable), "a decode step is inference only");
+                }
             }
-            assertThrows(IllegalStateException.class, () -> d.step(new long[b], true), "the cache is full");
-            d.reset();
-            assertThrows(IndexOutOfBoundsException.class, () -> d.step(new long[] {0, v}, true));
         }
+    }
+
+    /** Each step's logits equal the full forward pass's at that position; a full cache and bad tokens are refused. */
+    private static void checkDecoder(Decoder d, Tensor in, float[] full, String what) {
+        int b = in.dim(0), t = in.dim(1), v = d.config().vocabSize();
+        long[] ids = in.longs();
+        for (int pos = 0; pos < t; pos++) {
+            long[] tokens = new long[b];
+            for (int r = 0; r < b; r++) tokens[r] = ids[r * t + pos];
+            float[] step = d.step(tokens, true).data();
+            float[] ref = new float[b * v];
+            for (int r = 0; r < b; r++) System.arraycopy(full, (r * t + pos) * v, ref, r * v, v);
+            assertEquals(0, FixtureCheck.relativeError(Tensor.of(ref, b, v), Tensor.of(java.util.Arrays.copyOf(step, b * v), b, v)), 1e-5,
+                    what + " position " + pos);
+        }
+        assertEquals(t, d.length());
+        assertThrows(IllegalStateException.class, () -> d.step(new long[b], true), what + ": the cache is full");
+        d.reset();
+        assertThrows(IndexOutOfBoundsException.class, () -> d.step(new long[] {0, v}, true), what);
     }
 
     @Test
@@ -106,6 +119,9 @@ class GptTest {
             for (Sampling s : List.of(Sampling.greedy(), new Sampling(0.8, 10, 7), new Sampling(1.5, 0, 11))) {
                 Tensor cached = Generation.withCache(new GptDecoder(c, model.parameters(), 2, 4 + 12), prompt, 12, s);
                 Tensor plain = Generation.withoutCache(model, prompt, 12, s);
+                try (CompiledDecoder d = new CompiledDecoder(c, Level.BASIC, model.parameters(), 2, 4 + 12)) {
+                    assertArrayEquals(plain.longs(), Generation.withCache(d, prompt, 12, s).longs(), "compiled decoder, " + s);
+                }
                 assertArrayEquals(new int[] {2, 16}, cached.shape());
                 assertArrayEquals(plain.longs(), cached.longs(), s.toString());
                 for (int r = 0; r < 2; r++) for (int i = 0; i < 4; i++) assertEquals(prompt.longs()[r * 4 + i], cached.longs()[r * 16 + i], "prompt kept");

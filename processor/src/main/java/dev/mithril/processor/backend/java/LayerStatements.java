@@ -11,6 +11,7 @@ import dev.mithril.dsl.ops.AdaptiveAvgPool2d;
 import dev.mithril.dsl.ops.Argmax;
 import dev.mithril.dsl.ops.AvgPool2d;
 import dev.mithril.dsl.ops.BatchNorm;
+import dev.mithril.dsl.ops.CachedAttention;
 import dev.mithril.dsl.ops.CausalAttention;
 import dev.mithril.dsl.ops.CausalAttentionGrad;
 import dev.mithril.dsl.ops.Concat;
@@ -75,6 +76,7 @@ final class LayerStatements {
         return op instanceof Conv2d || op instanceof Conv2dGrad || op instanceof MaxPool2d || op instanceof AvgPool2d
                 || op instanceof AdaptiveAvgPool2d || op instanceof Pool2dGrad || op instanceof BatchNorm || op instanceof LayerNorm
                 || op instanceof NormGrad || op instanceof Embedding || op instanceof EmbeddingGrad || op instanceof CausalAttention
+                || op instanceof CachedAttention
                 || op instanceof CausalAttentionGrad || op instanceof Concat || op instanceof Slice || op instanceof SliceGrad
                 || op instanceof Argmax || op instanceof Positions || op instanceof FusedConv2d;
     }
@@ -152,6 +154,10 @@ final class LayerStatements {
                     m.addStatement("$L = $L", stats, call);
                     allocating(m, n, decl, CodeBlock.of("$L.out()", stats));
                 }
+            }
+            case CachedAttention a -> {
+                m.addComment("$L: appends this position's keys and values to $L and $L at $L[0], attends to all cached", n.name(), in.get(1), in.get(2), in.get(3));
+                allocating(m, n, decl, CodeBlock.of("$T.decodeStep($L, $L, $L, $L, $L)", ATTENTION, in.get(0), in.get(1), in.get(2), in.get(3), a.heads()));
             }
             case CausalAttentionGrad a -> {
                 String stats = saved(n.input(2));

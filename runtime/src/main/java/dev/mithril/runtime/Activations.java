@@ -13,8 +13,8 @@ final class Activations {
     static final int V = S.length();
 
     // Abramowitz & Stegun 7.1.26: |error| <= 1.5e-7 on the whole real line, cheap enough to vectorize.
-    private static final float P = 0.3275911f;
-    private static final float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f,
+    static final float P = 0.3275911f;
+    static final float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f,
             A4 = -1.453152027f, A5 = 1.061405429f;
     static final float INV_SQRT2 = 0.70710678118654752f;
 

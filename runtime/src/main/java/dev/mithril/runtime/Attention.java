@@ -104,44 +104,64 @@ public final class Attention {
     }
 
     /**
-     * One decode step from the fused projection of the newest position: {@code qkv [B, 1, 3C]} holds q, k and v
-     * (heads side by side, as {@link #forwardFused} reads them); k and v are written into {@code kCache, vCache
-     * [B, H, Tmax, hd]} at position {@code pos[0]}, and q attends to positions {@code 0..pos[0]}. Returns {@code [B, 1, C]}.
+     * Causal attention of new positions against a key-value cache, from their fused projections: {@code qkv [B, T, 3C]}
+     * holds q, k and v of {@code T} new positions (heads side by side, as {@link #forwardFused} reads them), at positions
+     * {@code positions [T]} (int64, consecutive). Their keys and values are written into {@code kCache, vCache
+     * [B, H, Tmax, hd]} at those positions, and the query at position {@code p} attends to positions {@code 0..p}.
+     * Returns {@code [B, T, C]}: {@code T} the prompt's length fills the cache in one call, {@code T = 1} decodes a token.
      */
-    public static Tensor decodeStep(Tensor qkv, Tensor kCache, Tensor vCache, Tensor pos, int heads) {
-        String where = "Attention.decodeStep";
+    public static Tensor forwardCached(Tensor qkv, Tensor kCache, Tensor vCache, Tensor positions, int heads) {
+        String where = "Attention.forwardCached";
         checkDtypes(where, qkv, kCache, vCache);
         int[] s = qkv.shape(), ks = kCache.shape();
-        if (heads < 1 || s.length != 3 || s[1] != 1 || s[2] % (3 * heads) != 0) {
-            throw new IllegalArgumentException(where + ": qkv must be [B, 1, 3 x " + heads + " heads x head size], got " + Tensor.shapeString(s));
+        if (heads < 1 || s.length != 3 || s[2] % (3 * heads) != 0) {
+            throw new IllegalArgumentException(where + ": qkv must be [B, T, 3 x " + heads + " heads x head size], got " + Tensor.shapeString(s));
         }
-        int b = s[0], c = s[2] / 3, hd = c / heads;
+        int b = s[0], t = s[1], c = s[2] / 3, hd = c / heads;
         if (ks.length != 4 || ks[0] != b || ks[1] != heads || ks[3] != hd || !kCache.sameShape(vCache)) {
             throw new IllegalArgumentException(where + ": kCache " + Tensor.shapeString(ks) + " and vCache " + Tensor.shapeString(vCache.shape())
                     + " must both be [" + b + ", " + heads + ", Tmax, " + hd + "]");
         }
-        if (pos.dtype() != DType.I64 || pos.size() != 1) throw new IllegalArgumentException(where + ": pos must be int64 [1], got "
-                + pos.dtype().safetensorsName() + " " + Tensor.shapeString(pos.shape()));
-        long p = pos.longs()[0];
+        if (positions.dtype() != DType.I64 || positions.rank() != 1 || positions.dim(0) != t) throw new IllegalArgumentException(where
+                + ": positions must be int64 [" + t + "], got " + positions.dtype().safetensorsName() + " " + Tensor.shapeString(positions.shape()));
         int tmax = ks[2];
-        if (p < 0 || p >= tmax) throw new IllegalArgumentException(where + ": position " + p + " is outside the cache's 0.." + (tmax - 1));
-        Tensor q = Tensor.zeros(qkv.dtype(), b, heads, 1, hd);
+        long[] pos = positions.longs();
+        long first = t == 0 ? 0 : pos[0];
+        for (int i = 0; i < t; i++) {
+            if (pos[i] != first + i) throw new IllegalArgumentException(where + ": positions must be consecutive, got " + pos[i] + " after " + (first + i - 1));
+        }
+        if (first < 0 || first + t > tmax) throw new IllegalArgumentException(where + ": positions " + first + ".." + (first + t - 1)
+                + " are outside the cache's 0.." + (tmax - 1));
+        boolean f64 = qkv.dtype() == DType.F64;
         for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < heads; h++) {
-                int src = bi * 3 * c + h * hd, cache = (int) (((long) (bi * heads + h) * tmax + p) * hd);
-                if (qkv.dtype() == DType.F64) {
-                    System.arraycopy(qkv.doubles(), src, q.doubles(), (bi * heads + h) * hd, hd);
-                    System.arraycopy(qkv.doubles(), src + c, kCache.doubles(), cache, hd);
-                    System.arraycopy(qkv.doubles(), src + 2 * c, vCache.doubles(), cache, hd);
-                } else {
-                    System.arraycopy(qkv.data(), src, q.data(), (bi * heads + h) * hd, hd);
-                    System.arraycopy(qkv.data(), src + c, kCache.data(), cache, hd);
-                    System.arraycopy(qkv.data(), src + 2 * c, vCache.data(), cache, hd);
+            for (int i = 0; i < t; i++) {
+                for (int h = 0; h < heads; h++) {
+                    int src = (bi * t + i) * 3 * c + h * hd, cache = (int) (((long) (bi * heads + h) * tmax + first + i) * hd);
+                    if (f64) {
+                        System.arraycopy(qkv.doubles(), src + c, kCache.doubles(), cache, hd);
+                        System.arraycopy(qkv.doubles(), src + 2 * c, vCache.doubles(), cache, hd);
+                    } else {
+                        System.arraycopy(qkv.data(), src + c, kCache.data(), cache, hd);
+                        System.arraycopy(qkv.data(), src + 2 * c, vCache.data(), cache, hd);
+                    }
                 }
             }
         }
-        // [B, H, 1, hd] is [B, 1, C] with the heads side by side.
-        return attendCached(q, kCache, vCache, (int) p + 1).reshape(b, 1, c);
+        Tensor out = Tensor.zeros(qkv.dtype(), b, t, c), q = Tensor.zeros(qkv.dtype(), b, heads, 1, hd);
+        for (int i = 0; i < t; i++) {
+            // Query row i as [B, H, 1, hd]; its answer is [B, 1, C] with the heads side by side, row i of the output.
+            for (int bi = 0; bi < b; bi++) {
+                int src = (bi * t + i) * 3 * c;
+                if (f64) System.arraycopy(qkv.doubles(), src, q.doubles(), bi * c, c);
+                else System.arraycopy(qkv.data(), src, q.data(), bi * c, c);
+            }
+            Tensor row = attendCached(q, kCache, vCache, (int) first + i + 1);
+            for (int bi = 0; bi < b; bi++) {
+                if (f64) System.arraycopy(row.doubles(), bi * c, out.doubles(), (bi * t + i) * c, c);
+                else System.arraycopy(row.data(), bi * c, out.data(), (bi * t + i) * c, c);
+            }
+        }
+        return out;
     }
 
     /**

@@ -171,36 +171,45 @@ class AttentionTest {
         }
     }
 
-    /** Decoding a sequence step by step from its fused projections gives the fused causal attention's rows, and fills the caches. */
+    /**
+     * A prompt's positions in one call (prefill) and the rest one at a time give the fused causal attention's rows, and
+     * fill the caches.
+     */
     @ParameterizedTest @EnumSource(value = DType.class, names = {"F32", "F64"})
-    void decodeStepsReproduceFusedCausalAttention(DType dt) {
-        int[][] shapes = {{1, 1, 1, 8}, {2, 7, 3, 13}, {3, 19, 2, 16}}; // B, T, H, hd
+    void cachedAttentionReproducesFusedCausalAttention(DType dt) {
+        int[][] shapes = {{1, 1, 1, 8, 1}, {2, 7, 3, 13, 3}, {3, 19, 2, 16, 1}, {2, 9, 2, 5, 9}}; // B, T, H, hd, prefill length
         long seed = 300;
         for (int[] s : shapes) {
-            int b = s[0], t = s[1], h = s[2], hd = s[3], c = h * hd, tmax = t + 2;
-            String what = dt + " B,T,H,hd=" + java.util.Arrays.toString(s);
+            int b = s[0], t = s[1], h = s[2], hd = s[3], prefill = s[4], c = h * hd, tmax = t + 2;
+            String what = dt + " B,T,H,hd,prefill=" + java.util.Arrays.toString(s);
             Tensor qkv = randn(dt, seed++, b, t, 3 * c);
             double[] all = values(qkv), full = values(Attention.forwardFused(qkv, h).out());
             Tensor kc = Tensor.zeros(dt, b, h, tmax, hd), vc = Tensor.zeros(dt, b, h, tmax, hd);
-            for (int pos = 0; pos < t; pos++) {
-                double[] row = new double[b * 3 * c], expected = new double[b * c];
+            for (int from = 0; from < t; ) {
+                int len = from == 0 ? prefill : 1;
+                double[] rows = new double[b * len * 3 * c], expected = new double[b * len * c];
+                long[] positions = new long[len];
+                for (int i = 0; i < len; i++) positions[i] = from + i;
                 for (int bi = 0; bi < b; bi++) {
-                    System.arraycopy(all, (bi * t + pos) * 3 * c, row, bi * 3 * c, 3 * c);
-                    System.arraycopy(full, (bi * t + pos) * c, expected, bi * c, c);
+                    System.arraycopy(all, (bi * t + from) * 3 * c, rows, bi * len * 3 * c, len * 3 * c);
+                    System.arraycopy(full, (bi * t + from) * c, expected, bi * len * c, len * c);
                 }
-                Tensor out = Attention.decodeStep(of(dt, row, b, 1, 3 * c), kc, vc, Tensor.ofLongs(new long[] {pos}, 1), h);
-                Ref.assertShape(new int[] {b, 1, c}, out);
-                assertClose(expected, out, tol(dt, 2e-5), what + " position " + pos);
+                Tensor out = Attention.forwardCached(of(dt, rows, b, len, 3 * c), kc, vc, Tensor.ofLongs(positions, len), h);
+                Ref.assertShape(new int[] {b, len, c}, out);
+                assertClose(expected, out, tol(dt, 2e-5), what + " positions " + from + ".." + (from + len - 1));
+                from += len;
             }
             double[] k = values(kc);
             assertEquals(all[c + 2], k[2], 0, what + ": first key cached as given"); // batch 0, head 0, position 0, element 2
-            assertEquals(0, k[t * hd], 0, what + ": positions past the last step untouched");
+            assertEquals(0, k[t * hd], 0, what + ": positions past the last untouched");
         }
         Tensor qkv = Tensor.zeros(dt, 1, 1, 12), cache = Tensor.zeros(dt, 1, 2, 4, 2);
-        var e = assertThrows(IllegalArgumentException.class, () -> Attention.decodeStep(qkv, cache, cache, Tensor.ofLongs(new long[] {4}, 1), 2));
-        assertTrue(e.getMessage().contains("position 4") && e.getMessage().contains("0..3"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Attention.decodeStep(Tensor.zeros(dt, 1, 2, 12), cache, cache, Tensor.ofLongs(new long[] {0}, 1), 2));
-        assertTrue(e.getMessage().contains("[1, 2, 12]"), e.getMessage());
+        var e = assertThrows(IllegalArgumentException.class, () -> Attention.forwardCached(qkv, cache, cache, Tensor.ofLongs(new long[] {4}, 1), 2));
+        assertTrue(e.getMessage().contains("positions 4..4") && e.getMessage().contains("0..3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.forwardCached(Tensor.zeros(dt, 1, 2, 12), cache, cache, Tensor.ofLongs(new long[] {0}, 1), 2));
+        assertTrue(e.getMessage().contains("int64 [2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.forwardCached(Tensor.zeros(dt, 1, 2, 12), cache, cache, Tensor.ofLongs(new long[] {0, 2}, 2), 2));
+        assertTrue(e.getMessage().contains("consecutive"), e.getMessage());
     }
 
     @Test void largeScoresStayFinite() {

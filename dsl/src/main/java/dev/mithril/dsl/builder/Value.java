@@ -241,12 +241,12 @@ public final class Value {
     public Value causalAttention(int heads) { return builder.apply(null, new CausalAttention(heads), this); }
 
     /**
-     * One decode step of causal self-attention over this {@code qkv [B, 1, 3C]} with key and value caches
-     * {@code [B, heads, Tmax, C/heads]} that it appends position {@code pos} (int64 {@code [1]}) to; {@code [B, 1, C]}.
-     * See {@link CachedAttention}.
+     * Causal self-attention of the new positions in this {@code qkv [B, T, 3C]} against key and value caches
+     * {@code [B, heads, Tmax, C/heads]} that it appends them to at {@code positions} (int64 {@code [T]}, consecutive);
+     * {@code [B, T, C]}. See {@link CachedAttention}.
      */
-    public Value cachedAttention(int heads, Value kCache, Value vCache, Value pos) {
-        return builder.apply(null, new CachedAttention(heads), this, kCache, vCache, pos);
+    public Value cachedAttention(int heads, Value kCache, Value vCache, Value positions) {
+        return builder.apply(null, new CachedAttention(heads), this, kCache, vCache, positions);
     }
 
     /** {@code torch.argmax(x, axis)}: int64 indices. */

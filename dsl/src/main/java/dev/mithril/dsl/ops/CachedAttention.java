@@ -9,11 +9,12 @@ import dev.mithril.runtime.DType;
 import java.util.List;
 
 /**
- * One decode step of causal multi-head self-attention with a key-value cache: input {@code qkv [B, 1, 3C]} (q, k, v
- * of the newest position, as {@link CausalAttention} reads them), the caches {@code kCache, vCache [B, heads, Tmax,
- * C/heads]} and the position {@code pos}, int64 {@code [1]}. It writes this position's keys and values into the caches
- * at {@code pos} and attends to positions {@code 0..pos}; the result, heads side by side, is {@code [B, 1, C]}. So a new
- * token costs one position's work, not the whole sequence's.
+ * Causal multi-head self-attention of new positions against a key-value cache: input {@code qkv [B, T, 3C]} (q, k, v
+ * of {@code T} new positions, as {@link CausalAttention} reads them), the caches {@code kCache, vCache [B, heads, Tmax,
+ * C/heads]} and the new positions themselves, int64 {@code [T]} (consecutive: {@code p, p+1, ...}). It writes the new
+ * keys and values into the caches at those positions, and each new query at position {@code p+i} attends to positions
+ * {@code 0..p+i}; the result, heads side by side, is {@code [B, T, C]}. With {@code T} the prompt's length this fills the
+ * cache for a prompt in one pass (prefill); with {@code T = 1} a new token costs one position's work.
  *
  * <p>It changes its cache inputs, so it is not pure (never merged with another node) and has no gradient: decoding
  * is inference.
@@ -35,8 +36,8 @@ public record CachedAttention(int heads) implements Op {
         Rules.sameDtype(qkv, v);
         if (heads < 1) throw ShapeError.attribute("needs a positive number of heads, got " + heads);
         TensorType t = qkv.type();
-        if (t.rank() != 3 || !t.dim(1).equals(Dim.of(1)) || !t.dim(2).isFixed() || t.dim(2).value() % (3L * heads) != 0) {
-            throw ShapeError.mismatch("needs qkv [B, 1, 3 x heads x head size] (one new position, " + heads + " heads); '" + qkv.name() + "' is " + t);
+        if (t.rank() != 3 || !t.dim(2).isFixed() || t.dim(2).value() % (3L * heads) != 0) {
+            throw ShapeError.mismatch("needs qkv [B, T, 3 x heads x head size] (" + heads + " heads); '" + qkv.name() + "' is " + t);
         }
         long c = t.dim(2).value() / 3, hd = c / heads;
         for (Node cache : List.of(k, v)) {
@@ -49,8 +50,9 @@ public record CachedAttention(int heads) implements Op {
         }
         if (!k.type().dims().equals(v.type().dims())) throw ShapeError.mismatch("needs key and value caches of one shape; '" + k.name() + "' is "
                 + k.type().shapeString() + ", '" + v.name() + "' " + v.type().shapeString());
-        if (pos.type().dtype() != DType.I64 || !pos.type().dims().equals(List.of(Dim.of(1)))) {
-            throw ShapeError.mismatch("needs the position as int64 [1]; '" + pos.name() + "' is " + pos.type());
+        if (pos.type().dtype() != DType.I64 || !pos.type().dims().equals(List.of(t.dim(1)))) {
+            throw ShapeError.mismatch("needs the new positions as int64 [" + t.dim(1) + "] for qkv '" + qkv.name() + "' " + t.shapeString()
+                    + "; '" + pos.name() + "' is " + pos.type());
         }
         return t.withDims(List.of(t.dim(0), t.dim(1), Dim.of(c)));
     }

@@ -109,15 +109,17 @@ class LayerOpsTest {
     }
 
     @Test
-    void cachedAttentionTakesOnePositionCachesAndAnInt64Position() {
-        TensorType qkv = t("batch", "1", "192"), cache = t("batch", "4", "100", "16"), pos = t(DType.I64, "1");
-        assertEquals(t("batch", "1", "64"), infer(new CachedAttention(4), qkv, cache, cache, pos));
-        IrError two = error(new CachedAttention(4), t("batch", "2", "192"), cache, cache, pos);
-        contains(two, "one new position");
+    void cachedAttentionTakesNewPositionsCachesAndTheirInt64Positions() {
+        TensorType qkv = t("batch", "T", "192"), cache = t("batch", "4", "100", "16"), pos = t(DType.I64, "T");
+        assertEquals(t("batch", "T", "64"), infer(new CachedAttention(4), qkv, cache, cache, pos));
+        assertEquals(t("batch", "1", "64"), infer(new CachedAttention(4), t("batch", "1", "192"), cache, cache, t(DType.I64, "1")));
+        IrError positions = error(new CachedAttention(4), t("batch", "2", "192"), cache, cache, t(DType.I64, "1"));
+        contains(positions, "int64 [2]");
+        contains(error(new CachedAttention(4), t("batch", "T", "190"), cache, cache, pos), "3 x heads x head size");
         IrError wrongCache = error(new CachedAttention(4), qkv, t("batch", "4", "100", "8"), cache, pos);
         contains(wrongCache, "[batch, 4, Tmax, 16]");
-        IrError floatPos = error(new CachedAttention(4), qkv, cache, cache, t("1"));
-        contains(floatPos, "int64 [1]");
+        IrError floatPos = error(new CachedAttention(4), qkv, cache, cache, t("T"));
+        contains(floatPos, "int64 [T]");
         assertEquals(IrError.SHAPE_MISMATCH, error(new CachedAttention(4), qkv, cache, t("batch", "4", "50", "16"), pos).tag());
         assertTrue(!new CachedAttention(4).isDifferentiable() && !new CachedAttention(4).isPure(), "it updates its caches");
     }

@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The GPT decoder's cached decode step compiled like any model ({@link Zoo#gptDecodeStep}, at a backend's level):
- * it owns each layer's key and value caches {@code [B, heads, maxLength, head size]} and feeds them, with the newest
- * tokens and their position, to the compiled step.
+ * The GPT decoder with key-value caches, compiled like any model ({@link Zoo#gptCached}, at a backend's level): it
+ * owns each layer's key and value caches {@code [B, heads, maxLength, head size]} and feeds them, with new tokens and
+ * their positions, to the compiled model: a prompt in one pass (prefill), then one position per new token.
  *
  * <pre>{@code
  * try (CompiledDecoder d = new CompiledDecoder(cfg, Level.FULL, model.parameters(), 1, 64)) {
@@ -25,6 +25,7 @@ public final class CompiledDecoder implements Decoder, AutoCloseable {
     private final CompiledModel step;
     private final Map<String, Tensor> inputs = new LinkedHashMap<>();
     private final long[] idx, pos;
+    private final Tensor last;
     private int length;
 
     /**
@@ -40,12 +41,13 @@ public final class CompiledDecoder implements Decoder, AutoCloseable {
         this.c = c;
         this.batch = batch;
         this.maxLength = maxLength;
-        this.step = Mithril.compile(Zoo.gptDecodeStep(c, maxLength), backend, level, Map.of("batch", batch));
+        this.step = Mithril.compile(Zoo.gptCached(c, maxLength), backend, level, Map.of("batch", batch));
         step.load(params);
         idx = new long[batch];
         pos = new long[1];
         inputs.put("idx", Tensor.ofLongs(idx, batch, 1));
-        inputs.put("pos", Tensor.ofLongs(pos, 1));
+        inputs.put("positions", Tensor.ofLongs(pos, 1));
+        last = Tensor.zeros(batch, c.vocabSize());
         for (int i = 0; i < c.nLayer(); i++) {
             inputs.put("k" + i, Tensor.zeros(batch, c.nHead(), maxLength, c.headSize()));
             inputs.put("v" + i, Tensor.zeros(batch, c.nHead(), maxLength, c.headSize()));
@@ -63,19 +65,49 @@ public final class CompiledDecoder implements Decoder, AutoCloseable {
 
     @Override public Tensor step(long[] tokens, boolean wantLogits) {
         if (tokens.length != batch) throw new IllegalArgumentException("CompiledDecoder.step: " + tokens.length + " tokens for a batch of " + batch);
-        if (length >= maxLength) throw new IllegalStateException("CompiledDecoder.step: the cache holds " + maxLength + " positions, all used; reset() first");
-        for (int b = 0; b < batch; b++) {
-            if (tokens[b] < 0 || tokens[b] >= c.vocabSize()) throw new IndexOutOfBoundsException("CompiledDecoder.step: token " + tokens[b]
-                    + " of sequence " + b + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
-        }
         System.arraycopy(tokens, 0, idx, 0, batch);
-        pos[0] = length;
-        Tensor logits = step.evaluate(inputs).get("logits");
-        length++;
+        Tensor logits = run(inputs.get("idx"), inputs.get("positions"));
         return wantLogits ? logits.reshape(batch, c.vocabSize()) : null;
     }
 
-    /** The compiled step (its parameters, source level and so on). */
+    /** All of the prompt's positions in one pass; the logits of its last position, {@code [B, vocab]}. */
+    @Override public Tensor prompt(Tensor ids) {
+        if (ids.dtype() != dev.mithril.runtime.DType.I64 || ids.rank() != 2 || ids.dim(0) != batch || ids.dim(1) < 1) {
+            throw new IllegalArgumentException("CompiledDecoder.prompt: ids must be int64 [" + batch + ", P >= 1], got "
+                    + ids.dtype().safetensorsName() + " " + Tensor.shapeString(ids.shape()));
+        }
+        int p = ids.dim(1), v = c.vocabSize();
+        long[] positions = new long[p];
+        for (int i = 0; i < p; i++) positions[i] = length + i;
+        Tensor logits = run(ids, Tensor.ofLongs(positions, p));
+        float[] all = logits.data(), rows = last.data();
+        for (int b = 0; b < batch; b++) System.arraycopy(all, (b * p + p - 1) * v, rows, b * v, v);
+        return last;
+    }
+
+    /** Runs the compiled model on new tokens {@code [B, T]} at {@code positions [T]}; logits {@code [B, T, vocab]}. */
+    private Tensor run(Tensor tokens, Tensor positions) {
+        int t = tokens.dim(1);
+        if (length + t > maxLength) throw new IllegalStateException("CompiledDecoder: the cache holds " + maxLength + " positions, "
+                + length + " used; " + t + " more do not fit; reset() first");
+        long[] ids = tokens.longs();
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= c.vocabSize()) throw new IndexOutOfBoundsException("CompiledDecoder: token " + ids[i]
+                    + " of sequence " + i / t + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
+        }
+        pos[0] = length;
+        Map<String, Tensor> in = inputs;
+        if (tokens != inputs.get("idx")) {
+            in = new LinkedHashMap<>(inputs);
+            in.put("idx", tokens);
+            in.put("positions", positions);
+        }
+        Tensor logits = step.evaluate(in).get("logits");
+        length += t;
+        return logits;
+    }
+
+    /** The compiled model (its parameters, level and so on). */
     public CompiledModel model() { return step; }
 
     @Override public void close() { step.close(); }

@@ -25,4 +25,24 @@ public interface Decoder {
      * only their keys and values). The returned tensor may be overwritten by the next step.
      */
     Tensor step(long[] tokens, boolean wantLogits);
+
+    /**
+     * Feeds a whole prompt, int64 {@code [B, P]}, from position {@link #length()} on, and returns the logits for the
+     * token after it, {@code [B, vocab]}. This default feeds one position at a time; a decoder that can take all
+     * positions in one pass (prefill) overrides it.
+     */
+    default Tensor prompt(Tensor ids) {
+        if (ids.dtype() != dev.mithril.runtime.DType.I64 || ids.rank() != 2 || ids.dim(0) != batch() || ids.dim(1) < 1) {
+            throw new IllegalArgumentException("Decoder.prompt: ids must be int64 [" + batch() + ", P >= 1], got " + ids.dtype().safetensorsName()
+                    + " " + Tensor.shapeString(ids.shape()));
+        }
+        int b = ids.dim(0), p = ids.dim(1);
+        long[] all = ids.longs(), tokens = new long[b];
+        Tensor logits = null;
+        for (int t = 0; t < p; t++) {
+            for (int r = 0; r < b; r++) tokens[r] = all[r * p + t];
+            logits = step(tokens, t == p - 1);
+        }
+        return logits;
+    }
 }

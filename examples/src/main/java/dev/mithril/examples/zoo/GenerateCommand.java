@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 
 /**
  * {@code mithril generate}: autoregressive generation with the zoo's GPT decoder, timed, with the key-value
- * cache (the compiled decode step, {@link CompiledDecoder}, per level; and the hand-written {@link GptDecoder} once)
+ * cache (the compiled decoder with caches, {@link CompiledDecoder}, per level; and the hand-written {@link GptDecoder} once)
  * and/or without it (the compiled model's forward pass over the whole sequence per new token), printing new tokens
  * per second for each mode and level.
  */
@@ -49,9 +49,10 @@ public final class GenerateCommand implements Command {
                 new tokens per sequence. Prints, per mode and level, the wall time of one generation (after one untimed
                 warm-up generation) and new tokens per second (batch x tokens / time, the prompt's processing included),
                 and the first sequence's new tokens.
-                  With the cache, each new token costs one position: the compiled decode step (Zoo.gptDecodeStep) at
-                  --level, and once the same step written by hand on the runtime's kernels ("hand-written"). Without it,
-                  every new token re-runs the compiled forward pass at --level.
+                  With the cache, each new token costs one position: the decoder with caches compiled at --level
+                  (Zoo.gptCached: the prompt in one pass, then a position per token), and once the same decoder written
+                  by hand on the runtime's kernels ("hand-written", a position per call). Without it, every new token
+                  re-runs the compiled forward pass at --level.
 
                 options:
                   --batch N            sequences generated together (default 1)

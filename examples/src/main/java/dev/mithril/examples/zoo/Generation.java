@@ -27,13 +27,11 @@ public final class Generation {
         for (int r = 0; r < b; r++) System.arraycopy(ids, r * p, out, r * (p + newTokens), p);
         Sampling.Chooser chooser = sampling.chooser();
         decoder.reset();
-        long[] tokens = new long[b];
-        Tensor logits = null;
-        for (int t = 0; t < p + newTokens - 1; t++) {
-            for (int r = 0; r < b; r++) tokens[r] = out[r * (p + newTokens) + t];
-            boolean last = t >= p - 1; // logits matter from the prompt's last position on
-            logits = decoder.step(tokens, last);
-            if (last) put(out, b, p + newTokens, t + 1, chooser.pick(logits.data(), 0, b, vocab));
+        Tensor logits = decoder.prompt(prompt); // the prompt's positions, then one new position per token
+        for (int t = p; t < p + newTokens; t++) {
+            long[] next = chooser.pick(logits.data(), 0, b, vocab);
+            put(out, b, p + newTokens, t, next);
+            if (t + 1 < p + newTokens) logits = decoder.step(next, true);
         }
         return Tensor.ofLongs(out, b, p + newTokens);
     }

@@ -43,27 +43,28 @@ final class GptBuilder {
     }
 
     /**
-     * One decode step of the same decoder with key-value caches ({@link CachedAttention}): inputs {@code idx [batch, 1]}
-     * (the newest token of each sequence), {@code pos [1]} (its position) and per layer {@code k<i>, v<i> [batch, heads,
-     * maxLength, head size]}, which the step appends this position to; output {@code logits [batch, 1, vocab]}. Its
-     * parameters are {@link #build}'s, by the same names.
+     * The same decoder over new positions with key-value caches ({@link CachedAttention}): inputs {@code idx [batch, T]}
+     * (the new tokens of each sequence), {@code positions [T]} (theirs, consecutive) and per layer {@code k<i>, v<i>
+     * [batch, heads, maxLength, head size]}, which it writes the new positions into; output {@code logits [batch, T,
+     * vocab]}. A prompt goes in at once (T its length), then one token per call (T = 1). Its parameters are
+     * {@link #build}'s, by the same names.
      */
-    static Graph decodeStep(GptConfig c, int maxLength) {
-        if (maxLength < 1 || maxLength > c.blockSize()) throw new IllegalArgumentException("gpt decode step: maxLength " + maxLength
+    static Graph cached(GptConfig c, int maxLength) {
+        if (maxLength < 1 || maxLength > c.blockSize()) throw new IllegalArgumentException("gpt with a cache: maxLength " + maxLength
                 + " must be in 1.." + c.blockSize() + " (the block size)");
         int d = c.dModel();
-        ModelBuilder m = new ModelBuilder("GptDecodeStep");
-        Value idx = m.input("idx", DType.I64, "batch", 1);
-        Value pos = m.input("pos", DType.I64, 1);
+        ModelBuilder m = new ModelBuilder("GptCached");
+        Value idx = m.input("idx", DType.I64, "batch", "T");
+        Value positions = m.input("positions", DType.I64, "T");
         Value[] k = new Value[c.nLayer()], v = new Value[c.nLayer()];
         for (int i = 0; i < c.nLayer(); i++) {
             k[i] = m.input("k" + i, "batch", c.nHead(), maxLength, c.headSize());
             v[i] = m.input("v" + i, "batch", c.nHead(), maxLength, c.headSize());
         }
-        Value x = idx.embedding("transformer.wte", c.vocabSize(), d).plus(pos.embedding("transformer.wpe", c.blockSize(), d));
+        Value x = idx.embedding("transformer.wte", c.vocabSize(), d).plus(positions.embedding("transformer.wpe", c.blockSize(), d));
         for (int i = 0; i < c.nLayer(); i++) {
             String b = "transformer.h." + i + ".";
-            Value att = x.layerNorm(b + "ln_1").linear(b + "attn.c_attn", 3 * d).cachedAttention(c.nHead(), k[i], v[i], pos)
+            Value att = x.layerNorm(b + "ln_1").linear(b + "attn.c_attn", 3 * d).cachedAttention(c.nHead(), k[i], v[i], positions)
                     .linear(b + "attn.c_proj", d);
             x = x.plus(att);
             Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);

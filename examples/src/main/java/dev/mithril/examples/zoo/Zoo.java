@@ -79,10 +79,11 @@ public final class Zoo {
     }
 
     /**
-     * One decode step of {@link #gpt(GptConfig)} with key-value caches for sequences of up to {@code maxLength}
-     * positions, over the same parameters: what {@link CompiledDecoder} compiles.
+     * {@link #gpt(GptConfig)} over new positions with key-value caches for sequences of up to {@code maxLength}
+     * positions, over the same parameters: what {@link CompiledDecoder} compiles (a prompt in one call, then one
+     * position per call).
      */
-    public static Graph gptDecodeStep(GptConfig c, int maxLength) { return GptBuilder.decodeStep(c, maxLength); }
+    public static Graph gptCached(GptConfig c, int maxLength) { return GptBuilder.cached(c, maxLength); }
 
     /** {@link #gpt(int, int, int, int, int)} of a config. */
     public static Graph gpt(GptConfig c) { return GptBuilder.build(c); }

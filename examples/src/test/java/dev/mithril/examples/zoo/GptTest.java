@@ -80,33 +80,44 @@ class GptTest {
             Tensor in = f.tensor("input");
             int b = in.dim(0), t = in.dim(1);
             float[] full = model.evaluate(Map.of("idx", in)).get("logits").data();
-            checkDecoder(new GptDecoder(c, model.parameters(), b, t), in, full, "hand-written");
+            checkDecoder(new GptDecoder(c, model.parameters(), b, t), in, full, 5, "hand-written");
             for (Level level : Level.values()) {
-                try (CompiledDecoder d = new CompiledDecoder(c, level, model.parameters(), b, t)) {
-                    checkDecoder(d, in, full, "compiled " + level);
-                    assertTrue(!(d.model() instanceof dev.mithril.runtime.Trainable), "a decode step is inference only");
+                for (int prefill : new int[] {1, 6}) {
+                    try (CompiledDecoder d = new CompiledDecoder(c, level, model.parameters(), b, t)) {
+                        checkDecoder(d, in, full, prefill, "compiled " + level + ", prompt of " + prefill);
+                        assertTrue(!(d.model() instanceof dev.mithril.runtime.Trainable), "decoding with caches is inference only");
+                    }
                 }
             }
         }
     }
 
-    /** Each step's logits equal the full forward pass's at that position; a full cache and bad tokens are refused. */
-    private static void checkDecoder(Decoder d, Tensor in, float[] full, String what) {
+    /**
+     * A prompt of the first {@code prefill} positions, then one position per step: the logits after each equal the full
+     * forward pass's at that position; a full cache and bad tokens are refused.
+     */
+    private static void checkDecoder(Decoder d, Tensor in, float[] full, int prefill, String what) {
         int b = in.dim(0), t = in.dim(1), v = d.config().vocabSize();
-        long[] ids = in.longs();
-        for (int pos = 0; pos < t; pos++) {
+        long[] ids = in.longs(), head = new long[b * prefill];
+        for (int r = 0; r < b; r++) System.arraycopy(ids, r * t, head, r * prefill, prefill);
+        assertLogits(full, d.prompt(Tensor.ofLongs(head, b, prefill)), prefill - 1, b, t, v, what);
+        assertEquals(prefill, d.length(), what);
+        for (int pos = prefill; pos < t; pos++) {
             long[] tokens = new long[b];
             for (int r = 0; r < b; r++) tokens[r] = ids[r * t + pos];
-            float[] step = d.step(tokens, true).data();
-            float[] ref = new float[b * v];
-            for (int r = 0; r < b; r++) System.arraycopy(full, (r * t + pos) * v, ref, r * v, v);
-            assertEquals(0, FixtureCheck.relativeError(Tensor.of(ref, b, v), Tensor.of(java.util.Arrays.copyOf(step, b * v), b, v)), 1e-5,
-                    what + " position " + pos);
+            assertLogits(full, d.step(tokens, true), pos, b, t, v, what);
         }
         assertEquals(t, d.length());
         assertThrows(IllegalStateException.class, () -> d.step(new long[b], true), what + ": the cache is full");
         d.reset();
         assertThrows(IndexOutOfBoundsException.class, () -> d.step(new long[] {0, v}, true), what);
+    }
+
+    private static void assertLogits(float[] full, Tensor logits, int pos, int b, int t, int v, String what) {
+        float[] ref = new float[b * v];
+        for (int r = 0; r < b; r++) System.arraycopy(full, (r * t + pos) * v, ref, r * v, v);
+        Tensor actual = Tensor.of(java.util.Arrays.copyOf(logits.data(), b * v), b, v);
+        assertEquals(0, FixtureCheck.relativeError(Tensor.of(ref, b, v), actual), 1e-5, what + " position " + pos);
     }
 
     @Test

@@ -156,8 +156,8 @@ final class LayerStatements {
                 }
             }
             case CachedAttention a -> {
-                m.addComment("$L: appends this position's keys and values to $L and $L at $L[0], attends to all cached", n.name(), in.get(1), in.get(2), in.get(3));
-                allocating(m, n, decl, CodeBlock.of("$T.decodeStep($L, $L, $L, $L, $L)", ATTENTION, in.get(0), in.get(1), in.get(2), in.get(3), a.heads()));
+                m.addComment("$L: writes the new positions' keys and values into $L and $L at $L, attends to all cached", n.name(), in.get(1), in.get(2), in.get(3));
+                allocating(m, n, decl, CodeBlock.of("$T.forwardCached($L, $L, $L, $L, $L)", ATTENTION, in.get(0), in.get(1), in.get(2), in.get(3), a.heads()));
             }
             case CausalAttentionGrad a -> {
                 String stats = saved(n.input(2));

@@ -5,7 +5,7 @@ import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.Timing;
 import dev.mithril.examples.zoo.Generation;
-import dev.mithril.examples.zoo.GptDecoder;
+import dev.mithril.examples.zoo.CompiledDecoder;
 import dev.mithril.examples.zoo.Sampling;
 import dev.mithril.examples.zoo.Zoo;
 import dev.mithril.runtime.AbstractCompiledModel;
@@ -15,19 +15,20 @@ import dev.mithril.runtime.Tensor;
 /**
  * One generation subject of {@code --mode generation}: the benchmark transformer compiled at one level with random
  * weights, a random prompt of {@link #PROMPT} tokens per sequence, and greedy decoding of {@link #NEW_TOKENS}
- * tokens with the KV cache ({@link GptDecoder}) or without it (the compiled forward pass per token).
+ * tokens with the KV cache (the decoder with caches compiled at the same level, {@link CompiledDecoder}) or without
+ * it (the compiled forward pass per token).
  */
 final class BenchGeneration implements AutoCloseable {
     static final int PROMPT = 16, NEW_TOKENS = 32;
 
     private final CompiledModel model;
-    private final GptDecoder decoder;
+    private final CompiledDecoder decoder;
     private final Tensor prompt;
     private final Sampling greedy = Sampling.greedy();
 
-    private BenchGeneration(CompiledModel model, int batch) {
+    private BenchGeneration(CompiledModel model, Level level, int batch) {
         this.model = model;
-        this.decoder = new GptDecoder(Workload.GPT, model.parameters(), batch, PROMPT + NEW_TOKENS);
+        this.decoder = new CompiledDecoder(Workload.GPT, level, model.parameters(), batch, PROMPT + NEW_TOKENS);
         this.prompt = Subject.tokens(3, Workload.GPT.vocabSize(), batch, PROMPT);
     }
 
@@ -38,7 +39,7 @@ final class BenchGeneration implements AutoCloseable {
     static BenchGeneration of(Level level, int batch) {
         CompiledModel m = Mithril.compile(Zoo.gpt(Workload.GPT), Backend.JAVA, level);
         if (m instanceof AbstractCompiledModel a) a.initialize(0);
-        return new BenchGeneration(m, batch);
+        return new BenchGeneration(m, level, batch);
     }
 
     /** One whole generation with the cache; returns the last new token of the first sequence. */
@@ -58,5 +59,8 @@ final class BenchGeneration implements AutoCloseable {
         return batch * (double) NEW_TOKENS / (s.medianNanos() / 1e9);
     }
 
-    @Override public void close() { model.close(); }
+    @Override public void close() {
+        decoder.close();
+        model.close();
+    }
 }

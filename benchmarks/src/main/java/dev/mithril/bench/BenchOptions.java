@@ -10,12 +10,14 @@ import java.util.Set;
 
 /**
  * The options of {@code mithril bench}, parsed and checked. {@code threads} is 0 when not given (keep the
- * runtime's default); {@code out} is null when no files are to be written; {@code batches} is empty when
+ * runtime's default); {@code out} is null when no files are to be written ({@code --out none}); {@code batches} is empty when
  * {@code --batch-sizes} is not given (each model then runs at its published sizes, {@link #batchesFor}).
  */
 public record BenchOptions(List<Workload> models, List<Level> levels, List<Integer> batches, List<Mode> modes,
                            int threads, int runs, int warmup, Format format, Path out, boolean torch) {
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
+    /** Where the reports and plots go when {@code --out} is not given. */
+    public static final String DEFAULT_OUT = "bench-results";
 
     /** Output formats of the tables on standard output. */
     public enum Format { TABLE, MARKDOWN, CSV, JSON }
@@ -37,16 +39,22 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
               --model LIST        models (default linear,mlp); resnet18, resnet50 (224x224, 1000 classes) and
                                   transformer (GPT: 6 layers, 8 heads, width 512, vocabulary 50257, sequence 128)
                                   are compiled at run time from the model zoo
-              --backend LIST      code-generation backends (default java, the only one with a renderer)
+              --backend LIST      code-generation backends (default java, the only one bench runs so far:
+                                  the ND4J backend is not wired into bench)
               --level LIST        optimization levels (default all: none, basic, full)
               --batch-sizes LIST  batch sizes (default per model: linear, mlp 32,128,1024; resnet18 1,32,128;
                                   resnet50 32; transformer 1,16,64)
-              --mode LIST         what to measure (default inference):
-                                    inference  throughput and latency per level, the hand-written runtime-kernel
-                                               model, the harness's own overhead, and --peers
-                                    compile    Mithril.compile time per level (graph to loaded class, in-memory javac)
-                                    memory     peak heap, allocation per call and GC activity around the timed calls
-                                    scaling    throughput at 1..cores threads (level Full), with parallel efficiency
+              --mode LIST         what to measure (default: all that apply to the models, generation only
+                                  with the transformer):
+                                    inference  throughput and latency per level, the same model hand-written on the
+                                               runtime's kernels, the harness's own overhead (an empty model timed
+                                               the same way), the levels table, and --peers
+                                    compile    per level: the build-time path (javac in-process with the annotation
+                                               processor over the model's annotated source, and -proc:only) and the
+                                               run-time compiler (passes + rendering; Mithril.compile with javac)
+                                    memory     peak heap and off-heap, allocation per call and GC activity while
+                                               compiling, during inference and during training steps
+                                    scaling    throughput at 1..cores threads (last level given), parallel efficiency
                                     training   one training step (forward, loss, backward, SGD momentum) per level,
                                                samples/s, and --peers torch's step beside it
                                     generation transformer only: prompt of 16 tokens, 32 new ones (greedy), with the
@@ -55,7 +63,8 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
               --runs N            timed calls per measurement (default 10)
               --warmup N          untimed calls before timing (default 20)
               --format F          table, markdown, csv or json on standard output (default table)
-              --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and PNG plots
+              --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and the
+                                  PNG plots there (default bench-results; --out none writes no files)
               --peers LIST        other frameworks timed in the same sitting: torch (/usr/bin/python3 with PyTorch)
               --help, -h          this text
             """;
@@ -69,19 +78,22 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
         if (o.help()) return null;
         List<Workload> models = o.choices("model", List.of("linear", "mlp"), Workload.ids(), true).stream()
                 .map(Workload::of).toList();
-        // Only Java has a renderer; naming another backend is an error rather than a silently empty table.
+        // Only Java is wired into bench; naming another backend is an error rather than a silently empty table.
         List<String> backends = o.choices("backend", List.of("java"), List.of("java"), true);
         if (backends.isEmpty()) throw new UsageException("option --backend: no backend given");
         List<Level> levels = o.choices("level", List.of("none", "basic", "full"), List.of("none", "basic", "full"), true)
                 .stream().map(s -> Level.valueOf(s.toUpperCase(Locale.ROOT))).toList();
-        List<Mode> modes = o.choices("mode", List.of("inference"), Mode.ids(), true).stream().map(Mode::of).toList();
+        // by default every mode that applies: generation only when the transformer is among the models
+        List<String> defaultModes = Mode.ids().stream()
+                .filter(m -> !m.equals(Mode.GENERATION.id()) || models.contains(Workload.TRANSFORMER)).toList();
+        List<Mode> modes = o.choices("mode", defaultModes, Mode.ids(), true).stream().map(Mode::of).toList();
         List<String> formats = o.choices("format", List.of("table"), List.of("table", "markdown", "csv", "json"), false);
         if (formats.size() != 1) throw new UsageException("option --format: give one format, got " + String.join(",", formats));
         Format format = Format.valueOf(formats.getFirst().toUpperCase(Locale.ROOT));
         List<String> peers = o.choices("peers", List.of(), List.of("torch"), false);
-        String out = o.get("out", null);
+        String out = o.get("out", DEFAULT_OUT);
         return new BenchOptions(models, levels, o.intList("batch-sizes", List.of(), 1), modes,
                 o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
-                format, out == null ? null : Path.of(out), peers.contains("torch"));
+                format, out.equals("none") ? null : Path.of(out), peers.contains("torch"));
     }
 }

@@ -109,10 +109,10 @@ final class BenchRunner {
         for (Workload w : models) {
             int b = o.batchesFor(w).size();
             if (modes.contains(Mode.COMPILE)) steps += l;
-            if (modes.contains(Mode.INFERENCE)) steps += b * (l + (w.dense() ? 1 : 0) + (torch != null ? 1 : 0));
+            if (modes.contains(Mode.INFERENCE)) steps += b * (l + 1 + (torch != null ? 1 : 0));
             if (modes.contains(Mode.TRAINING)) steps += b * (l + (torch != null ? 1 : 0));
             if (modes.contains(Mode.GENERATION) && w == Workload.TRANSFORMER) steps += b * (l + 1);
-            if (modes.contains(Mode.MEMORY)) steps += b * l;
+            if (modes.contains(Mode.MEMORY)) steps += l * (1 + 2 * b);
             if (modes.contains(Mode.SCALING)) steps += b * SystemInfo.cores();
         }
         return steps;
@@ -134,21 +134,21 @@ final class BenchRunner {
                 Map<Level, Double> byLevelThr = new HashMap<>();
                 for (Level level : o.levels()) {
                     progress.step("inference " + w.id() + " Java/" + level.classToken() + " batch " + batch);
-                    Timing.Samples s = measureOrSkip(() -> Subject.of(w, level, batch));
+                    Timing.Samples s = measureOrSkip("inference " + w.id() + " Java/" + level.classToken() + " batch " + batch,
+                            () -> Subject.of(w, level, batch));
                     if (s == null) continue;
                     fastestMedianNs = Math.min(fastestMedianNs, s.medianNanos());
                     byLevelThr.put(level, s.throughput(batch));
                     rows.add(inferenceRow("Mithril Java/" + level.classToken(), w, batch, s));
                     thr.add("Java/" + level.classToken(), batch, s.throughput(batch));
                 }
-                // only the dense models have a hand-written twin; the others leave its column empty
-                double handThr = Double.NaN;
-                if (w.dense()) {
-                    progress.step("inference " + w.id() + " hand-written batch " + batch);
-                    Timing.Samples hand = measure(() -> Subject.handWritten(w, batch));
+                progress.step("inference " + w.id() + " hand-written batch " + batch);
+                Timing.Samples hand = measureOrSkip("inference " + w.id() + " hand-written batch " + batch,
+                        () -> Subject.handWritten(w, batch));
+                double handThr = hand == null ? Double.NaN : hand.throughput(batch);
+                if (hand != null) {
                     rows.add(inferenceRow("hand-written on runtime kernels", w, batch, hand));
-                    thr.add("hand-written", batch, hand.throughput(batch));
-                    handThr = hand.throughput(batch);
+                    thr.add("hand-written", batch, handThr);
                 }
                 Timing.Samples peer = null;
                 if (torch != null) {
@@ -191,8 +191,11 @@ final class BenchRunner {
         tables.add(new Report.Table("cross", "Cross-framework (Mithril Java/" + best.classToken() + ")",
                 List.of("Model", "Batch Size", "Mithril (samples/s)", "Hand-written (samples/s)", "Mithril / hand-written (x)",
                         "PyTorch (samples/s)", "Mithril / PyTorch (x)"),
-                cross, List.of("Hand-written: the same layers on Gemm.linear with pre-packed weights and bias+ReLU fused into "
-                        + "the GEMM epilogue, buffers reused.", torch == null
+                cross, List.of("Hand-written: the same model called directly on the runtime's kernels, as a careful user "
+                        + "without the compiler would write it: linear/mlp on Gemm.linear with pre-packed weights and bias+ReLU "
+                        + "fused (HandWrittenDense); the ResNets with batch norm folded into Conv2d and the residual+ReLU fused "
+                        + "(HandWrittenResNet); the transformer on Embedding, Norms.layerNorm, Gemm with fused bias/GELU and "
+                        + "Attention.forwardFused (HandWrittenGpt).", torch == null
                         ? "PyTorch: not measured (use --peers torch; needs /usr/bin/python3 with torch)."
                         : "PyTorch: same protocol in a separate python3 process, run right after ours at each batch size.")));
         double overheadNs = empty.medianNanos();
@@ -226,8 +229,8 @@ final class BenchRunner {
                     Timing.Samples s;
                     try (TrainingStep step = TrainingStep.of(w, level, batch)) {
                         s = Timing.measure(o.warmup(), o.runs(), step::run, clock);
-                    } catch (IllegalStateException e) {
-                        skip(e);
+                    } catch (IllegalStateException | OutOfMemoryError e) {
+                        skip("training " + w.id() + " Java/" + level.classToken() + " batch " + batch, e);
                         continue;
                     }
                     rows.add(trainingRow("Mithril Java/" + level.classToken(), w, batch, s));
@@ -268,9 +271,14 @@ final class BenchRunner {
 
     // ------------------------------------------------------------------ compile
 
+    /**
+     * Per model and level: the build-time path ({@link BuildTimeCompiler}: javac in this process with the annotation
+     * processor over the annotated sources, whole and with {@code -proc:only}) and the run-time compiler
+     * ({@link RuntimeCompiler}: passes and rendering alone, and with in-memory javac and class loading).
+     */
     private void compile(List<Workload> models) {
         if (!RuntimeCompiler.available()) {
-            report.note("compile: skipped, the run-time compiler dev.mithril.Mithril is not on the class path");
+            report.note("compile: skipped, this JVM has no javac (jdk.compiler); run it on a JDK");
             for (Workload w : models) for (Level l : o.levels()) progress.step("compile " + w.id() + " " + l.classToken() + " (skipped)");
             return;
         }
@@ -279,22 +287,38 @@ final class BenchRunner {
             int batch = o.batchesFor(w).getFirst();
             Map<String, Integer> dims = w.dims(batch);
             var graph = w.graph();
+            BuildTimeCompiler build = BuildTimeCompiler.of(w);
             for (Level level : o.levels()) {
                 progress.step("compile " + w.id() + " Java/" + level.classToken());
+                double buildMs = Double.NaN, procMs = Double.NaN;
+                try {
+                    buildMs = Timing.measure(o.warmup(), o.runs(), () -> build.compile(level, false), clock).medianMillis();
+                    procMs = Timing.measure(o.warmup(), o.runs(), () -> build.compile(level, true), clock).medianMillis();
+                } catch (IllegalStateException e) {
+                    report.note("compile: build-time " + w.id() + " " + level.classToken() + " failed: " + e.getMessage());
+                }
                 Timing.Samples r = Timing.measure(o.warmup(), o.runs(),
                         () -> RuntimeCompiler.render(graph, level, dims), clock);
                 Timing.Samples s = Timing.measure(o.warmup(), o.runs(),
                         () -> RuntimeCompiler.compileAndClose(graph, level, dims), clock);
                 compileMillis.put(w.id() + "/" + level, s.medianMillis());
-                rows.add(List.of(w.id(), "Java/" + level.classToken(), batch, r.medianMillis(), s.medianMillis(),
+                rows.add(List.of(w.id(), "Java/" + level.classToken(), batch, buildMs, procMs, r.medianMillis(), s.medianMillis(),
                         s.minNanos() / 1e6, s.maxNanos() / 1e6));
             }
         }
-        tables.add(new Report.Table("compile", "Compile time (run-time compiler)",
-                List.of("Model", "Backend", "Batch Size", "Compilation Time (ms)", "With JIT (ms)", "Min (ms)", "Max (ms)"), rows,
-                List.of("Compilation Time: passes and Java rendering (Mithril.source). With JIT: Mithril.compile from scratch "
-                        + "(class cache cleared): passes, rendering, in-memory javac, class loading and creating the model; "
-                        + "Min/Max refer to it. Medians after " + o.warmup() + " warm-up compiles, so a cold first compile is slower.")));
+        tables.add(new Report.Table("compile", "Compile time",
+                List.of("Model", "Backend", "Batch Size", "Build: javac + processor (ms)", "Build: processor only (ms)",
+                        "Compilation Time (ms)", "With JIT (ms)", "Min (ms)", "Max (ms)"), rows,
+                List.of("Build: javac run in this process (javax.tools) with MithrilProcessor over the model's annotated sources "
+                        + "(examples/src/main/java, the block models included), its @Model rewritten to declare this level alone; "
+                        + "whole = processing plus compiling the sources and the generated classes, processor only = -proc:only "
+                        + "(parsing, attribution of the annotated types, the processor's rounds). Sizes there are the source's "
+                        + "(batch symbolic); the Batch Size column is the run-time compiler's.",
+                        "Compilation Time: run-time compiler, passes and Java rendering (Mithril.source). With JIT: Mithril.compile "
+                        + "from scratch (class cache cleared): passes, rendering, in-memory javac, class loading and creating the "
+                        + "model; Min/Max refer to it.",
+                        "Medians of " + o.runs() + " after " + o.warmup() + " warm-up compiles each, so a cold first compile "
+                        + "(javac itself not yet JIT-compiled) is slower.")));
     }
 
     // ------------------------------------------------------------------ generation
@@ -336,7 +360,8 @@ final class BenchRunner {
                 List.of("Greedy decoding of " + BenchGeneration.NEW_TOKENS + " new tokens after a random prompt of "
                         + BenchGeneration.PROMPT + " (random weights, " + Workload.GPT + "). Tokens/s = batch x new tokens / median "
                         + "time of one whole generation; latency per token = that time / new tokens (a step serves the whole batch). "
-                        + "KV cache: GptDecoder, one position of work per token; no cache: the compiled model's forward pass over "
+                        + "KV cache: the decoder with caches compiled at the same level (CompiledDecoder: the prompt in one pass, then one "
+                        + "position of work per token); no cache: the compiled model's forward pass over "
                         + "the whole sequence for every token, as nanoGPT's generate does.")));
     }
 
@@ -349,40 +374,66 @@ final class BenchRunner {
 
     // ------------------------------------------------------------------ memory
 
+    /**
+     * Peak memory per model and level while compiling (the run-time compiler, at the first batch size), and per
+     * batch size during the timed inference calls and training steps (after their warm-up), from {@link MemoryProbe}.
+     */
     private void memory(List<Workload> models) {
         List<List<Object>> rows = new ArrayList<>();
         for (Workload w : models) {
-            Chart chart = new Chart("memory_" + w.id(), w.id() + ": peak heap during inference", "Batch size", "Peak heap (MiB)", true);
+            Chart chart = new Chart("memory_" + w.id(), w.id() + ": peak heap", "Batch size", "Peak heap (MiB)", true);
             double paramMib = w.parameterCount() * 4 / MIB;
-            for (int batch : o.batchesFor(w)) {
-                for (Level level : o.levels()) {
-                    progress.step("memory " + w.id() + " Java/" + level.classToken() + " batch " + batch);
-                    Subject s;
-                    try {
-                        s = Subject.of(w, level, batch);
-                    } catch (IllegalStateException e) {
-                        skip(e);
-                        continue;
-                    }
-                    try (s) {
+            int first = o.batchesFor(w).getFirst();
+            var graph = w.graph();
+            for (Level level : o.levels()) {
+                String backend = "Java/" + level.classToken();
+                progress.step("memory " + w.id() + " compile " + backend);
+                if (RuntimeCompiler.available()) {
+                    Map<String, Integer> dims = w.dims(first);
+                    MemoryProbe.Usage u = MemoryProbe.around(() -> RuntimeCompiler.compileAndClose(graph, level, dims));
+                    rows.add(memoryRow(w, "compile", backend, first, paramMib, u, 1));
+                }
+                for (int batch : o.batchesFor(w)) {
+                    progress.step("memory " + w.id() + " inference " + backend + " batch " + batch);
+                    try (Subject s = Subject.of(w, level, batch)) {
                         for (int i = 0; i < o.warmup(); i++) s.call();
                         MemoryProbe.Usage u = MemoryProbe.around(() -> { for (int i = 0; i < o.runs(); i++) s.call(); });
-                        double perCallKib = u.allocatedBytes() < 0 ? Double.NaN : u.allocatedBytes() / 1024.0 / o.runs();
-                        rows.add(List.of(w.id(), "Java/" + level.classToken(), batch, paramMib, u.baselineBytes() / MIB,
-                                u.peakBytes() / MIB, perCallKib, u.collections(), u.gcMillis()));
-                        chart.add("Java/" + level.classToken(), batch, u.peakBytes() / MIB);
+                        rows.add(memoryRow(w, "inference", backend, batch, paramMib, u, o.runs()));
+                        chart.add("inference " + backend, batch, u.peakBytes() / MIB);
+                    } catch (IllegalStateException | OutOfMemoryError e) {
+                        skip("memory " + w.id() + " inference " + backend + " batch " + batch, e);
+                    }
+                    progress.step("memory " + w.id() + " training " + backend + " batch " + batch);
+                    try (TrainingStep step = TrainingStep.of(w, level, batch)) {
+                        for (int i = 0; i < o.warmup(); i++) step.run();
+                        MemoryProbe.Usage u = MemoryProbe.around(() -> { for (int i = 0; i < o.runs(); i++) step.run(); });
+                        rows.add(memoryRow(w, "training", backend, batch, paramMib, u, o.runs()));
+                        chart.add("training " + backend, batch, u.peakBytes() / MIB);
+                    } catch (IllegalStateException | OutOfMemoryError e) {
+                        skip("memory " + w.id() + " training " + backend + " batch " + batch, e);
                     }
                 }
             }
             charts.add(chart);
         }
-        tables.add(new Report.Table("memory", "Memory (inference)",
-                List.of("Model", "Backend", "Batch Size", "Parameters (MiB)", "Live after GC (MiB)", "Peak heap (MiB)",
-                        "Allocated per call (KiB)", "GCs", "GC time (ms)"), rows,
-                List.of("Measured around the " + o.runs() + " timed calls (after warm-up) with the platform MXBeans: System.gc(), "
-                        + "then every heap pool's peak reset; Peak heap = sum of the pools' peak usage (an upper bound); "
-                        + "Allocated = bytes allocated by all threads (com.sun.management.ThreadMXBean); GCs and GC time from "
-                        + "the GarbageCollectorMXBeans. Live after GC includes the harness and JVM, not only the model.")));
+        tables.add(new Report.Table("memory", "Memory",
+                List.of("Model", "Phase", "Backend", "Batch Size", "Parameters (MiB)", "Live after GC (MiB)", "Peak heap (MiB)",
+                        "Peak off-heap (MiB)", "Allocated per call (KiB)", "GCs", "GC time (ms)"), rows,
+                List.of("compile: one Mithril.compile from scratch (class cache cleared) at the first batch size; inference: the "
+                        + o.runs() + " timed forward calls; training: " + o.runs() + " training steps (forward, loss, backward, SGD); "
+                        + "inference and training after their warm-up, so buffers allocated once are in 'Live after GC'.",
+                        "Heap, from the platform MXBeans: System.gc(), then every heap pool's peak reset; Peak heap = sum of the "
+                        + "pools' peak usage (an upper bound; it includes the harness and whatever garbage has not been collected "
+                        + "yet). Off-heap: the JVM's direct and mapped buffer pools (ByteBuffer.allocateDirect and native "
+                        + "MemorySegments count there), sampled every millisecond during the work; peak minus the level before. "
+                        + "Allocated = bytes allocated by all threads (com.sun.management.ThreadMXBean) per call; GCs and GC time "
+                        + "from the GarbageCollectorMXBeans.")));
+    }
+
+    private List<Object> memoryRow(Workload w, String phase, String backend, int batch, double paramMib, MemoryProbe.Usage u, int calls) {
+        double perCallKib = u.allocatedBytes() < 0 ? Double.NaN : u.allocatedBytes() / 1024.0 / calls;
+        return List.of(w.id(), phase, backend, batch, paramMib, u.baselineBytes() / MIB, u.peakBytes() / MIB,
+                u.offHeapPeakBytes() / MIB, perCallKib, u.collections(), u.gcMillis());
     }
 
     // ------------------------------------------------------------------ scaling
@@ -400,7 +451,8 @@ final class BenchRunner {
                     for (int t = 1; t <= SystemInfo.cores(); t++) {
                         progress.step("scaling " + w.id() + " batch " + batch + " threads " + t);
                         Parallel.setThreads(t);
-                        Timing.Samples s = measureOrSkip(() -> Subject.of(w, level, batch));
+                        Timing.Samples s = measureOrSkip("scaling " + w.id() + " batch " + batch + " threads " + t,
+                                () -> Subject.of(w, level, batch));
                         if (s == null) break;
                         double thr = s.throughput(batch);
                         if (t == 1) one = thr;
@@ -428,22 +480,28 @@ final class BenchRunner {
         }
     }
 
-    /** As {@link #measure}, but a subject that cannot be created (e.g. a class not generated) becomes a note. */
-    private Timing.Samples measureOrSkip(Supplier<Subject> make) {
-        Subject s;
-        try {
-            s = make.get();
-        } catch (IllegalStateException e) {
-            skip(e);
-            return null;
-        }
-        try (s) {
+    /**
+     * As {@link #measure}, but a subject that cannot be created (e.g. a class not generated) or runs out of heap
+     * becomes a note naming {@code what}, and the run goes on with the next subject.
+     */
+    private Timing.Samples measureOrSkip(String what, Supplier<Subject> make) {
+        try (Subject s = make.get()) {
             return Timing.measure(o.warmup(), o.runs(), s::call, clock);
+        } catch (IllegalStateException | OutOfMemoryError e) {
+            skip(what, e);
+            return null;
         }
     }
 
-    private void skip(IllegalStateException e) {
-        String note = "skipped: " + e.getMessage();
+    /**
+     * Notes a subject left out. Running out of heap is survivable here: the subject's buffers are unreachable once
+     * its frame is gone, and the next (smaller or different) subject starts from a collected heap.
+     */
+    private void skip(String what, Throwable e) {
+        String note = e instanceof OutOfMemoryError
+                ? "skipped " + what + ": out of memory (" + e.getMessage() + ", max heap "
+                        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; give the JVM more with -Xmx, e.g. MITHRIL_JAVA_OPTS=-Xmx16g)"
+                : "skipped " + what + ": " + e.getMessage();
         if (!skippedSubjects.contains(note)) skippedSubjects.add(note);
     }
 }

@@ -29,7 +29,9 @@ public final class ReportWriter {
             if (a >= 100) return String.format(Locale.ROOT, "%,.0f", d);
             if (a >= 10) return String.format(Locale.ROOT, "%.1f", d);
             if (a >= 1) return String.format(Locale.ROOT, "%.2f", d);
-            return String.format(Locale.ROOT, "%.3f", d);
+            // tiny figures (the harness's share of a call) keep two significant digits instead of printing as zero
+            if (a >= 0.001 || a == 0) return String.format(Locale.ROOT, "%.3f", d);
+            return String.format(Locale.ROOT, "%.1e", d);
         }
         return String.valueOf(v);
     }

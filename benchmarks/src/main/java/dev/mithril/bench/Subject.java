@@ -78,13 +78,38 @@ public interface Subject extends AutoCloseable {
         };
     }
 
-    /** {@link HandWrittenDense} for the workload's widths. */
+    /**
+     * The workload written by hand on the runtime's kernels: {@link HandWrittenDense} (random weights, seed 11) for the
+     * dense models; {@link HandWrittenResNet} or {@link HandWrittenGpt} over the weights of the compiled model at
+     * {@link Level#FULL} (seed 0) for the zoo ones, on the same random input as {@link #compiled}.
+     */
     static Subject handWritten(Workload w, int batch) {
-        HandWrittenDense m = new HandWrittenDense(w.widths(), 11);
-        float[] x = Tensor.random(7, batch, w.inputSize()).data();
+        String name = "hand-written (runtime kernels)";
+        if (w.dense()) {
+            HandWrittenDense m = new HandWrittenDense(w.widths(), 11);
+            float[] x = Tensor.random(7, batch, w.inputSize()).data();
+            return new Subject() {
+                @Override public String name() { return name; }
+                @Override public void call() { Sink.consume(m.forward(x, batch)[0]); }
+            };
+        }
+        // the compiled model only supplies the weights (the same at every batch size, from the same seed), compiled
+        // at batch 1 so that it holds no large buffers; it stays open so that they stay valid
+        CompiledModel weights = compile(w, Level.FULL, 1);
+        Tensor x = input(w, batch, 7);
+        if (w.tokens()) {
+            HandWrittenGpt m = new HandWrittenGpt(Workload.GPT, weights.parameters());
+            return new Subject() {
+                @Override public String name() { return name; }
+                @Override public void call() { Sink.consume(m.forward(x).data()[0]); }
+                @Override public void close() { weights.close(); }
+            };
+        }
+        HandWrittenResNet m = new HandWrittenResNet(weights.parameters());
         return new Subject() {
-            @Override public String name() { return "hand-written (runtime kernels)"; }
-            @Override public void call() { Sink.consume(m.forward(x, batch)[0]); }
+            @Override public String name() { return name; }
+            @Override public void call() { Sink.consume(m.forward(x).data()[0]); }
+            @Override public void close() { weights.close(); }
         };
     }
 

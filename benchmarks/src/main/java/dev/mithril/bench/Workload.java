@@ -63,7 +63,7 @@ public enum Workload {
     /** The batch sizes of the published tables, used when {@code --batch-sizes} is not given. */
     public List<Integer> defaultBatches() { return defaultBatches; }
 
-    /** Whether it is one of the dense models with an annotated example and a hand-written twin. */
+    /** Whether it is one of the dense models with an annotated example (the others are compiled at run time from the zoo). */
     public boolean dense() { return widths != null; }
 
     /** Whether its input is token ids (int64) rather than floats. */

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Exit codes and parsing that run no model, so nothing is timed. */
 class BenchCommandTest {
@@ -19,9 +22,28 @@ class BenchCommandTest {
 
     @Test
     void generationWithoutTheTransformerMeasuresNothingAndSaysWhy() {
-        assertEquals(1, run("--mode", "generation", "--model", "mlp", "--format", "markdown"));
+        assertEquals(1, run("--mode", "generation", "--model", "mlp", "--format", "markdown", "--out", "none"));
         String s = out.toString(StandardCharsets.UTF_8);
         assertTrue(s.contains("generation: only the transformer generates"), s);
+    }
+
+    @Test
+    void outWritesEveryFormatAndAPlotPerKind(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("--model", "linear", "--level", "none,full", "--batch-sizes", "2", "--runs", "1", "--warmup", "0",
+                "--mode", "inference,training,memory,scaling", "--out", dir.toString()));
+        for (String f : new String[] {"report.txt", "report.md", "report.csv", "report.json", "inference_linear.png",
+                "levels_linear.png", "training_linear.png", "memory_linear.png", "scaling_linear.png"}) {
+            Path p = dir.resolve(f);
+            assertTrue(Files.isRegularFile(p) && Files.size(p) > 0, f + " was not written");
+        }
+        byte[] png = Files.readAllBytes(dir.resolve("levels_linear.png"));
+        assertEquals(0x89, png[0] & 0xff, "a PNG file");
+        assertEquals('P', png[1]);
+        String md = Files.readString(dir.resolve("report.md"));
+        for (String title : new String[] {"### Inference", "### Optimization levels", "### Cross-framework", "### Harness overhead",
+                "### Training step", "### Memory", "### Thread scaling"}) {
+            assertTrue(md.contains(title), title + " missing from\n" + md);
+        }
     }
 
     @Test

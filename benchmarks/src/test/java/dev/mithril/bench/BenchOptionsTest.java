@@ -16,7 +16,11 @@ class BenchOptionsTest {
     void defaults() {
         BenchOptions o = BenchOptions.parse(new String[0]);
         assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Level.NONE, Level.BASIC, Level.FULL),
-                List.of(), List.of(Mode.INFERENCE), 0, 10, 20, BenchOptions.Format.TABLE, null, false), o);
+                List.of(), List.of(Mode.INFERENCE, Mode.TRAINING, Mode.COMPILE, Mode.MEMORY, Mode.SCALING), 0, 10, 20,
+                BenchOptions.Format.TABLE, Path.of("bench-results"), false), o);
+        assertEquals(List.of(Mode.values()), BenchOptions.parse(new String[] {"--model", "mlp,transformer"}).modes(),
+                "generation joins the default modes with the transformer");
+        assertNull(BenchOptions.parse(new String[] {"--out", "none"}).out(), "--out none writes no files");
         assertEquals(List.of(32, 128, 1024), o.batchesFor(Workload.MLP));
         assertEquals(List.of(1, 32, 128), o.batchesFor(Workload.RESNET18));
         assertEquals(List.of(32), o.batchesFor(Workload.RESNET50));
@@ -49,6 +53,19 @@ class BenchOptionsTest {
         assertEquals(List.of(Workload.values()), o.models());
         assertEquals(List.of(Mode.values()), o.modes());
         assertEquals(List.of(Level.values()), o.levels());
+    }
+
+    @Test
+    void helpDocumentsEveryOptionAndValue() {
+        for (String option : List.of("--model", "--backend", "--level", "--batch-sizes", "--mode", "--threads", "--runs",
+                "--warmup", "--format", "--out", "--peers", "--help")) {
+            assertTrue(BenchOptions.USAGE.contains("\n  " + option + " ") || BenchOptions.USAGE.contains("\n  " + option + ","),
+                    option + " has no line of its own in the usage");
+        }
+        for (String id : Mode.ids()) {
+            assertTrue(java.util.regex.Pattern.compile("\n {20,}" + id + " ").matcher(BenchOptions.USAGE).find(), "mode " + id + " is not described");
+        }
+        for (String id : Workload.ids()) assertTrue(BenchOptions.USAGE.contains(id), "model " + id);
     }
 
     @Test

@@ -97,4 +97,18 @@ class ReportWriterTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new Report.Table("t", "T", List.of("a", "b"), List.of(List.of(1)), List.of()));
     }
+
+    @Test
+    void tinyFiguresKeepTwoSignificantDigits() {
+        Report r = new Report().table(new Report.Table("overhead", "Harness overhead", List.of("Share (%)", "Zero", "Small"),
+                List.of(List.of(0.000423, 0.0, 0.0042)), List.of()));
+        assertEquals("""
+
+                ### Harness overhead
+
+                | Share (%) | Zero | Small |
+                |---|---|---|
+                | 4.2e-04 | 0.000 | 0.004 |
+                """, ReportWriter.write(r, BenchOptions.Format.MARKDOWN));
+    }
 }

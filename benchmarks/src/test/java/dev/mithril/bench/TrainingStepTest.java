@@ -28,7 +28,7 @@ class TrainingStepTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int rc = new BenchCommand(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
                 .run(new String[] {"--mode", "training", "--model", "linear", "--level", "full", "--batch-sizes", "2", "--runs", "1",
-                        "--warmup", "0", "--format", "markdown"});
+                        "--warmup", "0", "--format", "markdown", "--out", "none"});
         String s = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, s + err.toString(StandardCharsets.UTF_8));
         assertTrue(s.contains("Training step") && s.contains("Mithril Java/Full") && s.contains("Mithril / PyTorch (x)"), s);

@@ -54,7 +54,7 @@ class WorkloadTest {
     }
 
     @Test
-    void onlyTheDenseModelsHaveHandWrittenTwins() {
+    void onlyTheDenseModelsHaveAnnotatedExamples() {
         assertTrue(Workload.MLP.dense());
         assertFalse(Workload.RESNET18.dense());
         assertFalse(Workload.TRANSFORMER.dense());

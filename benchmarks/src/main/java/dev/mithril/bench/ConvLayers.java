@@ -18,11 +18,13 @@ import java.util.Map;
  * Protocol on both sides: warm-up calls, then the median of timed calls; outputs are written into
  * preallocated tensors on our side (as generated code does). {@code --native} times our kernels over OpenBLAS
  * ({@link Gemm#useNative}) instead of the Java GEMM; {@code --threads} sets both sides' thread count (default:
- * {@link Parallel#threads()}).
+ * {@link Parallel#threads()}); {@code --rounds R} times each layer R times on both sides, alternating, and keeps each
+ * side's best median (for a shared, noisy machine).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp mithril.jar dev.mithril.bench.ConvLayers [--batches 1,32]
- *     [--runs 15,3] [--warmup 10,2] [--script benchmarks/torch_conv_layers.py] [--threads 2] [--no-torch] [--native] [--layers name,...]
+ *     [--runs 15,3] [--warmup 10,2] [--rounds 1] [--script benchmarks/torch_conv_layers.py] [--threads 2] [--no-torch] [--native]
+ *     [--layers name,...]
  * </pre>
  */
 public final class ConvLayers {
@@ -55,6 +57,8 @@ public final class ConvLayers {
         int[] warmup = ints(opt.getOrDefault("warmup", "10,2"));
         String script = opt.getOrDefault("script", "benchmarks/torch_conv_layers.py");
         boolean torch = !opt.containsKey("no-torch");
+        int rounds = Integer.parseInt(opt.getOrDefault("rounds", "1"));
+        if (rounds < 1) throw new IllegalArgumentException("ConvLayers: --rounds must be at least 1, got " + rounds);
         List<String> only = opt.containsKey("layers") ? List.of(opt.get("layers").split(",")) : null;
         if (opt.containsKey("threads")) Parallel.setThreads(Integer.parseInt(opt.get("threads")));
         System.out.printf("ConvLayers: %d threads, %s%n", Parallel.threads(), System.getProperty("java.vm.version"));
@@ -62,14 +66,22 @@ public final class ConvLayers {
         System.out.printf("GEMM: %s%n", Gemm.implementation());
         for (int b = 0; b < batches.length; b++) {
             int batch = batches[b], r = runs[Math.min(b, runs.length - 1)], w = warmup[Math.min(b, warmup.length - 1)];
-            System.out.printf("%nbatch %d (warm-up %d, median of %d; ratio = torch / mithril, above 1: we are faster)%n", batch, w, r);
+            System.out.printf("%nbatch %d (warm-up %d, median of %d, best of %d rounds; ratio = torch / mithril, above 1: we are faster)%n",
+                    batch, w, r, rounds);
             System.out.printf("%-26s %-12s %12s %12s %8s %8s%n", "layer", "direction", "mithril ms", "torch ms", "ratio", "GFLOP/s");
             int faster = 0, total = 0;
             for (Layer l : LAYERS) {
                 if (only != null && !only.contains(l.name())) continue;
-                // Alternate layer by layer: on a shared machine, both sides then see about the same load.
-                double[] ours = measure(l, batch, w, r);
-                Map<String, Double> theirs = torch ? runTorch(script, batch, w, r, l.name()) : Map.of();
+                // Alternate layer by layer: on a shared machine, both sides then see about the same load. With several
+                // rounds, each side keeps its best median, so that a burst of load in one round counts for neither.
+                double[] ours = null;
+                Map<String, Double> theirs = new LinkedHashMap<>();
+                for (int round = 0; round < rounds; round++) {
+                    double[] o = measure(l, batch, w, r);
+                    if (ours == null) ours = o;
+                    else for (int d = 0; d < 3; d++) ours[d] = Math.min(ours[d], o[d]);
+                    if (torch) runTorch(script, batch, w, r, l.name()).forEach((k, v) -> theirs.merge(k, v, Math::min));
+                }
                 for (int d = 0; d < 3; d++) {
                     Double t = theirs.get(l.name() + " " + DIRECTIONS.get(d));
                     double gflops = 2.0 * batch * l.cout() * l.cin() * l.k() * l.k() * out(l) * out(l) / (ours[d] * 1e6);

@@ -6,8 +6,9 @@ package dev.mithril.runtime;
  * {@code OH = floor((H + 2 padH - dilationH (kh - 1) - 1) / strideH) + 1} (likewise OW).
  *
  * <p>F32 and F64 tensors run the {@link Algorithm} that {@link #choose} picks for the shape (or the one given),
- * over {@link Gemm#sgemm} or {@link Gemm#dgemm}. Every kernel splits its work over {@link Parallel}; the GEMM
- * algorithm keeps a scratch buffer per calling thread between calls (at most about 16 MiB of im2col columns
+ * over {@link Gemm#sgemm} or {@link Gemm#dgemm}. Every kernel splits its work over {@link Parallel}: over whole
+ * images when there are at least as many chunks of images as threads, else inside each step. The GEMM algorithm
+ * keeps scratch buffers per thread between calls (at most about 16 MiB of im2col columns or packed GEMM panels
  * in float32, 32 MiB in float64, plus one chunk of output planes).
  *
  * <pre>{@code
@@ -21,7 +22,10 @@ package dev.mithril.runtime;
 public final class Conv2d {
     /** How a convolution is computed; all give the same result up to rounding. */
     public enum Algorithm {
-        /** Lower to im2col and {@link Gemm#sgemm} per group (1x1 stride-1 convolutions skip the im2col copy). */
+        /**
+         * Lower to a GEMM per group: in float32 the input patches are packed straight into the GEMM's panels (forward and
+         * weight gradient); otherwise im2col then {@link Gemm#sgemm} (1x1 stride-1 convolutions skip the im2col copy).
+         */
         IM2COL_GEMM,
         /** A direct loop nest without extra memory: as fast as im2col + GEMM only on depthwise convolutions. */
         DIRECT

@@ -148,7 +148,10 @@ public final class Gemm {
                 finishOnly(out, m, n, false);
                 return;
             }
-            GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
+            // One panel of outputs (the classifier layer): packing A would cost more than the product, so dot
+            // products read x and the original weights in place.
+            if (n <= GemmKernel.NR && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
+            else GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
         } finally {
             out.release();
         }

@@ -3,7 +3,8 @@ package dev.mithril.runtime;
 /**
  * The cache-blocked loops of one task from {@link GemmDriver}: for each block of up to {@code MC} rows and each k
  * block of up to {@code KC}, pack that piece of A (L2-resident), then run the micro-kernel over every packed B panel
- * of the task, sliver by sliver, so each B panel slice is reused from L1 across the block's rows. Block sizes are
+ * of the task, sliver by sliver, so each B panel slice is reused from L1 across the block's rows. The rows per
+ * block also keep that block's rows of C in L2 ({@link GemmTuning#blockRows}). Block sizes are
  * balanced (784 = 4 x 196, not 3 x 256 + 16) so no thin k block pays the tile load/store alone.
  */
 final class GemmBlocks {
@@ -52,7 +53,7 @@ final class GemmBlocks {
                               int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
         float[] ap = A32.get(), t = T32.get();
-        int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
+        int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR, Float.BYTES, MR), MR);
         for (int ic = i0; ic < i1; ic += mb) {
             int mc = Math.min(mb, i1 - ic);
             for (int pc = 0; pc < k; pc += kb) {
@@ -79,7 +80,7 @@ final class GemmBlocks {
                               int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
         double[] ap = A64.get(), t = T64.get();
-        int mb = GemmDriver.blockSize(i1 - i0, MC, MR);
+        int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR64, Double.BYTES, MR), MR);
         for (int ic = i0; ic < i1; ic += mb) {
             int mc = Math.min(mb, i1 - ic);
             for (int pc = 0; pc < k; pc += kb) {

@@ -61,15 +61,21 @@ final class GemmKernel64 {
 
     private GemmKernel64() {}
 
-    /** As {@link GemmKernel#tile}. */
+    /** As {@link GemmKernel#tile}: whole 8-row tiles with a plain-sum store go from the accumulators straight into C. */
     static void tile(Out o, double[] ap, int aO, double[] bp, int bO, int kc, int row, int col, int rows, int cols,
                      boolean first, boolean last, double[] t) {
-        if (MR == 8 && rows > 4) k8(ap, aO, bp, bO, kc, t);
+        if (MR == 8 && rows == MR && cols == NR && o.alpha() == 1.0 && (!first || o.beta() == 0.0 || o.beta() == 1.0)) {
+            k8(ap, aO, bp, bO, kc, o.c(), o.cOff() + row * o.ldc() + col, o.ldc(), !first || o.beta() == 1.0);
+            if (last) for (int r = 0; r < MR; r++) finish(o, row + r, col, cols);
+            return;
+        }
+        if (MR == 8 && rows > 4) k8(ap, aO, bp, bO, kc, t, 0, NR, false);
         else k4(ap, aO, bp, bO, kc, t);
         for (int r = 0; r < rows; r++) store(o, t, r * NR, row + r, col, cols, first, last);
     }
 
-    private static void k8(double[] ap, int aO, double[] bp, int bO, int kc, double[] t) {
+    /** The 8 x NR tile at {@code out[off..]} (row stride {@code ld}) = A sliver x B panel slice, plus its old value (read after the k loop, as in {@link GemmKernel}) when {@code accumulate}. */
+    private static void k8(double[] ap, int aO, double[] bp, int bO, int kc, double[] out, int off, int ld, boolean accumulate) {
         DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c02 = c00,
                 c10 = c00, c11 = c00, c12 = c00,
                 c20 = c00, c21 = c00, c22 = c00,
@@ -91,14 +97,26 @@ final class GemmKernel64 {
             x = DoubleVector.broadcast(S, ap[a + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
             x = DoubleVector.broadcast(S, ap[a + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
         }
-        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
-        c10.intoArray(t, 1 * NR); c11.intoArray(t, 1 * NR + V); c12.intoArray(t, 1 * NR + 2 * V);
-        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
-        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + V); c32.intoArray(t, 3 * NR + 2 * V);
-        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + V); c42.intoArray(t, 4 * NR + 2 * V);
-        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + V); c52.intoArray(t, 5 * NR + 2 * V);
-        c60.intoArray(t, 6 * NR); c61.intoArray(t, 6 * NR + V); c62.intoArray(t, 6 * NR + 2 * V);
-        c70.intoArray(t, 7 * NR); c71.intoArray(t, 7 * NR + V); c72.intoArray(t, 7 * NR + 2 * V);
+        if (accumulate) {
+            int o = off;
+            c00 = c00.add(DoubleVector.fromArray(S, out, o)); c01 = c01.add(DoubleVector.fromArray(S, out, o + V)); c02 = c02.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c10 = c10.add(DoubleVector.fromArray(S, out, o)); c11 = c11.add(DoubleVector.fromArray(S, out, o + V)); c12 = c12.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c20 = c20.add(DoubleVector.fromArray(S, out, o)); c21 = c21.add(DoubleVector.fromArray(S, out, o + V)); c22 = c22.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c30 = c30.add(DoubleVector.fromArray(S, out, o)); c31 = c31.add(DoubleVector.fromArray(S, out, o + V)); c32 = c32.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c40 = c40.add(DoubleVector.fromArray(S, out, o)); c41 = c41.add(DoubleVector.fromArray(S, out, o + V)); c42 = c42.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c50 = c50.add(DoubleVector.fromArray(S, out, o)); c51 = c51.add(DoubleVector.fromArray(S, out, o + V)); c52 = c52.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c60 = c60.add(DoubleVector.fromArray(S, out, o)); c61 = c61.add(DoubleVector.fromArray(S, out, o + V)); c62 = c62.add(DoubleVector.fromArray(S, out, o + 2 * V)); o += ld;
+            c70 = c70.add(DoubleVector.fromArray(S, out, o)); c71 = c71.add(DoubleVector.fromArray(S, out, o + V)); c72 = c72.add(DoubleVector.fromArray(S, out, o + 2 * V));
+        }
+        int o = off;
+        c00.intoArray(out, o); c01.intoArray(out, o + V); c02.intoArray(out, o + 2 * V); o += ld;
+        c10.intoArray(out, o); c11.intoArray(out, o + V); c12.intoArray(out, o + 2 * V); o += ld;
+        c20.intoArray(out, o); c21.intoArray(out, o + V); c22.intoArray(out, o + 2 * V); o += ld;
+        c30.intoArray(out, o); c31.intoArray(out, o + V); c32.intoArray(out, o + 2 * V); o += ld;
+        c40.intoArray(out, o); c41.intoArray(out, o + V); c42.intoArray(out, o + 2 * V); o += ld;
+        c50.intoArray(out, o); c51.intoArray(out, o + V); c52.intoArray(out, o + 2 * V); o += ld;
+        c60.intoArray(out, o); c61.intoArray(out, o + V); c62.intoArray(out, o + 2 * V); o += ld;
+        c70.intoArray(out, o); c71.intoArray(out, o + V); c72.intoArray(out, o + 2 * V);
     }
 
     private static void k4(double[] ap, int aO, double[] bp, int bO, int kc, double[] t) {
@@ -136,14 +154,19 @@ final class GemmKernel64 {
             }
             if (full) v.intoArray(c, off + h); else v.intoArray(c, off + h, m);
         }
-        if (last && (o.ep() != Epilogue.NONE || o.res() != null)) {
-            int rOff = o.rOff() + row * o.ldr() + col;
-            for (int j = 0; j < cols; j++) {
-                double v = c[off + j];
-                if (o.ep().hasBias()) v += o.bias()[col + j];
-                if (o.res() != null) v += o.res()[rOff + j];
-                c[off + j] = activation(o.ep(), v);
-            }
+        if (last) finish(o, row, col, cols);
+    }
+
+    /** Bias, residual and activation over one finished row segment of C (nothing when the epilogue is a plain store). */
+    private static void finish(Out o, int row, int col, int cols) {
+        if (o.ep() == Epilogue.NONE && o.res() == null) return;
+        double[] c = o.c();
+        int off = o.cOff() + row * o.ldc() + col, rOff = o.rOff() + row * o.ldr() + col;
+        for (int j = 0; j < cols; j++) {
+            double v = c[off + j];
+            if (o.ep().hasBias()) v += o.bias()[col + j];
+            if (o.res() != null) v += o.res()[rOff + j];
+            c[off + j] = activation(o.ep(), v);
         }
     }
 

@@ -12,16 +12,31 @@ final class GemmTuning {
             || System.getProperty("os.arch", "").equals("aarch64");
 
     /**
-     * Depth of one k block. A packed B panel slice (KC x NR elements, 36 KiB in either precision since a double
-     * panel has half the columns) stays in a 48 KiB L1 next to the A sliver streaming past it.
+     * Depth of one k block (property {@code mithril.gemm.kc}). A packed B panel slice (KC x NR elements, 24 KiB in
+     * either precision since a double panel has half the columns) stays in a 48 KiB L1 next to the A sliver and the
+     * C tile streaming past it; deeper blocks, which touch C less often, measured no faster (192: 36 KiB).
      */
-    static final int KC = Math.max(16, Integer.getInteger("mithril.gemm.kc", 192));
+    static final int KC = Math.max(16, Integer.getInteger("mithril.gemm.kc", 128));
 
     /**
      * Rows of A per packed block (a number of micro-kernel slivers, property {@code mithril.gemm.mc}): MC x KC elements
      * live in L2 while every B panel of the task streams past. Both sizes may be overridden to tune another machine.
      */
     static final int MC_ROWS = Math.max(1, Integer.getInteger("mithril.gemm.mc", 30) ) * (WIDE_REGISTER_FILE ? 8 : 4);
+
+    /**
+     * Bytes of C one block of rows may cover (property {@code mithril.gemm.cblock}, in KiB): every k block of a row
+     * block reads and writes those rows of C again, so they must stay in L2 next to the packed A block and the B
+     * panel slices streaming through, or each tile's first touch of C misses to L3. With wide outputs this, not
+     * {@link #MC_ROWS}, limits the rows per block.
+     */
+    static final int C_BLOCK_BYTES = Math.max(16, Integer.getInteger("mithril.gemm.cblock", 256)) * 1024;
+
+    /** Rows per block of an A x B task whose C rows are {@code cols} elements of {@code elemBytes} each. */
+    static int blockRows(int cols, int elemBytes, int mr) {
+        int fit = C_BLOCK_BYTES / Math.max(1, cols * elemBytes) / mr * mr;
+        return Math.min(MC_ROWS, Math.max(2 * mr, fit));
+    }
 
     private GemmTuning() {}
 }

@@ -5,6 +5,8 @@ import dev.mithril.runtime.Gemm;
 import dev.mithril.runtime.NativeBlas;
 import dev.mithril.runtime.PackedWeights;
 import dev.mithril.runtime.Parallel;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,6 +32,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code OPENBLAS_CORETYPE} to compare against its AVX-512 kernels:
  * <pre>
  * OPENBLAS_CORETYPE=SkylakeX java -jar benchmarks/target/mithril.jar ... (or: java -cp mithril.jar org.openjdk.jmh.Main Gemm)
+ * </pre>
+ *
+ * <p>On a machine shared with other work, JMH's wall-clock times of ours and of OpenBLAS are taken minutes apart
+ * under different load. {@link #main} is the cross-check for that case: it alternates the three implementations in
+ * rounds within one JVM and keeps each one's best window, timed by the calling thread's CPU time on one thread (where
+ * both run entirely on that thread, so time spent descheduled does not count) and by wall time on more:
+ * <pre>
+ * OPENBLAS_CORETYPE=SkylakeX java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *     -cp mithril.jar dev.mithril.bench.jmh.GemmBenchmark 1 1024x1024x1024,32x1024x1024
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -86,5 +97,45 @@ public class GemmBenchmark {
             default -> NativeBlas.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, c, 0, n);
         }
         return c;
+    }
+
+    /**
+     * Interleaved comparison: {@code args[0]} threads, {@code args[1]} comma-separated shapes (MxNxK). Prints GFLOP/s
+     * of java, javaPacked and openblas per shape and the ratios to OpenBLAS.
+     */
+    public static void main(String[] args) {
+        if (args.length != 2) throw new IllegalArgumentException("usage: GemmBenchmark <threads> <MxNxK,...>");
+        int threads = Integer.parseInt(args[0]);
+        ThreadMXBean clock = ManagementFactory.getThreadMXBean();
+        boolean cpuTime = threads == 1;
+        String[] impls = {"java", "javaPacked", "openblas"};
+        System.out.printf("%d thread(s), timed by %s; GFLOP/s, best window of each%n", threads, cpuTime ? "thread CPU time" : "wall time");
+        for (String shape : args[1].split(",")) {
+            GemmBenchmark[] runs = new GemmBenchmark[impls.length];
+            for (int i = 0; i < impls.length; i++) {
+                runs[i] = new GemmBenchmark();
+                runs[i].shape = shape;
+                runs[i].impl = impls[i];
+                runs[i].threads = threads;
+                runs[i].setUp();
+            }
+            double flops = 2.0 * runs[0].m * runs[0].n * runs[0].k;
+            int calls = (int) Math.max(1, 4e8 / flops);
+            double[] best = new double[impls.length];
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < impls.length; i++) {
+                    runs[i].setUp(); // sets the thread counts of the pool and of OpenBLAS for this implementation
+                    for (int c = 0; c < 3 * calls; c++) runs[i].sgemm();
+                    for (int window = 0; window < 8; window++) {
+                        long t0 = cpuTime ? clock.getCurrentThreadCpuTime() : System.nanoTime();
+                        for (int c = 0; c < calls; c++) runs[i].sgemm();
+                        long dt = (cpuTime ? clock.getCurrentThreadCpuTime() : System.nanoTime()) - t0;
+                        best[i] = Math.max(best[i], flops * calls / Math.max(1, dt));
+                    }
+                }
+            }
+            System.out.printf("%-16s java %6.1f  javaPacked %6.1f  openblas %6.1f  java/openblas %.2f  packed/openblas %.2f%n",
+                    shape, best[0], best[1], best[2], best[0] / best[2], best[1] / best[2]);
+        }
     }
 }

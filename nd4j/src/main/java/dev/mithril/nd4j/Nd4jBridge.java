@@ -36,9 +36,10 @@ public final class Nd4jBridge {
 
     private Nd4jBridge() {}
 
-    /** {@code t} as a float INDArray of the same shape: a copy for heap tensors, a view of off-heap F32 ones. */
+    /** {@code t} as an INDArray of the same shape: a copy for heap tensors, a view of off-heap F32 ones; int64 stays int64, other types become float. */
     public static INDArray toNd4j(Tensor t) {
         long[] shape = longs(t.shape());
+        if (t.dtype() == DType.I64) return shape.length == 0 ? Nd4j.scalar(t.longs()[0]) : Nd4j.createFromArray(t.longs()).reshape('c', shape);
         if (t.dtype() == DType.F32 && !t.isHeap() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             FloatBuffer fb = t.segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
             FloatPointer p = new FloatPointer(fb);
@@ -59,6 +60,27 @@ public final class Nd4jBridge {
         else MemorySegment.copy(t.toF32().data(), 0, target, F32, 0, t.size());
     }
 
+    /** Copies {@code src}'s values into {@code dst} (an F32 heap tensor of the same element count): an input the model wrote (a cache) back to its tensor. */
+    public static void copyBack(INDArray src, Tensor dst) {
+        if (src.length() != dst.size()) throw new IllegalArgumentException("Nd4jBridge.copyBack: INDArray " + java.util.Arrays.toString(src.shape())
+                + " has " + src.length() + " elements, tensor " + Tensor.shapeString(dst.shape()) + " has " + dst.size());
+        INDArray c = src.dataType() == DataType.FLOAT && isContiguousC(src) ? src : src.castTo(DataType.FLOAT).dup('c');
+        MemorySegment.copy(segmentOf(c), F32, 0, dst.data(), 0, dst.size());
+    }
+
+    /**
+     * Adds {@code g}'s values into {@code acc} (an F32 heap tensor of the same element count, a gradient
+     * accumulator) without allocating when {@code g} is a float, row-major, contiguous array.
+     */
+    public static void addInto(Tensor acc, INDArray g) {
+        if (g.length() != acc.size()) throw new IllegalArgumentException("Nd4jBridge.addInto: tensor " + Tensor.shapeString(acc.shape())
+                + " has " + acc.size() + " elements, INDArray " + java.util.Arrays.toString(g.shape()) + " has " + g.length());
+        INDArray c = g.dataType() == DataType.FLOAT && isContiguousC(g) ? g : g.castTo(DataType.FLOAT).dup('c');
+        MemorySegment source = segmentOf(c);
+        float[] data = acc.data();
+        for (int i = 0; i < data.length; i++) data[i] += source.getAtIndex(F32, i);
+    }
+
     /**
      * {@code a} as a tensor: a view of its memory when it is a float, row-major, contiguous array (the
      * tensor keeps {@code a} reachable, so ND4J does not free the memory under it), else of a row-major copy.
@@ -66,6 +88,7 @@ public final class Nd4jBridge {
      * a heap copy once and keeps reading that copy.
      */
     public static Tensor view(INDArray a) {
+        if (a.dataType() == DataType.LONG) return Tensor.ofLongs(a.dup('c').data().asLong(), ints(a.shape())); // int64 results (argmax) are small: copied
         INDArray c = a.dataType() == DataType.FLOAT && isContiguousC(a) ? a : a.castTo(DataType.FLOAT).dup('c');
         int[] shape = ints(c.shape());
         long bytes = c.length() * Float.BYTES;

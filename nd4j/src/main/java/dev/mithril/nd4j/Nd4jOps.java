@@ -10,10 +10,13 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The operations generated ND4J code needs that ND4J has no single call for, with Mithril's semantics:
  * exact GELU, {@code torch.matmul}, and PyTorch's linear layer (weight {@code [out, in]}) over inputs of
- * any rank. Each has an allocating form and one that writes a given (planned) array.
+ * any rank. Each has an allocating form and one that writes a given (planned) array. The backward
+ * pass adds the gradient rules of the elementwise activations, transposed products, and the two ops that
+ * undo or redo broadcasting ({@link #sumTo}, {@link #expand}); these allocate their result.
  */
 public final class Nd4jOps {
     private static final double SQRT1_2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     private Nd4jOps() {}
 
@@ -110,6 +113,70 @@ public final class Nd4jOps {
             return out;
         }
         return out.assign(matmul(a, b));
+    }
+
+    /** {@code op(a)·op(b)} where {@code op} transposes the last two axes when its flag is set (batched like {@link #matmul(INDArray, INDArray)}). */
+    public static INDArray matmul(INDArray a, INDArray b, boolean transA, boolean transB) {
+        // Transposed views, not Nd4j.gemm's flags: in 1.0.0-M2.1 those check the shapes untransposed.
+        if (a.rank() == 2 && b.rank() == 2) return (transA ? a.transpose() : a).mmul(transB ? b.transpose() : b);
+        return matmul(transA ? swapLast(a) : a, transB ? swapLast(b) : b);
+    }
+
+    /** {@code a} with its last two axes swapped, row-major. */
+    private static INDArray swapLast(INDArray a) {
+        int[] perm = new int[a.rank()];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        perm[perm.length - 2] = perm.length - 1;
+        perm[perm.length - 1] = perm.length - 2;
+        return a.permute(perm).dup('c');
+    }
+
+    /**
+     * {@code g} summed down to {@code shape}, the shape of an operand broadcast to {@code g}'s shape: over
+     * {@code g}'s extra leading axes and over every axis where {@code shape} has a 1.
+     */
+    public static INDArray sumTo(INDArray g, long... shape) {
+        int pad = g.rank() - shape.length;
+        int[] axes = new int[g.rank()];
+        int count = 0;
+        for (int i = 0; i < g.rank(); i++) if (i < pad || (shape[i - pad] == 1 && g.size(i) != 1)) axes[count++] = i;
+        INDArray summed = count == 0 ? g.dup() : g.sum(true, Arrays.copyOf(axes, count));
+        return shape.length == 0 ? Nd4j.scalar(g.dataType(), summed.getDouble(0)) : summed.reshape('c', shape);
+    }
+
+    /** {@code g} broadcast to {@code shape} (leading axes added as needed) and divided by {@code divisor} (a mean's count, else 1). */
+    public static INDArray expand(INDArray g, long[] shape, double divisor) {
+        long[] padded = new long[shape.length];
+        Arrays.fill(padded, 1);
+        System.arraycopy(g.shape(), 0, padded, shape.length - g.rank(), g.rank());
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        INDArray source = g.reshape('c', padded);
+        out.assign(Arrays.equals(padded, shape) ? source : source.broadcast(shape));
+        return divisor == 1 ? out : out.divi(divisor);
+    }
+
+    /** The gradient of ReLU from its output {@code y}: {@code g} where {@code y > 0}, else 0. */
+    public static INDArray reluGrad(INDArray y, INDArray g) {
+        return y.gt(0.0).castTo(DataType.FLOAT).muli(g);
+    }
+
+    /** The gradient of the sigmoid from its output {@code y}: {@code g·y·(1 - y)}. */
+    public static INDArray sigmoidGrad(INDArray y, INDArray g) {
+        return y.rsub(1.0).muli(y).muli(g);
+    }
+
+    /** The gradient of tanh from its output {@code y}: {@code g·(1 - y²)}. */
+    public static INDArray tanhGrad(INDArray y, INDArray g) {
+        return y.mul(y).rsubi(1.0).muli(g);
+    }
+
+    /** The gradient of exact GELU from its input {@code x}: {@code g·(Φ(x) + x·φ(x))}, Φ and φ the normal CDF and density. */
+    public static INDArray geluGrad(INDArray x, INDArray g) {
+        INDArray cdf = x.mul(SQRT1_2);
+        Nd4j.exec(new Erf(cdf, cdf));
+        cdf.addi(1.0).muli(0.5);
+        INDArray density = org.nd4j.linalg.ops.transforms.Transforms.exp(x.mul(x).muli(-0.5), false).muli(INV_SQRT_2PI);
+        return density.muli(x).addi(cdf).muli(g);
     }
 
     /** {@code a} as a matrix of rows of {@code width} (a view when {@code a} is row-major and contiguous). */

@@ -18,6 +18,7 @@ import dev.mithril.dsl.ops.Input;
 import dev.mithril.dsl.ops.Parameter;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
+import dev.mithril.processor.backend.ModelScaffold;
 import dev.mithril.processor.backend.Renderer;
 import dev.mithril.processor.ops.Expr;
 import dev.mithril.processor.ops.FusedElementwise;
@@ -230,15 +231,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                 if (n.op() instanceof Parameter p) {
                     int[] shape = fixedShape(n);
                     String dims = join(shape);
-                    CodeBlock init = switch (p.init()) {
-                        case ONES -> p.type().dtype() == DType.F64 ? CodeBlock.of("paramFilled($S, $T.F64, 1, $L)", p.paramName(), DType.class, dims)
-                                : CodeBlock.of("paramFilled($S, 1f, $L)", p.paramName(), dims);
-                        case NORMAL -> CodeBlock.of("paramNormal($S, $L)", p.paramName(), dims);
-                        case FAN_IN, ZEROS -> p.init() == Parameter.Init.FAN_IN && p.fanIn() > 0
-                                ? (p.type().dtype() == DType.F64 ? CodeBlock.of("paramFanIn($S, $T.F64, $L, $L)", p.paramName(), DType.class, p.fanIn(), dims)
-                                        : CodeBlock.of("paramFanIn($S, $L, $L)", p.paramName(), p.fanIn(), dims))
-                                : CodeBlock.of("param($S, $T.$L$L)", p.paramName(), DType.class, p.type().dtype().name(), dims.isEmpty() ? "" : ", " + dims);
-                    };
+                    CodeBlock init = ModelScaffold.parameterInitializer(p, dims);
                     type.addField(FieldSpec.builder(TENSOR, names.of(n), Modifier.PRIVATE, Modifier.FINAL).initializer(init).build());
                 } else if (n.op() instanceof Constant c) {
                     CodeBlock init = constant(n, c);
@@ -258,17 +251,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             }
         }
 
-        private void factories() {
-            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
-                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from seed 0.\n")
-                    .addStatement("return create(0)").build());
-            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
-                    .addParameter(TypeName.LONG, "seed")
-                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from {@code seed}.\n")
-                    .addStatement("$T model = new $T()", self, self)
-                    .addStatement("model.initialize(seed)")
-                    .addStatement("return model").build());
-        }
+        private void factories() { ModelScaffold.factories(type, self); }
 
         /** Whether parameters have derived copies (packed weights, folded batch norms) that {@code repack()} rebuilds. */
         private boolean hasPacking() { return !program.packedWeights().isEmpty() || folds(); }
@@ -334,14 +317,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             JavaRenderer.inputChecks(m, inputs, names, dimSymbols, graph.name(), true);
         }
 
-        private void shapeError() {
-            type.addMethod(MethodSpec.methodBuilder("shapeError").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                    .returns(IllegalArgumentException.class)
-                    .addParameter(String.class, "input").addParameter(TENSOR, "t").addParameter(String.class, "expected")
-                    .addStatement("return new $T($S + input + $S + $T.shapeString(t.shape()) + $S + expected)",
-                            IllegalArgumentException.class, className + ": input '", "' has shape ", TENSOR, " but the model expects ")
-                    .build());
-        }
+        private void shapeError() { ModelScaffold.shapeError(type, className); }
 
         private void planMethod() {
             List<String> pd = plannedDims();
@@ -354,29 +330,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             type.addMethod(m.build());
         }
 
-        private void evaluate() {
-            MethodSpec.Builder m = MethodSpec.methodBuilder("evaluate").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                    .returns(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR))
-                    .addParameter(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR), "inputs")
-                    .addStatement("checkInputs(inputs)");
-            List<String> args = new ArrayList<>();
-            for (Node in : graph.inputs()) {
-                String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
-                args.add(CodeBlock.of("input(inputs, $S$L$L)", in.name(), in.type().dtype() == DType.F32 ? "" : ", " + DType.class.getName() + "." + in.type().dtype().name(),
-                        shape.isEmpty() ? "" : ", " + shape).toString());
-            }
-            String call = "forward(" + String.join(", ", args) + ")";
-            if (graph.outputs().size() == 1) {
-                m.addStatement("return $T.of($S, $L)", Map.class, graph.outputs().keySet().iterator().next(), call);
-            } else {
-                ClassName outputs = modelInterface.nestedClass("Outputs");
-                m.addStatement("$T outputs = $L", outputs, call);
-                m.addStatement("$T<String, $T> result = new $T<>()", Map.class, TENSOR, java.util.LinkedHashMap.class);
-                for (String o : graph.outputs().keySet()) m.addStatement("result.put($S, outputs.$L())", o, ModelNames.outputName(graph, o));
-                m.addStatement("return result");
-            }
-            type.addMethod(m.build());
-        }
+        private void evaluate() { ModelScaffold.evaluate(type, graph, modelInterface); }
 
         private void names() {
             TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);

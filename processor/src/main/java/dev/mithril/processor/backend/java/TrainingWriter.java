@@ -16,6 +16,7 @@ import dev.mithril.dsl.ops.Parameter;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
 import dev.mithril.processor.Training;
+import dev.mithril.processor.backend.ModelScaffold;
 import dev.mithril.processor.passes.Differentiate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,7 +57,6 @@ final class TrainingWriter {
     private final Map<String, String> flagOf = new LinkedHashMap<>();     // training output -> its guard flag field
     private final Map<String, String> gradField = new LinkedHashMap<>();  // parameter name -> accumulated gradient field
     private final Map<Set<String>, String> guardLocal = new LinkedHashMap<>(); // flags of a long guard -> the local computing it
-    private static final int INLINE_GUARD_FLAGS = 8;
 
     TrainingWriter(Program program, JavaNames inference, Graph inferenceGraph, TypeSpec.Builder type, String className) {
         this.program = program;
@@ -139,17 +139,7 @@ final class TrainingWriter {
                             : CodeBlock.of("$T.zeros($L)", JavaRenderer.TENSOR, shape)).build());
             register.addStatement("gradients.put($S, $L)", e.getKey(), e.getValue());
         }
-        for (var e : flagOf.entrySet()) {
-            boolean param = e.getKey().startsWith(Differentiate.PARAMETER_GRADIENT);
-            FieldSpec.Builder f = FieldSpec.builder(TypeName.BOOLEAN, e.getValue(), Modifier.PRIVATE);
-            type.addField((param ? f.initializer("true") : f).build());
-        }
-        type.addField(FieldSpec.builder(STRING_TENSOR_MAP, "gradients", Modifier.PRIVATE, Modifier.FINAL)
-                .initializer("new $T<>()", LinkedHashMap.class).build());
-        type.addField(FieldSpec.builder(STRING_TENSOR_MAP, "inputGradients", Modifier.PRIVATE, Modifier.FINAL)
-                .initializer("new $T<>()", LinkedHashMap.class).build());
-        type.addField(FieldSpec.builder(TypeName.BOOLEAN, "trained", Modifier.PRIVATE).build());
-        if (!gradField.isEmpty()) type.addInitializerBlock(register.build());
+        ModelScaffold.trainingState(type, flagOf, register.build());
     }
 
     /** A constant the inference half already declares as a field (same name, same value). */
@@ -290,30 +280,9 @@ final class TrainingWriter {
         return local != null ? local : String.join(" || ", feeds.get(n));
     }
 
-    /**
-     * Declares a boolean local for each guard over more than {@link #INLINE_GUARD_FLAGS} flags, built from the largest
-     * such local whose flags it contains plus the rest: written out in full, the guards of a deep network (every
-     * parameter below a layer) grow with the square of its depth and overflow the JVM's 64 KiB method limit.
-     */
+    /** Declares the locals of the long guards (see {@link ModelScaffold#guardLocals}). */
     private void guardLocals(MethodSpec.Builder m, List<Node> steps) {
-        List<Set<String>> sets = steps.stream().map(feeds::get).filter(f -> f.size() > INLINE_GUARD_FLAGS).distinct()
-                .sorted(java.util.Comparator.<Set<String>>comparingInt(Set::size).thenComparing(f -> String.join(",", f))).toList();
-        for (Set<String> f : sets) {
-            Set<String> covered = Set.of();
-            String base = null;
-            for (var e : guardLocal.entrySet()) {
-                if (e.getKey().size() > covered.size() && f.containsAll(e.getKey())) {
-                    covered = e.getKey();
-                    base = e.getValue();
-                }
-            }
-            List<String> terms = new ArrayList<>();
-            if (base != null) terms.add(base);
-            for (String flag : f) if (!covered.contains(flag)) terms.add(flag);
-            String local = names.unique("gradientsWanted");
-            m.addStatement("boolean $L = $L", local, String.join(" || ", terms));
-            guardLocal.put(f, local);
-        }
+        guardLocal.putAll(ModelScaffold.guardLocals(m, steps.stream().map(feeds::get).toList(), names::unique));
     }
 
     private void planMethod() {
@@ -342,45 +311,14 @@ final class TrainingWriter {
     }
 
     private void accessors() {
-        type.addMethod(MethodSpec.methodBuilder("gradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(STRING_TENSOR_MAP).addStatement("return $T.unmodifiableMap(gradients)", Collections.class).build());
-        type.addMethod(MethodSpec.methodBuilder("inputGradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(STRING_TENSOR_MAP).addStatement("return $T.unmodifiableMap(inputGradients)", Collections.class).build());
+        ModelScaffold.gradientMaps(type);
         MethodSpec.Builder zero = MethodSpec.methodBuilder("zeroGrad").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
         for (var e : gradField.entrySet()) {
             boolean f64 = graph.node(e.getKey()).type().dtype() == dev.mithril.runtime.DType.F64;
             zero.addStatement(f64 ? "$T.fill($L.doubles(), 0.0)" : "$T.fill($L.data(), 0f)", java.util.Arrays.class, e.getValue());
         }
         type.addMethod(zero.build());
-
-        MethodSpec.Builder set = MethodSpec.methodBuilder("setTrainable").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .addParameter(String.class, "parameter").addParameter(TypeName.BOOLEAN, "trainable")
-                .beginControlFlow("switch (parameter)");
-        for (var e : training.parameterGradients().entrySet()) set.addStatement("case $S -> $L = trainable", e.getKey(), flagOf.get(e.getValue()));
-        set.addCode("default -> {\n$>if (!parameters().containsKey(parameter)) throw new $T($S + parameter + $S + parameters().keySet());\n$<}\n",
-                IllegalArgumentException.class, className + ".setTrainable: no parameter \"", "\"; parameters are ");
-        type.addMethod(set.endControlFlow().build());
-
-        MethodSpec.Builder list = MethodSpec.methodBuilder("trainableParameters").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(ParameterizedTypeName.get(Set.class, String.class))
-                .addStatement("$T<String> names = new $T<>()", Set.class, LinkedHashSet.class);
-        for (var e : training.parameterGradients().entrySet()) list.addStatement("if ($L) names.add($S)", flagOf.get(e.getValue()), e.getKey());
-        type.addMethod(list.addStatement("return names").build());
-
-        MethodSpec.Builder req = MethodSpec.methodBuilder("setInputRequiresGrad").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .addParameter(String.class, "input").addParameter(TypeName.BOOLEAN, "requiresGrad")
-                .beginControlFlow("switch (input)");
-        for (var e : training.inputGradients().entrySet()) req.addStatement("case $S -> $L = requiresGrad", e.getKey(), flagOf.get(e.getValue()));
-        for (Node in : forwardInputs) {
-            // No output depends on it: its gradient is zero, nothing to compute and nothing listed.
-            if (!training.inputGradients().containsKey(in.name()) && in.type().dtype().isFloatingPoint())
-                req.addCode("case $S -> { }\n", in.name());
-        }
-        req.addCode("default -> {\n$>if (!inputNames().contains(input)) throw new $T($S + input + $S + inputNames());\n"
-                        + "if (requiresGrad) throw new $T($S + input + $S);\n$<}\n",
-                IllegalArgumentException.class, className + ".setInputRequiresGrad: no input \"", "\"; inputs are ",
-                IllegalArgumentException.class, className + ".setInputRequiresGrad: input \"", "\" is not floating point; it has no gradient");
-        type.addMethod(req.endControlFlow().build());
+        ModelScaffold.trainableSwitches(type, training, flagOf, forwardInputs, className);
     }
 
     /** The given gradient in the output's element type; no test at run time unless outputs of both types exist. */

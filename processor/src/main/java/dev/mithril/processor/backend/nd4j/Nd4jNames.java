@@ -18,7 +18,8 @@ import javax.lang.model.SourceVersion;
  */
 final class Nd4jNames {
     private static final Set<String> RESERVED = Set.of("inputs", "result", "outputs", "seed", "model", "forward", "evaluate", "plan",
-            "create", "syncParameters", "shapeError", "tensors", "prefix", "Outputs", "Nd4j", "Transforms", "INDArray", "DataType", "Tensor");
+            "create", "syncParameters", "shapeError", "tensors", "prefix", "Outputs", "Nd4j", "Transforms", "INDArray", "DataType", "Tensor",
+            "forwardTrain", "backward", "gradients", "inputGradients", "outputGradients", "trained", "parametersStale", "trainOutputs");
     private final Set<String> used = new HashSet<>(RESERVED);
     private final Map<String, String> tensors = new HashMap<>();
     private final Map<String, String> arrays = new HashMap<>();
@@ -26,7 +27,27 @@ final class Nd4jNames {
 
     Nd4jNames(List<Node> nodes, List<String> dimNames) {
         for (String d : dimNames) dims.put(d, unique(d));
+        name(nodes, n -> false, null);
+    }
+
+    /**
+     * Names for the training half of a class whose inference half is named by {@code inference}: nodes
+     * {@code shared} accepts (parameters, equal constants) keep the inference half's names, the others get
+     * names the inference half does not use.
+     */
+    Nd4jNames(Nd4jNames inference, List<Node> nodes, java.util.function.Predicate<Node> shared) {
+        used.addAll(inference.used);
+        dims.putAll(inference.dims);
+        name(nodes, shared, inference);
+    }
+
+    private void name(List<Node> nodes, java.util.function.Predicate<Node> shared, Nd4jNames from) {
         for (Node n : nodes) {
+            if (shared.test(n)) {
+                if (from.tensors.containsKey(n.name())) tensors.put(n.name(), from.tensors.get(n.name()));
+                arrays.put(n.name(), from.arrays.get(n.name()));
+                continue;
+            }
             String base = n.javaName();
             if (n.op() instanceof Input || n.op() instanceof Parameter) {
                 tensors.put(n.name(), unique(base));

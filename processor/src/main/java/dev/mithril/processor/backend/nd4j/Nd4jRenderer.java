@@ -17,14 +17,13 @@ import dev.mithril.dsl.ops.Constant;
 import dev.mithril.dsl.ops.Parameter;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
+import dev.mithril.processor.backend.ModelScaffold;
 import dev.mithril.processor.backend.Renderer;
-import dev.mithril.processor.backend.java.ModelNames;
 import dev.mithril.runtime.DType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
@@ -56,7 +55,13 @@ public final class Nd4jRenderer implements Renderer {
     public Backend backend() { return Backend.ND4J; }
 
     public JavaFile render(Program program, String packageName, String className, ClassName modelInterface) {
-        return new Writer(Nd4jLowering.lower(program), packageName, className, modelInterface).write();
+        return new Writer(Nd4jLowering.lower(program), null, packageName, className, modelInterface).write();
+    }
+
+    /** The class with its training half ({@code Trainable}), rendered by {@link Nd4jTrainingWriter} from {@code training}. */
+    @Override public JavaFile render(Program inference, Program training, String packageName, String className, ClassName modelInterface) {
+        return new Writer(Nd4jLowering.lower(inference), training == null ? null : Nd4jLowering.lowerUnplanned(training),
+                packageName, className, modelInterface).write();
     }
 
     /**
@@ -71,9 +76,62 @@ public final class Nd4jRenderer implements Renderer {
         }
     }
 
+    /**
+     * Rank checks, the dimension locals read from the input tensors, then the full shape checks (as the Java
+     * backend does); with {@code check} false only the dimension locals (inputs checked by an earlier call).
+     */
+    static void inputChecks(MethodSpec.Builder m, List<Node> inputs, Nd4jNames names, List<String> dimSymbols, String model, boolean check) {
+        List<Node> checked = check ? inputs : List.of();
+        for (Node in : checked) {
+            m.addStatement("$T.requireNonNull($L, $S)", java.util.Objects.class, names.tensor(in), "input '" + in.name() + "'");
+            m.addStatement("if ($L.rank() != $L) throw shapeError($S, $L, $S)", names.tensor(in), in.type().rank(), in.name(),
+                    names.tensor(in), in.type().shapeString());
+        }
+        Set<String> known = new LinkedHashSet<>();
+        Set<String> definers = new HashSet<>();
+        for (String s : dimSymbols) {
+            boolean found = false;
+            for (Node in : inputs) {
+                List<Dim> dims = in.type().dims();
+                for (int a = 0; a < dims.size() && !found; a++) {
+                    List<String> others = new ArrayList<>(dims.get(a).symbols());
+                    if (!others.remove(s) || others.contains(s) || !known.containsAll(others)) continue;
+                    String divisor = dims.get(a).coefficient() + others.stream().map(o -> " * " + names.dim(o)).collect(Collectors.joining());
+                    m.addStatement("int $L = $L.dim($L)$L", names.dim(s), names.tensor(in), a, divisor.equals("1") ? "" : " / (" + divisor + ")");
+                    if (divisor.equals("1")) definers.add(in.name() + ":" + a);
+                    found = true;
+                }
+                if (found) break;
+            }
+            if (!found) throw new IllegalArgumentException("model '" + model + "': cannot tell dimension '" + s + "' from the input shapes");
+            known.add(s);
+        }
+        for (Node in : checked) {
+            List<Dim> dims = in.type().dims();
+            List<String> conds = new ArrayList<>();
+            for (int a = 0; a < dims.size(); a++) {
+                if (definers.contains(in.name() + ":" + a)) continue;
+                String code = names.code(dims.get(a));
+                conds.add(names.tensor(in) + ".dim(" + a + ") != " + (code.contains(" ") ? "(" + code + ")" : code));
+            }
+            if (!conds.isEmpty()) m.addStatement("if ($L) throw shapeError($S, $L, $S)", String.join(" || ", conds), in.name(),
+                    names.tensor(in), in.type().shapeString());
+        }
+    }
+
+    /** The field holding constant node {@code n}. */
+    static FieldSpec constantField(Nd4jNames names, Node n, Constant c) {
+        float[] v = c.values();
+        String values = java.util.stream.IntStream.range(0, v.length).mapToObj(i -> Nd4jNames.literal(v[i])).collect(Collectors.joining(", "));
+        return FieldSpec.builder(INDARRAY, names.array(n), Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("$T.constant(new float[] {$L}, $L)", BRIDGE, values, names.shape(n.type().dims())).build();
+    }
+
     /** The state of rendering one class. */
     private static final class Writer {
         private final Program program;
+        private final Program training;
+        private final String untrainable; // why the training half is not rendered, or null
         private final Graph graph;
         private final BufferPlan plan;
         private final String packageName, className;
@@ -82,8 +140,9 @@ public final class Nd4jRenderer implements Renderer {
         private final List<String> dimSymbols;
         private final TypeSpec.Builder type;
 
-        Writer(Program program, String packageName, String className, ClassName modelInterface) {
+        Writer(Program program, Program training, String packageName, String className, ClassName modelInterface) {
             this.program = program;
+            this.training = training;
             this.graph = program.graph();
             this.plan = program.buffers();
             this.packageName = packageName;
@@ -92,14 +151,23 @@ public final class Nd4jRenderer implements Renderer {
             this.self = ClassName.get(packageName, className);
             this.dimSymbols = graph.dimensionNames();
             this.names = new Nd4jNames(graph.nodes(), dimSymbols);
-            for (Node n : graph.nodes()) {
-                if (n.type().dtype() != DType.F32) throw new IllegalArgumentException("backend ND4J renders float32 models only; node '"
-                        + n.name() + "' of model '" + graph.name() + "' is " + n.type());
-            }
+            requireF32(graph);
+            if (training != null) requireF32(training.graph());
+            this.untrainable = training == null ? null : Nd4jTrainingWriter.unsupported(training);
             this.type = TypeSpec.classBuilder(className);
         }
 
+        private static void requireF32(Graph g) {
+            for (Node n : g.nodes()) {
+                if (n.type().dtype() != DType.F32 && n.type().dtype() != DType.I64) throw new IllegalArgumentException(
+                        "backend ND4J renders float32 models (with int64 ids) only; node '" + n.name() + "' of model '" + g.name() + "' is " + n.type());
+            }
+        }
+
         private boolean planned() { return plan != null; }
+
+        /** Whether the class gets its training half. */
+        private boolean trains() { return training != null && untrainable == null; }
 
         JavaFile write() {
             type.addModifiers(Modifier.PUBLIC, Modifier.FINAL)
@@ -109,13 +177,24 @@ public final class Nd4jRenderer implements Renderer {
                     .addJavadoc(classDoc());
             fields();
             type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
-            factories();
+            ModelScaffold.factories(type, self);
             sync();
             forward();
             if (planned()) planMethod();
-            evaluate();
+            ModelScaffold.evaluate(type, graph, modelInterface);
             names();
-            if (!graph.inputs().isEmpty()) shapeError();
+            if (!graph.inputs().isEmpty()) ModelScaffold.shapeError(type, className);
+            if (untrainable != null) {
+                type.addMethod(MethodSpec.methodBuilder("whyNotTrainable").addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
+                        .returns(String.class).addStatement("return $S", untrainable).build());
+            } else if (training != null) {
+                // An optimizer writes the parameter tensors in place; forward copies them again once told so.
+                type.addField(FieldSpec.builder(TypeName.BOOLEAN, "parametersStale", Modifier.PRIVATE).build());
+                type.addMethod(MethodSpec.methodBuilder("parametersChanged").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                        .addJavadoc("Marks the ND4J copies of the parameters stale; the next {@link #forward} copies them again.\n")
+                        .addStatement("parametersStale = true").build());
+                new Nd4jTrainingWriter(training, names, graph, type, className).write();
+            }
             return JavaFile.builder(packageName, type.build())
                     .addFileComment("Generated by Mithril from model $L; do not edit.", graph.name())
                     .skipJavaLangImports(true).indent("    ").build();
@@ -138,17 +217,12 @@ public final class Nd4jRenderer implements Renderer {
             for (Node n : graph.nodes()) {
                 if (n.op() instanceof Parameter p) {
                     String dims = n.type().dims().stream().map(names::code).collect(Collectors.joining(", "));
-                    CodeBlock init = p.fanIn() > 0
-                            ? CodeBlock.of("paramFanIn($S, $L, $L)", p.paramName(), p.fanIn(), dims)
-                            : CodeBlock.of("param($S, $T.F32, $L)", p.paramName(), DType.class, dims);
+                    // The Java backend's initializers, so that create(seed) gives the same model on both backends.
+                    CodeBlock init = ModelScaffold.parameterInitializer(p, dims);
                     type.addField(FieldSpec.builder(TENSOR, names.tensor(n), Modifier.PRIVATE, Modifier.FINAL).initializer(init).build());
                     type.addField(FieldSpec.builder(INDARRAY, names.array(n), Modifier.PRIVATE).build());
                 } else if (n.op() instanceof Constant c) {
-                    float[] v = c.values();
-                    String values = java.util.stream.IntStream.range(0, v.length).mapToObj(i -> Nd4jNames.literal(v[i]))
-                            .collect(Collectors.joining(", "));
-                    type.addField(FieldSpec.builder(INDARRAY, names.array(n), Modifier.PRIVATE, Modifier.FINAL)
-                            .initializer("$T.constant(new float[] {$L}, $L)", BRIDGE, values, names.shape(n.type().dims())).build());
+                    type.addField(constantField(names, n, c));
                 }
             }
             if (planned()) {
@@ -159,21 +233,10 @@ public final class Nd4jRenderer implements Renderer {
             }
         }
 
-        private void factories() {
-            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
-                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from seed 0.\n")
-                    .addStatement("return create(0)").build());
-            type.addMethod(MethodSpec.methodBuilder("create").addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(self)
-                    .addParameter(TypeName.LONG, "seed")
-                    .addJavadoc("A model with parameters initialized like PyTorch's defaults, from {@code seed}.\n")
-                    .addStatement("$T model = new $T()", self, self)
-                    .addStatement("model.initialize(seed)")
-                    .addStatement("return model").build());
-        }
-
         private void sync() {
             MethodSpec.Builder m = MethodSpec.methodBuilder("syncParameters").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
             for (Node n : graph.parameters()) m.addStatement("$L = $T.toNd4j($L)", names.array(n), BRIDGE, names.tensor(n));
+            if (trains()) m.addStatement("parametersStale = false");
             type.addMethod(m.build());
         }
 
@@ -183,13 +246,17 @@ public final class Nd4jRenderer implements Renderer {
             for (Node in : inputs) m.addParameter(TENSOR, names.tensor(in));
             boolean single = graph.outputs().size() == 1;
             m.returns(single ? TENSOR : modelInterface.nestedClass("Outputs"));
-            inputChecks(m, inputs);
+            inputChecks(m, inputs, names, dimSymbols, graph.name(), true);
+            if (trains()) m.addStatement("if (parametersStale) syncParameters()");
             if (planned()) {
                 List<String> pd = plannedDims();
                 if (pd.isEmpty()) m.addStatement("if (!planned) plan()");
                 else m.addStatement("if ($L) plan($L)", pd.stream().map(s -> names.dim(s) + " != " + plannedField(s)).collect(Collectors.joining(" || ")),
                         pd.stream().map(names::dim).collect(Collectors.joining(", ")));
-                for (Node in : inputs) m.addStatement("$T.copyInto($L, $L)", BRIDGE, names.tensor(in), names.array(in));
+                for (Node in : inputs) {
+                    if (in.type().dtype() == DType.F32) m.addStatement("$T.copyInto($L, $L)", BRIDGE, names.tensor(in), names.array(in));
+                    else m.addStatement("$L = $T.toNd4j($L)", names.array(in), BRIDGE, names.tensor(in));
+                }
             } else {
                 for (Node in : inputs) m.addStatement("$T $L = $T.toNd4j($L)", INDARRAY, names.array(in), BRIDGE, names.tensor(in));
             }
@@ -199,54 +266,6 @@ public final class Nd4jRenderer implements Renderer {
             if (single) m.addStatement("return $L", outs);
             else m.addStatement("return new $T($L)", modelInterface.nestedClass("Outputs"), outs);
             type.addMethod(m.build());
-        }
-
-        /** Rank checks, the dimension locals read from the inputs, then the full shape checks (as the Java backend does). */
-        private void inputChecks(MethodSpec.Builder m, List<Node> inputs) {
-            for (Node in : inputs) {
-                m.addStatement("$T.requireNonNull($L, $S)", java.util.Objects.class, names.tensor(in), "input '" + in.name() + "'");
-                m.addStatement("if ($L.rank() != $L) throw shapeError($S, $L, $S)", names.tensor(in), in.type().rank(), in.name(),
-                        names.tensor(in), in.type().shapeString());
-            }
-            Set<String> known = new LinkedHashSet<>();
-            Set<String> definers = new HashSet<>();
-            for (String s : dimSymbols) {
-                boolean found = false;
-                for (Node in : inputs) {
-                    List<Dim> dims = in.type().dims();
-                    for (int a = 0; a < dims.size() && !found; a++) {
-                        List<String> others = new ArrayList<>(dims.get(a).symbols());
-                        if (!others.remove(s) || others.contains(s) || !known.containsAll(others)) continue;
-                        String divisor = dims.get(a).coefficient() + others.stream().map(o -> " * " + names.dim(o)).collect(Collectors.joining());
-                        m.addStatement("int $L = $L.dim($L)$L", names.dim(s), names.tensor(in), a, divisor.equals("1") ? "" : " / (" + divisor + ")");
-                        if (divisor.equals("1")) definers.add(in.name() + ":" + a);
-                        found = true;
-                    }
-                    if (found) break;
-                }
-                if (!found) throw new IllegalArgumentException("model '" + graph.name() + "': cannot tell dimension '" + s + "' from the input shapes");
-                known.add(s);
-            }
-            for (Node in : inputs) {
-                List<Dim> dims = in.type().dims();
-                List<String> conds = new ArrayList<>();
-                for (int a = 0; a < dims.size(); a++) {
-                    if (definers.contains(in.name() + ":" + a)) continue;
-                    String code = names.code(dims.get(a));
-                    conds.add(names.tensor(in) + ".dim(" + a + ") != " + (code.contains(" ") ? "(" + code + ")" : code));
-                }
-                if (!conds.isEmpty()) m.addStatement("if ($L) throw shapeError($S, $L, $S)", String.join(" || ", conds), in.name(),
-                        names.tensor(in), in.type().shapeString());
-            }
-        }
-
-        private void shapeError() {
-            type.addMethod(MethodSpec.methodBuilder("shapeError").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                    .returns(IllegalArgumentException.class)
-                    .addParameter(String.class, "input").addParameter(TENSOR, "t").addParameter(String.class, "expected")
-                    .addStatement("return new $T($S + input + $S + $T.shapeString(t.shape()) + $S + expected)",
-                            IllegalArgumentException.class, className + ": input '", "' has shape ", TENSOR, " but the model expects ")
-                    .build());
         }
 
         /** Allocates one ND4J array per buffer and one per input; every planned node is a view of its buffer with its own shape. */
@@ -262,8 +281,10 @@ public final class Nd4jRenderer implements Renderer {
                 m.addStatement("$T $L = $T.createUninitialized($T.FLOAT, $L)", INDARRAY, local, ND4J, DATA_TYPE,
                         names.shape(List.of(plan.sizes().get(b))));
             }
-            for (Node in : graph.inputs())
-                m.addStatement("$L = $T.createUninitialized($T.FLOAT, $L)", names.array(in), ND4J, DATA_TYPE, names.shape(in.type().dims()));
+            for (Node in : graph.inputs()) {
+                if (in.type().dtype() == DType.F32)
+                    m.addStatement("$L = $T.createUninitialized($T.FLOAT, $L)", names.array(in), ND4J, DATA_TYPE, names.shape(in.type().dims()));
+            }
             for (var e : plan.bufferOf().entrySet()) {
                 Node n = graph.node(e.getKey());
                 String over = plan.inPlace().get(n.name());
@@ -273,29 +294,6 @@ public final class Nd4jRenderer implements Renderer {
             }
             for (String s : pd) m.addStatement("this.$L = $L", plannedField(s), names.dim(s));
             if (pd.isEmpty()) m.addStatement("planned = true");
-            type.addMethod(m.build());
-        }
-
-        private void evaluate() {
-            MethodSpec.Builder m = MethodSpec.methodBuilder("evaluate").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                    .returns(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR))
-                    .addParameter(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TENSOR), "inputs")
-                    .addStatement("checkInputs(inputs)");
-            List<String> args = new ArrayList<>();
-            for (Node in : graph.inputs()) {
-                String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
-                args.add(CodeBlock.of("input(inputs, $S$L)", in.name(), shape.isEmpty() ? "" : ", " + shape).toString());
-            }
-            String call = "forward(" + String.join(", ", args) + ")";
-            if (graph.outputs().size() == 1) {
-                m.addStatement("return $T.of($S, $L)", Map.class, graph.outputs().keySet().iterator().next(), call);
-            } else {
-                ClassName outputs = modelInterface.nestedClass("Outputs");
-                m.addStatement("$T outputs = $L", outputs, call);
-                m.addStatement("$T<String, $T> result = new $T<>()", Map.class, TENSOR, java.util.LinkedHashMap.class);
-                for (String o : graph.outputs().keySet()) m.addStatement("result.put($S, outputs.$L())", o, ModelNames.outputName(graph, o));
-                m.addStatement("return result");
-            }
             type.addMethod(m.build());
         }
 

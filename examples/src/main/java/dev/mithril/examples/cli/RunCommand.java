@@ -14,7 +14,7 @@ import java.util.Locale;
  */
 public final class RunCommand implements Command {
     static final List<Integer> DEFAULT_BATCHES = List.of(32, 128, 1024);
-    static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
+    static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 100; // C2 compiles the vector kernels during the first calls (20 was too few for batch 32)
 
     private final PrintStream out;
 
@@ -28,7 +28,7 @@ public final class RunCommand implements Command {
 
     @Override public String usage() {
         return """
-                usage: mithril [run] [--batch-sizes 32,128,1024] [--runs 10] [--warmup 20]
+                usage: mithril [run] [--batch-sizes 32,128,1024] [--runs 10] [--warmup 100]
 
                 Runs the annotated MLP example [784, 1024, 512, 256, 10] (dev.mithril.examples.Mlp), generated for the
                 Java backend at levels None, Basic and Full, on random inputs, and prints per batch size and level:
@@ -38,7 +38,7 @@ public final class RunCommand implements Command {
                 options:
                   --batch-sizes LIST  comma-separated batch sizes (default 32,128,1024)
                   --runs N            timed runs per measurement; the median is reported (default 10)
-                  --warmup N          untimed runs before timing (default 20)
+                  --warmup N          untimed runs before timing (default 100)
                   --help, -h          this text
                 """;
     }

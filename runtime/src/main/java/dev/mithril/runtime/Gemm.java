@@ -102,8 +102,7 @@ public final class Gemm {
             if (transB && !transA && m <= GemmDot.MAX_M) { GemmDot.run(m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             if (m <= GemmSmall.MAX_M) { GemmSmall.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             float[] bp = GemmBlocks.bBuffer32(GemmPacking.packedSize(k, n, GemmKernel.NR));
-            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
-            GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
+            GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, m, n, k);
         } finally {
             out.release();
         }

@@ -45,7 +45,76 @@ final class GemmBlocks {
      */
     static void run(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int m, int n, int k) {
         if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, n, k, 0, m, 0, GemmPacking.panels(n, NR));
-        else GemmDriver.run(m, n, k, MR, NR, (i0, i1, p0, p1) -> block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1));
+        else {
+            Task32 task = TASKS32.get();
+            if (task.inUse) task = new Task32(); // started from inside another product's block on this thread
+            task.inUse = true;
+            task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
+            try {
+                GemmDriver.run(m, n, k, MR, NR, task);
+            } finally {
+                task.o = null; task.a = null; task.bp = null;
+                task.inUse = false;
+            }
+        }
+    }
+
+    private static final ThreadLocal<Task32> TASKS32 = ThreadLocal.withInitial(Task32::new);
+    private static final ThreadLocal<Task64> TASKS64 = ThreadLocal.withInitial(Task64::new);
+
+    /** One parallel product's operands, reused per calling thread so that the split allocates nothing per call. */
+    private static final class Task32 implements GemmDriver.Block {
+        GemmKernel.Out o;
+        boolean transA, inUse;
+        float[] a, bp;
+        int aOff, lda, n, k;
+        /** Whether each task first packs its own panels of op(B) from {@code b} ({@link #runPackingB}). */
+        boolean packB, transB;
+        float[] b;
+        int bOff, ldb;
+
+        @Override public void run(int i0, int i1, int p0, int p1) {
+            if (packB) GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, p0, p1);
+            block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1);
+        }
+    }
+
+    /** As {@link Task32}, float64. */
+    private static final class Task64 implements GemmDriver.Block {
+        GemmKernel64.Out o;
+        boolean transA, inUse;
+        double[] a, bp;
+        int aOff, lda, n, k;
+
+        @Override public void run(int i0, int i1, int p0, int p1) { block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1); }
+    }
+
+    /**
+     * C = epilogue(op(A) * op(B)) for k >= 1, packing B into {@code bp} inside the product's parallel region: the
+     * columns are split, and each task packs its own panels and then computes them. One region instead of a packing
+     * region followed by a product region, so threads meet once per call; each thread packs all of A instead of
+     * its share of the rows.
+     */
+    static void runPackingB(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda,
+                            boolean transB, float[] b, int bOff, int ldb, float[] bp, int m, int n, int k) {
+        int panels = GemmPacking.panels(n, NR);
+        if (GemmDriver.serial(m, n, k) || panels < 2) {
+            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
+            run(o, transA, a, aOff, lda, bp, m, n, k);
+            return;
+        }
+        Task32 task = TASKS32.get();
+        if (task.inUse) task = new Task32(); // started from inside another product's block on this thread
+        task.inUse = true;
+        task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
+        task.packB = true; task.transB = transB; task.b = b; task.bOff = bOff; task.ldb = ldb;
+        try {
+            GemmDriver.run(m, n, k, MR, NR, true, task);
+        } finally {
+            task.o = null; task.a = null; task.bp = null; task.b = null;
+            task.packB = false;
+            task.inUse = false;
+        }
     }
 
     /** Rows {@code [i0, i1)} by column panels {@code [p0, p1)} of C. */
@@ -73,7 +142,18 @@ final class GemmBlocks {
     /** C = epilogue(op(A) * packed B) for k >= 1, float64. */
     static void run(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int m, int n, int k) {
         if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, n, k, 0, m, 0, GemmPacking.panels(n, NR64));
-        else GemmDriver.run(m, n, k, MR, NR64, (i0, i1, p0, p1) -> block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1));
+        else {
+            Task64 task = TASKS64.get();
+            if (task.inUse) task = new Task64();
+            task.inUse = true;
+            task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
+            try {
+                GemmDriver.run(m, n, k, MR, NR64, task);
+            } finally {
+                task.o = null; task.a = null; task.bp = null;
+                task.inUse = false;
+            }
+        }
     }
 
     private static void block(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int n, int k,

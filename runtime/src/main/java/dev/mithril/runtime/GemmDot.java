@@ -37,7 +37,28 @@ final class GemmDot {
             columns(m, n, k, a, aOff, lda, b, bOff, ldb, o, 0, n);
             return;
         }
-        Parallel.forRange(blocks, 1, (from, to) -> columns(m, n, k, a, aOff, lda, b, bOff, ldb, o, from * NB, Math.min(n, to * NB)));
+        Split s = SPLITS.get();
+        if (s.inUse) s = new Split(); // started from inside another parallel body on this thread
+        s.inUse = true;
+        s.m = m; s.n = n; s.k = k; s.a = a; s.aOff = aOff; s.lda = lda; s.b = b; s.bOff = bOff; s.ldb = ldb; s.o = o;
+        try {
+            Parallel.forRange(blocks, 1, s);
+        } finally {
+            s.a = null; s.b = null; s.o = null;
+            s.inUse = false;
+        }
+    }
+
+    private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+
+    /** The region body over blocks of NB columns, reused per calling thread so that a call allocates nothing. */
+    private static final class Split implements Parallel.RangeBody {
+        int m, n, k, aOff, lda, bOff, ldb;
+        float[] a, b;
+        GemmKernel.Out o;
+        boolean inUse;
+
+        @Override public void run(int from, int to) { columns(m, n, k, a, aOff, lda, b, bOff, ldb, o, from * NB, Math.min(n, to * NB)); }
     }
 
     /** Columns {@code [j0, j1)} of C, all rows. */

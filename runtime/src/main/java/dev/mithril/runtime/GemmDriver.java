@@ -21,7 +21,13 @@ final class GemmDriver {
     /** Whether an m x n x k product runs on the calling thread alone. */
     static boolean serial(int m, int n, int k) { return Parallel.threads() <= 1 || (long) m * n * k < SERIAL_WORK; }
 
-    static void run(int m, int n, int k, int mr, int nr, Block block) {
+    static void run(int m, int n, int k, int mr, int nr, Block block) { run(m, n, k, mr, nr, false, block); }
+
+    /**
+     * As {@link #run(int, int, int, int, int, Block)}; {@code byColumns} splits only the column panels, for blocks
+     * that pack their own panels of B (each thread then owns its panels from packing to the last k block).
+     */
+    static void run(int m, int n, int k, int mr, int nr, boolean byColumns, Block block) {
         int slivers = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
         int t = Parallel.threads();
         if (serial(m, n, k)) {
@@ -29,17 +35,40 @@ final class GemmDriver {
             return;
         }
         // Rows first: each thread packs its own A and reads shared B panels. Too few rows: split the panels too.
-        int rowParts = Math.min(t, Math.max(1, slivers / 4));
+        int rowParts = byColumns ? 1 : Math.min(t, Math.max(1, slivers / 4));
         int colParts = Math.min(panels, Math.max(1, t / rowParts));
-        int tasks = rowParts * colParts;
-        Parallel.forRange(tasks, 1, (from, to) -> {
+        Split s = SPLITS.get();
+        if (s.inUse) s = new Split(); // a product started from inside another one's block on this thread
+        s.inUse = true;
+        s.m = m; s.mr = mr; s.slivers = slivers; s.panels = panels; s.rowParts = rowParts; s.colParts = colParts;
+        s.block = block;
+        try {
+            Parallel.forRange(rowParts * colParts, 1, s);
+        } finally {
+            s.block = null;
+            s.inUse = false;
+        }
+    }
+
+    private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+
+    /**
+     * The region body of one split product: task {@code rp * colParts + cp} is row part {@code rp} by column part
+     * {@code cp}. One per thread is reused, so that a parallel product allocates nothing per call.
+     */
+    private static final class Split implements Parallel.RangeBody {
+        int m, mr, slivers, panels, rowParts, colParts;
+        Block block;
+        boolean inUse;
+
+        @Override public void run(int from, int to) {
             for (int task = from; task < to; task++) {
                 int rp = task / colParts, cp = task % colParts;
                 int s0 = (int) ((long) slivers * rp / rowParts), s1 = (int) ((long) slivers * (rp + 1) / rowParts);
                 int p0 = (int) ((long) panels * cp / colParts), p1 = (int) ((long) panels * (cp + 1) / colParts);
                 if (s0 < s1 && p0 < p1) block.run(s0 * mr, Math.min(m, s1 * mr), p0, p1);
             }
-        });
+        }
     }
 
     /** Splits {@code len} into blocks of at most {@code max}, all about the same size (a multiple of {@code unit}). */

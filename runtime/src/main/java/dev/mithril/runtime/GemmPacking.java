@@ -30,11 +30,33 @@ final class GemmPacking {
     static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p) {
         int nr = GemmKernel.NR, panels = panels(n, nr), grain = Math.max(1, GRAIN / Math.max(1, k * nr));
         if (Parallel.threads() <= 1 || panels < 2 * grain) packB(transB, k, n, b, bOff, ldb, p, 0, panels);
-        else Parallel.forRange(panels, grain, (from, to) -> packB(transB, k, n, b, bOff, ldb, p, from, to));
+        else {
+            PackTask task = PACK_TASKS.get();
+            if (task.inUse) task = new PackTask(); // started from inside another parallel body on this thread
+            task.inUse = true;
+            task.transB = transB; task.k = k; task.n = n; task.b = b; task.bOff = bOff; task.ldb = ldb; task.p = p;
+            try {
+                Parallel.forRange(panels, grain, task);
+            } finally {
+                task.b = null; task.p = null;
+                task.inUse = false;
+            }
+        }
+    }
+
+    private static final ThreadLocal<PackTask> PACK_TASKS = ThreadLocal.withInitial(PackTask::new);
+
+    /** The region body of a parallel float32 {@code packB}, reused per calling thread so that a call allocates nothing. */
+    private static final class PackTask implements Parallel.RangeBody {
+        boolean transB, inUse;
+        int k, n, bOff, ldb;
+        float[] b, p;
+
+        @Override public void run(int from, int to) { packB(transB, k, n, b, bOff, ldb, p, from, to); }
     }
 
     /** Panels {@code [from, to)} of {@link #packB(boolean, int, int, float[], int, int, float[])}. */
-    private static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int from, int to) {
+    static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int from, int to) {
         int nr = GemmKernel.NR;
         for (int j = from; j < to; j++) {
             int j0 = j * nr, w = Math.min(nr, n - j0), base = j * k * nr;

@@ -1,6 +1,7 @@
 package dev.mithril.runtime;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -102,11 +103,29 @@ public final class Parallel {
         }
     }
 
-    /** Workers wait on a generation counter; each region publishes a job and bumps the generation. */
+    /**
+     * Workers wait on a generation counter. A region's state lives in the pool and is reused, so that a region
+     * allocates nothing. The caller publishes a region by writing {@link Pool#ticket}: its generation, its chunk
+     * count and the next chunk to claim, in one word. A chunk is claimed by a compare-and-set of that word, so the
+     * bound and the generation it is checked against are the ones of the region claimed from: a worker still
+     * leaving an earlier region can never claim a chunk of the next one. The rest of the state (range, body) is read
+     * only after a successful claim, and the caller rewrites it only after every claimed chunk is done.
+     */
     private static final class Pool {
+        private static final int INDEX_BITS = 20, CHUNK_BITS = 20;
+        private static final long INDEX_MASK = (1L << INDEX_BITS) - 1, CHUNK_MASK = (1L << CHUNK_BITS) - 1;
+        private static final int GENERATION_SHIFT = INDEX_BITS + CHUNK_BITS;
+
         private final Thread[] workers;
         private final AtomicInteger busy = new AtomicInteger();
-        private volatile Job job;
+        /** generation (upper 24 bits, wrapping) | chunks | next chunk index. */
+        private final AtomicLong ticket = new AtomicLong();
+        private final AtomicInteger done = new AtomicInteger();
+        private final AtomicReference<Throwable> error = new AtomicReference<>();
+        // the current region, written by its caller before the ticket publishes it
+        private int n;
+        private RangeBody body;
+        private Thread caller;
         private volatile boolean stopped;
 
         Pool(int nWorkers) {
@@ -124,18 +143,49 @@ public final class Parallel {
         void end() { busy.set(0); }
 
         void run(int n, int chunks, RangeBody body) {
-            Job j = new Job(n, chunks, body);
-            job = j;
+            chunks = (int) Math.min(chunks, CHUNK_MASK); // the ticket's field; far more than any pool's threads
+            this.n = n;
+            this.body = body;
+            this.caller = Thread.currentThread();
+            done.set(0);
+            error.set(null);
+            long generation = ((ticket.get() >>> GENERATION_SHIFT) + 1) << GENERATION_SHIFT;
+            ticket.set(generation | (long) chunks << INDEX_BITS);
             for (Thread w : workers) LockSupport.unpark(w);
             IN_REGION.set(true);
             try {
-                j.work();
+                work(generation);
             } finally {
                 IN_REGION.set(false);
             }
-            j.awaitDone();
-            job = null;
-            j.rethrow();
+            while (done.get() < chunks) LockSupport.park(this);
+            this.body = null; // do not keep the region's captures alive
+            this.caller = null;
+            Throwable t = error.getAndSet(null);
+            if (t == null) return;
+            if (t instanceof RuntimeException r) throw r;
+            if (t instanceof Error e) throw e;
+            throw new RuntimeException(t);
+        }
+
+        /** Claims and runs chunks of the region of {@code generation} (the ticket's upper bits) until none is left. */
+        private void work(long generation) {
+            while (true) {
+                long t = ticket.get();
+                int c = (int) (t & INDEX_MASK), total = (int) (t >>> INDEX_BITS & CHUNK_MASK);
+                if ((t & -(1L << GENERATION_SHIFT)) != generation || c >= total) return;
+                if (!ticket.compareAndSet(t, t + 1)) continue;
+                // the claimed chunk is not done, so the caller cannot have moved on: these fields are this region's
+                int from = (int) ((long) n * c / total), to = (int) ((long) n * (c + 1) / total);
+                Thread waiting = caller;
+                try {
+                    if (error.get() == null) body.run(from, to);
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                } finally {
+                    if (done.incrementAndGet() == total) LockSupport.unpark(waiting);
+                }
+            }
         }
 
         void shutdown() {
@@ -145,58 +195,16 @@ public final class Parallel {
 
         private void workerLoop() {
             IN_REGION.set(true);
-            Job last = null;
+            long seen = 0;
             while (!stopped) {
-                Job j = job;
-                if (j == null || j == last) {
+                long generation = ticket.get() & -(1L << GENERATION_SHIFT);
+                if (generation == seen) {
                     LockSupport.park(this);
                     continue;
                 }
-                last = j;
-                j.work();
+                seen = generation;
+                work(generation);
             }
-        }
-    }
-
-    /** One region: chunks are claimed by index so that every chunk runs exactly once. */
-    private static final class Job {
-        final int n, chunks;
-        final RangeBody body;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger done = new AtomicInteger();
-        final AtomicReference<Throwable> error = new AtomicReference<>();
-        final Thread caller = Thread.currentThread();
-
-        Job(int n, int chunks, RangeBody body) {
-            this.n = n;
-            this.chunks = chunks;
-            this.body = body;
-        }
-
-        void work() {
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-                try {
-                    if (error.get() == null) body.run(from, to);
-                } catch (Throwable t) {
-                    error.compareAndSet(null, t);
-                } finally {
-                    if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
-                }
-            }
-        }
-
-        void awaitDone() {
-            while (done.get() < chunks) LockSupport.park(this);
-        }
-
-        void rethrow() {
-            Throwable t = error.get();
-            if (t == null) return;
-            if (t instanceof RuntimeException r) throw r;
-            if (t instanceof Error e) throw e;
-            throw new RuntimeException(t);
         }
     }
 }

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The GEMM hot paths allocate nothing per call once compiled. A regression here means C2 fell back to the Vector
  * API's Java implementation somewhere (a vector boxed because it crossed a call that was not inlined), which is also
- * several times slower, or that a per-call object came back. Measured on the calling thread with one thread, where
- * the whole call runs on it; the MLP's shapes at batch 32 (784 -> 1024 -> 512 -> 256 -> 10) and a few epilogues.
+ * several times slower, or that a per-call object came back. Measured on the calling thread, with one thread (the
+ * whole call runs on it) and with two (the calling thread also sets up the parallel region: the pool's region state
+ * and the GEMM's region bodies are reused, not allocated); the MLP's shapes at batch 32
+ * (784 -> 1024 -> 512 -> 256 -> 10), a few epilogues, and a product large enough to pack B in parallel.
  */
 class GemmAllocationTest {
     private static final int WARMUP = 3000, CALLS = 200;
@@ -19,10 +22,7 @@ class GemmAllocationTest {
     private static final int BATCH = 32;
     private static int threadsBefore;
 
-    @BeforeAll static void oneThread() {
-        threadsBefore = Parallel.threads();
-        Parallel.setThreads(1);
-    }
+    @BeforeAll static void saveThreads() { threadsBefore = Parallel.threads(); }
 
     @AfterAll static void restoreThreads() { Parallel.setThreads(threadsBefore); }
 
@@ -53,7 +53,9 @@ class GemmAllocationTest {
         return best;
     }
 
-    @Test void linearWithPackedWeightsAllocatesNothing() {
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void linearWithPackedWeightsAllocatesNothing(int threads) {
+        Parallel.setThreads(threads);
         float[] x = Ref.randomArray(1, BATCH * 1024);
         Epilogue[] eps = {Epilogue.BIAS_RELU, Epilogue.BIAS_RELU, Epilogue.BIAS_GELU, Epilogue.BIAS};
         for (int l = 0; l < LAYERS.length; l++) {
@@ -62,27 +64,43 @@ class GemmAllocationTest {
             float[] bias = Ref.randomArray(20 + l, n), y = new float[BATCH * n];
             Epilogue ep = eps[l];
             long bytes = perCall(() -> Gemm.linear(x, 0, BATCH, w, bias, ep, y, 0));
-            assertEquals(0, bytes, "Gemm.linear " + BATCH + "x" + n + "x" + k + " " + ep + " bytes per call");
+            assertEquals(0, bytes, threads + " thread(s): Gemm.linear " + BATCH + "x" + n + "x" + k + " " + ep + " bytes per call");
         }
     }
 
-    @Test void sgemmAllocatesNothing() {
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void sgemmAllocatesNothing(int threads) {
+        Parallel.setThreads(threads);
         float[] x = Ref.randomArray(2, BATCH * 1024);
         for (int l = 0; l < LAYERS.length; l++) {
             int n = LAYERS[l][0], k = LAYERS[l][1];
             float[] w = Ref.randomArray(30 + l, n * k), y = new float[BATCH * n];
             long nt = perCall(() -> Gemm.sgemm(false, true, BATCH, n, k, 1f, x, 0, k, w, 0, k, 0f, y, 0, n));
-            assertEquals(0, nt, "Gemm.sgemm NT " + BATCH + "x" + n + "x" + k + " bytes per call");
+            assertEquals(0, nt, threads + " thread(s): Gemm.sgemm NT " + BATCH + "x" + n + "x" + k + " bytes per call");
         }
     }
 
-    @Test void float64LinearAllocatesNothing() {
+    /** 200 x 520 x 300 packs B (transposed, then not) on every call, in parallel on two threads, then splits rows. */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void sgemmPackingBAllocatesNothing(int threads) {
+        Parallel.setThreads(threads);
+        int m = 200, n = 520, k = 300;
+        float[] a = Ref.randomArray(3, m * k), b = Ref.randomArray(4, n * k), c = new float[m * n];
+        long nt = perCall(() -> Gemm.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n));
+        assertEquals(0, nt, threads + " thread(s): Gemm.sgemm NT " + m + "x" + n + "x" + k + " bytes per call");
+        long nn = perCall(() -> Gemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 1f, c, 0, n));
+        assertEquals(0, nn, threads + " thread(s): Gemm.sgemm NN " + m + "x" + n + "x" + k + " bytes per call");
+    }
+
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void float64LinearAllocatesNothing(int threads) {
+        Parallel.setThreads(threads);
         int n = 256, k = 512;
         double[] x = new double[BATCH * k], w = new double[n * k], bias = new double[n], y = new double[BATCH * n];
         for (int i = 0; i < x.length; i++) x[i] = Math.sin(i);
         for (int i = 0; i < w.length; i++) w[i] = Math.cos(i) * 0.01;
         PackedWeights pw = Gemm.pack(w, 0, n, k);
         long bytes = perCall(() -> Gemm.linear(x, 0, BATCH, pw, bias, Epilogue.BIAS_TANH, y, 0));
-        assertEquals(0, bytes, "float64 Gemm.linear bytes per call");
+        assertEquals(0, bytes, threads + " thread(s): float64 Gemm.linear bytes per call");
     }
 }

@@ -3,6 +3,7 @@ package dev.mithril.runtime;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
 class ParallelTest {
@@ -42,6 +43,34 @@ class ParallelTest {
             }
         });
         for (int v : inner) assertEquals(1, v);
+    }
+
+    /**
+     * The pool reuses one region state: back-to-back regions of different sizes and bodies, with workers that may
+     * still be leaving the previous region, must each cover their own range exactly once; and a region after a
+     * failed one must neither see its exception nor lose chunks.
+     */
+    @Test void reusedRegionStateNeverMixesRegions() {
+        int old = Parallel.threads();
+        try {
+            Parallel.setThreads(3);
+            for (int r = 0; r < 20_000; r++) {
+                int n = 1 + r % 13, region = r;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                int[] owner = new int[n];
+                if (r % 1000 == 999) {
+                    assertThrows(ArithmeticException.class, () -> Parallel.forRange(n, 1, (f, t) -> { throw new ArithmeticException("region " + region); }));
+                    continue;
+                }
+                Parallel.forRange(n, 1, (f, t) -> { for (int i = f; i < t; i++) { hits.incrementAndGet(i); owner[i] = region; } });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits.get(i), "region " + r + " index " + i + " of " + n);
+                    assertEquals(r, owner[i], "region " + r + " index " + i);
+                }
+            }
+        } finally {
+            Parallel.setThreads(old);
+        }
     }
 
     @Test void setThreadsChangesCount() {

@@ -82,7 +82,7 @@ class MainTest {
 
     @Test
     void realRunCommandRejectsUnknownOptionsAndParsesItsOwn() {
-        assertEquals(new RunCommand.Settings(List.of(32, 128, 1024), 10, 20), RunCommand.parse(new String[0]));
+        assertEquals(new RunCommand.Settings(List.of(32, 128, 1024), 10, 100), RunCommand.parse(new String[0]));
         assertEquals(new RunCommand.Settings(List.of(8), 2, 0),
                 RunCommand.parse(new String[] {"--batch-sizes", "8", "--runs=2", "--warmup", "0"}));
         Main m = new Main(List.of(new RunCommand(), new InfoCommand()), new PrintStream(out, true, StandardCharsets.UTF_8),

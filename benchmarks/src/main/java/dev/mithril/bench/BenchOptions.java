@@ -1,9 +1,11 @@
 package dev.mithril.bench;
 
+import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.Options;
 import dev.mithril.examples.cli.UsageException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -11,10 +13,12 @@ import java.util.Set;
 /**
  * The options of {@code mithril bench}, parsed and checked. {@code threads} is 0 when not given (keep the
  * runtime's default); {@code out} is null when no files are to be written ({@code --out none}); {@code batches} is empty when
- * {@code --batch-sizes} is not given (each model then runs at its published sizes, {@link #batchesFor}).
+ * {@code --batch-sizes} is not given (each model then runs at its published sizes, {@link #batchesFor}); {@code notes} say what the run leaves out of what was asked (e.g. ND4J, absent, from
+ * {@code --backend all}) and go into the report.
  */
-public record BenchOptions(List<Workload> models, List<Level> levels, List<Integer> batches, List<Mode> modes,
-                           int threads, int runs, int warmup, Format format, Path out, boolean torch) {
+public record BenchOptions(List<Workload> models, List<Backend> backends, List<Level> levels, List<Integer> batches,
+                           List<Mode> modes, int threads, int runs, int warmup, Format format, Path out, boolean torch,
+                           List<String> notes) {
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
     /** Where the reports and plots go when {@code --out} is not given. */
     public static final String DEFAULT_OUT = "bench-results";
@@ -26,7 +30,7 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
             "runs", "warmup", "format", "out", "peers");
 
     static final String USAGE = """
-            usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|all]
+            usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|nd4j|all]
                                  [--level none|basic|full|all] [--batch-sizes LIST]
                                  [--mode inference|training|generation|compile|memory|scaling|all]
                                  [--threads N] [--runs 10] [--warmup 20] [--format table|markdown|csv|json]
@@ -39,8 +43,11 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
               --model LIST        models (default linear,mlp); resnet18, resnet50 (224x224, 1000 classes) and
                                   transformer (GPT: 6 layers, 8 heads, width 512, vocabulary 50257, sequence 128)
                                   are compiled at run time from the model zoo
-              --backend LIST      code-generation backends (default java, the only one bench runs so far:
-                                  the ND4J backend is not wired into bench)
+              --backend LIST      code-generation backends: java, nd4j (default java). ND4J is optional: ./mithril
+                                  puts it on the class path when asked for; all without it runs java only, with
+                                  a note. ND4J rows appear in the inference and training tables, and linear and
+                                  mlp get the table "Mithril + ND4J vs ND4J by hand"; compile, memory, scaling
+                                  and generation time the Java backend only
               --level LIST        optimization levels (default all: none, basic, full)
               --batch-sizes LIST  batch sizes (default per model: linear, mlp 32,128,1024; resnet18 1,32,128;
                                   resnet50 32; transformer 1,16,64)
@@ -73,14 +80,26 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
     public List<Integer> batchesFor(Workload w) { return batches.isEmpty() ? w.defaultBatches() : batches; }
 
     /** Parses the arguments after {@code bench}; returns null for {@code --help}. */
-    public static BenchOptions parse(String[] args) {
+    public static BenchOptions parse(String[] args) { return parse(args, Nd4jBench.available()); }
+
+    /** As {@link #parse(String[])}, with {@code nd4jAvailable} saying whether ND4J is on the class path. */
+    static BenchOptions parse(String[] args, boolean nd4jAvailable) {
         Options o = Options.parse("bench", args, VALUED, Set.of());
         if (o.help()) return null;
         List<Workload> models = o.choices("model", List.of("linear", "mlp"), Workload.ids(), true).stream()
                 .map(Workload::of).toList();
-        // Only Java is wired into bench; naming another backend is an error rather than a silently empty table.
-        List<String> backends = o.choices("backend", List.of("java"), List.of("java"), true);
-        if (backends.isEmpty()) throw new UsageException("option --backend: no backend given");
+        List<String> backendIds = new ArrayList<>(o.choices("backend", List.of("java"), List.of("java", "nd4j"), true));
+        if (backendIds.isEmpty()) throw new UsageException("option --backend: no backend given");
+        List<String> notes = new ArrayList<>();
+        if (backendIds.contains("nd4j") && !nd4jAvailable) {
+            // nd4j named outright is an error; "all" means whatever this class path holds
+            boolean named = List.of(o.get("backend", "").toLowerCase(Locale.ROOT).split(",")).stream()
+                    .map(String::trim).anyMatch("nd4j"::equals);
+            if (named) throw new UsageException("option --backend nd4j: " + Nd4jBench.MISSING);
+            backendIds.remove("nd4j");
+            notes.add("--backend all ran Java only: " + Nd4jBench.MISSING);
+        }
+        List<Backend> backends = backendIds.stream().map(s -> Backend.valueOf(s.toUpperCase(Locale.ROOT))).toList();
         List<Level> levels = o.choices("level", List.of("none", "basic", "full"), List.of("none", "basic", "full"), true)
                 .stream().map(s -> Level.valueOf(s.toUpperCase(Locale.ROOT))).toList();
         // by default every mode that applies: generation only when the transformer is among the models
@@ -92,8 +111,8 @@ public record BenchOptions(List<Workload> models, List<Level> levels, List<Integ
         Format format = Format.valueOf(formats.getFirst().toUpperCase(Locale.ROOT));
         List<String> peers = o.choices("peers", List.of(), List.of("torch"), false);
         String out = o.get("out", DEFAULT_OUT);
-        return new BenchOptions(models, levels, o.intList("batch-sizes", List.of(), 1), modes,
+        return new BenchOptions(models, backends, levels, o.intList("batch-sizes", List.of(), 1), modes,
                 o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
-                format, out.equals("none") ? null : Path.of(out), peers.contains("torch"));
+                format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
     }
 }

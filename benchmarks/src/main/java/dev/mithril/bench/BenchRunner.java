@@ -1,5 +1,6 @@
 package dev.mithril.bench;
 
+import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.SystemInfo;
 import dev.mithril.examples.cli.Timing;
@@ -64,7 +65,9 @@ final class BenchRunner {
                 .environment("GEMM", "dev.mithril.runtime.Gemm (pure Java, Vector API)")
                 .environment("Protocol", o.warmup() + " warm-up calls, then " + o.runs()
                         + " individually timed calls; median reported (min and max beside it)")
-                .environment("Date", Instant.now().truncatedTo(ChronoUnit.SECONDS));
+                .environment("Date", Instant.now().truncatedTo(ChronoUnit.SECONDS))
+                .environment("Backends", String.join(", ", o.backends().stream().map(Subject::label).toList()));
+        o.notes().forEach(report::note);
 
         List<Workload> models = new ArrayList<>();
         for (Workload w : o.models()) {
@@ -109,8 +112,10 @@ final class BenchRunner {
         for (Workload w : models) {
             int b = o.batchesFor(w).size();
             if (modes.contains(Mode.COMPILE)) steps += l;
-            if (modes.contains(Mode.INFERENCE)) steps += b * (l + 1 + (torch != null ? 1 : 0));
-            if (modes.contains(Mode.TRAINING)) steps += b * (l + (torch != null ? 1 : 0));
+            int peer = torch != null ? 1 : 0, java = o.backends().contains(Backend.JAVA) ? 1 : 0;
+            int nd4j = o.backends().contains(Backend.ND4J) ? 1 : 0;
+            if (modes.contains(Mode.INFERENCE)) steps += b * (java * (l + 1) + nd4j * (l + (w.dense() ? 1 : 0)) + peer);
+            if (modes.contains(Mode.TRAINING)) steps += b * (l * (java + nd4j) + peer);
             if (modes.contains(Mode.GENERATION) && w == Workload.TRANSFORMER) steps += b * (l + 1);
             if (modes.contains(Mode.MEMORY)) steps += l * (1 + 2 * b);
             if (modes.contains(Mode.SCALING)) steps += b * SystemInfo.cores();
@@ -125,14 +130,16 @@ final class BenchRunner {
         Timing.Samples empty = measure(Subject::empty);
         double fastestMedianNs = Double.MAX_VALUE;
         List<List<Object>> rows = new ArrayList<>(), cross = new ArrayList<>(), levelRows = new ArrayList<>();
+        List<List<Object>> nd4jCross = new ArrayList<>();
         Level best = o.levels().getLast();
+        boolean java = o.backends().contains(Backend.JAVA), nd4j = o.backends().contains(Backend.ND4J);
         for (Workload w : models) {
             Chart thr = new Chart("inference_" + w.id(), w.id() + ": inference throughput", "Batch size", "Throughput (samples/s)", true);
             Chart byLevel = new Chart("levels_" + w.id(), w.id() + ": speed by optimization level", "Batch size",
                     "Throughput relative to None (x)", true);
             for (int batch : o.batchesFor(w)) {
                 Map<Level, Double> byLevelThr = new HashMap<>();
-                for (Level level : o.levels()) {
+                for (Level level : java ? o.levels() : List.<Level>of()) {
                     progress.step("inference " + w.id() + " Java/" + level.classToken() + " batch " + batch);
                     Timing.Samples s = measureOrSkip("inference " + w.id() + " Java/" + level.classToken() + " batch " + batch,
                             () -> Subject.of(w, level, batch));
@@ -142,13 +149,38 @@ final class BenchRunner {
                     rows.add(inferenceRow("Mithril Java/" + level.classToken(), w, batch, s));
                     thr.add("Java/" + level.classToken(), batch, s.throughput(batch));
                 }
-                progress.step("inference " + w.id() + " hand-written batch " + batch);
-                Timing.Samples hand = measureOrSkip("inference " + w.id() + " hand-written batch " + batch,
+                if (java) progress.step("inference " + w.id() + " hand-written batch " + batch);
+                Timing.Samples hand = !java ? null : measureOrSkip("inference " + w.id() + " hand-written batch " + batch,
                         () -> Subject.handWritten(w, batch));
                 double handThr = hand == null ? Double.NaN : hand.throughput(batch);
                 if (hand != null) {
                     rows.add(inferenceRow("hand-written on runtime kernels", w, batch, hand));
                     thr.add("hand-written", batch, handThr);
+                }
+                if (nd4j) {
+                    double nd4jBest = Double.NaN;
+                    for (Level level : o.levels()) {
+                        String name = "ND4J/" + level.classToken(), what = "inference " + w.id() + " " + name + " batch " + batch;
+                        progress.step(what);
+                        Timing.Samples s = measureOrSkip(what, () -> Subject.compiled(w, Backend.ND4J, level, batch));
+                        if (s == null) continue;
+                        fastestMedianNs = Math.min(fastestMedianNs, s.medianNanos());
+                        rows.add(inferenceRow("Mithril " + name, w, batch, s));
+                        thr.add(name, batch, s.throughput(batch));
+                        if (level == best) nd4jBest = s.throughput(batch);
+                    }
+                    if (w.dense()) {
+                        String what = "inference " + w.id() + " ND4J by hand batch " + batch;
+                        progress.step(what);
+                        Timing.Samples h = measureOrSkip(what, () -> Nd4jBench.handWritten(w, batch));
+                        double byHand = h == null ? Double.NaN : h.throughput(batch);
+                        if (h != null) {
+                            rows.add(inferenceRow("ND4J by hand", w, batch, h));
+                            thr.add("ND4J by hand", batch, byHand);
+                        }
+                        // time overhead: (our time - hand time) / hand time, from the throughputs
+                        nd4jCross.add(List.of(w.id(), batch, nd4jBest, byHand, nd4jBest / byHand, 100 * (byHand / nd4jBest - 1)));
+                    }
                 }
                 Timing.Samples peer = null;
                 if (torch != null) {
@@ -173,7 +205,7 @@ final class BenchRunner {
                 Double ours = byLevelThr.get(best);
                 double oursThr = ours == null ? Double.NaN : ours;
                 double peerThr = peer == null ? Double.NaN : peer.throughput(batch);
-                cross.add(List.of(w.id(), batch, oursThr, handThr, oursThr / handThr,
+                if (java) cross.add(List.of(w.id(), batch, oursThr, handThr, oursThr / handThr,
                         peerThr, oursThr / peerThr));
             }
             charts.add(thr);
@@ -198,6 +230,13 @@ final class BenchRunner {
                         + "Attention.forwardFused (HandWrittenGpt).", torch == null
                         ? "PyTorch: not measured (use --peers torch; needs /usr/bin/python3 with torch)."
                         : "PyTorch: same protocol in a separate python3 process, run right after ours at each batch size.")));
+        tables.add(new Report.Table("cross_nd4j", "Cross-framework: Mithril + ND4J vs ND4J by hand (Mithril ND4J/" + best.classToken() + ")",
+                List.of("Model", "Batch Size", "Mithril + ND4J (samples/s)", "ND4J by hand (samples/s)", "Mithril / by hand (x)",
+                        "Overhead (%)"),
+                nd4jCross, List.of("ND4J by hand: the same model written directly on ND4J (Nd4jHandWrittenDense in mithril-nd4j: "
+                        + "weights converted once, intermediates preallocated, Nd4j.gemm, bias and ReLU in place) over the generated "
+                        + "model's weights; its input is converted to an INDArray once, while the generated model takes a Tensor per "
+                        + "call as users call it. Overhead = (Mithril's time - by hand time) / by hand time.")));
         double overheadNs = empty.medianNanos();
         tables.add(new Report.Table("overhead", "Harness overhead",
                 List.of("Subject", "Median per call (ns)", "Min (ns)", "Max (ns)", "Share of fastest measured call (%)"),
@@ -224,18 +263,19 @@ final class BenchRunner {
             Chart thr = new Chart("training_" + w.id(), w.id() + ": training throughput", "Batch size", "Throughput (samples/s)", true);
             for (int batch : o.batchesFor(w)) {
                 Double ours = null;
-                for (Level level : o.levels()) {
-                    progress.step("training " + w.id() + " Java/" + level.classToken() + " batch " + batch);
+                for (Backend b : o.backends()) for (Level level : o.levels()) {
+                    String name = Subject.label(b) + "/" + level.classToken();
+                    progress.step("training " + w.id() + " " + name + " batch " + batch);
                     Timing.Samples s;
-                    try (TrainingStep step = TrainingStep.of(w, level, batch)) {
+                    try (TrainingStep step = TrainingStep.of(w, b, level, batch)) {
                         s = Timing.measure(o.warmup(), o.runs(), step::run, clock);
                     } catch (IllegalStateException | OutOfMemoryError e) {
-                        skip("training " + w.id() + " Java/" + level.classToken() + " batch " + batch, e);
+                        skip("training " + w.id() + " " + name + " batch " + batch, e);
                         continue;
                     }
-                    rows.add(trainingRow("Mithril Java/" + level.classToken(), w, batch, s));
-                    thr.add("Java/" + level.classToken(), batch, s.throughput(batch));
-                    if (level == best) ours = s.throughput(batch);
+                    rows.add(trainingRow("Mithril " + name, w, batch, s));
+                    thr.add(name, batch, s.throughput(batch));
+                    if (b == Backend.JAVA && level == best) ours = s.throughput(batch);
                 }
                 double peerThr = Double.NaN;
                 if (torch != null) {
@@ -250,7 +290,7 @@ final class BenchRunner {
                     }
                 }
                 double oursThr = ours == null ? Double.NaN : ours;
-                cross.add(List.of(w.id(), batch, oursThr, peerThr, oursThr / peerThr));
+                if (o.backends().contains(Backend.JAVA)) cross.add(List.of(w.id(), batch, oursThr, peerThr, oursThr / peerThr));
             }
             charts.add(thr);
         }

@@ -32,20 +32,35 @@ public interface Subject extends AutoCloseable {
      * {@code w}'s graph compiled at run time ({@link Mithril#compile}) for {@code batch}, with random weights (seed 0)
      * and a random input: images in [-1, 1) or token ids.
      */
-    static Subject compiled(Workload w, Level level, int batch) {
-        CompiledModel m = compile(w, level, batch);
+    static Subject compiled(Workload w, Level level, int batch) { return compiled(w, Backend.JAVA, level, batch); }
+
+    /** As {@link #compiled(Workload, Level, int)} for backend {@code b}. */
+    static Subject compiled(Workload w, Backend b, Level level, int batch) {
+        CompiledModel m = compile(w, b, level, batch);
         Map<String, Tensor> in = Map.of(m.inputNames().getFirst(), input(w, batch, 7));
         String output = m.outputNames().getFirst();
         return new Subject() {
-            @Override public String name() { return "Java/" + level.classToken(); }
-            @Override public void call() { Sink.consume(m.evaluate(in).get(output).data()[0]); }
+            @Override public String name() { return label(b) + "/" + level.classToken(); }
+            // ND4J's outputs view off-heap memory, where reading one value would copy the whole array to the heap
+            @Override public void call() { Sink.keep(m.evaluate(in).get(output)); }
             @Override public void close() { m.close(); }
         };
     }
 
+    /** {@code w} generated for backend {@code b} at {@code level}: the annotated example for Java's dense models, else compiled at run time. */
+    static Subject of(Workload w, Backend b, Level level, int batch) {
+        return b == Backend.JAVA ? of(w, level, batch) : compiled(w, b, level, batch);
+    }
+
+    /** The backend's name in tables: {@code Java}, {@code ND4J}. */
+    static String label(Backend b) { return b == Backend.ND4J ? "ND4J" : b.classToken(); }
+
     /** {@code w} compiled for {@code batch} at {@code level}, weights initialized PyTorch-style from seed 0. */
-    static CompiledModel compile(Workload w, Level level, int batch) {
-        CompiledModel m = Mithril.compile(w.graph(), Backend.JAVA, level, w.dims(batch));
+    static CompiledModel compile(Workload w, Level level, int batch) { return compile(w, Backend.JAVA, level, batch); }
+
+    /** As {@link #compile(Workload, Level, int)} for backend {@code b}. */
+    static CompiledModel compile(Workload w, Backend b, Level level, int batch) {
+        CompiledModel m = Mithril.compile(w.graph(), b, level, w.dims(batch));
         if (m instanceof AbstractCompiledModel a) a.initialize(0);
         return m;
     }
@@ -124,9 +139,12 @@ public interface Subject extends AutoCloseable {
     /** Keeps results observable so the JIT cannot drop a forward pass whose output nobody reads. */
     final class Sink {
         private static volatile float last;
+        private static volatile Object lastObject;
 
         private Sink() {}
 
         static void consume(float v) { last = v; }
+
+        static void keep(Object o) { lastObject = o; }
     }
 }

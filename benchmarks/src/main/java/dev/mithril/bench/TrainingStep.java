@@ -1,5 +1,6 @@
 package dev.mithril.bench;
 
+import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.LinearModelJavaBasic;
 import dev.mithril.examples.LinearModelJavaFull;
@@ -48,21 +49,33 @@ public final class TrainingStep implements AutoCloseable {
     }
 
     /**
-     * A step of a zoo workload compiled at run time: cross-entropy against random labels, one per image for the
-     * ResNets, one per position (the next token) for the transformer.
+     * A step of a workload compiled at run time for backend {@code b}: the dense ones as {@link #dense}; the zoo ones
+     * with cross-entropy against random labels, one per image for the ResNets, one per position (the next token) for
+     * the transformer.
      *
      * @throws IllegalStateException when the compiled model is not {@link Trainable}
      */
-    private static TrainingStep zoo(Workload w, Level level, int batch) {
-        var model = Subject.compile(w, level, batch);
+    private static TrainingStep compiled(Workload w, Backend b, Level level, int batch) {
+        var model = Subject.compile(w, b, level, batch);
         if (!(model instanceof Trainable net)) {
             model.close();
-            throw new IllegalStateException(w.id() + " Java/" + level.classToken() + ": the compiled model is not trainable");
+            throw new IllegalStateException(w.id() + " " + Subject.label(b) + "/" + level.classToken() + ": the compiled model is not trainable");
         }
+        if (w.dense()) return dense(net, w == Workload.MLP, batch);
         Tensor target = w.tokens()
                 ? Subject.tokens(2, Workload.GPT.vocabSize(), batch, Workload.SEQUENCE)
                 : Subject.tokens(2, Workload.CLASSES, batch);
         return new TrainingStep(net, Subject.input(w, batch, 1), target, CrossEntropy.mean());
+    }
+
+    /**
+     * A step of {@code w} generated for backend {@code b}: Java as {@link #of(Workload, Level, int)}, other backends
+     * compiled at run time.
+     */
+    public static TrainingStep of(Workload w, Backend b, Level level, int batch) {
+        if (b == Backend.JAVA) return of(w, level, batch);
+        if (batch < 1) throw new IllegalArgumentException("TrainingStep: batch must be >= 1, got " + batch);
+        return compiled(w, b, level, batch);
     }
 
     /**
@@ -85,7 +98,7 @@ public final class TrainingStep implements AutoCloseable {
             };
             default -> null;
         };
-        return net == null ? zoo(w, level, batch) : dense(net, w == Workload.MLP, batch);
+        return net == null ? compiled(w, Backend.JAVA, level, batch) : dense(net, w == Workload.MLP, batch);
     }
 
     /** Runs one step and returns the loss before its update. */

@@ -1,10 +1,12 @@
 package dev.mithril.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.UsageException;
 import java.nio.file.Path;
@@ -15,9 +17,10 @@ class BenchOptionsTest {
     @Test
     void defaults() {
         BenchOptions o = BenchOptions.parse(new String[0]);
-        assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Level.NONE, Level.BASIC, Level.FULL),
+        assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Backend.JAVA),
+                List.of(Level.NONE, Level.BASIC, Level.FULL),
                 List.of(), List.of(Mode.INFERENCE, Mode.TRAINING, Mode.COMPILE, Mode.MEMORY, Mode.SCALING), 0, 10, 20,
-                BenchOptions.Format.TABLE, Path.of("bench-results"), false), o);
+                BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
         assertEquals(List.of(Mode.values()), BenchOptions.parse(new String[] {"--model", "mlp,transformer"}).modes(),
                 "generation joins the default modes with the transformer");
         assertNull(BenchOptions.parse(new String[] {"--out", "none"}).out(), "--out none writes no files");
@@ -32,8 +35,8 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "mlp", "--backend", "java", "--level=full,none",
                 "--batch-sizes", "1,64", "--mode", "compile,memory", "--threads", "2", "--runs", "4", "--warmup", "0",
                 "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
-        assertEquals(new BenchOptions(List.of(Workload.MLP), List.of(Level.FULL, Level.NONE), List.of(1, 64),
-                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true), o);
+        assertEquals(new BenchOptions(List.of(Workload.MLP), List.of(Backend.JAVA), List.of(Level.FULL, Level.NONE), List.of(1, 64),
+                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true, List.of()), o);
     }
 
     @Test
@@ -45,6 +48,36 @@ class BenchOptionsTest {
         BenchOptions given = BenchOptions.parse(new String[] {"--model", "resnet18", "--batch-sizes", "2,4"});
         assertEquals(List.of(2, 4), given.batchesFor(Workload.RESNET18), "--batch-sizes rules over the published sizes");
         assertEquals(List.of(2, 4), given.batchesFor(Workload.TRANSFORMER));
+    }
+
+    @Test
+    void backendsWithNd4jOnTheClassPath() {
+        assertEquals(List.of(Backend.ND4J), BenchOptions.parse(new String[] {"--backend", "nd4j"}, true).backends());
+        assertEquals(List.of(Backend.ND4J, Backend.JAVA), BenchOptions.parse(new String[] {"--backend=ND4J,java"}, true).backends());
+        BenchOptions all = BenchOptions.parse(new String[] {"--backend", "all"}, true);
+        assertEquals(List.of(Backend.JAVA, Backend.ND4J), all.backends());
+        assertEquals(List.of(), all.notes());
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--backend", "cuda"}, true));
+    }
+
+    @Test
+    void nd4jMissingFromTheClassPath() {
+        // this module's tests run without mithril-nd4j, as the shaded jar does
+        assertFalse(Nd4jBench.available());
+        for (String[] args : List.of(new String[] {"--backend", "nd4j"}, new String[] {"--backend=java,nd4j"},
+                new String[] {"--backend", "all, nd4j"})) {
+            UsageException e = assertThrows(UsageException.class, () -> BenchOptions.parse(args));
+            assertTrue(e.getMessage().startsWith("option --backend nd4j: ND4J is not on the class path"), e.getMessage());
+            assertTrue(e.getMessage().contains("./mithril") && e.getMessage().contains("runtime-classpath.txt"), e.getMessage());
+        }
+        BenchOptions all = BenchOptions.parse(new String[] {"--backend", "all"});
+        assertEquals(List.of(Backend.JAVA), all.backends(), "all means what this class path holds");
+        assertEquals(1, all.notes().size());
+        assertTrue(all.notes().getFirst().contains("Java only") && all.notes().getFirst().contains("./mithril"), all.notes().getFirst());
+        assertEquals(List.of(), BenchOptions.parse(new String[] {"--backend", "java"}).notes());
+        // reaching the ND4J subjects anyway fails with the compiler's message naming the missing artifact
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Nd4jBench.handWritten(Workload.LINEAR, 2));
+        assertTrue(e.getMessage().contains("mithril-nd4j"), e.getMessage());
     }
 
     @Test
@@ -77,7 +110,7 @@ class BenchOptionsTest {
     void errors() {
         assertEquals("option --model: unknown value 'vgg' (one of linear, mlp, resnet18, resnet50, transformer, all)",
                 error("--model", "vgg"));
-        assertEquals("option --backend: unknown value 'cuda' (one of java, all)", error("--backend", "cuda"));
+        assertEquals("option --backend: unknown value 'cuda' (one of java, nd4j, all)", error("--backend", "cuda"));
         assertEquals("option --level: unknown value 'max' (one of none, basic, full, all)", error("--level", "max"));
         assertEquals("option --format: unknown value 'xml' (one of table, markdown, csv, json)", error("--format", "xml"));
         assertEquals("option --format: give one format, got table,csv", error("--format", "table,csv"));

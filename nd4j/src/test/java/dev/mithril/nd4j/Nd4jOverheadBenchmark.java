@@ -8,14 +8,11 @@ import dev.mithril.runtime.CompiledModel;
 import dev.mithril.runtime.Tensor;
 import java.util.Arrays;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * "Mithril + ND4J vs ND4J by hand": the MLP [784, 1024, 512, 256, 10] written directly on ND4J (GEMM into
- * preallocated arrays, {@code addiRowVector}, in-place ReLU, as a careful person writes it) against the
+ * "Mithril + ND4J vs ND4J by hand": the MLP [784, 1024, 512, 256, 10] written directly on ND4J
+ * ({@link Nd4jHandWrittenDense}) against the
  * generated {@code Nd4jFull} class, same weights, at several batch sizes, timed in alternating rounds in one
  * JVM. Not a unit test (timing has no place there); run it with the module's test class path:
  *
@@ -39,7 +36,7 @@ public final class Nd4jOverheadBenchmark {
         for (int batch : batches) {
             CompiledModel generated = Mithril.compile(g, Backend.ND4J, Level.FULL);
             Map<String, Tensor> params = generated.parameters();
-            HandWritten hand = new HandWritten(params, batch);
+            Nd4jHandWrittenDense hand = new Nd4jHandWrittenDense(params, batch);
             Tensor x = Tensor.random(1, batch, WIDTHS[0]);
             INDArray xNd = Nd4jBridge.toNd4j(x);
             Map<String, Tensor> in = Map.of("x", x);
@@ -54,30 +51,6 @@ public final class Nd4jOverheadBenchmark {
             }
             double mh = median(h), mm = median(m);
             System.out.printf("%-6d %14.3f %14.3f %9.1f%%%n", batch, mh, mm, 100 * (mm - mh) / mh);
-        }
-    }
-
-    /** The MLP on ND4J directly: the weights once as INDArrays, every intermediate preallocated, activations in place. */
-    static final class HandWritten {
-        final INDArray[] w = new INDArray[4], b = new INDArray[4], h = new INDArray[4];
-
-        HandWritten(Map<String, Tensor> params, int batch) {
-            for (int i = 0; i < 4; i++) {
-                w[i] = Nd4jBridge.toNd4j(params.get("layers." + (2 * i) + ".weight"));
-                b[i] = Nd4jBridge.toNd4j(params.get("layers." + (2 * i) + ".bias"));
-                h[i] = Nd4j.createUninitialized(DataType.FLOAT, batch, WIDTHS[i + 1]);
-            }
-        }
-
-        INDArray forward(INDArray x) {
-            INDArray a = x;
-            for (int i = 0; i < 4; i++) {
-                Nd4j.gemm(a, w[i], h[i], false, true, 1.0, 0.0);
-                h[i].addiRowVector(b[i]);
-                if (i < 3) Transforms.relu(h[i], false);
-                a = h[i];
-            }
-            return a;
         }
     }
 

@@ -60,19 +60,6 @@ public final class Nd4jOps {
     }
 
     /**
-     * {@code x·Wᵀ + b} into {@code out} with the bias folded into the GEMM: {@code out} is first filled
-     * with the bias row, then the GEMM accumulates onto it ({@code C = A·Bᵀ + 1·C}), so the product is
-     * written once and never read back for the bias.
-     */
-    public static INDArray linearBiasInGemm(INDArray x, INDArray w, INDArray b, INDArray out) {
-        if (b == null) return linear(x, w, null, out);
-        INDArray out2 = rows(out, w.size(0));
-        out2.putiRowVector(b);
-        Nd4j.gemm(rows(x, w.size(1)), w, out2, false, true, 1.0, 1.0);
-        return out;
-    }
-
-    /**
      * {@code torch.matmul}: matrix product over the last two dimensions, broadcast over the leading ones;
      * a rank-1 first operand is a row, a rank-1 second operand a column (both dropped from the result).
      */

@@ -37,7 +37,7 @@ class Nd4jOpsTest {
         assertArrayEquals(new long[] {1, 2, 2}, y.shape());
         assertArrayEquals(new float[] {11, 25, 14, 31}, y.data().asFloat());
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, 1, 2, 2);
-        Nd4jOps.linearBiasInGemm(x, w, b, out);
+        Nd4jOps.linear(x, w, b, out);
         assertArrayEquals(new float[] {11, 25, 14, 31}, out.data().asFloat());
         Nd4jOps.linear(x, w, null, out);
         assertArrayEquals(new float[] {1, 5, 4, 11}, out.data().asFloat());

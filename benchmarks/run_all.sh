@@ -96,6 +96,9 @@ step generation 3       --model transformer --batch-sizes 1,16 --mode generation
 step generation-b64 2   --model transformer --batch-sizes 64 --mode generation --level full --warmup 0 --runs 2
 step zoo-memory 2       --model resnet18,resnet50,transformer --batch-sizes 8 --mode memory --level full --warmup 1 --runs 2
 step zoo-scaling 1      --model resnet18,resnet50,transformer --batch-sizes 8 --mode scaling --level full --warmup 1 --runs 2
+
+# ND4J (the optional backend; ./mithril adds its class path): its rows, the hand-written ND4J twin and the overhead table.
+step nd4j 3             --model linear,mlp --backend nd4j --mode inference,training --level all --warmup 100 --runs 30
 PEERS=$PEERS_SAVED
 
 echo "run_all: estimated $TOTAL_EST min in all; reports and plots under $OUT/<step>/"

@@ -6,6 +6,7 @@ import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.Timing;
 import dev.mithril.examples.zoo.Generation;
 import dev.mithril.examples.zoo.CompiledDecoder;
+import dev.mithril.examples.zoo.GptDecoder;
 import dev.mithril.examples.zoo.Sampling;
 import dev.mithril.examples.zoo.Zoo;
 import dev.mithril.runtime.AbstractCompiledModel;
@@ -23,12 +24,14 @@ final class BenchGeneration implements AutoCloseable {
 
     private final CompiledModel model;
     private final CompiledDecoder decoder;
+    private final GptDecoder handWritten;
     private final Tensor prompt;
     private final Sampling greedy = Sampling.greedy();
 
     private BenchGeneration(CompiledModel model, Level level, int batch) {
         this.model = model;
         this.decoder = new CompiledDecoder(Workload.GPT, level, model.parameters(), batch, PROMPT + NEW_TOKENS);
+        this.handWritten = new GptDecoder(Workload.GPT, model.parameters(), batch, PROMPT + NEW_TOKENS);
         this.prompt = Subject.tokens(3, Workload.GPT.vocabSize(), batch, PROMPT);
     }
 
@@ -45,6 +48,12 @@ final class BenchGeneration implements AutoCloseable {
     /** One whole generation with the cache; returns the last new token of the first sequence. */
     long withCache() {
         Tensor out = Generation.withCache(decoder, prompt, NEW_TOKENS, greedy);
+        return out.longs()[PROMPT + NEW_TOKENS - 1];
+    }
+
+    /** One whole generation with the hand-written cached decoder ({@link GptDecoder}); returns the last new token of the first sequence. */
+    long withHandWrittenCache() {
+        Tensor out = Generation.withCache(handWritten, prompt, NEW_TOKENS, greedy);
         return out.longs()[PROMPT + NEW_TOKENS - 1];
     }
 

@@ -47,6 +47,7 @@ import javax.lang.model.element.Modifier;
  */
 final class LayerStatements {
     static final ClassName CONV = ClassName.get("dev.mithril.runtime", "Conv2d");
+    static final ClassName ALGORITHM = CONV.nestedClass("Algorithm");
     static final ClassName POOL = ClassName.get("dev.mithril.runtime", "Pool2d");
     static final ClassName NORMS = ClassName.get("dev.mithril.runtime", "Norms");
     static final ClassName EMBEDDING = ClassName.get("dev.mithril.runtime", "Embedding");
@@ -100,6 +101,12 @@ final class LayerStatements {
                 else m.addStatement("$L$L = $T.conv2d($L)", decl, out, CONV, args);
             }
             case FusedConv2d f -> fusedConv(m, n, f, decl, planned, in);
+            case Conv2dGrad g when planned && plan.inPlace().get(n.name()) == null -> {
+                // Into the planned buffer, with the algorithm chosen now: it depends on the channels per group only.
+                String method = g.wrt() == Conv2dGrad.Wrt.INPUT ? "conv2dBackwardInputInto" : "conv2dBackwardWeightInto";
+                m.addStatement("$T.$L($L, $L, $L, $T.$L, $L)", CONV, method, in.get(0), in.get(1), conv(g.conv()), ALGORITHM,
+                        algorithm(g, g.wrt() == Conv2dGrad.Wrt.INPUT ? n.input(2) : n.input(1), g.wrt() == Conv2dGrad.Wrt.INPUT ? n.input(1) : n.input(2)), out);
+            }
             case Conv2dGrad g -> allocating(m, n, decl, g.wrt() == Conv2dGrad.Wrt.INPUT
                     ? CodeBlock.of("$T.conv2dBackwardInput($L, $L, $L.shape(), $L)", CONV, in.get(0), in.get(1), in.get(2), conv(g.conv()))
                     : CodeBlock.of("$T.conv2dBackwardWeight($L, $L, $L.shape(), $L)", CONV, in.get(0), in.get(1), in.get(2), conv(g.conv())));
@@ -299,6 +306,15 @@ final class LayerStatements {
         String field = saved.get(forward.name());
         if (field == null) throw new IllegalStateException("the gradient of '" + forward.name() + "' is rendered before its forward node");
         return field;
+    }
+
+    /** {@code Conv2d.choose} for a convolution of input {@code x} and weight {@code w}: fixed channels, any batch and size. */
+    private static String algorithm(Conv2dGrad g, Node x, Node w) {
+        int[] ws = w.type().dims().stream().mapToInt(d -> Math.toIntExact(d.value())).toArray();
+        Conv2d c = g.conv();
+        // The choice reads only channels and groups: any batch and a size the kernel fits in stand for the real ones.
+        int[] xs = {1, Math.toIntExact(x.type().dim(1).value()), (ws[2] - 1) * c.dilationH() + 1, (ws[3] - 1) * c.dilationW() + 1};
+        return dev.mithril.runtime.Conv2d.choose(xs, ws, c.strideH(), c.strideW(), c.padH(), c.padW(), c.dilationH(), c.dilationW(), c.groups()).name();
     }
 
     private static String conv(Conv2d c) {

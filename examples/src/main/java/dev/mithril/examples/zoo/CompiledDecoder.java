@@ -72,10 +72,7 @@ public final class CompiledDecoder implements Decoder, AutoCloseable {
 
     /** All of the prompt's positions in one pass; the logits of its last position, {@code [B, vocab]}. */
     @Override public Tensor prompt(Tensor ids) {
-        if (ids.dtype() != dev.mithril.runtime.DType.I64 || ids.rank() != 2 || ids.dim(0) != batch || ids.dim(1) < 1) {
-            throw new IllegalArgumentException("CompiledDecoder.prompt: ids must be int64 [" + batch + ", P >= 1], got "
-                    + ids.dtype().safetensorsName() + " " + Tensor.shapeString(ids.shape()));
-        }
+        checkPrompt(ids);
         int p = ids.dim(1), v = c.vocabSize();
         long[] positions = new long[p];
         for (int i = 0; i < p; i++) positions[i] = length + i;

@@ -32,10 +32,7 @@ public interface Decoder {
      * positions in one pass (prefill) overrides it.
      */
     default Tensor prompt(Tensor ids) {
-        if (ids.dtype() != dev.mithril.runtime.DType.I64 || ids.rank() != 2 || ids.dim(0) != batch() || ids.dim(1) < 1) {
-            throw new IllegalArgumentException("Decoder.prompt: ids must be int64 [" + batch() + ", P >= 1], got " + ids.dtype().safetensorsName()
-                    + " " + Tensor.shapeString(ids.shape()));
-        }
+        checkPrompt(ids);
         int b = ids.dim(0), p = ids.dim(1);
         long[] all = ids.longs(), tokens = new long[b];
         Tensor logits = null;
@@ -44,5 +41,13 @@ public interface Decoder {
             logits = step(tokens, t == p - 1);
         }
         return logits;
+    }
+
+    /** Throws, naming this decoder, unless {@code ids} is an int64 prompt {@code [batch(), P >= 1]}. */
+    default void checkPrompt(Tensor ids) {
+        if (ids.dtype() != dev.mithril.runtime.DType.I64 || ids.rank() != 2 || ids.dim(0) != batch() || ids.dim(1) < 1) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".prompt: ids must be int64 [" + batch() + ", P >= 1], got "
+                    + ids.dtype().safetensorsName() + " " + Tensor.shapeString(ids.shape()));
+        }
     }
 }

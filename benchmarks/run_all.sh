@@ -4,7 +4,7 @@
 # plots into docs/bench/<step>/ and prints how long it took; run it in a quiet window (nothing else running:
 # `ps aux | grep java`, `uptime`).
 #
-#   benchmarks/run_all.sh             # everything (estimated about 35 minutes on 2 quiet cores; each step prints its own time)
+#   benchmarks/run_all.sh             # everything (estimated about 45 minutes on 2 quiet cores; each step prints its own time)
 #   benchmarks/run_all.sh --dry-run   # print the commands and the estimates only
 #   benchmarks/run_all.sh dense zoo-memory   # only the named steps
 #
@@ -19,20 +19,22 @@
 # step makes, plus compiling each subject and starting PyTorch; short runs of every step at batch 1 checked that
 # each one works.
 #
-# Not run: training ResNet-18 at batch 128, ResNet-50 at 32 and the decoder at 64. A training step allocates about
-# 160, 435 and 220 MB per image or sequence (`--mode memory` at batch 4: 641 MB, 1.74 GB and 884 MB per step), so
-# those batches need 15-20 GB of live heap, more than this 24 GiB machine can give beside the other processes.
+# Training at the largest batches (ResNet-18 at 128, ResNet-50 at 32, the decoder at 64) fits the 14 GiB heap since a
+# Full training step allocates no buffer (its planned buffers are all it holds); before, a step allocated 160-435 MB
+# per image or sequence and those rows were left out.
 #
 # The protocol is the published one (warm-up calls, then timed calls, the median reported), with 100 warm-up and
 # 30 timed calls for linear and mlp (see the dense step). The zoo models take seconds per call, so their steps use
 # fewer, and the heaviest rows fewer still; each step's command line, printed as it starts, says how many:
 #   resnet18 at batch 1 and 32, all levels:          2 warm-up, 5 timed
-#   resnet18 at batch 128, Full only, inference:     1 warm-up, 3 timed  (the levels table uses batch 1 and 32)
-#   resnet50 at batch 32, all levels, inference:     1 warm-up, 3 timed; its training at batch 8, Full: 1 and 3
+#   resnet18 at batch 128, Full only:                1 warm-up, 3 timed  (the levels table uses batch 1 and 32)
+#   resnet50 at batch 32, all levels, inference:     1 warm-up, 3 timed; its training at batch 32, Full: 1 and 3
 #   transformer at batch 1 and 16, all levels:       1 warm-up, 3 timed
-#   transformer at batch 64, Full only, inference:   1 warm-up, 3 timed
+#   transformer at batch 64, Full only:              1 warm-up, 3 timed
 #   generation at batch 1 and 16, all levels:        1 warm-up, 3 timed; at batch 64, Full only: 0 warm-up, 2 timed
-#   memory and scaling of the zoo models:            1 warm-up, 2 timed calls around which memory is probed / timed
+#   memory of the zoo models:                        3 warm-up (so that the JIT has compiled the kernels: until then the
+#                                                    Vector API allocates its vectors), 2 calls around which memory is probed
+#   scaling of the zoo models:                       1 warm-up, 2 timed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,22 +81,22 @@ step dense-compile 2    --model linear,mlp --mode compile --level all --warmup 5
 
 # ResNet-18: compile times and the levels table at batch 1 and 32; batch 128 at Full only, fewest runs.
 step resnet18 6         --model resnet18 --batch-sizes 1,32 --mode compile,inference,training --level all --warmup 2 --runs 5
-step resnet18-b128 3    --model resnet18 --batch-sizes 128 --mode inference --level full --warmup 1 --runs 3
+step resnet18-b128 6    --model resnet18 --batch-sizes 128 --mode inference,training --level full --warmup 1 --runs 3
 
 # ResNet-50 at batch 32: the published cross-framework and optimization-level table.
 step resnet50 4         --model resnet50 --mode compile,inference --level all --warmup 1 --runs 3
-step resnet50-training 2 --model resnet50 --batch-sizes 8 --mode training --level full --warmup 1 --runs 3
+step resnet50-training 4 --model resnet50 --batch-sizes 32 --mode training --level full --warmup 1 --runs 3
 
 # The decoder (6 layers, 8 heads, width 512, sequence 128).
 step transformer 3      --model transformer --batch-sizes 1,16 --mode compile,inference,training --level all --warmup 1 --runs 3
-step transformer-b64 2  --model transformer --batch-sizes 64 --mode inference --level full --warmup 1 --runs 3
+step transformer-b64 5  --model transformer --batch-sizes 64 --mode inference,training --level full --warmup 1 --runs 3
 
 # Generation: tokens/s and latency per token, KV cache and no cache (no peer in this mode), and memory and thread
 # scaling of the zoo models at one batch size each (no peer in those modes either).
 PEERS_SAVED=$PEERS; PEERS=""
 step generation 3       --model transformer --batch-sizes 1,16 --mode generation --level all --warmup 1 --runs 3
 step generation-b64 2   --model transformer --batch-sizes 64 --mode generation --level full --warmup 0 --runs 2
-step zoo-memory 2       --model resnet18,resnet50,transformer --batch-sizes 8 --mode memory --level full --warmup 1 --runs 2
+step zoo-memory 3       --model resnet18,resnet50,transformer --batch-sizes 8 --mode memory --level full --warmup 3 --runs 2
 step zoo-scaling 1      --model resnet18,resnet50,transformer --batch-sizes 8 --mode scaling --level full --warmup 1 --runs 2
 
 # ND4J (the optional backend; ./mithril adds its class path): its rows, the hand-written ND4J twin and the overhead table.

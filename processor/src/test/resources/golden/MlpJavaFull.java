@@ -192,7 +192,7 @@ public final class MlpJavaFull extends AbstractCompiledModel implements MlpModel
     }
 
     /**
-     * Packs the linear layers' weights for the GEMM kernel; needed after writing parameters directly.
+     * Packs the layers' weights for the GEMM kernel; needed after writing parameters directly.
      */
     public void repack() {
         h1_weightPacked = Gemm.pack(h1_weight.data(), 0, 1024, 784);

@@ -1,7 +1,10 @@
 package dev.mithril.bench;
 
+import dev.mithril.examples.cli.Timing;
 import dev.mithril.runtime.Conv2d;
+import dev.mithril.runtime.Epilogue;
 import dev.mithril.runtime.Gemm;
+import dev.mithril.runtime.PackedConv2d;
 import dev.mithril.runtime.Parallel;
 import dev.mithril.runtime.Tensor;
 import java.io.IOException;
@@ -13,8 +16,9 @@ import java.util.Map;
 
 /**
  * Times {@link Conv2d} on ResNet-18's convolution layers (224x224 input), forward and both gradients, against
- * PyTorch on the same layers in the same sitting, alternating layer by layer: our three timings, then
- * {@code benchmarks/torch_conv_layers.py} as a subprocess for the same layer, and one table row per direction.
+ * PyTorch on the same layers in the same sitting, alternating layer by layer: our timings, then
+ * {@code benchmarks/torch_conv_layers.py} as a subprocess for the same layer, and one table row per direction (plus
+ * our forward pass with a pre-packed weight beside PyTorch's forward).
  * Protocol on both sides: warm-up calls, then the median of timed calls; outputs are written into
  * preallocated tensors on our side (as generated code does). {@code --native} times our kernels over OpenBLAS
  * ({@link Gemm#useNative}) instead of the Java GEMM; {@code --threads} sets both sides' thread count (default:
@@ -44,7 +48,13 @@ public final class ConvLayers {
             new Layer("layer4_3x3s2_256-512_14", 256, 512, 3, 2, 1, 14),
             new Layer("layer4_3x3_512-512_7", 512, 512, 3, 1, 1, 7),
             new Layer("layer4_1x1s2_256-512_14", 256, 512, 1, 2, 0, 14));
-    static final List<String> DIRECTIONS = List.of("forward", "grad_input", "grad_weight");
+    /**
+     * Our rows per layer. {@code forward_prepacked} is the forward pass with the weight from {@link Conv2d#prepack} (as
+     * generated code at the Full level can hold it), compared with PyTorch's plain forward; it is counted apart from the
+     * three directions PyTorch has.
+     */
+    static final List<String> DIRECTIONS = List.of("forward", "forward_prepacked", "grad_input", "grad_weight");
+    private static final String PREPACKED = "forward_prepacked";
 
     private static boolean torchVersionShown;
 
@@ -68,8 +78,8 @@ public final class ConvLayers {
             int batch = batches[b], r = runs[Math.min(b, runs.length - 1)], w = warmup[Math.min(b, warmup.length - 1)];
             System.out.printf("%nbatch %d (warm-up %d, median of %d, best of %d rounds; ratio = torch / mithril, above 1: we are faster)%n",
                     batch, w, r, rounds);
-            System.out.printf("%-26s %-12s %12s %12s %8s %8s%n", "layer", "direction", "mithril ms", "torch ms", "ratio", "GFLOP/s");
-            int faster = 0, total = 0;
+            System.out.printf("%-26s %-17s %12s %12s %8s %8s%n", "layer", "direction", "mithril ms", "torch ms", "ratio", "GFLOP/s");
+            int faster = 0, total = 0, prepackedFaster = 0, prepackedTotal = 0;
             for (Layer l : LAYERS) {
                 if (only != null && !only.contains(l.name())) continue;
                 // Alternate layer by layer: on a shared machine, both sides then see about the same load. With several
@@ -79,24 +89,32 @@ public final class ConvLayers {
                 for (int round = 0; round < rounds; round++) {
                     double[] o = measure(l, batch, w, r);
                     if (ours == null) ours = o;
-                    else for (int d = 0; d < 3; d++) ours[d] = Math.min(ours[d], o[d]);
+                    else for (int d = 0; d < ours.length; d++) ours[d] = Math.min(ours[d], o[d]);
                     if (torch) runTorch(script, batch, w, r, l.name()).forEach((k, v) -> theirs.merge(k, v, Math::min));
                 }
-                for (int d = 0; d < 3; d++) {
-                    Double t = theirs.get(l.name() + " " + DIRECTIONS.get(d));
+                for (int d = 0; d < DIRECTIONS.size(); d++) {
+                    boolean prepacked = DIRECTIONS.get(d).equals(PREPACKED);
+                    Double t = theirs.get(l.name() + " " + (prepacked ? "forward" : DIRECTIONS.get(d)));
                     double gflops = 2.0 * batch * l.cout() * l.cin() * l.k() * l.k() * out(l) * out(l) / (ours[d] * 1e6);
-                    if (t != null) { total++; if (t >= ours[d]) faster++; }
-                    System.out.printf("%-26s %-12s %12.3f %12s %8s %8.1f%n", l.name(), DIRECTIONS.get(d), ours[d],
+                    if (t != null && prepacked) { prepackedTotal++; if (t >= ours[d]) prepackedFaster++; }
+                    else if (t != null) { total++; if (t >= ours[d]) faster++; }
+                    System.out.printf("%-26s %-17s %12.3f %12s %8s %8.1f%n", l.name(), DIRECTIONS.get(d), ours[d],
                             t == null ? "-" : String.format("%.3f", t), t == null ? "-" : String.format("%.2f", t / ours[d]), gflops);
                 }
             }
-            if (total > 0) System.out.printf("batch %d: mithril faster or equal on %d of %d%n", batch, faster, total);
+            if (total > 0) {
+                System.out.printf("batch %d: mithril faster or equal on %d of %d; with the pre-packed forward, on %d of %d forward rows%n",
+                        batch, faster, total, prepackedFaster, prepackedTotal);
+            }
         }
     }
 
     static int out(Layer l) { return (l.size() + 2 * l.pad() - l.k()) / l.stride() + 1; }
 
-    /** Median milliseconds of forward, input gradient and weight gradient. */
+    /**
+     * Median milliseconds of each of {@link #DIRECTIONS}. The weight is packed after the unpacked directions are timed,
+     * so that none of them runs beside a second copy of the weight that it does not use.
+     */
     static double[] measure(Layer l, int batch, int warmup, int runs) {
         Tensor x = Tensor.randn(1, batch, l.cin(), l.size(), l.size());
         Tensor w = Tensor.randn(2, l.cout(), l.cin(), l.k(), l.k());
@@ -104,24 +122,17 @@ public final class ConvLayers {
         Tensor y = Tensor.zeros(ys), gy = Tensor.randn(3, ys), gx = Tensor.zeros(x.shape()), gw = Tensor.zeros(w.shape());
         Conv2d.Algorithm a = Conv2d.choose(x.shape(), w.shape(), l.stride(), l.stride(), l.pad(), l.pad(), 1, 1, 1);
         int s = l.stride(), p = l.pad();
-        Runnable[] fns = {
-            () -> Conv2d.conv2dInto(x, w, null, s, s, p, p, 1, 1, 1, a, y),
-            () -> Conv2d.conv2dBackwardInputInto(gy, w, s, s, p, p, 1, 1, 1, a, gx),
-            () -> Conv2d.conv2dBackwardWeightInto(gy, x, s, s, p, p, 1, 1, 1, a, gw)
-        };
-        double[] ms = new double[3];
-        for (int d = 0; d < 3; d++) {
-            for (int i = 0; i < warmup; i++) fns[d].run();
-            long[] ns = new long[runs];
-            for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                fns[d].run();
-                ns[i] = System.nanoTime() - t0;
-            }
-            Arrays.sort(ns);
-            ms[d] = (runs % 2 == 1 ? ns[runs / 2] : (ns[runs / 2 - 1] + ns[runs / 2]) / 2.0) / 1e6;
-        }
-        return ms;
+        double forward = medianMs(() -> Conv2d.conv2dInto(x, w, null, s, s, p, p, 1, 1, 1, a, y), warmup, runs);
+        double gradInput = medianMs(() -> Conv2d.conv2dBackwardInputInto(gy, w, s, s, p, p, 1, 1, 1, a, gx), warmup, runs);
+        double gradWeight = medianMs(() -> Conv2d.conv2dBackwardWeightInto(gy, x, s, s, p, p, 1, 1, 1, a, gw), warmup, runs);
+        PackedConv2d packed = Conv2d.prepack(w, 1);
+        double prepacked = medianMs(() -> Conv2d.conv2dInto(x, packed, null, s, s, p, p, 1, 1, null, Epilogue.NONE, y), warmup, runs);
+        return new double[] {forward, prepacked, gradInput, gradWeight};
+    }
+
+    /** Warm-up calls, then the median of {@code runs} timed calls, in milliseconds. */
+    private static double medianMs(Runnable f, int warmup, int runs) {
+        return Timing.measure(warmup, runs, f, Timing.SYSTEM).medianMillis();
     }
 
     /** Runs the PyTorch script with the environment TorchPeer uses, and reads its LAYER lines. */

@@ -1,15 +1,14 @@
 package dev.mithril.bench;
 
 import dev.mithril.examples.zoo.GptConfig;
+import dev.mithril.examples.zoo.GptWeights;
 import dev.mithril.runtime.Attention;
 import dev.mithril.runtime.DType;
 import dev.mithril.runtime.Embedding;
 import dev.mithril.runtime.Epilogue;
 import dev.mithril.runtime.Gemm;
 import dev.mithril.runtime.Norms;
-import dev.mithril.runtime.PackedWeights;
 import dev.mithril.runtime.Tensor;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -21,35 +20,14 @@ import java.util.Map;
  * Not thread-safe.
  */
 public final class HandWrittenGpt {
-    /** One block's weights. */
-    private record Block(Tensor ln1W, Tensor ln1B, PackedWeights attn, float[] attnB, PackedWeights proj, float[] projB,
-                         Tensor ln2W, Tensor ln2B, PackedWeights fc, float[] fcB, PackedWeights out, float[] outB) {}
-
     private final GptConfig c;
-    private final Tensor wte, wpe, lnfW, lnfB;
-    private final PackedWeights head;
-    private final Block[] blocks;
+    private final GptWeights w;
     private float[] qkv = new float[0], hidden = new float[0], logits = new float[0];
 
     /** The decoder of {@code c} over {@code params} named as nanoGPT (and {@code Zoo.gpt}) name them. */
     public HandWrittenGpt(GptConfig c, Map<String, Tensor> params) {
         this.c = c;
-        int d = c.dModel();
-        wte = param(params, "transformer.wte.weight", c.vocabSize(), d);
-        wpe = param(params, "transformer.wpe.weight", c.blockSize(), d);
-        head = Gemm.pack(wte.data(), 0, c.vocabSize(), d);
-        blocks = new Block[c.nLayer()];
-        for (int i = 0; i < blocks.length; i++) {
-            String b = "transformer.h." + i + ".";
-            blocks[i] = new Block(param(params, b + "ln_1.weight", d), param(params, b + "ln_1.bias", d),
-                    packed(params, b + "attn.c_attn.weight", 3 * d, d), param(params, b + "attn.c_attn.bias", 3 * d).data(),
-                    packed(params, b + "attn.c_proj.weight", d, d), param(params, b + "attn.c_proj.bias", d).data(),
-                    param(params, b + "ln_2.weight", d), param(params, b + "ln_2.bias", d),
-                    packed(params, b + "mlp.c_fc.weight", 4 * d, d), param(params, b + "mlp.c_fc.bias", 4 * d).data(),
-                    packed(params, b + "mlp.c_proj.weight", d, 4 * d), param(params, b + "mlp.c_proj.bias", d).data());
-        }
-        lnfW = param(params, "transformer.ln_f.weight", d);
-        lnfB = param(params, "transformer.ln_f.bias", d);
+        this.w = GptWeights.of(c, params, "HandWrittenGpt");
     }
 
     /** Logits {@code [B, T, vocab]} of token ids {@code idx [B, T]} (int64), in a buffer the next call overwrites. */
@@ -62,13 +40,13 @@ public final class HandWrittenGpt {
         hidden = atLeast(hidden, rows * 4 * d);
         logits = atLeast(logits, rows * c.vocabSize());
         // x = wte[idx] + wpe[0..T), the position rows repeated for every sequence
-        float[] x = Embedding.forward(idx, wte).data(), pos = Embedding.forward(Embedding.positions(t), wpe).data();
+        float[] x = Embedding.forward(idx, w.wte()).data(), pos = Embedding.forward(Embedding.positions(t), w.wpe()).data();
         for (int r = 0; r < rows; r++) {
             int p = (r % t) * d;
             for (int j = 0; j < d; j++) x[r * d + j] += pos[p + j];
         }
         Tensor xt = Tensor.view(x, rows, d);
-        for (Block b : blocks) {
+        for (GptWeights.Block b : w.blocks()) {
             float[] a = Norms.layerNorm(xt, b.ln1W(), b.ln1B()).data();
             Gemm.linear(a, 0, rows, b.attn(), b.attnB(), Epilogue.BIAS, qkv, 0);
             float[] y = Attention.forwardFused(Tensor.view(qkv, batch, t, 3 * d), c.nHead()).out().data();
@@ -77,24 +55,10 @@ public final class HandWrittenGpt {
             Gemm.linear(m, 0, rows, b.fc(), b.fcB(), Epilogue.BIAS_GELU, hidden, 0);
             Gemm.linear(hidden, 0, rows, b.out(), b.outB(), Epilogue.BIAS, null, 0, true, x, 0);
         }
-        float[] f = Norms.layerNorm(xt, lnfW, lnfB).data();
-        Gemm.linear(f, 0, rows, head, null, Epilogue.NONE, logits, 0);
+        float[] f = Norms.layerNorm(xt, w.lnfW(), w.lnfB()).data();
+        Gemm.linear(f, 0, rows, w.head(), null, Epilogue.NONE, logits, 0);
         return Tensor.view(logits, batch, t, c.vocabSize());
     }
 
     private static float[] atLeast(float[] a, int n) { return a.length < n ? new float[n] : a; }
-
-    private static Tensor param(Map<String, Tensor> params, String name, int... shape) {
-        Tensor t = params.get(name);
-        if (t == null) throw new IllegalArgumentException("HandWrittenGpt: no parameter '" + name + "'");
-        if (t.dtype() != DType.F32 || !Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException("HandWrittenGpt: parameter '" + name + "' is " + t.dtype().safetensorsName() + " "
-                    + Tensor.shapeString(t.shape()) + ", expected F32 " + Tensor.shapeString(shape));
-        }
-        return t;
-    }
-
-    private static PackedWeights packed(Map<String, Tensor> params, String name, int n, int k) {
-        return Gemm.pack(param(params, name, n, k).data(), 0, n, k);
-    }
 }

@@ -12,7 +12,6 @@ import dev.mithril.runtime.Tensor;
 import dev.mithril.runtime.Trainable;
 import dev.mithril.runtime.train.CrossEntropy;
 import dev.mithril.runtime.train.Loss;
-import dev.mithril.runtime.train.LossResult;
 import dev.mithril.runtime.train.MseLoss;
 import dev.mithril.runtime.train.Sgd;
 import java.util.LinkedHashMap;
@@ -33,6 +32,9 @@ public final class TrainingStep implements AutoCloseable {
     private final Tensor target;
     private final String output;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
+    /** d loss / d output, written by the loss in place each step (as {@code Trainer} does). */
+    private Tensor outputGradient;
+    private Map<String, Tensor> outputGradients;
 
     private TrainingStep(Trainable net, Tensor input, Tensor target, Loss loss) {
         this.net = net;
@@ -104,11 +106,15 @@ public final class TrainingStep implements AutoCloseable {
     /** Runs one step and returns the loss before its update. */
     public float run() {
         Tensor prediction = net.forwardTrain(inputs).get(output);
-        LossResult r = loss.forward(prediction, target);
+        if (outputGradient == null || !outputGradient.sameShape(prediction)) {
+            outputGradient = Tensor.zeros(prediction.dtype(), prediction.shape());
+            outputGradients = Map.of(output, outputGradient);
+        }
+        double value = loss.forwardInto(prediction, target, outputGradient);
         net.zeroGrad();
-        net.backward(Map.of(output, r.gradient()));
+        net.backward(outputGradients);
         sgd.step(net.parameters(), trainable);
-        return (float) r.value();
+        return (float) value;
     }
 
     /** Releases the model (its kernel buffers and, for zoo models, the compiled class's instance). */

@@ -1,7 +1,5 @@
 package dev.mithril.nd4j;
 
-import static dev.mithril.dsl.builder.Layers.linear;
-import static dev.mithril.dsl.builder.Layers.relu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,11 +7,10 @@ import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.JavaFile;
 import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
-import dev.mithril.dsl.builder.Sequential;
 import dev.mithril.dsl.ir.Graph;
-import dev.mithril.dsl.ir.Node;
 import dev.mithril.processor.InMemoryCompiler;
 import dev.mithril.processor.ModelCompiler;
+import dev.mithril.processor.Models;
 import dev.mithril.processor.Pipeline;
 import dev.mithril.processor.Program;
 import dev.mithril.processor.RandomGraphs;
@@ -21,7 +18,6 @@ import dev.mithril.processor.backend.nd4j.Nd4jRenderer;
 import dev.mithril.runtime.CompiledModel;
 import dev.mithril.runtime.Tensor;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -36,14 +32,8 @@ class Nd4jDifferentialTest {
     private static final double TOLERANCE = 1e-5;
     private static final int[] BATCHES = {1, 3, 7, 16, 17};
 
-    static Graph mlp(int... widths) {
-        Sequential s = Sequential.input("x", "batch", widths[0]);
-        for (int i = 1; i < widths.length; i++) {
-            s.then(linear(widths[i]));
-            if (i < widths.length - 1) s.then(relu());
-        }
-        return s.output("logits");
-    }
+    /** {@link Models#mlp}, which the other ND4J tests reach through this class. */
+    static Graph mlp(int... widths) { return Models.mlp(widths); }
 
     @Test
     void mlpAgreesWithJava() {
@@ -78,14 +68,14 @@ class Nd4jDifferentialTest {
             Graph graph = graphs.get(g);
             String pkg = "nd4jdiff.g" + g;
             int batch = bound.get(g);
-            CompiledModel reference = create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, Level.NONE));
+            CompiledModel reference = Models.create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, Level.NONE));
             for (int b : new int[] {batch, BATCHES[r.nextInt(BATCHES.length)]}) {
-                Map<String, Tensor> inputs = inputs(graph, b, r);
-                Map<String, Tensor> expected = copies(reference.evaluate(inputs));
+                Map<String, Tensor> inputs = Models.randomInputs(graph, b, r);
+                Map<String, Tensor> expected = Models.copies(reference.evaluate(inputs));
                 for (Level l : Level.values()) {
-                    compare(graph, l, "symbolic", create(loader, pkg + "." + ModelCompiler.className(graph, Backend.ND4J, l)), inputs, expected);
+                    compare(graph, l, "symbolic", Models.create(loader, pkg + "." + ModelCompiler.className(graph, Backend.ND4J, l)), inputs, expected);
                     if (b == batch) compare(graph, l, "batch=" + batch,
-                            create(loader, pkg + ".Bound" + ModelCompiler.className(graph, Backend.ND4J, l)), inputs, expected);
+                            Models.create(loader, pkg + ".Bound" + ModelCompiler.className(graph, Backend.ND4J, l)), inputs, expected);
                 }
             }
         }
@@ -110,41 +100,6 @@ class Nd4jDifferentialTest {
         }
     }
 
-    /** Largest |a - b| over the largest |b|. */
-    static double relativeError(Tensor actual, Tensor expected) {
-        if (!java.util.Arrays.equals(actual.shape(), expected.shape()))
-            throw new AssertionError("shape " + Tensor.shapeString(actual.shape()) + " != " + Tensor.shapeString(expected.shape()));
-        float[] a = actual.data(), e = expected.data();
-        double max = 0, diff = 0;
-        for (int i = 0; i < e.length; i++) {
-            max = Math.max(max, Math.abs(e[i]));
-            double d = Math.abs((double) a[i] - e[i]);
-            if (Double.isNaN(d)) d = Double.isNaN(a[i]) && Double.isNaN(e[i]) ? 0 : Double.POSITIVE_INFINITY;
-            diff = Math.max(diff, d);
-        }
-        return diff / Math.max(max, 1e-30);
-    }
-
-    private static Map<String, Tensor> inputs(Graph g, int batch, SplittableRandom r) {
-        Map<String, Tensor> in = new LinkedHashMap<>();
-        for (Node n : g.inputs()) {
-            int[] shape = n.type().dims().stream().mapToInt(d -> (int) d.evaluate(Map.of("batch", batch))).toArray();
-            in.put(n.name(), Tensor.random(r.nextLong(), shape));
-        }
-        return in;
-    }
-
-    private static Map<String, Tensor> copies(Map<String, Tensor> m) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(k, v.copy()));
-        return out;
-    }
-
-    private static CompiledModel create(ClassLoader loader, String name) {
-        try {
-            return (CompiledModel) loader.loadClass(name).getMethod("create", long.class).invoke(null, 7L);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("cannot create " + name, e);
-        }
-    }
+    /** {@link Models#relativeError}: largest |a - b| over the largest |b|. */
+    static double relativeError(Tensor actual, Tensor expected) { return Models.relativeError(actual, expected); }
 }

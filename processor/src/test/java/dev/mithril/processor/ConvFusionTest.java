@@ -91,6 +91,9 @@ class ConvFusionTest {
         String full = Mithril.source(residualNet(), Backend.JAVA, Level.FULL, Map.of());
         assertTrue(full.contains("bias, residual add of") && full.contains("ReLU fused into the convolution's store"), full);
         assertTrue(full.contains("Epilogue.RELU"), full);
+        // Full prepares each convolution's weight once (after folding), Basic packs nothing.
+        assertTrue(full.contains("Packed = Conv2d.prepack(") && full.contains("Packed, "), full);
+        assertFalse(basic.contains("prepack"), basic);
     }
 
     /** Non-trivial parameters and running statistics, the same for every level. */

@@ -7,11 +7,9 @@ import com.squareup.javapoet.JavaFile;
 import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.dsl.ir.Graph;
-import dev.mithril.dsl.ir.Node;
 import dev.mithril.runtime.CompiledModel;
 import dev.mithril.runtime.Tensor;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -72,18 +70,18 @@ class DifferentialTest {
             Graph graph = graphs.get(g);
             String pkg = "diff.g" + g;
             int batch = bound.get(g);
-            CompiledModel reference = create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, Level.NONE));
+            CompiledModel reference = Models.create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, Level.NONE));
             // Symbolic models see two batch sizes in turn, so buffers are planned again in between.
             for (int b : new int[] {batch, BATCHES[r.nextInt(BATCHES.length)]}) {
-                Map<String, Tensor> inputs = inputs(graph, b, r);
-                Map<String, Tensor> expected = copies(reference.evaluate(inputs));
+                Map<String, Tensor> inputs = Models.randomInputs(graph, b, r);
+                Map<String, Tensor> expected = Models.copies(reference.evaluate(inputs));
                 for (Level l : List.of(Level.BASIC, Level.FULL)) {
-                    compare(graph, l, "symbolic", create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, l)), inputs, expected,
+                    compare(graph, l, "symbolic", Models.create(loader, pkg + "." + ModelCompiler.className(graph, Backend.JAVA, l)), inputs, expected,
                             graph.inputs().get(0).type().dtype() == dev.mithril.runtime.DType.F64 ? tolerance : TOLERANCE);
                 }
                 if (b == batch) {
                     for (Level l : Level.values()) {
-                        compare(graph, l, "batch=" + batch, create(loader, pkg + ".Bound" + ModelCompiler.className(graph, Backend.JAVA, l)),
+                        compare(graph, l, "batch=" + batch, Models.create(loader, pkg + ".Bound" + ModelCompiler.className(graph, Backend.JAVA, l)),
                                 inputs, expected, graph.inputs().get(0).type().dtype() == dev.mithril.runtime.DType.F64 ? tolerance : TOLERANCE);
                     }
                 }
@@ -111,29 +109,4 @@ class DifferentialTest {
                     + "\n" + graph.toText() + "\n" + Pipeline.run(graph, l, Map.of()).toText());
         }
     }
-
-    private static Map<String, Tensor> inputs(Graph g, int batch, SplittableRandom r) {
-        Map<String, Tensor> in = new LinkedHashMap<>();
-        for (Node n : g.inputs()) {
-            int[] shape = n.type().dims().stream().mapToInt(d -> (int) d.evaluate(Map.of("batch", batch))).toArray();
-            Tensor t = Tensor.random(r.nextLong(), shape);
-            in.put(n.name(), n.type().dtype() == dev.mithril.runtime.DType.F64 ? t.toF64() : t);
-        }
-        return in;
-    }
-
-    private static Map<String, Tensor> copies(Map<String, Tensor> m) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(k, v.copy()));
-        return out;
-    }
-
-    private static CompiledModel create(ClassLoader loader, String name) {
-        try {
-            return (CompiledModel) loader.loadClass(name).getMethod("create", long.class).invoke(null, 7L);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("cannot create " + name, e);
-        }
-    }
-
 }

@@ -1,55 +1,21 @@
 package dev.mithril.processor;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.mithril.Mithril;
 import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
-import dev.mithril.dsl.builder.ModelBuilder;
-import dev.mithril.dsl.ir.Graph;
-import dev.mithril.runtime.AbstractCompiledModel;
-import dev.mithril.runtime.CompiledModel;
-import dev.mithril.runtime.Safetensors;
-import dev.mithril.runtime.Tensor;
-import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The PyTorch fixtures: load the parameters, run {@code input}, match {@code output.eval} at every level. */
 class ReferenceFixturesTest {
-    private static Path fixture(String name) {
-        return Path.of(System.getProperty("mithril.reference.dir", "../../shared/reference"), name);
-    }
-
     @ParameterizedTest
     @EnumSource(Level.class)
     void linearMatchesPyTorch(Level level) {
-        ModelBuilder m = new ModelBuilder("LinearModel");
-        m.output("y", m.input("x", "batch", 64).linear("linear", 32));
-        check(m.build(), "linear.safetensors", level);
+        ReferenceFixtures.check(ReferenceFixtures.linearModel(), "linear.safetensors", Backend.JAVA, level, ReferenceFixtures.OUTPUT);
     }
 
     @ParameterizedTest
     @EnumSource(Level.class)
     void mlpMatchesPyTorch(Level level) {
-        check(Models.mlp(784, 128, 64, 32, 10), "mlp.safetensors", level);
-    }
-
-    private static void check(Graph g, String file, Level level) {
-        Map<String, Tensor> f = Safetensors.read(fixture(file));
-        Tensor input = f.get("input"), expected = f.get("output.eval");
-        for (Map<String, Integer> dims : java.util.List.of(Map.<String, Integer>of(), Map.of("batch", input.dim(0)))) {
-            try (CompiledModel model = Mithril.compile(g, Backend.JAVA, level, dims)) {
-                ((AbstractCompiledModel) model).load(f, "param.");
-                Tensor out = model.evaluate(Map.of("x", input)).get(model.outputNames().get(0));
-                assertArrayEquals(expected.shape(), out.shape());
-                double err = Models.relativeError(out, expected);
-                assertTrue(err < 1e-4, file + " at " + level + " " + dims + ": relative error " + err);
-                assertEquals(level.name().toLowerCase(), model.level());
-            }
-        }
+        ReferenceFixtures.check(Models.mlp(784, 128, 64, 32, 10), "mlp.safetensors", Backend.JAVA, level, ReferenceFixtures.OUTPUT);
     }
 }

@@ -240,7 +240,7 @@ public abstract class AbstractCompiledModel implements CompiledModel {
                     + t.dtype().safetensorsName() + " but the model expects " + dtype.safetensorsName());
         }
         if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + ".evaluate: missing input \"" + name + "\"");
-        int[] s = t.shape();
+        int[] s = t.shapeArray(); // not shape(): that copies, and training steps must not allocate
         boolean ok = s.length == shape.length;
         for (int i = 0; ok && i < s.length; i++) ok = shape[i] == -1 || shape[i] == s[i];
         if (!ok) {

@@ -51,6 +51,16 @@ public final class Attention {
 
     /** Where one (batch, head) pair's rows live: q, k, v (and their gradients) with row stride {@code ld}, out with {@code ldo}. */
     private record Layout(int b, int h, int t, int hd, boolean fused) {
+        /** The layouts each thread used last: a training step calls every attention layer with the same one. */
+        private static final ThreadLocal<Layout[]> RECENT = ThreadLocal.withInitial(() -> new Layout[4]);
+
+        static Layout of(int b, int h, int t, int hd, boolean fused) {
+            Layout[] recent = RECENT.get();
+            for (Layout l : recent) if (l != null && l.b == b && l.h == h && l.t == t && l.hd == hd && l.fused == fused) return l;
+            System.arraycopy(recent, 0, recent, 1, recent.length - 1);
+            return recent[0] = new Layout(b, h, t, hd, fused);
+        }
+
         int c() { return h * hd; }
         int ld() { return fused ? 3 * c() : hd; }
         int ldo() { return fused ? c() : hd; }
@@ -78,9 +88,25 @@ public final class Attention {
      */
     public static Result forwardFused(Tensor qkv, int heads) {
         Layout l = fusedLayout("Attention.forwardFused", qkv, heads);
-        Tensor out = Tensor.zeros(qkv.dtype(), l.b, l.t, l.c()), lse = Tensor.zeros(qkv.dtype(), l.b, l.h, l.t);
-        runForward(l, qkv, qkv, qkv, out, lse);
-        return new Result(out, lse);
+        Result r = new Result(Tensor.zeros(qkv.dtype(), l.b, l.t, l.c()), Tensor.zeros(qkv.dtype(), l.b, l.h, l.t));
+        runForward(l, qkv, qkv, qkv, r.out(), r.lse());
+        return r;
+    }
+
+    /** As {@link #forwardFused}, writing the output {@code [B, T, C]} and the log-sum-exp {@code [B, H, T]} into {@code into}'s tensors. */
+    public static void forwardFusedInto(Tensor qkv, int heads, Result into) {
+        String where = "Attention.forwardFused";
+        Layout l = fusedLayout(where, qkv, heads);
+        checkDtypes(where, qkv, into.out(), into.lse());
+        if (into.out().rank() != 3 || into.out().dim(0) != l.b || into.out().dim(1) != l.t || into.out().dim(2) != l.c()) {
+            throw new IllegalArgumentException(where + ": out must be [" + l.b + ", " + l.t + ", " + l.c() + "], got "
+                    + Tensor.shapeString(into.out().shape()));
+        }
+        if (into.lse().rank() != 3 || into.lse().dim(0) != l.b || into.lse().dim(1) != l.h || into.lse().dim(2) != l.t) {
+            throw new IllegalArgumentException(where + ": lse must be [" + l.b + ", " + l.h + ", " + l.t + "], got "
+                    + Tensor.shapeString(into.lse().shape()));
+        }
+        runForward(l, qkv, qkv, qkv, into.out(), into.lse());
     }
 
     /** Gradients of {@link #forward} from its {@code out} and {@code lse} and the output gradient {@code dOut}. */
@@ -101,6 +127,24 @@ public final class Attention {
         Tensor dqkv = Tensor.zeros(qkv.dtype(), qkv.shape());
         runBackward(l, qkv, qkv, qkv, out, lse, dOut, dqkv, dqkv, dqkv);
         return dqkv;
+    }
+
+    /** As {@link #backwardFused}, writing (not adding) the gradient into {@code dqkv}, shaped like {@code qkv}. */
+    public static void backwardFusedInto(Tensor qkv, int heads, Tensor out, Tensor lse, Tensor dOut, Tensor dqkv) {
+        String where = "Attention.backwardFused";
+        Layout l = fusedLayout(where, qkv, heads);
+        checkSaved(where, l, qkv, out, lse, dOut, out.shapeArray());
+        if (out.rank() != 3 || out.dim(0) != l.b || out.dim(1) != l.t || out.dim(2) != l.c()) {
+            throw new IllegalArgumentException(where + ": out must be [" + l.b + ", " + l.t + ", " + l.c() + "], got " + Tensor.shapeString(out.shape()));
+        }
+        checkDtypes(where, qkv, dqkv);
+        if (!dqkv.sameShape(qkv)) {
+            throw new IllegalArgumentException(where + ": dqkv must be " + Tensor.shapeString(qkv.shape()) + ", got " + Tensor.shapeString(dqkv.shape()));
+        }
+        // Key and value gradients are sums over query blocks, added into their rows.
+        if (dqkv.dtype() == DType.F64) Arrays.fill(dqkv.doubles(), 0, dqkv.size(), 0.0);
+        else Arrays.fill(dqkv.data(), 0, dqkv.size(), 0f);
+        runBackward(l, qkv, qkv, qkv, out, lse, dOut, dqkv, dqkv, dqkv);
     }
 
     /**
@@ -202,13 +246,28 @@ public final class Attention {
 
     // ---------------------------------------------------------------- checks
 
-    private static void checkDtypes(String where, Tensor... ts) {
-        Norms.checkFloat(where, "q", ts[0]);
-        for (Tensor t : ts) {
-            if (t == null) throw new IllegalArgumentException(where + ": an input is null");
-            if (t.dtype() != ts[0].dtype()) {
-                throw new IllegalArgumentException(where + ": inputs mix " + ts[0].dtype().safetensorsName() + " and " + t.dtype().safetensorsName());
-            }
+    private static void checkDtypes(String where, Tensor first) { Norms.checkFloat(where, "q", first); }
+
+    private static void checkDtypes(String where, Tensor first, Tensor second) {
+        checkDtypes(where, first);
+        sameDtype(where, first, second);
+    }
+
+    private static void checkDtypes(String where, Tensor first, Tensor second, Tensor third) {
+        checkDtypes(where, first, second);
+        sameDtype(where, first, third);
+    }
+
+    private static void checkDtypes(String where, Tensor first, Tensor second, Tensor third, Tensor fourth) {
+        checkDtypes(where, first, second, third);
+        sameDtype(where, first, fourth);
+    }
+
+    /** Fixed arities rather than varargs: a check made every training step allocates no array. */
+    private static void sameDtype(String where, Tensor first, Tensor t) {
+        if (t == null) throw new IllegalArgumentException(where + ": an input is null");
+        if (t.dtype() != first.dtype()) {
+            throw new IllegalArgumentException(where + ": inputs mix " + first.dtype().safetensorsName() + " and " + t.dtype().safetensorsName());
         }
     }
 
@@ -219,7 +278,7 @@ public final class Attention {
                     + Tensor.shapeString(v.shape()) + " must all be the same [B, H, T, hd]");
         }
         if (q.dim(3) == 0) throw new IllegalArgumentException(where + ": head size is 0 in " + Tensor.shapeString(q.shape()));
-        return new Layout(q.dim(0), q.dim(1), q.dim(2), q.dim(3), false);
+        return Layout.of(q.dim(0), q.dim(1), q.dim(2), q.dim(3), false);
     }
 
     private static Layout fusedLayout(String where, Tensor qkv, int heads) {
@@ -232,16 +291,16 @@ public final class Attention {
             throw new IllegalArgumentException(where + ": width C = " + c + " of qkv " + Tensor.shapeString(qkv.shape())
                     + " is not a positive multiple of heads = " + heads);
         }
-        return new Layout(qkv.dim(0), heads, qkv.dim(1), c / heads, true);
+        return Layout.of(qkv.dim(0), heads, qkv.dim(1), c / heads, true);
     }
 
     private static void checkSaved(String where, Layout l, Tensor x, Tensor out, Tensor lse, Tensor dOut, int[] outShape) {
         checkDtypes(where, x, out, lse, dOut);
-        if (!Arrays.equals(out.shape(), outShape) || !Arrays.equals(dOut.shape(), outShape)) {
+        if (!Arrays.equals(out.shapeArray(), outShape) || !Arrays.equals(dOut.shapeArray(), outShape)) {
             throw new IllegalArgumentException(where + ": out " + Tensor.shapeString(out.shape()) + " and dOut " + Tensor.shapeString(dOut.shape())
                     + " must both be " + Tensor.shapeString(outShape));
         }
-        if (!Arrays.equals(lse.shape(), new int[] {l.b, l.h, l.t})) {
+        if (lse.rank() != 3 || lse.dim(0) != l.b || lse.dim(1) != l.h || lse.dim(2) != l.t) {
             throw new IllegalArgumentException(where + ": lse must be [" + l.b + ", " + l.h + ", " + l.t + "], got " + Tensor.shapeString(lse.shape()));
         }
     }
@@ -260,14 +319,13 @@ public final class Attention {
                             out.doubles(), l.o(bi, hi), lse.doubles(), l.lse(bi, hi), scale, s, acc);
                 }
             } else {
-                float[] kt = new float[l.hd * tp], vc = new float[l.t * l.hd], s = new float[ROWS * BK], acc = new float[ROWS * l.hd],
-                        qs = new float[ROWS * l.hd];
+                HeadBuffers sc = HeadBuffers.forThread(l.t, l.hd, tp);
                 for (int p = from; p < to; p++) {
                     int bi = p / l.h, hi = p % l.h;
-                    transposeRows(k.data(), l.k(bi, hi), l.ld(), l.t, l.hd, kt, tp);
-                    packRows(v.data(), l.v(bi, hi), l.ld(), l.t, l.hd, vc);
-                    forwardHeadF32(l, q.data(), l.q(bi, hi), kt, tp, vc, 0, out.data(), l.o(bi, hi),
-                            lse.data(), l.lse(bi, hi), (float) scale, s, acc, qs);
+                    transposeRows(k.data(), l.k(bi, hi), l.ld(), l.t, l.hd, sc.kt, tp);
+                    packRows(v.data(), l.v(bi, hi), l.ld(), l.t, l.hd, sc.vc);
+                    forwardHeadF32(l, q.data(), l.q(bi, hi), sc.kt, tp, sc.vc, 0, out.data(), l.o(bi, hi),
+                            lse.data(), l.lse(bi, hi), (float) scale, sc);
                 }
             }
         });
@@ -286,7 +344,7 @@ public final class Attention {
                             dq.doubles(), dk.doubles(), dv.doubles(), scale, p, ds);
                 }
             } else {
-                Scratch sc = new Scratch(l.t, l.hd, tp);
+                HeadBuffers sc = HeadBuffers.forThread(l.t, l.hd, tp);
                 for (int pair = from; pair < to; pair++) {
                     int bi = pair / l.h, hi = pair % l.h;
                     transposeRows(k.data(), l.k(bi, hi), l.ld(), l.t, l.hd, sc.kt, tp);
@@ -299,15 +357,32 @@ public final class Attention {
         });
     }
 
-    /** Per-thread buffers of the F32 backward. */
-    private static final class Scratch {
-        final float[] kt, vt, kc, p = new float[ROWS * BK], ds = new float[ROWS * BK], qs, g, dqa, dkAcc, dvAcc;
-        final int tp;
+    /**
+     * Per-thread buffers of the F32 forward and backward, kept for the next call of the same sequence length and head
+     * size (a training step calls every layer with the same shapes), so that a step allocates nothing.
+     */
+    private static final class HeadBuffers {
+        private static final ThreadLocal<HeadBuffers> KEPT = new ThreadLocal<>();
+        final float[] kt, vt, vc, kc, p = new float[ROWS * BK], ds = new float[ROWS * BK], s = new float[ROWS * BK], acc, qs, g, dqa, dkAcc, dvAcc;
+        /** Per query row of a block: the running maximum and sum (forward), log-sum-exp and dO·O (backward). */
+        final float[] rowMax = new float[ROWS], rowSum = new float[ROWS];
+        final int t, hd, tp;
 
-        Scratch(int t, int hd, int tp) {
+        /** This thread's buffers for {@code t} positions of head size {@code hd}; the columns of kt and vt past t are zero. */
+        static HeadBuffers forThread(int t, int hd, int tp) {
+            HeadBuffers b = KEPT.get();
+            if (b == null || b.t != t || b.hd != hd || b.tp != tp) KEPT.set(b = new HeadBuffers(t, hd, tp));
+            return b;
+        }
+
+        private HeadBuffers(int t, int hd, int tp) {
+            this.t = t;
+            this.hd = hd;
             this.tp = tp;
             kt = new float[hd * tp];
             vt = new float[hd * tp];
+            vc = new float[t * hd];
+            acc = new float[ROWS * hd];
             // dk and dv gather contributions from every later query row: contiguous [T, hd] buffers keep
             // that read-modify-write traffic in cache, whatever the row stride of the destination.
             dkAcc = new float[t * hd];
@@ -338,9 +413,10 @@ public final class Attention {
     }
 
     private static void forwardHeadF32(Layout l, float[] q, int qOff, float[] kt, int tp, float[] v, int vOff, float[] o, int oOff,
-                                       float[] lse, int lseOff, float scale, float[] s, float[] acc, float[] qs) {
+                                       float[] lse, int lseOff, float scale, HeadBuffers sc) {
+        float[] s = sc.s, acc = sc.acc, qs = sc.qs;
         int hd = l.hd, ld = l.ld(), ldo = l.ldo(), t = l.t;
-        float[] m = new float[ROWS], sum = new float[ROWS];
+        float[] m = sc.rowMax, sum = sc.rowSum;
         for (int i0 = 0; i0 < t; i0 += ROWS) {
             // Rows past T repeat the last row so the block stays full; their results are not stored.
             for (int r = 0; r < ROWS; r++) {
@@ -471,11 +547,11 @@ public final class Attention {
      * {@code p * dO} into dv, {@code ds * q * scale} into dk and {@code ds * k} into dq.
      */
     private static void backwardHeadF32(Layout l, int bi, int hi, float[] q, float[] o, float[] lse, float[] dO,
-                                        float[] dq, float[] dk, float[] dv, float scale, Scratch sc) {
+                                        float[] dq, float[] dk, float[] dv, float scale, HeadBuffers sc) {
         int hd = l.hd, ld = l.ld(), ldo = l.ldo(), tp = sc.tp, t = l.t;
         int qOff = l.q(bi, hi), kOff = l.k(bi, hi), vOff = l.v(bi, hi), oOff = l.o(bi, hi), lseOff = l.lse(bi, hi);
         float[] qs = sc.qs, g = sc.g, dqa = sc.dqa, p = sc.p, ds = sc.ds, dkA = sc.dkAcc, dvA = sc.dvAcc, kc = sc.kc;
-        float[] li = new float[ROWS], di = new float[ROWS];
+        float[] li = sc.rowMax, di = sc.rowSum;
         int bound = S.loopBound(hd);
         Arrays.fill(dkA, 0f);
         Arrays.fill(dvA, 0f);

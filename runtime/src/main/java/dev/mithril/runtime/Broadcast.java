@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Broadcast {
     static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3;
-    private static final String[] NAMES = {"add", "sub", "mul", "div"};
+    private static final String[] WHERE = {"Kernels.add", "Kernels.sub", "Kernels.mul", "Kernels.div"};
     private static final VectorSpecies<Float> S = Activations.S;
     private static final int V = Activations.V;
     private static final int GRAIN = 1 << 14;
@@ -33,7 +33,22 @@ final class Broadcast {
     }
 
     static void apply(int op, Tensor a, Tensor b, Tensor out) {
-        String where = "Kernels." + NAMES[op];
+        String where = WHERE[op];
+        if (a.sameShape(b) && a.sameShape(out)) {
+            elementwise(op, where, a, b, out);
+            return;
+        }
+        // One operand repeated along the leading axes of the other (a bias, a position table): row by row.
+        int k = suffixSize(b.shapeArray(), a.shapeArray());
+        if (k > 0 && a.sameShape(out)) {
+            rows(op, where, a, b, out, k, false);
+            return;
+        }
+        k = suffixSize(a.shapeArray(), b.shapeArray());
+        if (k > 0 && b.sameShape(out)) {
+            rows(op, where, a, b, out, k, true);
+            return;
+        }
         int[] os = shape(where, a.shape(), b.shape());
         if (!java.util.Arrays.equals(os, out.shape())) {
             throw new IllegalArgumentException(where + ": out has shape " + Tensor.shapeString(out.shape()) + " but "
@@ -88,6 +103,72 @@ final class Broadcast {
                 else sv(op, x[offA], y, offB, o, offO, n);
             }
         });
+    }
+
+    /**
+     * Operands and output of one shape (gradient accumulation, residual adds): one flat loop in blocks of
+     * {@code GRAIN} elements, with none of the broadcast bookkeeping, so that the call allocates nothing.
+     */
+    private static void elementwise(int op, String where, Tensor a, Tensor b, Tensor out) {
+        DType dt = Kernels.commonDtype(where, a, b);
+        Kernels.checkOutDtype(where, dt, out);
+        int size = out.size();
+        int blocks = (size + GRAIN - 1) / GRAIN;
+        if (dt == DType.F64) {
+            double[] x = a.doubles(), y = b.doubles(), o = out.doubles();
+            Parallel.forRange(blocks, 1, (from, to) -> {
+                for (int i = from * GRAIN, end = Math.min(size, to * GRAIN); i < end; i++) o[i] = scalar(op, x[i], y[i]);
+            });
+        } else {
+            float[] x = a.data(), y = b.data(), o = out.data();
+            Parallel.forRange(blocks, 1, (from, to) -> vv(op, x, from * GRAIN, y, from * GRAIN, o, from * GRAIN, Math.min(size, to * GRAIN) - from * GRAIN));
+        }
+    }
+
+    /**
+     * {@code out = a op b} where the smaller operand ({@code b}, or {@code a} when {@code smallFirst}) holds
+     * {@code k} elements and is repeated over each row of {@code k} elements of the other.
+     */
+    private static void rows(int op, String where, Tensor a, Tensor b, Tensor out, int k, boolean smallFirst) {
+        DType dt = Kernels.commonDtype(where, a, b);
+        Kernels.checkOutDtype(where, dt, out);
+        int rows = out.size() / k;
+        int grain = Math.max(1, GRAIN / k);
+        if (dt == DType.F64) {
+            double[] x = a.doubles(), y = b.doubles(), o = out.doubles();
+            Parallel.forRange(rows, grain, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    for (int j = 0, off = r * k; j < k; j++) {
+                        o[off + j] = smallFirst ? scalar(op, x[j], y[off + j]) : scalar(op, x[off + j], y[j]);
+                    }
+                }
+            });
+        } else {
+            float[] x = a.data(), y = b.data(), o = out.data();
+            Parallel.forRange(rows, grain, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    if (smallFirst) vv(op, x, 0, y, r * k, o, r * k, k);
+                    else vv(op, x, r * k, y, 0, o, r * k, k);
+                }
+            });
+        }
+    }
+
+    /**
+     * The number of elements of {@code small} when it is {@code big}'s trailing dimensions with only ones before
+     * them, i.e. {@code small} repeated over {@code big}'s leading axes gives {@code big}; 0 otherwise.
+     */
+    static int suffixSize(int[] small, int[] big) {
+        int lead = 0;
+        while (lead < small.length && small[lead] == 1) lead++;
+        int k = small.length - lead;
+        if (k > big.length || small.length > big.length) return 0;
+        int n = 1;
+        for (int i = 0; i < k; i++) {
+            if (small[lead + i] != big[big.length - k + i]) return 0;
+            n *= small[lead + i];
+        }
+        return n;
     }
 
     /** Strides of {@code s} (right-aligned) against the output shape; 0 where {@code s} is broadcast. */

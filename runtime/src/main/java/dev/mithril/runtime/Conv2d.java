@@ -17,6 +17,9 @@ package dev.mithril.runtime;
  * Tensor gx = Conv2d.conv2dBackwardInput(gy, w, x.shape(), 1, 1, 1, 1, 1, 1, 1);
  * Tensor gw = Conv2d.conv2dBackwardWeight(gy, x, w.shape(), 1, 1, 1, 1, 1, 1, 1);
  * Tensor gb = Conv2d.conv2dBackwardBias(gy);                              // [16]
+ * // inference: pack the weight once, then y = relu(conv2d(x, w, b)) on every call without repacking it
+ * PackedConv2d pw = Conv2d.prepack(w, 1);
+ * Conv2d.conv2dInto(x, pw, b, 1, 1, 1, 1, 1, 1, null, Epilogue.RELU, y);
  * }</pre>
  */
 public final class Conv2d {
@@ -61,7 +64,7 @@ public final class Conv2d {
     /** {@code conv2d(x, w, bias)}; {@code bias} ({@code [O]}) may be null. Returns a new tensor of x's dtype. */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                 int dilationH, int dilationW, int groups) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2d", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2d", x.shapeArray(), w.shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
         Tensor out = Tensor.zeros(x.dtype(), g.outputShape());
         forward("Conv2d.conv2d", g, x, w, bias, choose(g), out);
         return out;
@@ -70,14 +73,14 @@ public final class Conv2d {
     /** As {@link #conv2d}, writing into {@code out} (shape {@link #outputShape}, x's dtype). */
     public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                   int dilationH, int dilationW, int groups, Tensor out) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shapeArray(), w.shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
         forward("Conv2d.conv2dInto", g, x, w, bias, choose(g), out);
     }
 
     /** As {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor)} with a fixed algorithm. */
     public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                   int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor out) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dInto", x.shapeArray(), w.shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
         forward("Conv2d.conv2dInto", g, x, w, bias, algorithm, out);
     }
 
@@ -90,40 +93,95 @@ public final class Conv2d {
     public static void conv2dInto(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                   int dilationH, int dilationW, int groups, Tensor residual, Epilogue activation, Tensor out) {
         String where = "Conv2d.conv2dInto";
-        ConvGeometry g = ConvGeometry.of(where, x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
-        forward(where, g, x, w, bias, residual, activation, choose(g), out);
+        ConvGeometry g = ConvGeometry.of(where, x.shapeArray(), w.shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        forward(where, g, x, w, null, bias, residual, activation, choose(g), out);
     }
 
     /** As {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}, returning a new tensor. */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                 int dilationH, int dilationW, int groups, Tensor residual, Epilogue activation) {
         String where = "Conv2d.conv2d";
-        ConvGeometry g = ConvGeometry.of(where, x.shape(), w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        ConvGeometry g = ConvGeometry.of(where, x.shapeArray(), w.shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
         Tensor out = Tensor.zeros(x.dtype(), g.outputShape());
-        forward(where, g, x, w, bias, residual, activation, choose(g), out);
+        forward(where, g, x, w, null, bias, residual, activation, choose(g), out);
         return out;
     }
 
-    private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor residual, Epilogue activation,
-                                Algorithm alg, Tensor out) {
+    // ---------------------------------------------------------------- pre-packed forward
+
+    /**
+     * Prepares the weight {@code w} ({@code [O, C/groups, kh, kw]}, F32 or F64) for repeated forward passes with
+     * {@link #conv2dInto(Tensor, PackedConv2d, Tensor, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}: in
+     * float32 each group's weight is rearranged once into the GEMM's panels. The handle keeps a reference to {@code w},
+     * which must not be modified afterwards; prepack again after changing it. Any stride, padding, dilation and input
+     * size may be used with the handle.
+     */
+    public static PackedConv2d prepack(Tensor w, int groups) {
+        String where = "Conv2d.prepack";
+        int[] s = w.shape();
+        if (s.length != 4) throw new IllegalArgumentException(where + ": weight must be rank 4 [O, C/groups, kh, kw] but has shape " + Tensor.shapeString(s));
+        if (groups < 1 || s[0] % groups != 0) {
+            throw new IllegalArgumentException(where + ": groups " + groups + " must be >= 1 and divide the output channels of weight " + Tensor.shapeString(s));
+        }
+        // The smallest input the weight convolves (one output pixel) stands in for the input: packing depends on the weight alone.
+        ConvGeometry g = ConvGeometry.of(where, new int[] {1, s[1] * groups, s[2], s[3]}, s, 1, 1, 0, 0, 1, 1, groups);
+        DType dt = sameFloatType(where, w, w, null, null);
+        if (dt != DType.F32 || choose(g) != Algorithm.IM2COL_GEMM) return new PackedConv2d(w, groups, null);
+        float[][] panels = new float[groups][];
+        for (int gi = 0; gi < groups; gi++) {
+            panels[gi] = new float[ConvRows.packedSize(g)];
+            ConvRows.packWeight(g, w.data(), gi, panels[gi]);
+        }
+        return new PackedConv2d(w, groups, panels);
+    }
+
+    /**
+     * {@code out = activation(conv2d(x, w, bias) + residual)} as
+     * {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}, with the
+     * weight (and its groups) from {@link #prepack}. Float32 products of fewer than 64 output pixels per call (ResNet's 7x7
+     * layers at batch 1) multiply the packed panels; the others run as the unpacked call would, on the weight itself.
+     */
+    public static void conv2dInto(Tensor x, PackedConv2d w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                  int dilationH, int dilationW, Tensor residual, Epilogue activation, Tensor out) {
+        String where = "Conv2d.conv2dInto";
+        if (w == null) throw new IllegalArgumentException(where + ": the packed weight is null");
+        ConvGeometry g = ConvGeometry.of(where, x.shapeArray(), w.weight().shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, w.groups());
+        forward(where, g, x, w.weight(), w.panels, bias, residual, activation, choose(g), out);
+    }
+
+    /** As {@link #conv2dInto(Tensor, PackedConv2d, Tensor, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}, returning a new tensor. */
+    public static Tensor conv2d(Tensor x, PackedConv2d w, Tensor bias, int strideH, int strideW, int padH, int padW,
+                                int dilationH, int dilationW, Tensor residual, Epilogue activation) {
+        String where = "Conv2d.conv2d";
+        if (w == null) throw new IllegalArgumentException(where + ": the packed weight is null");
+        ConvGeometry g = ConvGeometry.of(where, x.shapeArray(), w.weight().shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, w.groups());
+        Tensor out = Tensor.zeros(x.dtype(), g.outputShape());
+        forward(where, g, x, w.weight(), w.panels, bias, residual, activation, choose(g), out);
+        return out;
+    }
+
+    /** {@code packed}: the weight's panels from {@link #prepack}, or null to pack it on this call when needed. */
+    private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, float[][] packed, Tensor bias, Tensor residual,
+                                Epilogue activation, Algorithm alg, Tensor out) {
         if (activation == null || activation.hasBias()) {
             throw new IllegalArgumentException(where + ": the activation must be NONE or one without a bias (RELU, GELU, ...), got "
                     + activation + "; the convolution's bias is its own argument");
         }
         if (residual != null) {
-            g.requireShape(where, "residual", g.outputShape(), residual);
+            g.requireOutput(where, "residual", residual);
             sameFloatType(where, x, residual, null, null);
-        }
-        if (residual == null && activation == Epilogue.NONE) {
-            forward(where, g, x, w, bias, alg, out);
-            return;
         }
         if (x.dtype() == DType.F32 && alg == Algorithm.IM2COL_GEMM) {
             sameFloatType(where, x, w, bias, out);
-            if (bias != null) g.requireShape(where, "bias", new int[] {g.o()}, bias);
-            g.requireShape(where, "out", g.outputShape(), out);
-            ConvGemm.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), residual == null ? null : residual.data(), activation,
-                    out.data());
+            if (bias != null) g.requireChannels(where, "bias", bias);
+            g.requireOutput(where, "out", out);
+            float[] b = bias == null ? null : bias.data(), r = residual == null ? null : residual.data();
+            if (packed != null && ConvRows.pays(g) && !Gemm.usingNative()) ConvRows.forward(g, x.data(), packed, b, r, activation, out.data());
+            else ConvGemm.forward(g, x.data(), w.data(), b, r, activation, out.data());
+            return;
+        }
+        if (residual == null && activation == Epilogue.NONE) {
+            forward(where, g, x, w, bias, alg, out);
             return;
         }
         // The other kernels have no fused store: one more pass over the output.
@@ -139,8 +197,8 @@ public final class Conv2d {
 
     private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, Tensor bias, Algorithm alg, Tensor out) {
         DType dt = sameFloatType(where, x, w, bias, out);
-        if (bias != null) g.requireShape(where, "bias", new int[] {g.o()}, bias);
-        g.requireShape(where, "out", g.outputShape(), out);
+        if (bias != null) g.requireChannels(where, "bias", bias);
+        g.requireOutput(where, "out", out);
         if (dt == DType.F64) {
             double[] b = bias == null ? null : bias.doubles();
             if (alg == Algorithm.DIRECT) ConvDirect64.forward(g, x.doubles(), w.doubles(), b, out.doubles());
@@ -157,7 +215,7 @@ public final class Conv2d {
     /** The gradient with respect to the input (shape {@code inputShape}) given the output gradient {@code gradOut}. */
     public static Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, int[] inputShape, int strideH, int strideW, int padH, int padW,
                                              int dilationH, int dilationW, int groups) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardInput", inputShape, w.shape(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardInput", inputShape, w.shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, groups);
         Tensor gx = Tensor.zeros(gradOut.dtype(), g.inputShape());
         backwardInput("Conv2d.conv2dBackwardInput", g, gradOut, w, choose(g), gx);
         return gx;
@@ -166,14 +224,14 @@ public final class Conv2d {
     /** As {@link #conv2dBackwardInput}, overwriting {@code gradInput} (whose shape is the input's) with a fixed algorithm. */
     public static void conv2dBackwardInputInto(Tensor gradOut, Tensor w, int strideH, int strideW, int padH, int padW,
                                                int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor gradInput) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardInputInto", gradInput.shape(), w.shape(), strideH, strideW, padH, padW,
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardInputInto", gradInput.shapeArray(), w.shapeArray(), strideH, strideW, padH, padW,
                 dilationH, dilationW, groups);
         backwardInput("Conv2d.conv2dBackwardInputInto", g, gradOut, w, algorithm, gradInput);
     }
 
     private static void backwardInput(String where, ConvGeometry g, Tensor gradOut, Tensor w, Algorithm alg, Tensor gx) {
         DType dt = sameFloatType(where, gradOut, w, null, gx);
-        g.requireShape(where, "gradOut", g.outputShape(), gradOut);
+        g.requireOutput(where, "gradOut", gradOut);
         if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (dt == DType.F64) ConvGemm64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardInput(g, gradOut.data(), w.data(), gx.data());
@@ -183,7 +241,7 @@ public final class Conv2d {
     /** The gradient with respect to the weight (shape {@code weightShape}) given the input {@code x} and {@code gradOut}. */
     public static Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, int[] weightShape, int strideH, int strideW, int padH, int padW,
                                               int dilationH, int dilationW, int groups) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardWeight", x.shape(), weightShape, strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardWeight", x.shapeArray(), weightShape, strideH, strideW, padH, padW, dilationH, dilationW, groups);
         Tensor gw = Tensor.zeros(gradOut.dtype(), g.weightShape());
         backwardWeight("Conv2d.conv2dBackwardWeight", g, gradOut, x, choose(g), gw);
         return gw;
@@ -192,14 +250,14 @@ public final class Conv2d {
     /** As {@link #conv2dBackwardWeight}, overwriting {@code gradWeight} (whose shape is the weight's) with a fixed algorithm. */
     public static void conv2dBackwardWeightInto(Tensor gradOut, Tensor x, int strideH, int strideW, int padH, int padW,
                                                 int dilationH, int dilationW, int groups, Algorithm algorithm, Tensor gradWeight) {
-        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardWeightInto", x.shape(), gradWeight.shape(), strideH, strideW, padH, padW,
+        ConvGeometry g = ConvGeometry.of("Conv2d.conv2dBackwardWeightInto", x.shapeArray(), gradWeight.shapeArray(), strideH, strideW, padH, padW,
                 dilationH, dilationW, groups);
         backwardWeight("Conv2d.conv2dBackwardWeightInto", g, gradOut, x, algorithm, gradWeight);
     }
 
     private static void backwardWeight(String where, ConvGeometry g, Tensor gradOut, Tensor x, Algorithm alg, Tensor gw) {
         DType dt = sameFloatType(where, gradOut, x, null, gw);
-        g.requireShape(where, "gradOut", g.outputShape(), gradOut);
+        g.requireOutput(where, "gradOut", gradOut);
         if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (dt == DType.F64) ConvGemm64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardWeight(g, gradOut.data(), x.data(), gw.data());

@@ -13,14 +13,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each step is split over the threads.
  */
 final class ConvGemm {
-    /** Aim for at least this many GEMM columns per call. */
-    private static final int TARGET_COLUMNS = 1024;
+    /**
+     * GEMM columns (output pixels of a chunk of images) to aim for per call, by direction. Measured at batch 32 on
+     * ResNet's layers (CPU time, 2 threads): one 28x28 plane per forward call instead of two took 10-15% less (the
+     * product then stores straight into the output, no scatter pass), four 14x14 planes instead of six 18% less;
+     * the weight gradient took 15-25% less with two 14x14 or seven 7x7 planes per call than with six or 21 (its
+     * packed patches, pixels by taps, stay nearer the cache); the input gradient was fastest with the most columns.
+     */
+    static final int FORWARD_COLUMNS = 784, INPUT_GRAD_COLUMNS = 1024, WEIGHT_GRAD_COLUMNS = 320;
     /**
      * Below this many GEMM columns (one small plane, e.g. 7x7 at batch 1) the products run transposed, with the
      * output plane as GEMM rows: a GEMM with a few dozen columns wastes most of its column panels (measured 2x
      * on ResNet's 7x7 layers).
      */
     static final int TRANSPOSE_BELOW = 64;
+    /**
+     * The input gradient's product also runs transposed (pixels as GEMM rows) below this many pixels when the weight
+     * has at least {@link #INPUT_GRAD_TRANSPOSE_TAPS} taps per output channel: the product then packs the weight as
+     * plain rows of B instead of transposing all of it into A slivers (measured 12-14% less CPU time on ResNet's 3x3
+     * 256-channel layer at 14x14, batch 1). A small weight gains nothing, and its few column panels split unevenly.
+     */
+    static final int INPUT_GRAD_TRANSPOSE_BELOW = 256, INPUT_GRAD_TRANSPOSE_TAPS = 1024;
     /** Budget for one GEMM call's packed columns (bytes): about half of a 2 MiB L2 cache. */
     private static final long PANEL_BYTES = 1L << 20;
     /** Fewest panels per call worth blocking the columns for. */
@@ -38,23 +51,23 @@ final class ConvGemm {
     private ConvGemm() {}
 
     /** A scratch array of at least {@code n} floats (contents undefined), or null when {@code n == 0}. */
-    private static float[] scratch(int slot, int n) {
+    static float[] scratch(int slot, int n) {
         if (n == 0) return null;
         float[][] s = SCRATCH.get();
         if (s[slot] == null || s[slot].length < n) s[slot] = new float[n];
         return s[slot];
     }
 
-    /** Images per GEMM call. */
-    static int chunk(ConvGeometry g) {
-        int nb = Math.max(1, (TARGET_COLUMNS + g.ohw() - 1) / g.ohw());
+    /** Images per GEMM call when aiming for {@code columns} GEMM columns. */
+    static int chunk(ConvGeometry g, int columns) {
+        int nb = Math.max(1, (columns + g.ohw() - 1) / g.ohw());
         nb = Math.min(nb, Math.max(1, MAX_COL / Math.max(1, g.kk() * g.ohw())));
         return Math.max(1, Math.min(nb, g.n()));
     }
 
     /** Work on the images {@code [n0, n0 + b)}; {@code nb} is the largest {@code b} of the run (sizes the scratch). */
     @FunctionalInterface
-    private interface ChunkBody {
+    interface ChunkBody {
         void run(int n0, int b, int nb);
     }
 
@@ -65,8 +78,8 @@ final class ConvGemm {
      * another and each kernel is split over the threads. Whole chunks per thread took up to 1.9x less CPU time at batch 32
      * on ResNet's 3x3 layers (never more): no barrier between the steps, and each thread's columns stay in its own cache.
      */
-    static int parallelChunk(ConvGeometry g) {
-        int t = Parallel.threads(), nb = chunk(g);
+    static int parallelChunk(ConvGeometry g, int columns) {
+        int t = Parallel.threads(), nb = chunk(g, columns);
         int chunks = (g.n() + nb - 1) / nb;
         if (t <= 1 || chunks < t) return 0;
         chunks = (chunks + t - 1) / t * t;
@@ -74,8 +87,8 @@ final class ConvGemm {
     }
 
     /** Runs {@code body} over every chunk of images, in parallel over chunks when {@link #parallelChunk} says so. */
-    private static void forEachChunk(ConvGeometry g, ChunkBody body) {
-        int pb = parallelChunk(g);
+    static void forEachChunk(ConvGeometry g, int columns, ChunkBody body) {
+        int pb = parallelChunk(g, columns);
         if (pb > 0) {
             int chunks = (g.n() + pb - 1) / pb;
             AtomicInteger next = new AtomicInteger();
@@ -84,7 +97,7 @@ final class ConvGemm {
                 for (int c; (c = next.getAndIncrement()) < chunks; ) body.run(c * pb, Math.min(pb, g.n() - c * pb), pb);
             });
         } else {
-            int nb = chunk(g);
+            int nb = chunk(g, columns);
             for (int n0 = 0; n0 < g.n(); n0 += nb) body.run(n0, Math.min(nb, g.n() - n0), nb);
         }
     }
@@ -98,24 +111,17 @@ final class ConvGemm {
      * and the activation of {@code act} (one without a bias) are applied as each output is stored.
      */
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] res, Epilogue act, float[] out) {
-        forEachChunk(g, (n0, b, nb) -> forwardChunk(g, x, w, bias, res, act, out, n0, b, nb));
+        forEachChunk(g, FORWARD_COLUMNS, (n0, b, nb) -> forwardChunk(g, x, w, bias, res, act, out, n0, b, nb));
     }
 
     private static void forwardChunk(ConvGeometry g, float[] x, float[] w, float[] bias, float[] res, Epilogue act, float[] out,
                                      int n0, int b, int nb) {
         int og = g.og(), kk = g.kk(), ohw = g.ohw(), ld = b * ohw;
-        boolean inPlace = g.pointwise() && nb == 1;
         for (int gi = 0; gi < g.groups(); gi++) {
             if (ld < TRANSPOSE_BELOW) {
-                float[] src = x;
-                int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
-                if (!inPlace) {
-                    src = scratch(0, kk * nb * ohw);
-                    Im2col.im2col(g, x, n0, b, gi, src);
-                    srcOff = 0; srcLd = ld;
-                }
+                Operand col = patches(g, x, n0, b, nb, gi);
                 float[] t = scratch(2, ld * og); // t[ld, og] = col^T W^T
-                Gemm.sgemm(true, true, ld, og, kk, 1f, src, srcOff, srcLd, w, gi * og * kk, kk, 0f, t, 0, og);
+                Gemm.sgemm(true, true, ld, og, kk, 1f, col.a(), col.off(), col.ld(), w, gi * og * kk, kk, 0f, t, 0, og);
                 scatterTransposed(g, t, n0, b, gi, bias, res, act, out);
             } else if (b == 1) {
                 int cOff = (n0 * g.o() + gi * og) * ohw;
@@ -169,14 +175,8 @@ final class ConvGemm {
             }
             return;
         }
-        float[] src = x;
-        int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
-        if (!inPlace) {
-            src = scratch(0, kk * nb * g.ohw());
-            Im2col.im2col(g, x, n0, b, gi, src);
-            srcOff = 0; srcLd = ld;
-        }
-        Gemm.sgemm(false, false, og, ld, kk, 1f, w, gi * og * kk, kk, src, srcOff, srcLd, beta, c, cOff, ldc, null, act);
+        Operand col = patches(g, x, n0, b, nb, gi);
+        Gemm.sgemm(false, false, og, ld, kk, 1f, w, gi * og * kk, kk, col.a(), col.off(), col.ld(), beta, c, cOff, ldc, null, act);
     }
 
     /** {@code out[n0 + i, gi * og + o, :] = act(tmp[o, i * ohw ...] + bias + res)}. */
@@ -201,8 +201,8 @@ final class ConvGemm {
     }
 
     /** {@code out[n0 + i, gi * og + o, j] = act(t[i * ohw + j, o] + bias + res)}: the transposed product back to NCHW. */
-    private static void scatterTransposed(ConvGeometry g, float[] t, int n0, int b, int gi, float[] bias, float[] res, Epilogue act,
-                                          float[] out) {
+    static void scatterTransposed(ConvGeometry g, float[] t, int n0, int b, int gi, float[] bias, float[] res, Epilogue act,
+                                  float[] out) {
         int og = g.og(), ohw = g.ohw();
         Parallel.forRange(b * og, Math.max(1, 16384 / ohw), (from, to) -> {
             for (int q = from; q < to; q++) {
@@ -225,6 +225,28 @@ final class ConvGemm {
         });
     }
 
+    /** A row-major matrix operand of a GEMM call: {@code a[off + row * ld + col]}. */
+    record Operand(float[] a, int off, int ld) {}
+
+    /**
+     * The im2col matrix of images {@code [n0, n0 + b)}, group {@code gi}, {@code kk} rows of {@code b * ohw}: the input
+     * itself for 1x1 stride-1 convolutions of one image per chunk ({@code nb == 1}), else written into scratch.
+     */
+    static Operand patches(ConvGeometry g, float[] x, int n0, int b, int nb, int gi) {
+        if (g.pointwise() && nb == 1) return new Operand(x, (n0 * g.c() + gi * g.cg()) * g.hw(), g.hw());
+        float[] col = scratch(0, g.kk() * nb * g.ohw());
+        Im2col.im2col(g, x, n0, b, gi, col);
+        return new Operand(col, 0, b * g.ohw());
+    }
+
+    /** The output gradient of images {@code [n0, n0 + b)}, group {@code gi}, as {@code og} rows of {@code b * ohw}. */
+    private static Operand gradOutRows(ConvGeometry g, float[] gradOut, int n0, int b, int nb, int gi) {
+        if (b == 1) return new Operand(gradOut, (n0 * g.o() + gi * g.og()) * g.ohw(), g.ohw());
+        float[] buf = scratch(1, g.og() * nb * g.ohw());
+        gather(g, gradOut, n0, b, gi, buf);
+        return new Operand(buf, 0, b * g.ohw());
+    }
+
     /** {@code buf[o, i * ohw ...] = gradOut[n0 + i, gi * og + o, :]}: the GEMM operand for several images. */
     private static void gather(ConvGeometry g, float[] gradOut, int n0, int b, int gi, float[] buf) {
         int og = g.og(), ohw = g.ohw(), ld = b * ohw;
@@ -238,33 +260,27 @@ final class ConvGemm {
 
     /** {@code gx = conv2d's input gradient}; {@code gx} is overwritten. */
     static void backwardInput(ConvGeometry g, float[] gradOut, float[] w, float[] gx) {
-        forEachChunk(g, (n0, b, nb) -> backwardInputChunk(g, gradOut, w, gx, n0, b, nb));
+        forEachChunk(g, INPUT_GRAD_COLUMNS, (n0, b, nb) -> backwardInputChunk(g, gradOut, w, gx, n0, b, nb));
     }
 
     private static void backwardInputChunk(ConvGeometry g, float[] gradOut, float[] w, float[] gx, int n0, int b, int nb) {
         int og = g.og(), kk = g.kk(), ohw = g.ohw(), ld = b * ohw;
         boolean inPlace = g.pointwise() && nb == 1;
         float[] col = inPlace ? null : scratch(0, kk * nb * ohw);
-        float[] buf = nb > 1 ? scratch(1, og * nb * ohw) : null;
         // col2im accumulates: clear this chunk's images first.
         if (!inPlace) Arrays.fill(gx, n0 * g.c() * g.hw(), (n0 + b) * g.c() * g.hw(), 0f);
         for (int gi = 0; gi < g.groups(); gi++) {
-            float[] go = gradOut;
-            int goOff = (n0 * g.o() + gi * og) * ohw, goLd = ohw;
-            if (b > 1) {
-                gather(g, gradOut, n0, b, gi, buf);
-                go = buf; goOff = 0; goLd = ld;
-            }
+            Operand go = gradOutRows(g, gradOut, n0, b, nb, gi);
             if (inPlace) {
-                Gemm.sgemm(true, false, kk, ohw, og, 1f, w, gi * og * kk, kk, go, goOff, goLd, 0f,
+                Gemm.sgemm(true, false, kk, ohw, og, 1f, w, gi * og * kk, kk, go.a(), go.off(), go.ld(), 0f,
                         gx, (n0 * g.c() + gi * g.cg()) * g.hw(), g.hw());
-            } else if (ld < TRANSPOSE_BELOW) {
+            } else if (ld < TRANSPOSE_BELOW || ld < INPUT_GRAD_TRANSPOSE_BELOW && kk >= INPUT_GRAD_TRANSPOSE_TAPS) {
                 float[] t = scratch(2, ld * kk); // t[ld, kk] = gradOut^T W, then col = t^T
-                Gemm.sgemm(true, false, ld, kk, og, 1f, go, goOff, goLd, w, gi * og * kk, kk, 0f, t, 0, kk);
+                Gemm.sgemm(true, false, ld, kk, og, 1f, go.a(), go.off(), go.ld(), w, gi * og * kk, kk, 0f, t, 0, kk);
                 transpose(t, ld, kk, col);
                 Im2col.col2im(g, col, n0, b, gi, gx);
             } else {
-                Gemm.sgemm(true, false, kk, ld, og, 1f, w, gi * og * kk, kk, go, goOff, goLd, 0f, col, 0, ld);
+                Gemm.sgemm(true, false, kk, ld, og, 1f, w, gi * og * kk, kk, go.a(), go.off(), go.ld(), 0f, col, 0, ld);
                 Im2col.col2im(g, col, n0, b, gi, gx);
             }
         }
@@ -276,11 +292,11 @@ final class ConvGemm {
      * at the end.
      */
     static void backwardWeight(ConvGeometry g, float[] gradOut, float[] x, float[] gw) {
-        int pb = parallelChunk(g);
+        int pb = parallelChunk(g, WEIGHT_GRAD_COLUMNS);
         if (g.n() == 0) {
             Arrays.fill(gw, 0f);
         } else if (pb == 0) {
-            int nb = chunk(g);
+            int nb = chunk(g, WEIGHT_GRAD_COLUMNS);
             for (int n0 = 0; n0 < g.n(); n0 += nb) backwardWeightChunk(g, gradOut, x, n0, Math.min(nb, g.n() - n0), nb, n0 > 0, gw, 0);
         } else {
             int t = Parallel.threads(), chunks = (g.n() + pb - 1) / pb, size = gw.length;
@@ -309,33 +325,23 @@ final class ConvGemm {
     /** Writes (or with {@code accumulate}, adds) the weight gradient of images {@code [n0, n0 + b)} at {@code gw[gwOff...]}. */
     private static void backwardWeightChunk(ConvGeometry g, float[] gradOut, float[] x, int n0, int b, int nb, boolean accumulate,
                                             float[] gw, int gwOff) {
-        int og = g.og(), kk = g.kk(), ohw = g.ohw(), ld = b * ohw;
+        int og = g.og(), kk = g.kk(), ld = b * g.ohw();
         boolean inPlace = g.pointwise() && nb == 1;
-        float[] buf = nb > 1 ? scratch(1, og * nb * ohw) : null;
         for (int gi = 0; gi < g.groups(); gi++) {
-            float[] go = gradOut;
-            int goOff = (n0 * g.o() + gi * og) * ohw, goLd = ohw;
-            if (b > 1) {
-                gather(g, gradOut, n0, b, gi, buf);
-                go = buf; goOff = 0; goLd = ld;
-            }
-            if (!inPlace && og >= GemmKernel.MR && !Gemm.usingNative() && 5 * GemmPacking.panels(kk, GemmKernel.NR) * GemmKernel.NR <= 6 * kk) {
-                // The taps are the GEMM's columns here: when padding them to whole panels would waste more than a fifth
-                // (147 taps of the 7x7 stem in 192), the dot-product GEMM on the im2col matrix is as fast.
+            Operand go = gradOutRows(g, gradOut, n0, b, nb, gi);
+            if (!inPlace && og >= GemmKernel.MR && !Gemm.usingNative() && 2 * GemmPacking.panels(kk, GemmKernel.NR) * GemmKernel.NR <= 3 * kk) {
+                // The taps are the GEMM's columns here, padded to whole panels. Up to a third of padding still pays: the 7x7
+                // stem's 147 taps in 192 and a 1x1 layer's 64 in 96 took 1.2x and 1.1x less CPU time at batch 32 (one
+                // thread) than the dot-product GEMM on the im2col matrix, which streams both operands from L3 for every
+                // block of 4x4 dot products; at batch 1 the two tie.
                 float[] panels = scratch(4, ConvPanels.sizeTransposed(g, nb));
                 ConvPanels.packTransposed(g, x, n0, b, gi, panels);
                 GemmBlocks.run(new GemmKernel.Out(gw, gwOff + gi * og * kk, kk, 1f, accumulate ? 1f : 0f, null, Epilogue.NONE, null, 0, 0),
-                        false, go, goOff, goLd, panels, og, kk, ld);
+                        false, go.a(), go.off(), go.ld(), panels, og, kk, ld);
                 continue;
             }
-            float[] src = x;
-            int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
-            if (!inPlace) {
-                src = scratch(0, kk * nb * ohw);
-                Im2col.im2col(g, x, n0, b, gi, src);
-                srcOff = 0; srcLd = ld;
-            }
-            Gemm.sgemm(false, true, og, kk, ld, 1f, go, goOff, goLd, src, srcOff, srcLd, accumulate ? 1f : 0f,
+            Operand col = patches(g, x, n0, b, nb, gi);
+            Gemm.sgemm(false, true, og, kk, ld, 1f, go.a(), go.off(), go.ld(), col.a(), col.off(), col.ld(), accumulate ? 1f : 0f,
                     gw, gwOff + gi * og * kk, kk);
         }
     }

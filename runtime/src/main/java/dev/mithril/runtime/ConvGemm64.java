@@ -44,29 +44,22 @@ final class ConvGemm64 {
 
     static void forward(ConvGeometry g, double[] x, double[] w, double[] bias, double[] out) {
         int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
-        boolean inPlace = g.pointwise() && nb == 1;
-        double[] col = inPlace ? null : scratch(0, kk * nb * ohw);
         double[] tmp = nb > 1 ? scratch(1, og * nb * ohw) : null;
         for (int n0 = 0; n0 < g.n(); n0 += nb) {
             int b = Math.min(nb, g.n() - n0), ld = b * ohw;
             for (int gi = 0; gi < g.groups(); gi++) {
-                double[] src = x;
-                int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
-                if (!inPlace) {
-                    Im2col64.im2col(g, x, n0, b, gi, col);
-                    src = col; srcOff = 0; srcLd = ld;
-                }
+                Operand col = patches(g, x, n0, b, nb, gi);
                 if (ld < TRANSPOSE_BELOW) {
                     double[] t = scratch(2, ld * og); // t[ld, og] = col^T W^T
-                    Gemm.dgemm(true, true, ld, og, kk, 1.0, src, srcOff, srcLd, w, gi * og * kk, kk, 0.0, t, 0, og);
+                    Gemm.dgemm(true, true, ld, og, kk, 1.0, col.a(), col.off(), col.ld(), w, gi * og * kk, kk, 0.0, t, 0, og);
                     scatterTransposed(g, t, n0, b, gi, bias, out);
                 } else if (b == 1) {
                     int cOff = (n0 * g.o() + gi * og) * ohw;
                     if (bias != null) for (int o = 0; o < og; o++) Arrays.fill(out, cOff + o * ohw, cOff + (o + 1) * ohw, bias[gi * og + o]);
-                    Gemm.dgemm(false, false, og, ohw, kk, 1.0, w, gi * og * kk, kk, src, srcOff, srcLd,
+                    Gemm.dgemm(false, false, og, ohw, kk, 1.0, w, gi * og * kk, kk, col.a(), col.off(), col.ld(),
                             bias != null ? 1.0 : 0.0, out, cOff, ohw);
                 } else {
-                    Gemm.dgemm(false, false, og, ld, kk, 1.0, w, gi * og * kk, kk, src, srcOff, srcLd, 0.0, tmp, 0, ld);
+                    Gemm.dgemm(false, false, og, ld, kk, 1.0, w, gi * og * kk, kk, col.a(), col.off(), col.ld(), 0.0, tmp, 0, ld);
                     scatter(g, tmp, n0, b, gi, bias, out);
                 }
             }
@@ -110,6 +103,25 @@ final class ConvGemm64 {
         });
     }
 
+    /** A row-major matrix operand of a GEMM call: {@code a[off + row * ld + col]}. */
+    private record Operand(double[] a, int off, int ld) {}
+
+    /** {@link ConvGemm#patches} in float64. */
+    private static Operand patches(ConvGeometry g, double[] x, int n0, int b, int nb, int gi) {
+        if (g.pointwise() && nb == 1) return new Operand(x, (n0 * g.c() + gi * g.cg()) * g.hw(), g.hw());
+        double[] col = scratch(0, g.kk() * nb * g.ohw());
+        Im2col64.im2col(g, x, n0, b, gi, col);
+        return new Operand(col, 0, b * g.ohw());
+    }
+
+    /** The output gradient of images {@code [n0, n0 + b)}, group {@code gi}, as {@code og} rows of {@code b * ohw}. */
+    private static Operand gradOutRows(ConvGeometry g, double[] gradOut, int n0, int b, int nb, int gi) {
+        if (b == 1) return new Operand(gradOut, (n0 * g.o() + gi * g.og()) * g.ohw(), g.ohw());
+        double[] buf = scratch(1, g.og() * nb * g.ohw());
+        gather(g, gradOut, n0, b, gi, buf);
+        return new Operand(buf, 0, b * g.ohw());
+    }
+
     /** {@code buf[o, i * ohw ...] = gradOut[n0 + i, gi * og + o, :]}: the GEMM operand for several images. */
     private static void gather(ConvGeometry g, double[] gradOut, int n0, int b, int gi, double[] buf) {
         int og = g.og(), ohw = g.ohw(), ld = b * ohw;
@@ -126,27 +138,21 @@ final class ConvGemm64 {
         int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
         boolean inPlace = g.pointwise() && nb == 1;
         double[] col = inPlace ? null : scratch(0, kk * nb * ohw);
-        double[] buf = nb > 1 ? scratch(1, og * nb * ohw) : null;
         if (!inPlace) Arrays.fill(gx, 0.0); // col2im accumulates
         for (int n0 = 0; n0 < g.n(); n0 += nb) {
             int b = Math.min(nb, g.n() - n0), ld = b * ohw;
             for (int gi = 0; gi < g.groups(); gi++) {
-                double[] go = gradOut;
-                int goOff = (n0 * g.o() + gi * og) * ohw, goLd = ohw;
-                if (b > 1) {
-                    gather(g, gradOut, n0, b, gi, buf);
-                    go = buf; goOff = 0; goLd = ld;
-                }
+                Operand go = gradOutRows(g, gradOut, n0, b, nb, gi);
                 if (inPlace) {
-                    Gemm.dgemm(true, false, kk, ohw, og, 1.0, w, gi * og * kk, kk, go, goOff, goLd, 0.0,
+                    Gemm.dgemm(true, false, kk, ohw, og, 1.0, w, gi * og * kk, kk, go.a(), go.off(), go.ld(), 0.0,
                             gx, (n0 * g.c() + gi * g.cg()) * g.hw(), g.hw());
                 } else if (ld < TRANSPOSE_BELOW) {
                     double[] t = scratch(2, ld * kk); // t[ld, kk] = gradOut^T W, then col = t^T
-                    Gemm.dgemm(true, false, ld, kk, og, 1.0, go, goOff, goLd, w, gi * og * kk, kk, 0.0, t, 0, kk);
+                    Gemm.dgemm(true, false, ld, kk, og, 1.0, go.a(), go.off(), go.ld(), w, gi * og * kk, kk, 0.0, t, 0, kk);
                     transpose(t, ld, kk, col);
                     Im2col64.col2im(g, col, n0, b, gi, gx);
                 } else {
-                    Gemm.dgemm(true, false, kk, ld, og, 1.0, w, gi * og * kk, kk, go, goOff, goLd, 0.0, col, 0, ld);
+                    Gemm.dgemm(true, false, kk, ld, og, 1.0, w, gi * og * kk, kk, go.a(), go.off(), go.ld(), 0.0, col, 0, ld);
                     Im2col64.col2im(g, col, n0, b, gi, gx);
                 }
             }
@@ -156,25 +162,11 @@ final class ConvGemm64 {
     /** {@code gw = conv2d's weight gradient}; {@code gw} is overwritten. */
     static void backwardWeight(ConvGeometry g, double[] gradOut, double[] x, double[] gw) {
         int og = g.og(), kk = g.kk(), ohw = g.ohw(), nb = chunk(g);
-        boolean inPlace = g.pointwise() && nb == 1;
-        double[] col = inPlace ? null : scratch(0, kk * nb * ohw);
-        double[] buf = nb > 1 ? scratch(1, og * nb * ohw) : null;
         for (int n0 = 0; n0 < g.n(); n0 += nb) {
             int b = Math.min(nb, g.n() - n0), ld = b * ohw;
             for (int gi = 0; gi < g.groups(); gi++) {
-                double[] go = gradOut;
-                int goOff = (n0 * g.o() + gi * og) * ohw, goLd = ohw;
-                if (b > 1) {
-                    gather(g, gradOut, n0, b, gi, buf);
-                    go = buf; goOff = 0; goLd = ld;
-                }
-                double[] src = x;
-                int srcOff = (n0 * g.c() + gi * g.cg()) * g.hw(), srcLd = g.hw();
-                if (!inPlace) {
-                    Im2col64.im2col(g, x, n0, b, gi, col);
-                    src = col; srcOff = 0; srcLd = ld;
-                }
-                Gemm.dgemm(false, true, og, kk, ld, 1.0, go, goOff, goLd, src, srcOff, srcLd, n0 == 0 ? 0.0 : 1.0,
+                Operand go = gradOutRows(g, gradOut, n0, b, nb, gi), col = patches(g, x, n0, b, nb, gi);
+                Gemm.dgemm(false, true, og, kk, ld, 1.0, go.a(), go.off(), go.ld(), col.a(), col.off(), col.ld(), n0 == 0 ? 0.0 : 1.0,
                         gw, gi * og * kk, kk);
             }
         }

@@ -35,44 +35,87 @@ record ConvGeometry(int n, int c, int h, int w, int o, int kh, int kw, int oh, i
         return Math.floorDiv(in + 2 * pad - dilation * (k - 1) - 1, stride) + 1;
     }
 
+    /** Geometries each thread validated last, reused by calls with the same arguments (every training step makes them). */
+    private static final ThreadLocal<ConvGeometry[]> RECENT = ThreadLocal.withInitial(() -> new ConvGeometry[16]);
+
     /**
      * Validates an input shape {@code [N, C, H, W]} and a weight shape {@code [O, C/groups, kh, kw]} with
-     * the given hyper-parameters; {@code where} names the kernel in the error.
+     * the given hyper-parameters; {@code where} names the kernel in the error. A call with the arguments of one of
+     * this thread's recent calls returns that call's geometry: a training step allocates nothing here.
      */
     static ConvGeometry of(String where, int[] x, int[] wt, int strideH, int strideW, int padH, int padW,
                            int dilationH, int dilationW, int groups) {
-        String shapes = " (input " + Tensor.shapeString(x) + ", weight " + Tensor.shapeString(wt) + ", stride "
-                + strideH + "x" + strideW + ", padding " + padH + "x" + padW + ", dilation " + dilationH + "x"
-                + dilationW + ", groups " + groups + ")";
-        if (x.length != 4) throw new IllegalArgumentException(where + ": input must be rank 4 [N, C, H, W]" + shapes);
-        if (wt.length != 4) throw new IllegalArgumentException(where + ": weight must be rank 4 [O, C/groups, kh, kw]" + shapes);
-        for (int d : x) if (d < 0) throw new IllegalArgumentException(where + ": negative input dimension" + shapes);
-        for (int d : wt) if (d <= 0) throw new IllegalArgumentException(where + ": weight dimensions must be positive" + shapes);
-        if (strideH < 1 || strideW < 1) throw new IllegalArgumentException(where + ": stride must be >= 1" + shapes);
-        if (padH < 0 || padW < 0) throw new IllegalArgumentException(where + ": padding must be >= 0" + shapes);
-        if (dilationH < 1 || dilationW < 1) throw new IllegalArgumentException(where + ": dilation must be >= 1" + shapes);
-        if (groups < 1) throw new IllegalArgumentException(where + ": groups must be >= 1" + shapes);
-        if (x[1] % groups != 0) throw new IllegalArgumentException(where + ": input channels " + x[1] + " not divisible by groups" + shapes);
-        if (wt[0] % groups != 0) throw new IllegalArgumentException(where + ": output channels " + wt[0] + " not divisible by groups" + shapes);
-        if (wt[1] != x[1] / groups) {
-            throw new IllegalArgumentException(where + ": weight has " + wt[1] + " input channels per group but input has "
-                    + x[1] + " / " + groups + " = " + x[1] / groups + shapes);
+        ConvGeometry[] recent = RECENT.get();
+        for (ConvGeometry g : recent) {
+            if (g != null && g.same(x, wt, strideH, strideW, padH, padW, dilationH, dilationW, groups)) return g;
+        }
+        String problem = problem(x, wt, strideH, strideW, padH, padW, dilationH, dilationW, groups);
+        if (problem != null) {
+            throw new IllegalArgumentException(where + ": " + problem + " (input " + Tensor.shapeString(x) + ", weight " + Tensor.shapeString(wt)
+                    + ", stride " + strideH + "x" + strideW + ", padding " + padH + "x" + padW + ", dilation " + dilationH + "x" + dilationW
+                    + ", groups " + groups + ")");
         }
         int oh = outSize(x[2], wt[2], strideH, padH, dilationH), ow = outSize(x[3], wt[3], strideW, padW, dilationW);
-        if (oh < 1 || ow < 1) {
-            throw new IllegalArgumentException(where + ": output would be " + oh + "x" + ow + ", the padded input is smaller than the dilated kernel" + shapes);
-        }
         ConvGeometry g = new ConvGeometry(x[0], x[1], x[2], x[3], wt[0], wt[2], wt[3], oh, ow,
                 strideH, strideW, padH, padW, dilationH, dilationW, groups);
         Tensor.checkedSize(where + " output", g.outputShape());
-        return g;
+        System.arraycopy(recent, 0, recent, 1, recent.length - 1);
+        return recent[0] = g;
+    }
+
+    /** What is wrong with these arguments, or null when they make a convolution. */
+    private static String problem(int[] x, int[] wt, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups) {
+        if (x.length != 4) return "input must be rank 4 [N, C, H, W]";
+        if (wt.length != 4) return "weight must be rank 4 [O, C/groups, kh, kw]";
+        for (int d : x) if (d < 0) return "negative input dimension";
+        for (int d : wt) if (d <= 0) return "weight dimensions must be positive";
+        if (strideH < 1 || strideW < 1) return "stride must be >= 1";
+        if (padH < 0 || padW < 0) return "padding must be >= 0";
+        if (dilationH < 1 || dilationW < 1) return "dilation must be >= 1";
+        if (groups < 1) return "groups must be >= 1";
+        if (x[1] % groups != 0) return "input channels " + x[1] + " not divisible by groups";
+        if (wt[0] % groups != 0) return "output channels " + wt[0] + " not divisible by groups";
+        if (wt[1] != x[1] / groups) {
+            return "weight has " + wt[1] + " input channels per group but input has " + x[1] + " / " + groups + " = " + x[1] / groups;
+        }
+        int oh = outSize(x[2], wt[2], strideH, padH, dilationH), ow = outSize(x[3], wt[3], strideW, padW, dilationW);
+        if (oh < 1 || ow < 1) return "output would be " + oh + "x" + ow + ", the padded input is smaller than the dilated kernel";
+        return null;
+    }
+
+    private boolean same(int[] x, int[] wt, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, int groups) {
+        return x.length == 4 && wt.length == 4 && x[0] == n && x[1] == c && x[2] == h && x[3] == w && wt[0] == o && wt[1] == c / this.groups
+                && wt[2] == kh && wt[3] == kw && strideH == this.strideH && strideW == this.strideW && padH == this.padH && padW == this.padW
+                && dilationH == this.dilationH && dilationW == this.dilationW && groups == this.groups;
     }
 
     void requireShape(String where, String what, int[] expected, Tensor t) {
-        if (!java.util.Arrays.equals(expected, t.shape())) {
-            throw new IllegalArgumentException(where + ": " + what + " has shape " + Tensor.shapeString(t.shape()) + " but must be "
-                    + Tensor.shapeString(expected) + " (input " + Tensor.shapeString(inputShape()) + ", weight "
-                    + Tensor.shapeString(weightShape()) + ")");
-        }
+        if (!java.util.Arrays.equals(expected, t.shapeArray())) mismatch(where, what, expected, t);
+    }
+
+    /** {@code t} is {@code [N, O, OH, OW]}, the output's shape (checked without making that shape). */
+    void requireOutput(String where, String what, Tensor t) {
+        if (t.rank() != 4 || t.dim(0) != n || t.dim(1) != o || t.dim(2) != oh || t.dim(3) != ow) mismatch(where, what, outputShape(), t);
+    }
+
+    /** {@code t} is {@code [N, C, H, W]}, the input's shape. */
+    void requireInput(String where, String what, Tensor t) {
+        if (t.rank() != 4 || t.dim(0) != n || t.dim(1) != c || t.dim(2) != h || t.dim(3) != w) mismatch(where, what, inputShape(), t);
+    }
+
+    /** {@code t} is {@code [O, C/groups, kh, kw]}, the weight's shape. */
+    void requireWeight(String where, String what, Tensor t) {
+        if (t.rank() != 4 || t.dim(0) != o || t.dim(1) != c / groups || t.dim(2) != kh || t.dim(3) != kw) mismatch(where, what, weightShape(), t);
+    }
+
+    /** {@code t} is {@code [O]}, one value per output channel. */
+    void requireChannels(String where, String what, Tensor t) {
+        if (t.rank() != 1 || t.dim(0) != o) mismatch(where, what, new int[] {o}, t);
+    }
+
+    private void mismatch(String where, String what, int[] expected, Tensor t) {
+        throw new IllegalArgumentException(where + ": " + what + " has shape " + Tensor.shapeString(t.shape()) + " but must be "
+                + Tensor.shapeString(expected) + " (input " + Tensor.shapeString(inputShape()) + ", weight "
+                + Tensor.shapeString(weightShape()) + ")");
     }
 }

@@ -29,7 +29,7 @@ final class ConvPanels {
      */
     static void pack(ConvGeometry g, float[] x, int n0, int b, int gi, int j0, int j1, float[] p) {
         Parallel.forRange(j1 - j0, Math.max(1, GRAIN / (g.kk() * NR)), (from, to) -> {
-            int[] runs = new int[5 * NR];
+            int[] runs = Scratch.ints(Scratch.PANEL_RUNS, 5 * NR); // the running thread's own, kept between calls
             for (int j = j0 + from; j < j0 + to; j++) panel(g, x, n0, b, gi, j, j0, runs, p);
         });
     }
@@ -86,7 +86,7 @@ final class ConvPanels {
     static void packTransposed(ConvGeometry g, float[] x, int n0, int b, int gi, float[] p) {
         int panels = GemmPacking.panels(g.kk(), NR);
         Parallel.forRange(panels, Math.max(1, GRAIN / (b * g.ohw() * NR)), (from, to) -> {
-            int[] taps = new int[4 * NR];
+            int[] taps = Scratch.ints(Scratch.PANEL_TAPS, 4 * NR); // the running thread's own, kept between calls
             for (int j = from; j < to; j++) panelTransposed(g, x, n0, b, gi, j, taps, p);
         });
     }

@@ -26,12 +26,28 @@ public final class Embedding {
         int[] os = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         os[ids.rank()] = d;
         Tensor out = Tensor.zeros(table.dtype(), os);
+        gather(id, table, d, out);
+        return out;
+    }
+
+    /** As {@link #forward}, writing into {@code out} (ids' shape followed by the table's width, the table's dtype). */
+    public static void forwardInto(Tensor ids, Tensor table, Tensor out) {
+        String where = "Embedding.forward";
+        int d = checkTable(where, table);
+        long[] id = checkIds(where, ids, table.dim(0));
+        if (!rowsOf(ids, d, out) || out.dtype() != table.dtype()) {
+            throw new IllegalArgumentException(where + ": out is " + out.dtype().safetensorsName() + " " + Tensor.shapeString(out.shape())
+                    + " but ids " + Tensor.shapeString(ids.shape()) + " and table width " + d + " need that shape followed by " + d);
+        }
+        gather(id, table, d, out);
+    }
+
+    private static void gather(long[] id, Tensor table, int d, Tensor out) {
         Object src = table.dtype() == DType.F64 ? table.doubles() : table.data();
         Object dst = table.dtype() == DType.F64 ? out.doubles() : out.data();
         Parallel.forRange(id.length, Math.max(1, GRAIN / Math.max(1, d)), (from, to) -> {
             for (int i = from; i < to; i++) System.arraycopy(src, (int) id[i] * d, dst, i * d, d);
         });
-        return out;
     }
 
     /** The positions {@code 0, 1, ..., count-1} as int64 {@code [count]} ({@code torch.arange(count)}), the ids of a position table. */
@@ -47,18 +63,26 @@ public final class Embedding {
         Norms.checkFloat("Embedding.backward", "dOut", dOut);
         if (dOut.rank() < 1) throw new IllegalArgumentException("Embedding.backward: dOut must end in the embedding width, got a rank-0 tensor");
         Tensor dTable = Tensor.zeros(dOut.dtype(), vocab, dOut.dim(-1));
-        backwardInto(ids, dOut, dTable);
+        backwardAddInto(ids, dOut, dTable);
         return dTable;
     }
 
-    /** Adds the gradient of {@link #forward} into {@code dTable [V, D]} (which keeps what it held). */
+    /** As {@link #backward}, writing the gradient into {@code dTable [V, D]}: zero in the rows no id points at. */
     public static void backwardInto(Tensor ids, Tensor dOut, Tensor dTable) {
+        Norms.checkFloat("Embedding.backward", "dTable", dTable);
+        if (dTable.dtype() == DType.F64) Arrays.fill(dTable.doubles(), 0, dTable.size(), 0.0);
+        else Arrays.fill(dTable.data(), 0, dTable.size(), 0f);
+        backwardAddInto(ids, dOut, dTable);
+    }
+
+    /** Adds the gradient of {@link #forward} into {@code dTable [V, D]} (which keeps what it held). */
+    public static void backwardAddInto(Tensor ids, Tensor dOut, Tensor dTable) {
         String where = "Embedding.backward";
         int d = checkTable(where, dTable);
         long[] id = checkIds(where, ids, dTable.dim(0));
-        int[] expected = Arrays.copyOf(ids.shape(), ids.rank() + 1);
-        expected[ids.rank()] = d;
-        if (!Arrays.equals(expected, dOut.shape()) || dOut.dtype() != dTable.dtype()) {
+        if (!rowsOf(ids, d, dOut) || dOut.dtype() != dTable.dtype()) {
+            int[] expected = Arrays.copyOf(ids.shape(), ids.rank() + 1);
+            expected[ids.rank()] = d;
             throw new IllegalArgumentException(where + ": dOut is " + dOut.dtype().safetensorsName() + " " + Tensor.shapeString(dOut.shape())
                     + " but ids " + Tensor.shapeString(ids.shape()) + " and table width " + d + " need "
                     + dTable.dtype().safetensorsName() + " " + Tensor.shapeString(expected));
@@ -89,14 +113,20 @@ public final class Embedding {
         return table.dim(1);
     }
 
+    /** Whether {@code t} has the shape of {@code ids} followed by {@code d}: one row of the table per id. */
+    private static boolean rowsOf(Tensor ids, int d, Tensor t) {
+        boolean shaped = t.rank() == ids.rank() + 1 && t.dim(-1) == d;
+        for (int a = 0; shaped && a < ids.rank(); a++) shaped = t.dim(a) == ids.dim(a);
+        return shaped;
+    }
+
     private static long[] checkIds(String where, Tensor ids, int vocab) {
         if (ids == null) throw new IllegalArgumentException(where + ": ids is null");
         if (ids.dtype() != DType.I64) throw new IllegalArgumentException(where + ": ids must be I64, got " + ids.dtype().safetensorsName());
         long[] id = ids.longs();
-        int[] s = ids.shape();
         for (int i = 0; i < id.length; i++) {
             if (id[i] < 0 || id[i] >= vocab) {
-                int[] pos = new int[s.length];
+                int[] s = ids.shape(), pos = new int[s.length];
                 for (int a = s.length - 1, rem = i; a >= 0; a--) { pos[a] = rem % s[a]; rem /= s[a]; }
                 throw new IndexOutOfBoundsException(where + ": id " + id[i] + " at position " + Arrays.toString(pos) + " of ids "
                         + Tensor.shapeString(s) + " is out of range for a table of " + vocab + " rows");

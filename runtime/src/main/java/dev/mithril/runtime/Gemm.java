@@ -102,6 +102,11 @@ public final class Gemm {
             if (transB && !transA && m <= GemmDot.MAX_M) { GemmDot.run(m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             if (m <= GemmSmall.MAX_M) { GemmSmall.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             float[] bp = GemmBlocks.bBuffer32(GemmPacking.packedSize(k, n, GemmKernel.NR));
+            if (!transA && GemmNarrow.fits(n)) { // one vector of columns: pack the one panel, read A in place
+                GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 1);
+                GemmNarrow.run(m, n, k, a, aOff, lda, bp, out);
+                return;
+            }
             GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, m, n, k);
         } finally {
             out.release();
@@ -147,9 +152,11 @@ public final class Gemm {
                 finishOnly(out, m, n, false);
                 return;
             }
-            // One panel of outputs (the classifier layer): packing A would cost more than the product, so dot
-            // products read x and the original weights in place.
+            // One panel of outputs (the classifier layer): packing A would cost more than the product, so small
+            // batches take dot products of x and the original weights in place; larger ones with at most one vector
+            // of outputs read x in place against the packed panel (GemmNarrow).
             if (n <= GemmKernel.NR && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
+            else if (GemmNarrow.fits(n)) GemmNarrow.run(m, n, k, x, xOff, k, w.panels, out);
             else GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
         } finally {
             out.release();

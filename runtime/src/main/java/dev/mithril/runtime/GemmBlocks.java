@@ -117,14 +117,20 @@ final class GemmBlocks {
         }
     }
 
-    /** Rows {@code [i0, i1)} by column panels {@code [p0, p1)} of C. */
+    /**
+     * Rows {@code [i0, i1)} by column panels {@code [p0, p1)} of C. A task whose panels do not start at 0 goes through
+     * its row blocks starting half-way down: its left edge shares a cache line with the task beside it in every row
+     * of C (a Java array's elements start 16 bytes into a line, so no panel edge is line-aligned), and two tasks that
+     * work on the same rows at the same time would pass those lines back and forth between their cores.
+     */
     private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
                               int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
         float[] ap = A32.get(), t = T32.get();
         int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR, Float.BYTES, MR), MR);
-        for (int ic = i0; ic < i1; ic += mb) {
-            int mc = Math.min(mb, i1 - ic);
+        int blocks = (i1 - i0 + mb - 1) / mb, start = p0 == 0 ? 0 : blocks / 2;
+        for (int bi = 0; bi < blocks; bi++) {
+            int ic = i0 + (start + bi) % blocks * mb, mc = Math.min(mb, i1 - ic);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
                 boolean first = pc == 0, last = pc + kc == k;

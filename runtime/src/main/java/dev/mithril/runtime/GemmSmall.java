@@ -18,7 +18,7 @@ final class GemmSmall {
 
     static void run(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
                     float[] b, int bOff, int ldb, GemmKernel.Out o) {
-        float[] row = transA ? new float[m * k] : null;
+        float[] row = transA ? Scratch.floats(Scratch.SMALL_ROWS, m * k) : null; // this thread's, kept: no allocation per call
         if (transA) { // gather op(A) rows once; m*k is small here
             for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) row[i * k + p] = a[aOff + p * lda + i];
         }
@@ -32,9 +32,9 @@ final class GemmSmall {
             });
         } else {
             Parallel.forRange(n, Math.max(V, 16384 / Math.max(1, k * m)), (from, to) -> {
-                float[] acc = new float[to - from];
+                float[] acc = Scratch.floats(Scratch.SMALL_ACC, to - from); // the running thread's own
                 for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(acc, 0f);
+                    java.util.Arrays.fill(acc, 0, to - from, 0f);
                     for (int p = 0; p < k; p++) axpy(ax[axOff + i * axLd + p], b, bOff + p * ldb + from, acc, to - from);
                     for (int j = from; j < to; j++) put(o, i, j, acc[j - from]);
                 }

@@ -16,7 +16,7 @@ import java.util.Arrays;
 public final class Gradients {
     private static final double INV_SQRT_2PI = 0.3989422804014327;
     private static final int RELU = 0, GELU = 1, SIGMOID = 2, TANH = 3;
-    private static final String[] NAMES = {"reluGrad", "geluGrad", "sigmoidGrad", "tanhGrad"};
+    private static final String[] WHERE = {"Gradients.reluGrad", "Gradients.geluGrad", "Gradients.sigmoidGrad", "Gradients.tanhGrad"};
 
     private Gradients() {}
 
@@ -59,7 +59,7 @@ public final class Gradients {
     public static void tanhGradInto(Tensor y, Tensor g, Tensor out) { activation(TANH, y, g, out); }
 
     private static Tensor activation(int kind, Tensor a, Tensor g, Tensor out) {
-        String where = "Gradients." + NAMES[kind];
+        String where = WHERE[kind];
         if (!a.sameShape(g) || !a.sameShape(out)) throw new IllegalArgumentException(where + ": operand " + Tensor.shapeString(a.shape())
                 + ", gradient " + Tensor.shapeString(g.shape()) + " and out " + Tensor.shapeString(out.shape()) + " must have one shape");
         int n = out.size();
@@ -106,6 +106,11 @@ public final class Gradients {
 
     /** {@link #sumTo} into {@code out} (overwritten, not accumulated). */
     public static void sumToInto(Tensor g, Tensor out) {
+        int rowLength = Broadcast.suffixSize(out.shapeArray(), g.shapeArray());
+        if (rowLength > 0 && out.dtype() == g.dtype()) {
+            sumRows(g, out, g.size() / rowLength, rowLength);
+            return;
+        }
         int[] from = g.shape(), strides = strides("Gradients.sumTo", out.shape(), from);
         int n = g.size();
         if (out.dtype() == DType.F64) {
@@ -117,6 +122,27 @@ public final class Gradients {
         float[] a = g.data(), o = out.data();
         Arrays.fill(o, 0, out.size(), 0f);
         for (int i = 0; i < n; i++) o[offset(i, from, strides)] += a[i];
+    }
+
+    /** {@code out[j] = sum over r of g[r * k + j]}, rows added in order (the same sums on every run). */
+    private static void sumRows(Tensor g, Tensor out, int rows, int k) {
+        if (out.dtype() == DType.F64) {
+            double[] a = g.doubles(), o = out.doubles();
+            Arrays.fill(o, 0, k, 0);
+            for (int r = 0; r < rows; r++) for (int j = 0, off = r * k; j < k; j++) o[j] += a[off + j];
+            return;
+        }
+        float[] a = g.data(), o = out.data();
+        Arrays.fill(o, 0, k, 0f);
+        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        int bound = species.loopBound(k);
+        for (int r = 0; r < rows; r++) {
+            int off = r * k, j = 0;
+            for (; j < bound; j += species.length()) {
+                jdk.incubator.vector.FloatVector.fromArray(species, o, j).add(jdk.incubator.vector.FloatVector.fromArray(species, a, off + j)).intoArray(o, j);
+            }
+            for (; j < k; j++) o[j] += a[off + j];
+        }
     }
 
     /** {@code g} broadcast to {@code shape} and divided by {@code divisor} (the backward of a sum or a mean). */

@@ -77,16 +77,7 @@ public final class Kernels {
     public static void matmulInto(Tensor a, Tensor b, Tensor out) {
         DType dt = commonDtype("Kernels.matmul", a, b);
         checkOutDtype("Kernels.matmul", dt, out);
-        if (dt != DType.F64) {
-            MatMul.apply(a, b, out);
-            return;
-        }
-        int[] os = MatMul.outShape(a.shape(), b.shape());
-        if (!Arrays.equals(os, out.shape())) {
-            throw new IllegalArgumentException("Kernels.matmul: out has shape " + Tensor.shapeString(out.shape()) + " but "
-                    + Tensor.shapeString(a.shape()) + " x " + Tensor.shapeString(b.shape()) + " gives " + Tensor.shapeString(os));
-        }
-        Float64Gemm.matmul(a, b, out);
+        MatMul.apply(a, b, out);
     }
 
     // ---------------------------------------------------------------- broadcasting arithmetic
@@ -125,12 +116,17 @@ public final class Kernels {
     public static void sigmoidInto(Tensor x, Tensor out) { unary(Epilogue.SIGMOID, x, out); }
     public static void tanhInto(Tensor x, Tensor out) { unary(Epilogue.TANH, x, out); }
 
+    /** {@code Kernels.relu}, ... by the activation's ordinal: error messages' prefixes, made once rather than per call. */
+    private static final String[] UNARY_WHERE = java.util.Arrays.stream(Epilogue.values())
+            .map(e -> "Kernels." + e.name().toLowerCase()).toArray(String[]::new);
+
     private static Tensor unary(Epilogue act, Tensor x, Tensor out) {
+        String where = UNARY_WHERE[act.ordinal()];
         if (!x.sameShape(out)) {
-            throw new IllegalArgumentException("Kernels." + act.name().toLowerCase() + ": out has shape "
-                    + Tensor.shapeString(out.shape()) + " but x has shape " + Tensor.shapeString(x.shape()));
+            throw new IllegalArgumentException(where + ": out has shape " + Tensor.shapeString(out.shape()) + " but x has shape "
+                    + Tensor.shapeString(x.shape()));
         }
-        checkOutDtype("Kernels." + act.name().toLowerCase(), floatDtype("Kernels." + act.name().toLowerCase(), x), out);
+        checkOutDtype(where, floatDtype(where, x), out);
         if (x.dtype() == DType.F64) {
             double[] a = x.doubles(), o = out.doubles();
             Parallel.forRange(x.size(), UNARY_GRAIN, (from, to) -> Activations.map(act, a, from, o, from, to - from));

@@ -44,12 +44,21 @@ public final class Norms {
      * (axis 1 of {@code x [N, C, ...]}). {@code weight} and {@code bias} may be null (no affine transform).
      */
     public static Tensor batchNormInference(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps) {
+        checkFloat("Norms.batchNormInference", "x", x);
+        Tensor out = Tensor.zeros(x.dtype(), x.shape());
+        batchNormInferenceInto(x, runningMean, runningVar, weight, bias, eps, out);
+        return out;
+    }
+
+    /** As {@link #batchNormInference}, writing into {@code out} (shaped like {@code x}; may be {@code x} itself). */
+    public static void batchNormInferenceInto(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps, Tensor out) {
         String where = "Norms.batchNormInference";
         int c = checkBatchNorm(where, x, weight, bias);
         checkVector(where, "runningMean", runningMean, c, x.dtype(), false);
         checkVector(where, "runningVar", runningVar, c, x.dtype(), false);
+        checkSame(where, "out", out, x);
         int n = x.dim(0), inner = x.size() / Math.max(1, n * c);
-        double[] mean = new double[c], inv = new double[c];
+        double[] mean = Scratch.doubles(Scratch.MEAN, c), inv = Scratch.doubles(Scratch.INV, c);
         for (int ch = 0; ch < c; ch++) {
             mean[ch] = value(runningMean, ch);
             double var = value(runningVar, ch);
@@ -58,9 +67,7 @@ public final class Norms {
             }
             inv[ch] = 1 / Math.sqrt(var + eps);
         }
-        Tensor out = Tensor.zeros(x.dtype(), x.shape());
         normalizeChannels(x, out, n, c, inner, mean, inv, weight, bias);
-        return out;
     }
 
     /**
@@ -74,6 +81,18 @@ public final class Norms {
      */
     public static Result batchNormTraining(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                            double momentum, double eps) {
+        int c = checkBatchNorm("Norms.batchNormTraining", x, weight, bias);
+        Result r = new Result(Tensor.zeros(x.dtype(), x.shape()), Tensor.zeros(x.dtype(), c), Tensor.zeros(x.dtype(), c));
+        batchNormTrainingInto(x, weight, bias, runningMean, runningVar, momentum, eps, r);
+        return r;
+    }
+
+    /**
+     * As {@link #batchNormTraining}, writing the output and the batch statistics into {@code into}'s tensors
+     * ({@code out} shaped like {@code x}; {@code mean} and {@code invStd} of shape {@code [C]}, x's dtype).
+     */
+    public static void batchNormTrainingInto(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                             double momentum, double eps, Result into) {
         String where = "Norms.batchNormTraining";
         int c = checkBatchNorm(where, x, weight, bias);
         if ((runningMean == null) != (runningVar == null)) {
@@ -83,13 +102,16 @@ public final class Norms {
             checkVector(where, "runningMean", runningMean, c, x.dtype(), false);
             checkVector(where, "runningVar", runningVar, c, x.dtype(), false);
         }
+        checkSame(where, "out", into.out(), x);
+        checkVector(where, "mean", into.mean(), c, x.dtype(), false);
+        checkVector(where, "invStd", into.invStd(), c, x.dtype(), false);
         int n = x.dim(0), inner = x.size() / Math.max(1, n * c);
         long count = (long) n * inner;
         if (count <= 1) {
             throw new IllegalArgumentException(where + ": expected more than 1 value per channel when training, got input "
                     + Tensor.shapeString(x.shape()));
         }
-        double[] mean = new double[c], var = new double[c];
+        double[] mean = Scratch.doubles(Scratch.MEAN, c), var = Scratch.doubles(Scratch.VAR, c), inv = Scratch.doubles(Scratch.INV, c);
         Parallel.forRange(c, Math.max(1, (int) (GRAIN / count)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double s = 0;
@@ -100,33 +122,63 @@ public final class Norms {
                 var[ch] = q / count;
             }
         });
-        double[] inv = new double[c];
         for (int ch = 0; ch < c; ch++) inv[ch] = 1 / Math.sqrt(var[ch] + eps);
-        Tensor out = Tensor.zeros(x.dtype(), x.shape());
-        normalizeChannels(x, out, n, c, inner, mean, inv, weight, bias);
+        normalizeChannels(x, into.out(), n, c, inner, mean, inv, weight, bias);
         if (runningMean != null) {
             for (int ch = 0; ch < c; ch++) {
                 setValue(runningMean, ch, (1 - momentum) * value(runningMean, ch) + momentum * mean[ch]);
                 setValue(runningVar, ch, (1 - momentum) * value(runningVar, ch) + momentum * var[ch] * count / (count - 1));
             }
         }
-        return new Result(out, vector(x.dtype(), mean), vector(x.dtype(), inv));
+        for (int ch = 0; ch < c; ch++) {
+            setValue(into.mean(), ch, mean[ch]);
+            setValue(into.invStd(), ch, inv[ch]);
+        }
     }
 
     /**
      * Backward of training batch norm, from the {@code mean} and {@code invStd} that
-     * {@link #batchNormTraining} returned: {@code dx = weight * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat))}.
+     * {@link #batchNormTraining} returned: {@code dx = weight * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat))},
+     * {@code dWeight = sum(dy * xhat)}, {@code dBias = sum(dy)} per channel (both null without weight).
      */
     public static Grads batchNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor invStd) {
-        String where = "Norms.batchNormBackward";
+        checkFloat("Norms.batchNormBackward", "x", x);
+        Tensor dx = Tensor.zeros(x.dtype(), x.shape());
+        batchNormGrads("Norms.batchNormBackward", dy, x, weight, mean, invStd, dx);
+        if (weight == null) return new Grads(dx, null, null);
+        int c = x.dim(1);
+        double[] sdy = Scratch.doubles(Scratch.SUM_DY, c), sdyx = Scratch.doubles(Scratch.SUM_DYX, c);
+        return new Grads(dx, vector(x.dtype(), Arrays.copyOf(sdyx, c)), vector(x.dtype(), Arrays.copyOf(sdy, c)));
+    }
+
+    /** The input gradient of {@link #batchNormBackward}, written into {@code dx} (shaped like {@code x}). */
+    public static void batchNormBackwardInputInto(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor invStd, Tensor dx) {
+        batchNormGrads("Norms.batchNormBackwardInput", dy, x, weight, mean, invStd, dx);
+    }
+
+    /** The weight gradient of {@link #batchNormBackward}, {@code sum(dy * xhat)} per channel, written into {@code dWeight [C]}. */
+    public static void batchNormBackwardWeightInto(Tensor dy, Tensor x, Tensor mean, Tensor invStd, Tensor dWeight) {
+        String where = "Norms.batchNormBackwardWeight";
+        int c = checkBatchNorm(where, x, null, null);
+        checkVector(where, "dWeight", dWeight, c, x.dtype(), false);
+        batchNormGrads(where, dy, x, null, mean, invStd, null);
+        double[] sdyx = Scratch.doubles(Scratch.SUM_DYX, c);
+        for (int ch = 0; ch < c; ch++) setValue(dWeight, ch, sdyx[ch]);
+    }
+
+    /**
+     * Per channel {@code sum(dy)} and {@code sum(dy * xhat)} into this thread's scratch slots, and, when {@code dx}
+     * is given, the input gradient from them (one pass over the channel's values for the sums, one for dx).
+     */
+    private static void batchNormGrads(String where, Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor invStd, Tensor dx) {
         int c = checkBatchNorm(where, x, weight, null);
         checkSame(where, "dy", dy, x);
         checkVector(where, "mean", mean, c, x.dtype(), false);
         checkVector(where, "invStd", invStd, c, x.dtype(), false);
+        if (dx != null) checkSame(where, "dx", dx, x);
         int n = x.dim(0), inner = x.size() / Math.max(1, n * c);
         long count = (long) n * inner;
-        double[] dBias = new double[c], dWeight = new double[c];
-        Tensor dx = Tensor.zeros(x.dtype(), x.shape());
+        double[] sums = Scratch.doubles(Scratch.SUM_DY, c), dots = Scratch.doubles(Scratch.SUM_DYX, c);
         Parallel.forRange(c, Math.max(1, (int) (GRAIN / Math.max(1, count))), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double m = value(mean, ch), inv = value(invStd, ch);
@@ -137,8 +189,9 @@ public final class Norms {
                     sdyx += dotCentered(dy, x, off, inner, m);
                 }
                 sdyx *= inv; // sum(dy * xhat)
-                dBias[ch] = sdy;
-                dWeight[ch] = sdyx;
+                sums[ch] = sdy;
+                dots[ch] = sdyx;
+                if (dx == null) continue;
                 double w = weight == null ? 1 : value(weight, ch);
                 // dx = k * (dy - a - xhat * b'), written as dx = k*dy + k*(-a) + (x - m) * (-k * b' * inv)
                 double k = w * inv, a = sdy / count, bb = sdyx / count;
@@ -148,7 +201,6 @@ public final class Norms {
                 }
             }
         });
-        return new Grads(dx, weight == null ? null : vector(x.dtype(), dWeight), weight == null ? null : vector(x.dtype(), dBias));
     }
 
     private static int checkBatchNorm(String where, Tensor x, Tensor weight, Tensor bias) {
@@ -189,18 +241,36 @@ public final class Norms {
     public static Result layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
         String where = "Norms.layerNorm";
         int d = checkLayerNorm(where, x, normalizedShape, weight, bias);
-        int rows = d == 0 ? 0 : x.size() / d;
         if (d == 0) throw new IllegalArgumentException(where + ": normalized shape " + Tensor.shapeString(normalizedShape) + " is empty of elements");
-        Tensor out = Tensor.zeros(x.dtype(), x.shape());
         int[] statShape = Arrays.copyOf(x.shape(), x.rank() - normalizedShape.length);
-        Tensor mean = Tensor.zeros(x.dtype(), statShape), rstd = Tensor.zeros(x.dtype(), statShape);
+        Result r = new Result(Tensor.zeros(x.dtype(), x.shape()), Tensor.zeros(x.dtype(), statShape), Tensor.zeros(x.dtype(), statShape));
+        layerNormInto(x, d, weight, bias, eps, r);
+        return r;
+    }
+
+    /**
+     * As {@link #layerNorm(Tensor, int[], Tensor, Tensor, double)} over the trailing dimensions of {@code x} whose
+     * product is {@code size}, writing into {@code into}: {@code out} shaped like {@code x}, and, unless null (as
+     * for inference), one {@code mean} and {@code invStd} per row ({@code x.size() / size} values each).
+     */
+    public static void layerNormInto(Tensor x, int size, Tensor weight, Tensor bias, double eps, Result into) {
+        String where = "Norms.layerNorm";
+        int d = checkRows(where, x, size, weight, bias);
+        int rows = x.size() / d;
+        checkSame(where, "out", into.out(), x);
+        Tensor mean = into.mean(), rstd = into.invStd();
+        if ((mean == null) != (rstd == null)) throw new IllegalArgumentException(where + ": give both mean and invStd, or neither");
+        if (mean != null) checkStats(where, x, rows, mean, rstd);
+        Tensor out = into.out();
         Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int off = r * d;
                 double m = sum(x, off, d) / d;
                 double inv = 1 / Math.sqrt(sumSquaredDeviation(x, off, d, m) / d + eps);
-                setValue(mean, r, m);
-                setValue(rstd, r, inv);
+                if (mean != null) {
+                    setValue(mean, r, m);
+                    setValue(rstd, r, inv);
+                }
                 if (weight == null) {
                     affine(x, out, off, d, inv, -m * inv);
                 } else {
@@ -208,7 +278,6 @@ public final class Norms {
                 }
             }
         });
-        return new Result(out, mean, rstd);
     }
 
     /**
@@ -219,33 +288,91 @@ public final class Norms {
     public static Grads layerNormBackward(Tensor dy, Tensor x, int[] normalizedShape, Tensor weight, Tensor mean, Tensor invStd) {
         String where = "Norms.layerNormBackward";
         int d = checkLayerNorm(where, x, normalizedShape, weight, null);
-        checkSame(where, "dy", dy, x);
-        int rows = d == 0 ? 0 : x.size() / d;
         int[] statShape = Arrays.copyOf(x.shape(), x.rank() - normalizedShape.length);
         checkFloat(where, "mean", mean);
         checkFloat(where, "invStd", invStd);
-        if (!Arrays.equals(statShape, mean.shape()) || !Arrays.equals(statShape, invStd.shape()) || mean.dtype() != x.dtype()
-                || invStd.dtype() != x.dtype()) {
+        if (!Arrays.equals(statShape, mean.shape()) || !Arrays.equals(statShape, invStd.shape())) {
             throw new IllegalArgumentException(where + ": mean " + Tensor.shapeString(mean.shape()) + " and invStd "
                     + Tensor.shapeString(invStd.shape()) + " must both be " + x.dtype().safetensorsName() + " " + Tensor.shapeString(statShape));
         }
         Tensor dx = Tensor.zeros(x.dtype(), x.shape());
         Tensor dw = weight == null ? null : Tensor.zeros(x.dtype(), normalizedShape);
         Tensor db = weight == null ? null : Tensor.zeros(x.dtype(), normalizedShape);
-        if (x.dtype() == DType.F64) {
-            LayerNormGrad64.run(dy.doubles(), x.doubles(), weight == null ? null : weight.doubles(), mean.doubles(), invStd.doubles(),
-                    dx.doubles(), dw == null ? null : dw.doubles(), db == null ? null : db.doubles(), rows, d);
-        } else {
-            LayerNormGrad32.run(dy.data(), x.data(), weight == null ? null : weight.data(), mean.data(), invStd.data(),
-                    dx.data(), dw == null ? null : dw.data(), db == null ? null : db.data(), rows, d);
-        }
+        layerNormGrads(where, dy, x, d, weight, mean, invStd, dx, dw, db);
         return new Grads(dx, dw, db);
+    }
+
+    /** The input gradient of {@link #layerNormBackward}, over rows of {@code size} values, written into {@code dx}. */
+    public static void layerNormBackwardInputInto(Tensor dy, Tensor x, int size, Tensor weight, Tensor mean, Tensor invStd, Tensor dx) {
+        layerNormGrads("Norms.layerNormBackwardInput", dy, x, size, weight, mean, invStd, dx, null, null);
+    }
+
+    /** The weight gradient of {@link #layerNormBackward}, {@code sum_rows(dy * xhat)}, written into {@code dWeight} ({@code size} values). */
+    public static void layerNormBackwardWeightInto(Tensor dy, Tensor x, int size, Tensor mean, Tensor invStd, Tensor dWeight) {
+        layerNormGrads("Norms.layerNormBackwardWeight", dy, x, size, null, mean, invStd, null, dWeight, null);
+    }
+
+    /** The gradients asked for (each of dx, dw, db may be null), written: dw and db are zeroed before their sums. */
+    private static void layerNormGrads(String where, Tensor dy, Tensor x, int size, Tensor weight, Tensor mean, Tensor invStd,
+                                       Tensor dx, Tensor dw, Tensor db) {
+        int d = checkRows(where, x, size, weight, null);
+        int rows = x.size() / d;
+        checkSame(where, "dy", dy, x);
+        checkStats(where, x, rows, mean, invStd);
+        if (dx != null) checkSame(where, "dx", dx, x);
+        for (Tensor t : new Tensor[] {dw, db}) {
+            if (t != null && (t.size() != d || t.dtype() != x.dtype())) throw new IllegalArgumentException(where + ": "
+                    + (t == dw ? "dWeight" : "dBias") + " is " + t.dtype().safetensorsName() + " " + Tensor.shapeString(t.shape())
+                    + " but must hold " + d + " " + x.dtype().safetensorsName() + " values");
+        }
+        if (x.dtype() == DType.F64) {
+            if (dw != null) Arrays.fill(dw.doubles(), 0, d, 0.0);
+            if (db != null) Arrays.fill(db.doubles(), 0, d, 0.0);
+            LayerNormGrad64.run(dy.doubles(), x.doubles(), weight == null ? null : weight.doubles(), mean.doubles(), invStd.doubles(),
+                    dx == null ? null : dx.doubles(), dw == null ? null : dw.doubles(), db == null ? null : db.doubles(), rows, d);
+        } else {
+            if (dw != null) Arrays.fill(dw.data(), 0, d, 0f);
+            if (db != null) Arrays.fill(db.data(), 0, d, 0f);
+            LayerNormGrad32.run(dy.data(), x.data(), weight == null ? null : weight.data(), mean.data(), invStd.data(),
+                    dx == null ? null : dx.data(), dw == null ? null : dw.data(), db == null ? null : db.data(), rows, d);
+        }
+    }
+
+    /**
+     * Checks a layer norm over rows of {@code size} values: x is floating point and its trailing dimensions
+     * multiply to exactly {@code size}; weight and bias (may be null) hold {@code size} values of x's dtype. Returns size.
+     */
+    private static int checkRows(String where, Tensor x, int size, Tensor weight, Tensor bias) {
+        checkFloat(where, "x", x);
+        int p = 1;
+        for (int a = x.rank() - 1; a >= 0 && p < size; a--) p *= x.dim(a);
+        if (size < 1 || p != size) {
+            throw new IllegalArgumentException(where + ": no trailing dimensions of x " + Tensor.shapeString(x.shape()) + " hold exactly "
+                    + size + " values");
+        }
+        for (Tensor t : new Tensor[] {weight, bias}) {
+            if (t != null && (t.size() != size || t.dtype() != x.dtype())) {
+                throw new IllegalArgumentException(where + ": " + (t == weight ? "weight" : "bias") + " is " + t.dtype().safetensorsName() + " "
+                        + Tensor.shapeString(t.shape()) + " but must hold " + size + " " + x.dtype().safetensorsName() + " values");
+            }
+        }
+        return size;
+    }
+
+    private static void checkStats(String where, Tensor x, int rows, Tensor mean, Tensor invStd) {
+        checkFloat(where, "mean", mean);
+        checkFloat(where, "invStd", invStd);
+        if (mean.size() != rows || invStd.size() != rows || mean.dtype() != x.dtype() || invStd.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(where + ": mean " + Tensor.shapeString(mean.shape()) + " and invStd "
+                    + Tensor.shapeString(invStd.shape()) + " must each hold " + rows + " " + x.dtype().safetensorsName() + " values, one per row of x "
+                    + Tensor.shapeString(x.shape()));
+        }
     }
 
     /** Layer-norm backward on float arrays; each row's sums and each column's sums run in one fixed order. */
     private static final class LayerNormGrad32 {
         static void run(float[] dy, float[] x, float[] w, float[] mean, float[] rstd, float[] dx, float[] dw, float[] db, int rows, int d) {
-            Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
+            if (dx != null) Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int off = r * d;
                     float m = mean[r], inv = rstd[r];
@@ -262,7 +389,7 @@ public final class Norms {
                     }
                 }
             });
-            if (dw == null) return;
+            if (dw == null && db == null) return;
             // Columns, not rows, are split over threads so each column's sum runs in one fixed order.
             Parallel.forRange(d, Math.max(1, GRAIN / Math.max(1, rows)), (from, to) -> {
                 for (int r = 0; r < rows; r++) {
@@ -270,8 +397,8 @@ public final class Norms {
                     int off = r * d;
                     for (int i = from; i < to; i++) {
                         float g = dy[off + i];
-                        dw[i] += g * (x[off + i] - m) * inv;
-                        db[i] += g;
+                        if (dw != null) dw[i] += g * (x[off + i] - m) * inv;
+                        if (db != null) db[i] += g;
                     }
                 }
             });
@@ -281,7 +408,7 @@ public final class Norms {
     /** {@link LayerNormGrad32} in double. */
     private static final class LayerNormGrad64 {
         static void run(double[] dy, double[] x, double[] w, double[] mean, double[] rstd, double[] dx, double[] dw, double[] db, int rows, int d) {
-            Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
+            if (dx != null) Parallel.forRange(rows, Math.max(1, GRAIN / d), (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int off = r * d;
                     double m = mean[r], inv = rstd[r], sg = 0, sgx = 0;
@@ -297,15 +424,15 @@ public final class Norms {
                     }
                 }
             });
-            if (dw == null) return;
+            if (dw == null && db == null) return;
             Parallel.forRange(d, Math.max(1, GRAIN / Math.max(1, rows)), (from, to) -> {
                 for (int r = 0; r < rows; r++) {
                     double m = mean[r], inv = rstd[r];
                     int off = r * d;
                     for (int i = from; i < to; i++) {
                         double g = dy[off + i];
-                        dw[i] += g * (x[off + i] - m) * inv;
-                        db[i] += g;
+                        if (dw != null) dw[i] += g * (x[off + i] - m) * inv;
+                        if (db != null) db[i] += g;
                     }
                 }
             });

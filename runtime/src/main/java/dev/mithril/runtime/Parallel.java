@@ -116,6 +116,18 @@ public final class Parallel {
         private static final long INDEX_MASK = (1L << INDEX_BITS) - 1, CHUNK_MASK = (1L << CHUNK_BITS) - 1;
         private static final int GENERATION_SHIFT = INDEX_BITS + CHUNK_BITS;
 
+        /**
+         * How long a worker spins after a region before parking (property {@code mithril.spin.us}, microseconds; 0
+         * parks at once). Short next to a millisecond, so an idle pool goes to sleep almost at once.
+         */
+        static final long SPIN_NANOS = Math.max(0, Long.getLong("mithril.spin.us", 200)) * 1000;
+        /**
+         * How long a caller whose own chunks are done spins for the workers' before parking: a quarter of
+         * {@link #SPIN_NANOS}, enough for the usual imbalance of a split GEMM; a longer wait is a large product,
+         * which a wake-up's microseconds do not matter to.
+         */
+        static final long CALLER_SPIN_NANOS = SPIN_NANOS / 4;
+
         private final Thread[] workers;
         private final AtomicInteger busy = new AtomicInteger();
         /** generation (upper 24 bits, wrapping) | chunks | next chunk index. */
@@ -158,7 +170,7 @@ public final class Parallel {
             } finally {
                 IN_REGION.set(false);
             }
-            while (done.get() < chunks) LockSupport.park(this);
+            awaitDone(chunks);
             this.body = null; // do not keep the region's captures alive
             this.caller = null;
             Throwable t = error.getAndSet(null);
@@ -193,17 +205,51 @@ public final class Parallel {
             for (Thread w : workers) LockSupport.unpark(w);
         }
 
+        /**
+         * Waits until all {@code chunks} of the region are done: spins for up to {@link #CALLER_SPIN_NANOS} first,
+         * since the last chunk usually finishes within microseconds of the caller's own, and being woken from a park
+         * costs as much again.
+         */
+        private void awaitDone(int chunks) {
+            long since = System.nanoTime();
+            for (int spins = 1; done.get() < chunks; spins++) {
+                if ((spins & 63) != 0) {
+                    Thread.onSpinWait();
+                } else if (System.nanoTime() - since < CALLER_SPIN_NANOS) {
+                    Thread.yield();
+                } else {
+                    while (done.get() < chunks) LockSupport.park(this);
+                    return;
+                }
+            }
+        }
+
+        /**
+         * Between regions a worker spins for up to {@link #SPIN_NANOS} before it parks: kernels run regions back to
+         * back (a model's layers, the GEMMs of a training step), and waking a parked thread cost 5-50 us on the
+         * 2-core VM the benchmarks ran on, as much as a batch-32 layer's whole share of the work. Both spins yield
+         * every 64 turns: on a machine with more runnable threads than cores a pure spin keeps the core from the
+         * thread being waited for (measured: regions of 100-300 us instead of 1-2 us under a load of 3).
+         */
         private void workerLoop() {
             IN_REGION.set(true);
-            long seen = 0;
-            while (!stopped) {
+            long seen = 0, spinSince = 0;
+            for (int spins = 0; !stopped; spins++) {
                 long generation = ticket.get() & -(1L << GENERATION_SHIFT);
-                if (generation == seen) {
+                if (generation != seen) {
+                    seen = generation;
+                    work(generation);
+                    spinSince = System.nanoTime();
+                    spins = 0;
+                } else if ((spins & 63) != 0) {
+                    Thread.onSpinWait();
+                } else if (System.nanoTime() - spinSince < SPIN_NANOS) {
+                    Thread.yield();
+                } else {
+                    // returns at once on the permit left by a region that began while this worker spun; the loop then
+                    // parks again, since the spin is over
                     LockSupport.park(this);
-                    continue;
                 }
-                seen = generation;
-                work(generation);
             }
         }
     }

@@ -16,15 +16,28 @@ final class Reduce {
     private Reduce() {}
 
     /** Which axes are reduced; an empty {@code axes} means all. */
-    static boolean[] reduced(String where, int[] axes, int rank) {
-        boolean[] red = new boolean[rank];
-        if (axes.length == 0) { Arrays.fill(red, true); return red; }
+    static boolean[] reduced(String where, int[] axes, int rank) { return reduced(where, axes, rank, new boolean[rank]); }
+
+    /** As {@link #reduced(String, int[], int)}, in the first {@code rank} entries of {@code red}. */
+    private static boolean[] reduced(String where, int[] axes, int rank, boolean[] red) {
+        Arrays.fill(red, 0, rank, axes.length == 0);
+        if (axes.length == 0) return red;
         for (int a : axes) {
             int n = Tensor.normalizeAxis(where, a, rank);
             if (red[n]) throw new IllegalArgumentException(where + ": axis " + a + " given twice in " + Arrays.toString(axes));
             red[n] = true;
         }
         return red;
+    }
+
+    /** Whether {@code os} is {@link #outShape}'s result, compared without making it. */
+    private static boolean isOutShape(int[] s, boolean[] red, boolean keepDims, int[] os) {
+        int j = 0;
+        for (int i = 0; i < s.length; i++) {
+            if (red[i] && !keepDims) continue;
+            if (j >= os.length || os[j++] != (red[i] ? 1 : s[i])) return false;
+        }
+        return j == os.length;
     }
 
     static int[] outShape(int[] s, boolean[] red, boolean keepDims) {
@@ -39,10 +52,11 @@ final class Reduce {
     }
 
     static void apply(String where, Tensor x, int[] axes, boolean keepDims, boolean mean, Tensor out) {
-        int[] s = x.shape();
-        boolean[] red = reduced(where, axes, s.length);
-        int[] os = outShape(s, red, keepDims);
-        if (!Arrays.equals(os, out.shape())) {
+        int[] s = x.shapeArray();
+        // This thread's scratch: a reduction made every training step allocates nothing.
+        boolean[] red = reduced(where, axes, s.length, Scratch.flags(s.length));
+        if (!isOutShape(s, red, keepDims, out.shapeArray())) {
+            int[] os = outShape(s, Arrays.copyOf(red, s.length), keepDims);
             throw new IllegalArgumentException(where + ": out has shape " + Tensor.shapeString(out.shape()) + " but reducing "
                     + Tensor.shapeString(s) + " over " + Arrays.toString(axes) + (keepDims ? " keeping dims" : "") + " gives "
                     + Tensor.shapeString(os));
@@ -55,9 +69,10 @@ final class Reduce {
             if (a == o && x.size() > 0 && out.size() < x.size()) {
                 throw new IllegalArgumentException(where + ": out must not share storage with x");
             }
-            double[] acc = new double[out.size()];
-            if (x.size() > 0) accumulate(s, red, a, acc);
-            for (int i = 0; i < acc.length; i++) o[i] = mean ? (count == 0 ? Double.NaN : acc[i] / count) : acc[i];
+            double[] acc = Scratch.doubles(Scratch.REDUCE, out.size());
+            Arrays.fill(acc, 0, out.size(), 0);
+            if (x.size() > 0) accumulate(s, red, null, null, a, acc);
+            for (int i = 0; i < out.size(); i++) o[i] = mean ? (count == 0 ? Double.NaN : acc[i] / count) : acc[i];
             return;
         }
         float[] a = x.data(), o = out.data();
@@ -66,78 +81,60 @@ final class Reduce {
         }
         int n = out.size(); // o may be a longer planned buffer: touch only this tensor's elements
         Arrays.fill(o, 0, n, 0f);
-        if (x.size() > 0) accumulate(s, red, a, o);
+        if (x.size() > 0) accumulate(s, red, a, o, null, null);
         if (mean) {
             float scale = count == 0 ? Float.NaN : (float) (1.0 / count);
             for (int i = 0; i < n; i++) o[i] = count == 0 ? Float.NaN : o[i] * scale;
         }
     }
 
-    private static void accumulate(int[] s, boolean[] red, float[] a, float[] o) {
+    /**
+     * Adds {@code a} into {@code o} over the reduced axes: float32 arrays {@code af}, {@code of}, or float64 ones
+     * {@code ad}, {@code od} (the others null). After merging adjacent axes of one kind the input is rows of {@code n}
+     * contiguous elements, each summed into one output element (innermost group reduced) or added into a row of the
+     * output; an odometer over the outer groups moves the row offsets.
+     */
+    private static void accumulate(int[] s, boolean[] red, float[] af, float[] of, double[] ad, double[] od) {
         int r = s.length;
-        // Innermost-first merged groups: size, input stride, output stride (0 when reduced).
-        int[] dims = new int[r + 1], inSt = new int[r + 1], outSt = new int[r + 1];
-        boolean[] kind = new boolean[r + 1];
+        // Merged groups, innermost first: size, input stride, output stride (0 when reduced), odometer digit.
+        int[] dims = Scratch.ints(Scratch.DIMS, r + 1), inSt = Scratch.ints(Scratch.IN_STRIDES, r + 1),
+                outSt = Scratch.ints(Scratch.OUT_STRIDES, r + 1), digit = Scratch.ints(Scratch.DIGITS, r + 1);
+        Arrays.fill(digit, 0, r + 1, 0);
         int q = 0, in = 1, outStride = 1;
+        boolean innerReduced = true, last = false;
         for (int i = r - 1; i >= 0; i--) {
             if (s[i] == 1) continue;
-            if (q > 0 && kind[q - 1] == red[i]) {
+            if (q > 0 && last == red[i]) {
                 dims[q - 1] *= s[i];
             } else {
-                dims[q] = s[i]; inSt[q] = in; outSt[q] = red[i] ? 0 : outStride; kind[q] = red[i]; q++;
+                dims[q] = s[i]; inSt[q] = in; outSt[q] = red[i] ? 0 : outStride; last = red[i];
+                if (q == 0) innerReduced = red[i];
+                q++;
             }
             in *= s[i];
             if (!red[i]) outStride *= s[i];
         }
-        if (q == 0) { o[0] += a[0]; return; }
-        int n = dims[0];
-        int rows = 1;
-        for (int d = 1; d < q; d++) rows *= dims[d];
-        boolean innerReduced = kind[0];
+        if (q == 0) { dims[0] = 1; q = 1; } // a single element: o[0] += a[0]
+        int n = dims[0], rows = 1;
+        for (int g = 1; g < q; g++) rows *= dims[g];
+        int inOff = 0, outOff = 0;
         for (int row = 0; row < rows; row++) {
-            int rem = row, inOff = 0, outOff = 0;
-            for (int d = 1; d < q; d++) {
-                int idx = rem % dims[d];
-                rem /= dims[d];
-                inOff += idx * inSt[d];
-                outOff += idx * outSt[d];
-            }
-            if (innerReduced) o[outOff] += sumRow(a, inOff, n);
-            else addRow(a, inOff, o, outOff, n);
-        }
-    }
-
-    private static void accumulate(int[] s, boolean[] red, double[] a, double[] o) {
-        int r = s.length;
-        // Innermost-first merged groups: size, input stride, output stride (0 when reduced).
-        int[] dims = new int[r + 1], inSt = new int[r + 1], outSt = new int[r + 1];
-        boolean[] kind = new boolean[r + 1];
-        int q = 0, in = 1, outStride = 1;
-        for (int i = r - 1; i >= 0; i--) {
-            if (s[i] == 1) continue;
-            if (q > 0 && kind[q - 1] == red[i]) {
-                dims[q - 1] *= s[i];
+            if (ad != null) {
+                if (innerReduced) { double t = 0; for (int i = 0; i < n; i++) t += ad[inOff + i]; od[outOff] += t; }
+                else for (int i = 0; i < n; i++) od[outOff + i] += ad[inOff + i];
+            } else if (innerReduced) {
+                of[outOff] += sumRow(af, inOff, n);
             } else {
-                dims[q] = s[i]; inSt[q] = in; outSt[q] = red[i] ? 0 : outStride; kind[q] = red[i]; q++;
+                addRow(af, inOff, of, outOff, n);
             }
-            in *= s[i];
-            if (!red[i]) outStride *= s[i];
-        }
-        if (q == 0) { o[0] += a[0]; return; }
-        int n = dims[0];
-        int rows = 1;
-        for (int d = 1; d < q; d++) rows *= dims[d];
-        boolean innerReduced = kind[0];
-        for (int row = 0; row < rows; row++) {
-            int rem = row, inOff = 0, outOff = 0;
-            for (int d = 1; d < q; d++) {
-                int idx = rem % dims[d];
-                rem /= dims[d];
-                inOff += idx * inSt[d];
-                outOff += idx * outSt[d];
+            for (int g = 1; g < q; g++) {
+                inOff += inSt[g];
+                outOff += outSt[g];
+                if (++digit[g] < dims[g]) break;
+                inOff -= dims[g] * inSt[g];
+                outOff -= dims[g] * outSt[g];
+                digit[g] = 0;
             }
-            if (innerReduced) { double t = 0; for (int i = 0; i < n; i++) t += a[inOff + i]; o[outOff] += t; }
-            else for (int i = 0; i < n; i++) o[outOff + i] += a[inOff + i];
         }
     }
 

@@ -166,6 +166,12 @@ public final class Tensor implements AutoCloseable {
     /** The shape (a copy). */
     public int[] shape() { return shape.clone(); }
 
+    /**
+     * The shape itself, not a copy, for the runtime's own checks in kernels called every training step (which must
+     * not allocate). Callers never write to it.
+     */
+    int[] shapeArray() { return shape; }
+
     public int rank() { return shape.length; }
 
     /** The size of {@code axis}; a negative axis counts from the end ({@code -1} is the last). */

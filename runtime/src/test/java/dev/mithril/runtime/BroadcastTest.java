@@ -53,6 +53,13 @@ class BroadcastTest {
         Tensor a = Tensor.random(5, 301, 257), b = Tensor.random(6, 301, 1);
         Tensor o = Kernels.sub(a, b);
         for (int i = 0; i < 301; i++) for (int j = 0; j < 257; j++) assertEquals(a.get(i, j) - b.get(i, 0), o.get(i, j));
+        // Same shapes take the flat path: several blocks of 16384 elements and a partial last one, float32 and float64.
+        Tensor c = Tensor.random(7, 301, 257), q = Kernels.div(a, c);
+        for (int i = 0; i < 301; i++) for (int j = 0; j < 257; j++) assertEquals(a.get(i, j) / c.get(i, j), q.get(i, j));
+        double[] x = new double[301 * 257], y = new double[x.length];
+        for (int i = 0; i < x.length; i++) { x[i] = a.data()[i]; y[i] = c.data()[i] + 0.5; }
+        Tensor m = Kernels.mul(Tensor.of(x, 301, 257), Tensor.of(y, 301, 257));
+        for (int i = 0; i < x.length; i++) assertEquals(x[i] * y[i], m.doubles()[i], "float64 element " + i);
     }
 
     @Test void incompatibleShapesNameBoth() {

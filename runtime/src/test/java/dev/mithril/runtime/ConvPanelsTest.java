@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The paths of {@link ConvGemm} that skip the im2col matrix ({@link ConvPanels}) and that run whole chunks of images in
  * parallel: the packed panels equal im2col then the GEMM's own packing, element for element, and the convolution
- * and its gradients match the plain reference on 1, 2 and 3 threads.
+ * and its gradients match the plain reference on 1, 2 and 3 threads (one image of many panels: blocks of columns
+ * claimed by the threads).
  */
 class ConvPanelsTest {
     /** n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, groups; every one has at least 8 output channels per group. */
@@ -29,7 +30,8 @@ class ConvPanelsTest {
             new Conv(3, 16, 13, 11, 8, 3, 3, 2, 1, 1, 2, 1, 2, 1),       // 144 taps, stride, padding and dilation mixed
             new Conv(5, 48, 6, 7, 9, 1, 1, 2, 2, 0, 0, 1, 1, 1),         // 48 taps, 1x1 stride 2
             new Conv(2, 10, 12, 12, 16, 5, 5, 1, 1, 2, 2, 1, 1, 1),      // 250 taps: the last panel partial
-            new Conv(2, 64, 23, 25, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1));      // 576 taps: columns packed in L2-sized blocks
+            new Conv(2, 64, 23, 25, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // 576 taps: columns packed in L2-sized blocks
+            new Conv(1, 115, 9, 11, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1));      // 1035 taps, 99 pixels: the input gradient's product transposed
 
     private static int threadsBefore;
 
@@ -105,13 +107,15 @@ class ConvPanelsTest {
     }
 
     @Test void imagesRunInParallelChunksOnlyWhenEveryThreadGetsOne() {
+        int f = ConvGemm.FORWARD_COLUMNS, gw = ConvGemm.WEIGHT_GRAD_COLUMNS;
         Parallel.setThreads(2);
         ConvGeometry big = geometry(new Conv(32, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1));
-        assertEquals(1, ConvGemm.parallelChunk(big), "one 56x56 image per chunk");
+        assertEquals(1, ConvGemm.parallelChunk(big, f), "one 56x56 image per chunk");
         ConvGeometry small = geometry(new Conv(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1));
-        assertEquals(16, ConvGemm.parallelChunk(small), "7x7 planes: two chunks of 16 rather than 18 and 14");
-        assertEquals(0, ConvGemm.parallelChunk(geometry(new Conv(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "batch 1");
+        assertEquals(16, ConvGemm.parallelChunk(small, f), "7x7 planes: two chunks of 16");
+        assertEquals(6, ConvGemm.parallelChunk(small, gw), "weight gradient, 7 planes per chunk: 5 chunks, rounded up to 6 of 6 images");
+        assertEquals(0, ConvGemm.parallelChunk(geometry(new Conv(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)), f), "batch 1");
         Parallel.setThreads(1);
-        assertEquals(0, ConvGemm.parallelChunk(big), "one thread");
+        assertEquals(0, ConvGemm.parallelChunk(big, f), "one thread");
     }
 }

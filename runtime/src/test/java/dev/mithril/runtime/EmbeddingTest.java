@@ -28,8 +28,10 @@ class EmbeddingTest {
             assertClose(dTable, dt1, tol(dt, 1e-6), dt + " backward");
             Tensor acc = dt1.copy();
             Embedding.backwardInto(idT, g, acc);
+            assertClose(dTable, acc, tol(dt, 1e-6), dt + " backwardInto writes over what the table held");
+            Embedding.backwardAddInto(idT, g, acc);
             for (int i = 0; i < dTable.length; i++) dTable[i] *= 2;
-            assertClose(dTable, acc, tol(dt, 1e-6), dt + " backwardInto accumulates");
+            assertClose(dTable, acc, tol(dt, 1e-6), dt + " backwardAddInto accumulates");
             // Same inputs, same bits: the scatter-add order does not depend on threads.
             assertArrayEquals(values(dt1), values(Embedding.backward(idT, g, vocab)));
         }

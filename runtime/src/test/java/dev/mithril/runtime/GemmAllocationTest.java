@@ -92,6 +92,17 @@ class GemmAllocationTest {
         assertEquals(0, nn, threads + " thread(s): Gemm.sgemm NN " + m + "x" + n + "x" + k + " bytes per call");
     }
 
+    /** The classifier layer past the dot path's batch ({@link GemmNarrow}), split over 2 threads. */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void narrowLinearAllocatesNothing(int threads) {
+        Parallel.setThreads(threads);
+        int m = 128, n = 10, k = 256;
+        float[] x = Ref.randomArray(5, m * k), bias = Ref.randomArray(6, n), y = new float[m * n];
+        PackedWeights pw = Gemm.pack(Ref.randomArray(7, n * k), 0, n, k);
+        long bytes = perCall(() -> Gemm.linear(x, 0, m, pw, bias, Epilogue.BIAS, y, 0));
+        assertEquals(0, bytes, threads + " thread(s): Gemm.linear " + m + "x" + n + "x" + k + " bytes per call");
+    }
+
     @ParameterizedTest @ValueSource(ints = {1, 2})
     void float64LinearAllocatesNothing(int threads) {
         Parallel.setThreads(threads);

@@ -25,14 +25,19 @@ class GemmTest {
                     float alpha = 0.75f, beta = -0.5f;
                     Gemm.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
                     double[] ref = Ref.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb);
-                    float[] exp = c0.clone();
-                    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
-                        exp[cOff + i * ldc + j] = (float) (alpha * ref[i * n + j] + beta * c0[cOff + i * ldc + j]);
-                    }
-                    Ref.assertClose(exp, c, 1e-5, String.format("sgemm ta=%b tb=%b m=%d n=%d k=%d", ta, tb, m, n, k));
+                    Ref.assertClose(expected(ref, alpha, beta, c0, cOff, ldc, m, n), c, 1e-5, String.format("sgemm ta=%b tb=%b m=%d n=%d k=%d", ta, tb, m, n, k));
                 }
             }
         }
+    }
+
+    /** {@code alpha * ref + beta * c0} over the m x n matrix at {@code cOff} (row stride ldc), c0 elsewhere. */
+    static float[] expected(double[] ref, float alpha, float beta, float[] c0, int cOff, int ldc, int m, int n) {
+        float[] exp = c0.clone();
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+            exp[cOff + i * ldc + j] = (float) (alpha * ref[i * n + j] + beta * c0[cOff + i * ldc + j]);
+        }
+        return exp;
     }
 
     @Test void betaZeroIgnoresNaNInC() {
@@ -58,6 +63,30 @@ class GemmTest {
         float[] exp = new float[m * n];
         for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
         Ref.assertClose(exp, c, 1e-5, "large");
+    }
+
+    /**
+     * Wide enough that two threads split the columns and each task has several row blocks, which the task right of
+     * the split walks starting half-way down: every element is still computed once, bit-identical to one thread.
+     */
+    @Test void columnSplitWithSeveralRowBlocks() {
+        int m = 300, n = 1100, k = 200, before = Parallel.threads();
+        float[] a = Ref.randomArray(11, m * k), b = Ref.randomArray(12, n * k);
+        float[][] cs = {new float[m * n], new float[m * n]};
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                Arrays.fill(cs[t - 1], Float.NaN);
+                Gemm.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, cs[t - 1], 0, n);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+        assertArrayEquals(cs[0], cs[1]);
+        double[] ref = Ref.gemm(false, true, m, n, k, a, 0, k, b, 0, k);
+        float[] exp = new float[m * n];
+        for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
+        Ref.assertClose(exp, cs[1], 1e-5, "300x1100x200 on 2 threads");
     }
 
     @Test void linearEpiloguesPackedAndUnpacked() {

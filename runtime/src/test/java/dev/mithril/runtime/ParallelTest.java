@@ -87,4 +87,27 @@ class ParallelTest {
             Parallel.setThreads(old);
         }
     }
+
+    /**
+     * Workers spin for a while after a region and then park: regions that come after the workers have parked (pauses
+     * longer than the spin), and regions right behind each other (workers still spinning), must each run every index
+     * once and return; a lost wake-up would hang here, which the timeout turns into a failure.
+     */
+    @Test void regionsAfterWorkersParkAndWhileTheySpin() {
+        int old = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+                for (int r = 0; r < 200; r++) {
+                    if (r % 4 == 0) Thread.sleep(2); // 2 ms: far past the spin, so the worker has parked
+                    int n = 2 + r % 5;
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    Parallel.forRange(n, 1, (f, t) -> { for (int i = f; i < t; i++) hits.incrementAndGet(i); });
+                    for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "region " + r + " index " + i);
+                }
+            });
+        } finally {
+            Parallel.setThreads(old);
+        }
+    }
 }

@@ -109,6 +109,11 @@ class ShapeOpsTest {
                     into.data()[0] = Float.NaN; // stale contents must be ignored
                     Kernels.sumInto(x, axes, keep, into);
                     assertArrayEquals(sum.data(), into.data());
+                    double[] sum64 = Kernels.sum(x.toF64(), axes, keep).doubles(), mean64 = Kernels.mean(x.toF64(), axes, keep).doubles();
+                    for (int i = 0; i < ref.length; i++) {
+                        assertEquals(ref[i], sum64[i], 1e-12 * (1 + Math.abs(ref[i])), "f64 sum " + what);
+                        assertEquals(ref[i] / count, mean64[i], 1e-12 * (1 + Math.abs(ref[i])), "f64 mean " + what);
+                    }
                 }
             }
         }

@@ -19,9 +19,7 @@ public record Argmax(int axis, boolean keepDims) implements Op {
     public String kind() { return "argmax"; }
 
     public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        Node x = inputs.get(0);
-        Rules.floating(x);
+        Node x = Rules.floatingInput(inputs);
         int r = x.type().rank();
         if (r == 0 || axis < -r || axis >= r) throw ShapeError.attribute("axis " + axis + " is out of range for '" + x.name() + "' " + x.type());
         int a = x.type().normalizeAxis(axis);

@@ -18,9 +18,7 @@ public record CausalAttention(int heads) implements Op {
     public String kind() { return "causal_attention"; }
 
     public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        Node qkv = inputs.get(0);
-        Rules.floating(qkv);
+        Node qkv = Rules.floatingInput(inputs);
         if (heads < 1) throw ShapeError.attribute("needs a positive number of heads, got " + heads);
         TensorType t = qkv.type();
         if (t.rank() != 3 || !t.dim(2).isFixed()) throw ShapeError.mismatch("needs qkv [B, T, 3C] with a fixed last dimension; '"

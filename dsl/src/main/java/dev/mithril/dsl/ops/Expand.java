@@ -20,14 +20,10 @@ public record Expand(List<Dim> dims, Dim divisor) implements Op {
     public String kind() { return "expand"; }
 
     public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        Node g = inputs.get(0);
-        Rules.floating(g);
-        List<Dim> from = g.type().dims();
-        int pad = dims.size() - from.size();
-        boolean ok = pad >= 0;
-        for (int i = 0; ok && i < from.size(); i++) ok = from.get(i).equals(dims.get(pad + i)) || Rules.isOne(from.get(i));
-        if (!ok) throw ShapeError.mismatch("cannot broadcast '" + g.name() + "' " + g.type().shapeString() + " to " + dims);
+        Node g = Rules.floatingInput(inputs);
+        if (!Rules.broadcastsTo(g.type().dims(), dims)) {
+            throw ShapeError.mismatch("cannot broadcast '" + g.name() + "' " + g.type().shapeString() + " to " + dims);
+        }
         return g.type().withDims(dims);
     }
 

@@ -1,35 +1,21 @@
 package dev.mithril.dsl.ops;
 
 import dev.mithril.dsl.ir.Dim;
-import dev.mithril.dsl.ir.GradientBuilder;
-import dev.mithril.dsl.ir.Node;
-import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ir.TensorType;
 import java.util.List;
 
 /** Mean over axes (every axis when {@code axes} is empty), keeping them as size 1 when {@code keepDims}. */
-public record Mean(List<Integer> axes, boolean keepDims) implements Op {
+public record Mean(List<Integer> axes, boolean keepDims) implements AxisReduction {
     public Mean {
         axes = List.copyOf(axes);
     }
 
     public String kind() { return "mean"; }
 
-    public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        return Rules.reduce(inputs.get(0), axes, keepDims);
-    }
-
-    /** The axes made non-negative and sorted, for {@code input}'s rank. */
-    public List<Integer> normalizedAxes(TensorType input) { return Rules.axes(input, axes); }
-
-    public String attributes() { return "axes=" + Rules.ints(axes) + ", keepDims=" + keepDims; }
-
-    public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
-        TensorType in = node.input(0).type();
-        List<Integer> ax = normalizedAxes(in);
+    /** How many elements each output averaged (symbolic when a reduced axis is). */
+    public Dim divisor(TensorType input, List<Integer> axes) {
         Dim count = Dim.of(1);
-        for (int a : ax) count = count.times(in.dims().get(a));
-        return List.of(g.add("dx", new Expand(in.dims(), count), Rules.keepDims(g, grad, in, ax, keepDims)));
+        for (int a : axes) count = count.times(input.dims().get(a));
+        return count;
     }
 }

@@ -16,6 +16,13 @@ final class Rules {
         if (inputs.size() != n) throw ShapeError.attribute("takes " + n + " input" + (n == 1 ? "" : "s") + ", got " + inputs.size());
     }
 
+    /** The one input of a unary op, which must be floating point. */
+    static Node floatingInput(List<Node> inputs) {
+        arity(inputs, 1);
+        floating(inputs.get(0));
+        return inputs.get(0);
+    }
+
     static void floating(Node n) {
         if (!n.type().dtype().isFloatingPoint())
             throw ShapeError.dtype("needs a floating-point input; '" + n.name() + "' is " + n.type());
@@ -43,6 +50,14 @@ final class Rules {
     }
 
     static boolean isOne(Dim d) { return d.isFixed() && d.value() == 1; }
+
+    /** Whether {@code from} broadcasts to {@code to} (NumPy rules): each trailing dim equal, or a fixed 1. */
+    static boolean broadcastsTo(List<Dim> from, List<Dim> to) {
+        int pad = to.size() - from.size();
+        if (pad < 0) return false;
+        for (int i = 0; i < from.size(); i++) if (!from.get(i).equals(to.get(pad + i)) && !isOne(from.get(i))) return false;
+        return true;
+    }
 
     /** Normalized, sorted, distinct axes; all axes when {@code axes} is empty. */
     static List<Integer> axes(TensorType t, List<Integer> axes) { return axes(t, axes, t.toString()); }
@@ -83,19 +98,5 @@ final class Rules {
         List<Dim> dims = new ArrayList<>(in.dims());
         for (int a : axes) dims.set(a, Dim.of(1));
         return g.reshape(grad, dims);
-    }
-
-    /**
-     * The shape rule of an activation's backward, {@code (a, g)}: {@code a} the forward's input or output,
-     * {@code g} the gradient of its output; both floating point, of one dtype and one shape.
-     */
-    static TensorType activationGradient(List<Node> inputs) {
-        arity(inputs, 2);
-        Node a = inputs.get(0), g = inputs.get(1);
-        floating(a);
-        sameDtype(a, g);
-        if (!a.type().dims().equals(g.type().dims())) throw ShapeError.mismatch("needs '" + a.name() + "' "
-                + a.type().shapeString() + " and its gradient '" + g.name() + "' " + g.type().shapeString() + " of one shape");
-        return a.type();
     }
 }

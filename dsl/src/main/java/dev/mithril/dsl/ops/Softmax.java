@@ -12,9 +12,7 @@ public record Softmax(int axis) implements Op {
     public String kind() { return "softmax"; }
 
     public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        Node x = inputs.get(0);
-        Rules.floating(x);
+        Node x = Rules.floatingInput(inputs);
         int r = x.type().rank();
         if (axis < -r || axis >= r || r == 0) throw ShapeError.attribute("axis " + axis + " is out of range for '" + x.name() + "' " + x.type());
         return x.type();

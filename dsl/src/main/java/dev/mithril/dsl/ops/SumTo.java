@@ -20,15 +20,9 @@ public record SumTo(List<Dim> dims) implements Op {
     public String kind() { return "sum_to"; }
 
     public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        Node g = inputs.get(0);
-        Rules.floating(g);
-        List<Dim> from = g.type().dims();
-        int pad = from.size() - dims.size();
-        boolean ok = pad >= 0;
-        for (int i = 0; ok && i < dims.size(); i++) ok = dims.get(i).equals(from.get(pad + i)) || Rules.isOne(dims.get(i));
-        if (!ok) throw ShapeError.mismatch("cannot sum '" + g.name() + "' " + g.type().shapeString() + " down to " + dims
-                + ": " + dims + " does not broadcast to it");
+        Node g = Rules.floatingInput(inputs);
+        if (!Rules.broadcastsTo(dims, g.type().dims())) throw ShapeError.mismatch("cannot sum '" + g.name() + "' "
+                + g.type().shapeString() + " down to " + dims + ": " + dims + " does not broadcast to it");
         return g.type().withDims(dims);
     }
 

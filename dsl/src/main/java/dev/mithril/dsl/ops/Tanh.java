@@ -2,21 +2,11 @@ package dev.mithril.dsl.ops;
 
 import dev.mithril.dsl.ir.GradientBuilder;
 import dev.mithril.dsl.ir.Node;
-import dev.mithril.dsl.ir.Op;
-import dev.mithril.dsl.ir.TensorType;
 import java.util.List;
 
 /** Elementwise hyperbolic tangent. */
-public record Tanh() implements Op {
+public record Tanh() implements Activation {
     public String kind() { return "tanh"; }
-
-    public TensorType infer(List<Node> inputs) {
-        Rules.arity(inputs, 1);
-        Rules.floating(inputs.get(0));
-        return inputs.get(0).type();
-    }
-
-    public boolean isElementwise() { return true; }
 
     public List<Node> vjp(GradientBuilder g, Node node, Node grad) {
         return List.of(g.add("tanh_grad", new TanhGrad(), node, grad));

@@ -1,11 +1,9 @@
 package dev.mithril.examples.zoo;
 
 import dev.mithril.runtime.Attention;
-import dev.mithril.runtime.DType;
 import dev.mithril.runtime.Epilogue;
 import dev.mithril.runtime.Gemm;
 import dev.mithril.runtime.Norms;
-import dev.mithril.runtime.PackedWeights;
 import dev.mithril.runtime.Tensor;
 import java.util.Map;
 
@@ -28,17 +26,12 @@ import java.util.Map;
 public final class GptDecoder implements Decoder {
     private final GptConfig c;
     private final int batch, maxLength;
+    private final GptWeights w;
     private final float[] wte, wpe;
-    private final PackedWeights head;
-    private final Block[] blocks;
-    private final Tensor lnfW, lnfB;
+    private final Tensor[] keys, values; // per layer, [B, H, maxLength, hd]
     private final float[] x, qkv, fc, logits;
     private final Tensor q;
     private int length;
-
-    /** One block's weights and its key and value caches. */
-    private record Block(Tensor ln1W, Tensor ln1B, PackedWeights attn, float[] attnB, PackedWeights proj, float[] projB,
-                         Tensor ln2W, Tensor ln2B, PackedWeights fc, float[] fcB, PackedWeights out, float[] outB, Tensor k, Tensor v) {}
 
     /**
      * A decoder for {@code batch} sequences of up to {@code maxLength} positions (at most the block size), over
@@ -52,23 +45,15 @@ public final class GptDecoder implements Decoder {
         this.batch = batch;
         this.maxLength = maxLength;
         int d = c.dModel(), h = c.nHead(), hd = c.headSize();
-        Tensor wteT = param(params, GptBuilder.WTE, c.vocabSize(), d);
-        wte = wteT.data();
-        wpe = param(params, "transformer.wpe.weight", c.blockSize(), d).data();
-        head = Gemm.pack(wte, 0, c.vocabSize(), d);
-        blocks = new Block[c.nLayer()];
-        for (int i = 0; i < blocks.length; i++) {
-            String b = "transformer.h." + i + ".";
-            blocks[i] = new Block(param(params, b + "ln_1.weight", d), param(params, b + "ln_1.bias", d),
-                    packed(params, b + "attn.c_attn.weight", 3 * d, d), param(params, b + "attn.c_attn.bias", 3 * d).data(),
-                    packed(params, b + "attn.c_proj.weight", d, d), param(params, b + "attn.c_proj.bias", d).data(),
-                    param(params, b + "ln_2.weight", d), param(params, b + "ln_2.bias", d),
-                    packed(params, b + "mlp.c_fc.weight", 4 * d, d), param(params, b + "mlp.c_fc.bias", 4 * d).data(),
-                    packed(params, b + "mlp.c_proj.weight", d, 4 * d), param(params, b + "mlp.c_proj.bias", d).data(),
-                    Tensor.zeros(batch, h, maxLength, hd), Tensor.zeros(batch, h, maxLength, hd));
+        w = GptWeights.of(c, params, "GptDecoder");
+        wte = w.wte().data();
+        wpe = w.wpe().data();
+        keys = new Tensor[c.nLayer()];
+        values = new Tensor[c.nLayer()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = Tensor.zeros(batch, h, maxLength, hd);
+            values[i] = Tensor.zeros(batch, h, maxLength, hd);
         }
-        lnfW = param(params, "transformer.ln_f.weight", d);
-        lnfB = param(params, "transformer.ln_f.bias", d);
         x = new float[batch * d];
         qkv = new float[batch * 3 * d];
         fc = new float[batch * 4 * d];
@@ -102,11 +87,12 @@ public final class GptDecoder implements Decoder {
             for (int j = 0; j < d; j++) x[b * d + j] = wte[(int) t * d + j] + wpe[pos * d + j];
         }
         Tensor xt = Tensor.view(x, batch, d);
-        for (Block blk : blocks) {
+        for (int layer = 0; layer < keys.length; layer++) {
+            GptWeights.Block blk = w.blocks().get(layer);
             float[] a = Norms.layerNorm(xt, blk.ln1W(), blk.ln1B()).data();
             Gemm.linear(a, 0, batch, blk.attn(), blk.attnB(), Epilogue.BIAS, qkv, 0);
             // q to [B, H, 1, hd]; k and v appended at this position of the [B, H, Tmax, hd] caches.
-            float[] qd = q.data(), kc = blk.k().data(), vc = blk.v().data();
+            float[] qd = q.data(), kc = keys[layer].data(), vc = values[layer].data();
             for (int b = 0; b < batch; b++) {
                 for (int hi = 0; hi < h; hi++) {
                     int src = b * 3 * d + hi * hd, cache = ((b * h + hi) * maxLength + pos) * hd;
@@ -116,7 +102,7 @@ public final class GptDecoder implements Decoder {
                 }
             }
             // [B, H, 1, hd] is [B, C] with the heads side by side: the layout c_proj reads.
-            float[] y = Attention.attendCached(q, blk.k(), blk.v(), pos + 1).data();
+            float[] y = Attention.attendCached(q, keys[layer], values[layer], pos + 1).data();
             Gemm.linear(y, 0, batch, blk.proj(), blk.projB(), Epilogue.BIAS, null, 0, true, x, 0);
             float[] m = Norms.layerNorm(xt, blk.ln2W(), blk.ln2B()).data();
             Gemm.linear(m, 0, batch, blk.fc(), blk.fcB(), Epilogue.BIAS_GELU, fc, 0);
@@ -124,22 +110,8 @@ public final class GptDecoder implements Decoder {
         }
         length++;
         if (!wantLogits) return null;
-        float[] f = Norms.layerNorm(xt, lnfW, lnfB).data();
-        Gemm.linear(f, 0, batch, head, null, Epilogue.NONE, logits, 0);
+        float[] f = Norms.layerNorm(xt, w.lnfW(), w.lnfB()).data();
+        Gemm.linear(f, 0, batch, w.head(), null, Epilogue.NONE, logits, 0);
         return Tensor.view(logits, batch, c.vocabSize());
-    }
-
-    private static Tensor param(Map<String, Tensor> params, String name, int... shape) {
-        Tensor t = params.get(name);
-        if (t == null) throw new IllegalArgumentException("GptDecoder: no parameter '" + name + "'");
-        if (t.dtype() != DType.F32 || !java.util.Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException("GptDecoder: parameter '" + name + "' is " + t.dtype().safetensorsName() + " "
-                    + Tensor.shapeString(t.shape()) + ", expected F32 " + Tensor.shapeString(shape));
-        }
-        return t;
-    }
-
-    private static PackedWeights packed(Map<String, Tensor> params, String name, int n, int k) {
-        return Gemm.pack(param(params, name, n, k).data(), 0, n, k);
     }
 }

@@ -13,18 +13,30 @@ import org.junit.jupiter.api.Test;
  * imports); the body's first line is line 4.
  */
 class ProcessorErrorsTest {
+    /**
+     * {@code test.Net}: {@code @Model} on line 4, {@code public interface Net} on line 5, input {@code x} of shape
+     * {@code [batch, 4]} on line 6, then {@code members} from line 7, and the closing brace.
+     */
+    private static JavaFileObject net(String... members) {
+        String[] body = new String[members.length + 4];
+        body[0] = "@Model";
+        body[1] = "public interface Net {";
+        body[2] = "    @Input(shape = {\"batch\", \"4\"}) Tensor x();";
+        System.arraycopy(members, 0, body, 3, members.length);
+        body[body.length - 1] = "}";
+        return model("test.Net", body);
+    }
+
+    /** Compiling {@code file} alone gives exactly one error, containing {@code message}, on {@code line}. */
+    private static void assertOnlyError(JavaFileObject file, String message, int line) {
+        Compilation c = compile(file);
+        assertThat(c).hadErrorCount(1);
+        assertThat(c).hadErrorContaining(message).inFile(file).onLine(line);
+    }
     @Test
     void unknownInputNameIsReportedOnTheReadingMethod() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Output @Linear(out = 2) Tensor y(Tensor hidden);",
-                "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilUnknownInput] 'y' reads 'hidden', but Net has no node or input named 'hidden' (it has: x, y)")
-                .inFile(net).onLine(7);
+        assertOnlyError(net("    @Output @Linear(out = 2) Tensor y(Tensor hidden);"),
+                "[MithrilUnknownInput] 'y' reads 'hidden', but Net has no node or input named 'hidden' (it has: x, y)", 7);
     }
 
     @Test
@@ -36,65 +48,36 @@ class ProcessorErrorsTest {
                 "    @Linear(out = 512) @Relu Tensor h1(Tensor x);",
                 "    @Output @Linear(in = 1024, out = 10) Tensor h2(Tensor h1);",
                 "}");
-        Compilation c = compile(mlp);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilShapeMismatch] linear 'h2' expects 1024 input features (@Linear(in = 1024)); 'h1' gives 512 (float32[batch, 512])")
-                .inFile(mlp).onLine(8);
+        assertOnlyError(mlp, "[MithrilShapeMismatch] linear 'h2' expects 1024 input features (@Linear(in = 1024)); 'h1' gives 512 (float32[batch, 512])", 8);
     }
 
     @Test
     void shapeRuleErrorsOfTheGraphLandOnTheNodesMethod() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Input(shape = {\"batch\", \"3\"}) Tensor z();",
-                "    @Output @Add Tensor s(Tensor x, Tensor z);",
-                "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilShapeMismatch] add 's' cannot broadcast 'x' [batch, 4] with 'z' [batch, 3]")
-                .inFile(net).onLine(8);
+        assertOnlyError(net(
+                        "    @Input(shape = {\"batch\", \"3\"}) Tensor z();",
+                        "    @Output @Add Tensor s(Tensor x, Tensor z);"),
+                "[MithrilShapeMismatch] add 's' cannot broadcast 'x' [batch, 4] with 'z' [batch, 3]", 8);
     }
 
     @Test
     void cycleIsReportedOnceWithItsPath() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Relu Tensor a(Tensor b);",
-                "    @Relu Tensor b(Tensor a);",
-                "    @Output @Relu Tensor c(Tensor a);",
-                "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilCycle] 'b' reads 'a', which depends on it: cycle a -> b -> a")
-                .inFile(net).onLine(8);
+        assertOnlyError(net(
+                        "    @Relu Tensor a(Tensor b);",
+                        "    @Relu Tensor b(Tensor a);",
+                        "    @Output @Relu Tensor c(Tensor a);"),
+                "[MithrilCycle] 'b' reads 'a', which depends on it: cycle a -> b -> a", 8);
     }
 
     @Test
     void modelWithoutOutputIsReportedOnTheInterface() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Relu Tensor y(Tensor x);",
-                "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilMissingOutput] model 'Net' has no output").inFile(net).onLine(5);
+        assertOnlyError(net("    @Relu Tensor y(Tensor x);"), "[MithrilMissingOutput] model 'Net' has no output", 5);
     }
 
     @Test
     void invalidAttributesPointAtTheirAnnotation() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
+        JavaFileObject net = net(
                 "    @Linear(out = 0) Tensor y(Tensor x);",
-                "    @Output @Softmax(axis = 2) Tensor p(Tensor x);",
-                "}");
+                "    @Output @Softmax(axis = 2) Tensor p(Tensor x);");
         Compilation c = compile(net);
         assertThat(c).hadErrorCount(2);
         assertThat(c).hadErrorContaining("[MithrilInvalidAttribute] linear 'y' has out = 0; output features must be positive")
@@ -105,42 +88,24 @@ class ProcessorErrorsTest {
 
     @Test
     void parameterNamesUsedTwiceAreDuplicateNodes() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
+        JavaFileObject net = net(
                 "    @Name(\"fc\") @Linear(out = 4) Tensor a(Tensor x);",
-                "    @Output @Name(\"fc\") @Linear(out = 4) Tensor b(Tensor a);",
-                "}");
+                "    @Output @Name(\"fc\") @Linear(out = 4) Tensor b(Tensor a);");
         Compilation c = compile(net);
         assertThat(c).hadErrorContaining("[MithrilDuplicateNode] node 'fc.weight' is defined twice").inFile(net).onLine(8);
     }
 
     @Test
     void overloadedNodeNamesAreDuplicateNodes() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Output @Relu Tensor y(Tensor x);",
-                "    @Add Tensor y(Tensor x, Tensor x2);",
-                "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilDuplicateNode] node 'y' is declared twice in Net").inFile(net).onLine(8);
+        assertOnlyError(net(
+                        "    @Output @Relu Tensor y(Tensor x);",
+                        "    @Add Tensor y(Tensor x, Tensor x2);"),
+                "[MithrilDuplicateNode] node 'y' is declared twice in Net", 8);
     }
 
     @Test
     void nodesReturnTensors() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Output @Relu float[] y(Tensor x);",
-                "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilUnsupportedReturnType] node 'y' returns float[]").inFile(net).onLine(7);
+        assertOnlyError(net("    @Output @Relu float[] y(Tensor x);"), "[MithrilUnsupportedReturnType] node 'y' returns float[]", 7);
     }
 
     @Test
@@ -151,10 +116,7 @@ class ProcessorErrorsTest {
                 "    @Input(shape = {\"batch\", \"4\"}, dtype = \"int32\") Tensor ids();",
                 "    @Output @Relu Tensor y(Tensor ids);",
                 "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilDTypeMismatch] relu 'y' needs a floating-point input; 'ids' is int32[batch, 4]")
-                .inFile(net).onLine(7);
+        assertOnlyError(net, "[MithrilDTypeMismatch] relu 'y' needs a floating-point input; 'ids' is int32[batch, 4]", 7);
     }
 
     @Test
@@ -167,12 +129,7 @@ class ProcessorErrorsTest {
                 "    @Linear(outExpr = \"2*width\") @Relu Tensor fc1(Tensor x);",
                 "    @Output @Linear(in = 16, out = 4) Tensor fc2(Tensor fc1);",
                 "}");
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
-                "    @Output @With({\"width=4\"}) Block block(Tensor x);",
-                "}");
+        JavaFileObject net = net("    @Output @With({\"width=4\"}) Block block(Tensor x);");
         Compilation c = compile(block, net);
         assertThat(c).hadErrorCount(1);
         assertThat(c).hadErrorContaining("[MithrilShapeMismatch] linear 'block.fc2' expects 16 input features (@Linear(in = 16)); "
@@ -188,13 +145,9 @@ class ProcessorErrorsTest {
                 "    @Input(shape = {\"batch\", \"width\"}) Tensor x();",
                 "    @Output @Linear(outExpr = \"width\") Tensor fc(Tensor x);",
                 "}");
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
+        JavaFileObject net = net(
                 "    @With({\"width=5\"}) Block first(Tensor x);",
-                "    @Output Block second(Tensor x);",
-                "}");
+                "    @Output Block second(Tensor x);");
         Compilation c = compile(block, net);
         assertThat(c).hadErrorCount(2);
         assertThat(c).hadErrorContaining("[MithrilShapeMismatch] 'first' binds 'x' float32[batch, 4] to Block's input 'x' float32[batch, 5]")
@@ -221,14 +174,10 @@ class ProcessorErrorsTest {
 
     @Test
     void independentErrorsOfOneModelAreAllReported() {
-        JavaFileObject net = model("test.Net",
-                "@Model",
-                "public interface Net {",
-                "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
+        JavaFileObject net = net(
                 "    @Linear(out = 8) @Relu Tensor h(Tensor hx);",
                 "    @Linear(out = 8) @Add Tensor g(Tensor x);",
-                "    @Output @Linear(out = 2) Tensor y(Tensor x);",
-                "}");
+                "    @Output @Linear(out = 2) Tensor y(Tensor x);");
         Compilation c = compile(net);
         assertThat(c).hadErrorCount(2);
         assertThat(c).hadErrorContaining("[MithrilUnknownInput] 'h' reads 'hx'").inFile(net).onLine(7);
@@ -242,9 +191,7 @@ class ProcessorErrorsTest {
                 "public abstract class Net {",
                 "    @Input(shape = {\"batch\", \"4\"}) abstract Tensor x();",
                 "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilInvalidModel] @Model Net is a class").inFile(net).onLine(5);
+        assertOnlyError(net, "[MithrilInvalidModel] @Model Net is a class", 5);
     }
 
     @Test
@@ -255,8 +202,6 @@ class ProcessorErrorsTest {
                 "    @Input(shape = {\"batch\", \"4\"}) Tensor x();",
                 "    @Output @Relu Tensor y(Tensor x);",
                 "}");
-        Compilation c = compile(net);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("[MithrilInvalidAttribute] model Net: backend CUDA has no renderer yet").inFile(net).onLine(4);
+        assertOnlyError(net, "[MithrilInvalidAttribute] model Net: backend CUDA has no renderer yet", 4);
     }
 }

@@ -49,6 +49,37 @@ public final class CrossEntropy implements Loss {
 
     @Override public LossResult forward(Tensor logits, Tensor target) {
         if (logits.rank() < 1) throw new IllegalArgumentException(WHERE + ": logits must have a class axis, got a scalar");
+        if (RowsF32.applies(logits, target)) {
+            Tensor gradient = Tensor.zeros(DType.F32, logits.shape());
+            return new LossResult(forwardInto(logits, target, gradient), gradient);
+        }
+        return forwardF64(logits, target);
+    }
+
+    /**
+     * As {@link #forward}, the gradient written into {@code gradient}. Float32 logits with class indices (the usual
+     * training case) take a direct path: per row, one vectorized pass for the maximum and one for the exponentials
+     * (sums in double), written straight into the gradient; rows are split over the threads and their losses added
+     * in row order, so the result does not depend on the thread count. Other cases compute in double and copy.
+     */
+    @Override public double forwardInto(Tensor logits, Tensor target, Tensor gradient) {
+        if (logits.rank() < 1) throw new IllegalArgumentException(WHERE + ": logits must have a class axis, got a scalar");
+        if (!RowsF32.applies(logits, target)) {
+            LossResult r = forwardF64(logits, target);
+            LossValues.copyGradient(WHERE, r.gradient(), gradient);
+            return r.value();
+        }
+        LossValues.checkGradient(WHERE, logits, gradient);
+        LossValues.indexTargetShape(WHERE, logits, target);
+        int c = logits.dim(-1), rows = c == 0 ? 0 : logits.size() / c;
+        long counted = RowsF32.counted(target, rows, c, ignoreIndex);
+        double scale = reduction == Reduction.SUM ? 1 : 1.0 / counted; // counted == 0: NaN loss, as PyTorch
+        double total = RowsF32.run(logits.data(), target, gradient.data(), rows, c, ignoreIndex, labelSmoothing, scale);
+        if (reduction == Reduction.SUM) return total;
+        return counted == 0 ? Double.NaN : total * scale;
+    }
+
+    private LossResult forwardF64(Tensor logits, Tensor target) {
         int c = logits.dim(-1);
         double[] z = LossValues.values(WHERE, "logits", logits);
         int rows = c == 0 ? 0 : z.length / c;

@@ -23,6 +23,23 @@ final class LossValues {
         };
     }
 
+    /** Copies a computed gradient into the caller's {@code gradient}, which must have its shape and dtype. */
+    static void copyGradient(String where, Tensor computed, Tensor gradient) {
+        checkGradient(where, computed, gradient);
+        if (computed.dtype() == DType.F64) System.arraycopy(computed.doubles(), 0, gradient.doubles(), 0, computed.size());
+        else System.arraycopy(computed.data(), 0, gradient.data(), 0, computed.size());
+    }
+
+    /** {@code gradient} has the shape of {@code prediction} and the dtype its gradient has (F64 for F64, else F32). */
+    static void checkGradient(String where, Tensor prediction, Tensor gradient) {
+        DType dt = prediction.dtype() == DType.F64 ? DType.F64 : DType.F32;
+        if (gradient == null || !gradient.sameShape(prediction) || gradient.dtype() != dt) {
+            throw new IllegalArgumentException(where + ": gradient must be " + dt.safetensorsName() + " " + Tensor.shapeString(prediction.shape())
+                    + " like the prediction, got " + (gradient == null ? "null" : gradient.dtype().safetensorsName() + " "
+                    + Tensor.shapeString(gradient.shape())));
+        }
+    }
+
     /** A new tensor with {@code g} in the dtype of {@code like} (F64 stays F64, everything else becomes F32). */
     static Tensor gradient(Tensor like, double[] g) {
         if (like.dtype() == DType.F64) return Tensor.of(g, like.shape());

@@ -1,6 +1,7 @@
 package dev.mithril.runtime.train;
 
 import dev.mithril.runtime.Safetensors;
+import dev.mithril.runtime.DType;
 import dev.mithril.runtime.Tensor;
 import dev.mithril.runtime.Trainable;
 import java.nio.file.Path;
@@ -32,6 +33,9 @@ public final class Trainer {
     private LrSchedule schedule = LrSchedule.constant();
     private long steps;
     private double lastGradNorm = Double.NaN;
+    /** d loss / d output of the last step, reused while the output's shape stays (the loss writes it in place). */
+    private Tensor outputGradient;
+    private Map<String, Tensor> outputGradients;
 
     private Trainer(Trainable model, Loss loss, Optimizer optimizer) {
         this.model = model;
@@ -50,6 +54,7 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer.output: the model has no output '" + name + "'; outputs are " + model.outputNames());
         }
         this.output = name;
+        outputGradient = null; // the next step makes the buffer and its map for this output
         return this;
     }
 
@@ -77,9 +82,14 @@ public final class Trainer {
     /** One training step; returns the loss before the update. */
     public float step(Map<String, Tensor> inputs, Tensor target) {
         Tensor prediction = model.forwardTrain(inputs).get(output);
-        LossResult r = loss.forward(prediction, target);
+        DType dt = prediction.dtype() == DType.F64 ? DType.F64 : DType.F32;
+        if (outputGradient == null || !outputGradient.sameShape(prediction) || outputGradient.dtype() != dt) {
+            outputGradient = Tensor.zeros(dt, prediction.shape());
+            outputGradients = Map.of(output, outputGradient);
+        }
+        double value = loss.forwardInto(prediction, target, outputGradient);
         model.zeroGrad();
-        model.backward(Map.of(output, r.gradient()));
+        model.backward(outputGradients);
         Map<String, Tensor> grads = new LinkedHashMap<>();
         Map<String, Tensor> all = model.gradients();
         for (String name : model.trainableParameters()) grads.put(name, all.get(name));
@@ -88,7 +98,7 @@ public final class Trainer {
         optimizer.step(model.parameters(), grads);
         model.parametersChanged(); // Full-level code repacks its GEMM weights here
         steps++;
-        return (float) r.value();
+        return (float) value;
     }
 
     /** The forward pass in evaluation mode ({@link Trainable#evaluate}). */

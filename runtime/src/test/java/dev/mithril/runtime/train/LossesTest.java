@@ -117,6 +117,53 @@ class LossesTest {
         }
     }
 
+    /**
+     * Float32 logits with class indices take the direct float path: the same loss and gradient as the float64 path on
+     * the same values (to float precision), over class counts that are and are not multiples of the vector width, with
+     * ignored positions, smoothing, both reductions and both index dtypes; {@code forwardInto} writes over whatever the
+     * gradient buffer held.
+     */
+    @Test void float32CrossEntropyEqualsTheFloat64Path() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int c : new int[] {1, 5, 16, 37, 1003}) {
+            int rows = 13;
+            float[] f = new float[rows * c];
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) d[i] = f[i] = (float) (r.nextDouble() * 20 - 10);
+            long[] y = new long[rows];
+            int[] y32 = new int[rows];
+            for (int i = 0; i < rows; i++) y32[i] = (int) (y[i] = i % 4 == 1 ? -100 : r.nextInt(c));
+            for (CrossEntropy loss : new CrossEntropy[] {CrossEntropy.mean(), CrossEntropy.sum().labelSmoothing(0.1),
+                    CrossEntropy.mean().labelSmoothing(0.3)}) {
+                for (Tensor target : new Tensor[] {Tensor.ofLongs(y, rows), Tensor.ofInts(y32, rows)}) {
+                    String what = loss + " C=" + c + " " + target.dtype();
+                    LossResult expected = loss.forward(Tensor.of(d.clone(), rows, c), Tensor.ofLongs(y, rows));
+                    LossResult actual = loss.forward(Tensor.of(f.clone(), rows, c), target);
+                    assertEquals(DType.F32, actual.gradient().dtype(), what);
+                    assertEquals(expected.value(), actual.value(), 2e-6 * Math.abs(expected.value()), what + ": loss");
+                    assertAll(expected.gradient().doubles(), actual.gradient(), 2e-7);
+                    float[] dirty = new float[f.length];
+                    java.util.Arrays.fill(dirty, Float.NaN);
+                    Tensor into = Tensor.of(dirty, rows, c);
+                    assertEquals(actual.value(), loss.forwardInto(Tensor.of(f.clone(), rows, c), target, into), 0, what + ": forwardInto's loss");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(actual.gradient().data(), into.data(), what + ": forwardInto's gradient");
+                }
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.mean().forwardInto(Tensor.zeros(3, 4), Tensor.ofLongs(new long[] {0, 1, 2}, 3), Tensor.zeros(3, 5)));
+        assertTrue(e.getMessage().contains("gradient must be F32 [3, 4]"), e.getMessage());
+    }
+
+    /** A loss without a direct form copies its gradient into the caller's buffer. */
+    @Test void forwardIntoOfOtherLossesCopies() {
+        Tensor x = Tensor.of(new double[] {1, -2, 0.5, 3}, 2, 2), t = Tensor.of(new double[] {0, 1, 1, 2}, 2, 2);
+        Tensor into = Tensor.of(new double[] {9, 9, 9, 9}, 2, 2);
+        LossResult r = MseLoss.mean().forward(x, t);
+        assertEquals(r.value(), MseLoss.mean().forwardInto(x, t, into), 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(r.gradient().doubles(), into.doubles());
+    }
+
     @Test void badTargetsAreNamed() {
         Tensor logits = Tensor.of(LOGITS.clone(), 3, 4);
         var e = assertThrows(IllegalArgumentException.class, () -> CrossEntropy.mean().forward(logits, Tensor.ofLongs(new long[] {0, 4, 1}, 3)));

@@ -1,6 +1,5 @@
 package dev.mithril.processor.backend.java;
 
-import com.squareup.javapoet.AnnotationSpec;
 import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.FieldSpec;
@@ -10,7 +9,6 @@ import com.squareup.javapoet.ParameterizedTypeName;
 import com.squareup.javapoet.TypeName;
 import com.squareup.javapoet.TypeSpec;
 import dev.mithril.dsl.Backend;
-import dev.mithril.dsl.ir.Dim;
 import dev.mithril.dsl.ir.Graph;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ops.Constant;
@@ -18,16 +16,14 @@ import dev.mithril.dsl.ops.Input;
 import dev.mithril.dsl.ops.Parameter;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
+import dev.mithril.processor.backend.InputChecks;
 import dev.mithril.processor.backend.ModelScaffold;
 import dev.mithril.processor.backend.Renderer;
 import dev.mithril.processor.ops.Expr;
 import dev.mithril.processor.ops.FusedElementwise;
 import dev.mithril.runtime.DType;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
@@ -41,7 +37,6 @@ public final class JavaRenderer implements Renderer {
     static final ClassName TENSOR = ClassName.get("dev.mithril.runtime", "Tensor");
     static final ClassName PACKED = ClassName.get("dev.mithril.runtime", "PackedWeights");
     static final ClassName BASE = ClassName.get("dev.mithril.runtime", "AbstractCompiledModel");
-    static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
     static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
 
     public Backend backend() { return Backend.JAVA; }
@@ -72,47 +67,11 @@ public final class JavaRenderer implements Renderer {
         };
     }
 
-/**
- * Rank checks, the dimension locals read from the inputs, then the full shape checks; with
- * {@code checks} false only the dimension locals (re-read from inputs already checked).
- */
-static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names, List<String> dimSymbols, String model,
-                        boolean checks) {
-        for (Node in : checks ? inputs : List.<Node>of()) {
-            m.addStatement("$T.requireNonNull($L, $S)", java.util.Objects.class, names.of(in), "input '" + in.name() + "'");
-            m.addStatement("if ($L.rank() != $L) throw shapeError($S, $L, $S)", names.of(in), in.type().rank(), in.name(),
-                    names.of(in), in.type().shapeString());
-        }
-        Set<String> known = new LinkedHashSet<>();
-        Set<String> definers = new java.util.HashSet<>(); // "input:axis" read into a dimension local: no need to check again
-        for (String s : dimSymbols) {
-            boolean found = false;
-            for (Node in : inputs) {
-                List<Dim> dims = in.type().dims();
-                for (int a = 0; a < dims.size() && !found; a++) {
-                    Dim d = dims.get(a);
-                    List<String> others = new ArrayList<>(d.symbols());
-                    if (!others.remove(s) || others.contains(s) || !known.containsAll(others)) continue;
-                    String divisor = d.coefficient() + others.stream().map(o -> " * " + names.dim(o)).collect(Collectors.joining());
-                    m.addStatement("int $L = $L.dim($L)$L", names.dim(s), names.of(in), a,
-                            divisor.equals("1") ? "" : " / (" + divisor + ")");
-                    if (divisor.equals("1")) definers.add(in.name() + ":" + a);
-                    found = true;
-                }
-                if (found) break;
-            }
-            if (!found) throw new IllegalArgumentException("model '" + model + "': cannot tell dimension '" + s + "' from the input shapes");
-            known.add(s);
-        }
-        for (Node in : checks ? inputs : List.<Node>of()) {
-            List<Dim> dims = in.type().dims();
-            List<String> conds = new ArrayList<>();
-            for (int a = 0; a < dims.size(); a++) if (!definers.contains(in.name() + ":" + a)) conds.add(names.of(in) + ".dim(" + a + ") != " + Writer.wrap(names.code(dims.get(a))));
-            if (!conds.isEmpty()) m.addStatement("if ($L) throw shapeError($S, $L, $S)", String.join(" || ", conds), in.name(), names.of(in),
-                    in.type().shapeString());
-        }
+    /** {@link InputChecks#add} over the inputs' {@code Tensor} parameters. */
+    static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names, List<String> dimSymbols, String model,
+                            boolean checks) {
+        InputChecks.add(m, inputs, names::of, names, dimSymbols, model, checks);
     }
-
 
     /**
      * The body of a plan method: one array per buffer, as large as its largest user, and each planned node a
@@ -181,11 +140,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
         }
 
         JavaFile write() {
-            type.addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                    .superclass(BASE)
-                    .addSuperinterface(modelInterface)
-                    .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.mithril.processor").build())
-                    .addJavadoc(classDoc());
+            ModelScaffold.declare(type, BASE, modelInterface, classDoc());
             fields();
             type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
             factories();
@@ -205,18 +160,11 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                 trainingSpecies64 = t.species64();
             }
             statements.finish(trainingSpecies, trainingSpecies64);
-            return JavaFile.builder(packageName, type.build())
-                    .addFileComment("Generated by Mithril from model $L; do not edit.", graph.name())
-                    .skipJavaLangImports(true).indent("    ").build();
+            return ModelScaffold.file(packageName, type.build(), graph);
         }
 
         private CodeBlock classDoc() {
-            CodeBlock.Builder d = CodeBlock.builder()
-                    .add("Model {@code $L} for backend {@code $L} at level {@code $L}.\n\n", graph.name(),
-                            Backend.JAVA.name().toLowerCase(), program.level().name().toLowerCase())
-                    .add("<p>passes: $L\n", program.passes().isEmpty() ? "(none)" : String.join(", ", program.passes()));
-            if (!program.dims().isEmpty()) d.add("<p>dimensions bound at compile time: $L\n",
-                    program.dims().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining(", ")));
+            CodeBlock.Builder d = ModelScaffold.classDoc(program, Backend.JAVA.name().toLowerCase());
             if (plan != null) d.add("<p>$L buffers, allocated on the first call$L; outputs are these buffers, valid until the next call.\n",
                     plan.bufferCount(), dimSymbols.isEmpty() ? "" : " and again when " + String.join(" or ", dimSymbols) + " changes");
             if (!program.packedWeights().isEmpty()) d.add("<p>Weights are packed for the GEMM kernel on {@link #initialize} and "
@@ -240,7 +188,8 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                 }
             }
             for (String w : program.packedWeights()) {
-                type.addField(FieldSpec.builder(PACKED, names.of(w) + "Packed", Modifier.PRIVATE).build());
+                type.addField(FieldSpec.builder(LayerStatements.isConvolution(graph.node(w)) ? LayerStatements.PACKED_CONV : PACKED,
+                        names.of(w) + "Packed", Modifier.PRIVATE).build());
             }
             if (plan != null) {
                 for (String s : plannedDims()) type.addField(FieldSpec.builder(TypeName.INT, planned(s), Modifier.PRIVATE).initializer("-1").build());
@@ -259,10 +208,19 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
         private void packing() {
             MethodSpec.Builder repack = MethodSpec.methodBuilder("repack").addModifiers(Modifier.PUBLIC)
                     .addJavadoc(folds() ? "Folds batch norms into convolutions$L; needed after writing parameters directly.\n"
-                            : "Packs the linear layers' weights for the GEMM kernel; needed after writing parameters directly.\n",
-                            program.packedWeights().isEmpty() ? "" : " and packs the linear layers' weights for the GEMM kernel");
+                            : "Packs the layers' weights for the GEMM kernel; needed after writing parameters directly.\n",
+                            program.packedWeights().isEmpty() ? "" : " and packs the layers' weights for the GEMM kernel");
             for (String w : program.packedWeights()) {
-                int[] s = fixedShape(graph.node(w));
+                Node n = graph.node(w);
+                if (LayerStatements.isConvolution(n)) {
+                    // A weight folded from a batch norm is prepacked by fold(), right after it is computed.
+                    if (!LayerStatements.foldsNorm(n)) {
+                        repack.addStatement("$LPacked = $T.prepack($L, $L)", names.of(w), LayerStatements.CONV, names.of(n.input(1)),
+                                LayerStatements.groups(n));
+                    }
+                    continue;
+                }
+                int[] s = fixedShape(n);
                 repack.addStatement("$LPacked = $T.pack($L.$L(), 0, $L, $L)", names.of(w), Statements.GEMM, names.of(w),
                         graph.node(w).type().dtype() == DType.F64 ? "doubles" : "data", s[0], s[1]);
             }
@@ -325,6 +283,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
                     .addJavadoc("Allocates the $L planned buffers and the tensors that view them.\n", plan.bufferCount());
             for (String s : pd) m.addParameter(TypeName.INT, names.dim(s));
             allocate(m, plan, graph, names);
+            statements.layers().allocateHolders(m);
             for (String s : pd) m.addStatement("this.$L = $L", planned(s), names.dim(s));
             if (pd.isEmpty()) m.addStatement("planned = true");
             type.addMethod(m.build());
@@ -336,9 +295,9 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);
             // Constants, not List.of per call: the training step checks names every call and must allocate nothing.
             type.addField(FieldSpec.builder(listOfString, "INPUT_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                    .initializer("$T.of($L)", List.class, quoted(graph.inputs().stream().map(Node::name).toList())).build());
+                    .initializer("$T.of($L)", List.class, ModelScaffold.quoted(graph.inputs().stream().map(Node::name).toList())).build());
             type.addField(FieldSpec.builder(listOfString, "OUTPUT_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                    .initializer("$T.of($L)", List.class, quoted(List.copyOf(graph.outputs().keySet()))).build());
+                    .initializer("$T.of($L)", List.class, ModelScaffold.quoted(List.copyOf(graph.outputs().keySet()))).build());
             type.addMethod(MethodSpec.methodBuilder("inputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                     .returns(listOfString).addStatement("return INPUT_NAMES").build());
             type.addMethod(MethodSpec.methodBuilder("outputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
@@ -355,14 +314,7 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
         }
 
         /** Dimension names the buffer sizes depend on. */
-        private List<String> plannedDims() {
-            Set<String> used = new LinkedHashSet<>();
-            if (plan != null) {
-                for (Dim d : plan.sizes()) used.addAll(d.symbols());
-                for (String n : plan.bufferOf().keySet()) for (Dim d : graph.node(n).type().dims()) used.addAll(d.symbols());
-            }
-            return dimSymbols.stream().filter(used::contains).toList();
-        }
+        private List<String> plannedDims() { return ModelScaffold.plannedDims(plan, graph, dimSymbols, List.of()); }
 
         private String planned(String symbol) {
             String d = names.dim(symbol);
@@ -377,10 +329,5 @@ static void inputChecks(MethodSpec.Builder m, List<Node> inputs, JavaNames names
             return java.util.Arrays.stream(shape).mapToObj(Integer::toString).collect(Collectors.joining(", "));
         }
 
-        static String wrap(String code) { return code.contains(" ") ? "(" + code + ")" : code; }
-
-        private static String quoted(List<String> xs) {
-            return xs.stream().map(s -> CodeBlock.of("$S", s).toString()).collect(Collectors.joining(", "));
-        }
     }
 }

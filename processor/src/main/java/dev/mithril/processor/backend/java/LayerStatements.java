@@ -48,6 +48,7 @@ import javax.lang.model.element.Modifier;
 final class LayerStatements {
     static final ClassName CONV = ClassName.get("dev.mithril.runtime", "Conv2d");
     static final ClassName ALGORITHM = CONV.nestedClass("Algorithm");
+    static final ClassName PACKED_CONV = ClassName.get("dev.mithril.runtime", "PackedConv2d");
     static final ClassName POOL = ClassName.get("dev.mithril.runtime", "Pool2d");
     static final ClassName NORMS = ClassName.get("dev.mithril.runtime", "Norms");
     static final ClassName EMBEDDING = ClassName.get("dev.mithril.runtime", "Embedding");
@@ -56,6 +57,7 @@ final class LayerStatements {
     static final ClassName EPILOGUE = ClassName.get("dev.mithril.runtime", "Epilogue");
 
     private final BufferPlan plan;
+    private final java.util.Set<String> packed; // convolutions (node names) whose inference forward reads a prepacked weight
     private final JavaNames names;
     private final TypeSpec.Builder type;
     private final boolean training;
@@ -64,9 +66,12 @@ final class LayerStatements {
     private String foldedBatches;        // field: the first folded norm's batch count when fold() last ran
     private String firstCount;           // that norm's num_batches_tracked
     private boolean foldChecked;         // whether forward already checks it
+    private final List<CodeBlock> holders = new java.util.ArrayList<>(); // plan-method statements: statistics beside planned outputs
 
     LayerStatements(Program program, JavaNames names, TypeSpec.Builder type) {
         this.plan = program.buffers();
+        // forwardTrain reads the weights themselves: an optimizer step changes them every step.
+        this.packed = program.training() != null ? java.util.Set.of() : program.packedWeights();
         this.names = names;
         this.type = type;
         this.training = program.training() != null;
@@ -96,7 +101,11 @@ final class LayerStatements {
         List<String> in = n.inputs().stream().map(names::of).toList();
         switch (n.op()) {
             case Conv2d c -> {
-                String args = in.get(0) + ", " + in.get(1) + ", " + (in.size() > 2 ? in.get(2) : "null") + ", " + conv(c);
+                String bias = in.size() > 2 ? in.get(2) : "null";
+                CodeBlock args = packed.contains(n.name())
+                        ? CodeBlock.of("$L, $LPacked, $L, $L, null, $T.NONE", in.get(0), out, bias, stridesOf(c), EPILOGUE)
+                        : CodeBlock.of("$L, $L, $L, $L", in.get(0), in.get(1), bias, conv(c));
+                if (packed.contains(n.name())) m.addComment("$L: weight prepacked once ($LPacked)", n.name(), out);
                 if (planned) m.addStatement("$T.conv2dInto($L, $L)", CONV, args, out);
                 else m.addStatement("$L$L = $T.conv2d($L)", decl, out, CONV, args);
             }
@@ -113,6 +122,12 @@ final class LayerStatements {
             case MaxPool2d p -> pool(m, n, decl, planned, "maxPool2d", in.get(0) + ", " + maxPool(p));
             case AvgPool2d p -> pool(m, n, decl, planned, "avgPool2d", in.get(0) + ", " + avgPool(p));
             case AdaptiveAvgPool2d p -> pool(m, n, decl, planned, "adaptiveAvgPool2d", in.get(0) + ", " + p.outH() + ", " + p.outW());
+            case Pool2dGrad g when planned -> m.addStatement("$L", switch (g.pool()) {
+                case MaxPool2d p -> CodeBlock.of("$T.maxPool2dBackwardInto($L, $L, $L, $L)", POOL, in.get(0), in.get(1), maxPool(p), out);
+                case AvgPool2d p -> CodeBlock.of("$T.avgPool2dBackwardInto($L, $L, $L)", POOL, in.get(0), avgPool(p), out);
+                case AdaptiveAvgPool2d p -> CodeBlock.of("$T.adaptiveAvgPool2dBackwardInto($L, $L)", POOL, in.get(0), out);
+                default -> throw new IllegalStateException("not a pooling: " + g.pool());
+            });
             case Pool2dGrad g -> allocating(m, n, decl, switch (g.pool()) {
                 case MaxPool2d p -> CodeBlock.of("$T.maxPool2dBackward($L, $L, $L)", POOL, in.get(0), in.get(1), maxPool(p));
                 case AvgPool2d p -> CodeBlock.of("$T.avgPool2dBackward($L, $L.shape(), $L)", POOL, in.get(0), in.get(1), avgPool(p));
@@ -123,13 +138,35 @@ final class LayerStatements {
                 // x, weight, bias, running_mean, running_var, num_batches_tracked: batch statistics, running ones updated.
                 String stats = save(n, "Result");
                 m.addComment("$L: batch statistics; running_mean and running_var updated in place (momentum $L)", n.name(), b.momentum());
-                m.addStatement("$L = $T.batchNormTraining($L, $L, $L, $L, $L, $L, $L)", stats, NORMS, in.get(0), in.get(1), in.get(2),
-                        in.get(3), in.get(4), b.momentum(), b.eps());
-                m.addStatement("$L.longs()[0]++", in.get(5));
-                allocating(m, n, decl, CodeBlock.of("$L.out()", stats));
+                if (planned) {
+                    String c = names.code(n.type().dim(1));
+                    hold(stats, CodeBlock.of("new $T($L, $T.zeros($L, $L), $T.zeros($L, $L))", NORMS.nestedClass("Result"), out,
+                            JavaRenderer.TENSOR, dtype(n), c, JavaRenderer.TENSOR, dtype(n), c));
+                    m.addStatement("$T.batchNormTrainingInto($L, $L, $L, $L, $L, $L, $L, $L)", NORMS, in.get(0), in.get(1), in.get(2),
+                            in.get(3), in.get(4), b.momentum(), b.eps(), stats);
+                    m.addStatement("$L.longs()[0]++", in.get(5));
+                } else {
+                    m.addStatement("$L = $T.batchNormTraining($L, $L, $L, $L, $L, $L, $L)", stats, NORMS, in.get(0), in.get(1), in.get(2),
+                            in.get(3), in.get(4), b.momentum(), b.eps());
+                    m.addStatement("$L.longs()[0]++", in.get(5));
+                    allocating(m, n, decl, CodeBlock.of("$L.out()", stats));
+                }
             }
+            case BatchNorm b when planned -> m.addStatement("$T.batchNormInferenceInto($L, $L, $L, $L, $L, $L, $L)", NORMS, in.get(0),
+                    in.get(3), in.get(4), in.get(1), in.get(2), b.eps(), out);
             case BatchNorm b -> allocating(m, n, decl, CodeBlock.of("$T.batchNormInference($L, $L, $L, $L, $L, $L)", NORMS, in.get(0),
                     in.get(3), in.get(4), in.get(1), in.get(2), b.eps()));
+            case LayerNorm l when planned -> {
+                // The statistics are kept for backward in a training program; inference computes them and drops them.
+                String stats = training ? save(n, "Result") : holder(n, "Norms");
+                List<dev.mithril.dsl.ir.Dim> rows = n.type().dims().subList(0, n.type().rank() - 1);
+                hold(stats, training
+                        ? CodeBlock.of("new $T($L, $T.zeros($L, $L), $T.zeros($L, $L))", NORMS.nestedClass("Result"), out,
+                        JavaRenderer.TENSOR, dtype(n), names.codes(rows), JavaRenderer.TENSOR, dtype(n), names.codes(rows))
+                        : CodeBlock.of("new $T($L, null, null)", NORMS.nestedClass("Result"), out));
+                m.addStatement("$T.layerNormInto($L, $L, $L, $L, $L, $L)", NORMS, in.get(0), names.code(n.input(0).type().dim(-1)), in.get(1),
+                        in.get(2), l.eps(), stats);
+            }
             case LayerNorm l -> {
                 CodeBlock call = CodeBlock.of("$T.layerNorm($L, new int[] {$L}, $L, $L, $L)", NORMS, in.get(0),
                         names.code(n.input(0).type().dim(-1)), in.get(1), in.get(2), l.eps());
@@ -141,6 +178,22 @@ final class LayerStatements {
                     allocating(m, n, decl, CodeBlock.of("$L.out()", stats));
                 }
             }
+            case NormGrad g when planned -> {
+                String stats = saved(n.input(3));
+                boolean input = g.wrt() == NormGrad.Wrt.INPUT;
+                if (g.norm() instanceof BatchNorm) {
+                    if (input) m.addStatement("$T.batchNormBackwardInputInto($L, $L, $L, $L.mean(), $L.invStd(), $L)", NORMS, in.get(0), in.get(1),
+                            in.get(2), stats, stats, out);
+                    else m.addStatement("$T.batchNormBackwardWeightInto($L, $L, $L.mean(), $L.invStd(), $L)", NORMS, in.get(0), in.get(1),
+                            stats, stats, out);
+                } else {
+                    String size = names.code(n.input(1).type().dim(-1));
+                    if (input) m.addStatement("$T.layerNormBackwardInputInto($L, $L, $L, $L, $L.mean(), $L.invStd(), $L)", NORMS, in.get(0),
+                            in.get(1), size, in.get(2), stats, stats, out);
+                    else m.addStatement("$T.layerNormBackwardWeightInto($L, $L, $L, $L.mean(), $L.invStd(), $L)", NORMS, in.get(0), in.get(1),
+                            size, stats, stats, out);
+                }
+            }
             case NormGrad g -> {
                 String stats = saved(n.input(3));
                 CodeBlock grads = g.norm() instanceof BatchNorm
@@ -149,9 +202,19 @@ final class LayerStatements {
                         names.code(n.input(1).type().dim(-1)), in.get(2), stats, stats);
                 allocating(m, n, decl, CodeBlock.of("$L.$L()", grads, g.wrt() == NormGrad.Wrt.INPUT ? "dx" : "dWeight"));
             }
+            case Embedding e when planned -> m.addStatement("$T.forwardInto($L, $L, $L)", EMBEDDING, in.get(0), in.get(1), out);
             case Embedding e -> allocating(m, n, decl, CodeBlock.of("$T.forward($L, $L)", EMBEDDING, in.get(0), in.get(1)));
+            case EmbeddingGrad e when planned -> m.addStatement("$T.backwardInto($L, $L, $L)", EMBEDDING, in.get(1), in.get(0), out);
             case EmbeddingGrad e -> allocating(m, n, decl, CodeBlock.of("$T.backward($L, $L, $L)", EMBEDDING, in.get(1), in.get(0),
                     names.code(n.input(2).type().dim(0))));
+            case CausalAttention a when planned -> {
+                // The log-sum-exp is kept for backward in a training program; inference computes it into a buffer of its own.
+                String stats = training ? save(n, "Result") : holder(n, "Attention");
+                Node qkv = n.input(0);
+                hold(stats, CodeBlock.of("new $T($L, $T.zeros($L, $L, $L, $L))", ATTENTION.nestedClass("Result"), out, JavaRenderer.TENSOR,
+                        dtype(n), names.code(qkv.type().dim(0)), a.heads(), names.code(qkv.type().dim(1))));
+                m.addStatement("$T.forwardFusedInto($L, $L, $L)", ATTENTION, in.get(0), a.heads(), stats);
+            }
             case CausalAttention a -> {
                 CodeBlock call = CodeBlock.of("$T.forwardFused($L, $L)", ATTENTION, in.get(0), a.heads());
                 if (!training) {
@@ -165,6 +228,10 @@ final class LayerStatements {
             case CachedAttention a -> {
                 m.addComment("$L: writes the new positions' keys and values into $L and $L at $L, attends to all cached", n.name(), in.get(1), in.get(2), in.get(3));
                 allocating(m, n, decl, CodeBlock.of("$T.forwardCached($L, $L, $L, $L, $L)", ATTENTION, in.get(0), in.get(1), in.get(2), in.get(3), a.heads()));
+            }
+            case CausalAttentionGrad a when planned -> {
+                String stats = saved(n.input(2));
+                m.addStatement("$T.backwardFusedInto($L, $L, $L.out(), $L.lse(), $L, $L)", ATTENTION, in.get(1), a.heads(), stats, stats, in.get(0), out);
             }
             case CausalAttentionGrad a -> {
                 String stats = saved(n.input(2));
@@ -192,7 +259,14 @@ final class LayerStatements {
             }
             case Argmax a -> allocating(m, n, decl, CodeBlock.of("$T.argmax($L, $L, $L)", SLICING, in.get(0),
                     n.input(0).type().normalizeAxis(a.axis()), a.keepDims()));
-            case Positions p -> allocating(m, n, decl, CodeBlock.of("$T.positions($L)", EMBEDDING, names.code(n.type().dim(0))));
+            case Positions p -> {
+                // Kept between calls: the same length (the usual case) reuses the tensor instead of allocating it per call.
+                String ids = names.unique(names.of(n) + "Ids"), t = names.code(n.type().dim(0));
+                type.addField(FieldSpec.builder(JavaRenderer.TENSOR, ids, Modifier.PRIVATE)
+                        .addJavadoc("The positions of $S for the last length asked, read-only.\n", n.name()).build());
+                m.addStatement("if ($L == null || $L.dim(0) != $L) $L = $T.positions($L)", ids, ids, t, ids, EMBEDDING, t);
+                m.addStatement("$L$L = $L", decl, out, ids);
+            }
             default -> throw new IllegalArgumentException("backend JAVA cannot render op '" + n.op().kind() + "' of node '" + n.name() + "'");
         }
     }
@@ -219,6 +293,15 @@ final class LayerStatements {
                 m.addComment("forwardTrain moves the running statistics and counts the batch: fold again");
                 m.addStatement("if ($L.longs()[0] != $L) fold()", firstCount, foldedBatches);
             }
+        }
+        if (packed.contains(n.name())) {
+            // The prepacked weight (made by repack() or, for a folded one, by fold()) stands for the weight and its groups.
+            if (f.norm() == null) m.addComment("weight prepacked once ($LPacked)", names.of(n));
+            CodeBlock args = CodeBlock.of("$L, $LPacked, $L, $L, $L, $T.$L", in.get(0), names.of(n), b, stridesOf(f.conv()),
+                    f.residual() ? in.get(f.residualAt()) : "null", EPILOGUE, f.activation() == null ? "NONE" : f.activation().toUpperCase());
+            if (planned) m.addStatement("$T.conv2dInto($L, $L)", CONV, args, names.of(n));
+            else m.addStatement("$L$L = $T.conv2d($L)", decl, names.of(n), CONV, args);
+            return;
         }
         CodeBlock args = CodeBlock.of("$L, $L, $L, $L", in.get(0), w, b, conv(f.conv()));
         if (f.residual() || f.activation() != null) {
@@ -250,6 +333,7 @@ final class LayerStatements {
         int at = f.normAt();
         fold.addStatement("foldBatchNorm($L, $L, $L, $L, $L, $L, $L, $L, $L)", in.get(1), f.bias() ? in.get(2) : "null", in.get(at),
                 in.get(at + 1), in.get(at + 2), in.get(at + 3), f.norm().eps(), weight, bias);
+        if (packed.contains(n.name())) fold.addStatement("$LPacked = $T.prepack($L, $L)", names.of(n), CONV, weight, f.conv().groups());
         return new String[] {weight, bias};
     }
 
@@ -290,6 +374,30 @@ final class LayerStatements {
         else m.addStatement("$L$L = $T.$L($L)", decl, names.of(n), POOL, kernel, args);
     }
 
+    /**
+     * A field {@code <node>Stats} holding the {@code Result} of an inference layer whose kernel writes statistics too:
+     * the planned output and a buffer of its own for them, made by the plan method with the other buffers.
+     */
+    private String holder(Node n, String owner) {
+        String field = names.unique(names.of(n) + "Stats");
+        type.addField(FieldSpec.builder(ClassName.get("dev.mithril.runtime", owner).nestedClass("Result"), field, Modifier.PRIVATE)
+                .addJavadoc("The output buffer of $S with its statistics, which the kernel writes and nothing reads.\n", n.name()).build());
+        return field;
+    }
+
+    /** {@code field = value} in the plan method, after the planned buffers' views (which {@code value} may read). */
+    private void hold(String field, CodeBlock value) { holders.add(CodeBlock.of("$L = $L", field, value)); }
+
+    /** Adds the plan method's statements for the statistics that planned layers write (see {@link #hold}). */
+    void allocateHolders(MethodSpec.Builder m) {
+        for (CodeBlock h : holders) m.addStatement(h);
+    }
+
+    /** {@code DType.F32} or {@code DType.F64}: the dtype of {@code n}'s value, for statistics of the same dtype. */
+    private static CodeBlock dtype(Node n) {
+        return CodeBlock.of("$T.$L", ClassName.get("dev.mithril.runtime", "DType"), n.type().dtype() == dev.mithril.runtime.DType.F64 ? "F64" : "F32");
+    }
+
     /** A field {@code <node>Stats} of type {@code <runtime class>.<record>} for what backward reads of {@code n}. */
     private String save(Node n, String record) {
         String field = saved.get(n.name());
@@ -315,6 +423,21 @@ final class LayerStatements {
         // The choice reads only channels and groups: any batch and a size the kernel fits in stand for the real ones.
         int[] xs = {1, Math.toIntExact(x.type().dim(1).value()), (ws[2] - 1) * c.dilationH() + 1, (ws[3] - 1) * c.dilationW() + 1};
         return dev.mithril.runtime.Conv2d.choose(xs, ws, c.strideH(), c.strideW(), c.padH(), c.padW(), c.dilationH(), c.dilationW(), c.groups()).name();
+    }
+
+    /** Whether {@code n} is a convolution (plain or fused) whose weight {@code PackWeights} may mark for prepacking. */
+    static boolean isConvolution(Node n) { return n.op() instanceof Conv2d || n.op() instanceof FusedConv2d; }
+
+    /** Whether convolution {@code n} has a batch norm folded into its weight (prepacked by {@code fold()}). */
+    static boolean foldsNorm(Node n) { return n.op() instanceof FusedConv2d f && f.norm() != null; }
+
+    /** The groups of convolution {@code n}. */
+    static int groups(Node n) { return (n.op() instanceof FusedConv2d f ? f.conv() : (Conv2d) n.op()).groups(); }
+
+    /** Stride, padding and dilation of {@code c}: the arguments of the prepacked-weight forward, which knows its groups. */
+    private static String stridesOf(Conv2d c) {
+        return List.of(c.strideH(), c.strideW(), c.padH(), c.padW(), c.dilationH(), c.dilationW()).stream()
+                .map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     private static String conv(Conv2d c) {

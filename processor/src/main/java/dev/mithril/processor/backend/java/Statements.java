@@ -179,7 +179,20 @@ final class Statements {
 
     private void view(MethodSpec.Builder m, Node n, String out, String src, boolean planned) {
         if (planned) m.addComment("$L: a view of $L (buffer $L)", n.name(), n.input(0).name(), plan.bufferOf().get(n.name()));
-        else m.addStatement("$L$L = $L.reshape($L)", decl(n), out, src, names.codes(n.type().dims()));
+        else if (plan == null) m.addStatement("$L$L = $L.reshape($L)", decl(n), out, src, names.codes(n.type().dims()));
+        else {
+            // With a buffer plan a call allocates nothing: the view is made again only when the viewed tensor is
+            // another one (a new input, a new plan), not every call.
+            String source = names.unique(out + "Source"), view = names.unique(out + "View");
+            type.addField(FieldSpec.builder(JavaRenderer.TENSOR, source, Modifier.PRIVATE).build());
+            type.addField(FieldSpec.builder(JavaRenderer.TENSOR, view, Modifier.PRIVATE)
+                    .addJavadoc("$S: the last view of $L, made from {@code $L}.\n", n.name(), n.input(0).name(), source).build());
+            m.beginControlFlow("if ($L != $L)", source, src)
+                    .addStatement("$L = $L", source, src)
+                    .addStatement("$L = $L.reshape($L)", view, src, names.codes(n.type().dims()))
+                    .endControlFlow();
+            m.addStatement("$L$L = $L", decl(n), out, view);
+        }
     }
 
     /** {@code Tensor n = Kernels.op(args)} or {@code Kernels.opInto(args, n)}. */

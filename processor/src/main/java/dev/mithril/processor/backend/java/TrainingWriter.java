@@ -291,19 +291,13 @@ final class TrainingWriter {
                 .addJavadoc("Allocates the $L buffers of the training pass (forward and backward) and the tensors that view them.\n", plan.bufferCount());
         for (String s : pd) m.addParameter(TypeName.INT, names.dim(s));
         JavaRenderer.allocate(m, plan, graph, names);
+        statements.layers().allocateHolders(m);
         for (String s : pd) m.addStatement("this.$L = $L", plannedField(s), names.dim(s));
         if (pd.isEmpty()) m.addStatement("plannedTrain = true");
         type.addMethod(m.build());
     }
 
-    private List<String> plannedDims() {
-        Set<String> used = new LinkedHashSet<>();
-        if (plan != null) {
-            for (Dim d : plan.sizes()) used.addAll(d.symbols());
-            for (String n : plan.bufferOf().keySet()) for (Dim d : graph.node(n).type().dims()) used.addAll(d.symbols());
-        }
-        return dimSymbols.stream().filter(used::contains).toList();
-    }
+    private List<String> plannedDims() { return ModelScaffold.plannedDims(plan, graph, dimSymbols, List.of()); }
 
     private String plannedField(String symbol) {
         String d = names.dim(symbol);

@@ -1,6 +1,5 @@
 package dev.mithril.processor.backend.nd4j;
 
-import com.squareup.javapoet.AnnotationSpec;
 import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.FieldSpec;
@@ -10,21 +9,18 @@ import com.squareup.javapoet.ParameterizedTypeName;
 import com.squareup.javapoet.TypeName;
 import com.squareup.javapoet.TypeSpec;
 import dev.mithril.dsl.Backend;
-import dev.mithril.dsl.ir.Dim;
 import dev.mithril.dsl.ir.Graph;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ops.Constant;
 import dev.mithril.dsl.ops.Parameter;
 import dev.mithril.processor.BufferPlan;
 import dev.mithril.processor.Program;
+import dev.mithril.processor.backend.InputChecks;
 import dev.mithril.processor.backend.ModelScaffold;
 import dev.mithril.processor.backend.Renderer;
 import dev.mithril.runtime.DType;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
@@ -50,7 +46,6 @@ public final class Nd4jRenderer implements Renderer {
     static final ClassName BRIDGE = ClassName.get("dev.mithril.nd4j", "Nd4jBridge");
     static final ClassName OPS = ClassName.get("dev.mithril.nd4j", "Nd4jOps");
     static final ClassName BASE = ClassName.get("dev.mithril.nd4j", "Nd4jModel");
-    static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 
     public Backend backend() { return Backend.ND4J; }
 
@@ -76,47 +71,9 @@ public final class Nd4jRenderer implements Renderer {
         }
     }
 
-    /**
-     * Rank checks, the dimension locals read from the input tensors, then the full shape checks (as the Java
-     * backend does); with {@code check} false only the dimension locals (inputs checked by an earlier call).
-     */
+    /** {@link InputChecks#add} over the inputs' {@code Tensor} parameters. */
     static void inputChecks(MethodSpec.Builder m, List<Node> inputs, Nd4jNames names, List<String> dimSymbols, String model, boolean check) {
-        List<Node> checked = check ? inputs : List.of();
-        for (Node in : checked) {
-            m.addStatement("$T.requireNonNull($L, $S)", java.util.Objects.class, names.tensor(in), "input '" + in.name() + "'");
-            m.addStatement("if ($L.rank() != $L) throw shapeError($S, $L, $S)", names.tensor(in), in.type().rank(), in.name(),
-                    names.tensor(in), in.type().shapeString());
-        }
-        Set<String> known = new LinkedHashSet<>();
-        Set<String> definers = new HashSet<>();
-        for (String s : dimSymbols) {
-            boolean found = false;
-            for (Node in : inputs) {
-                List<Dim> dims = in.type().dims();
-                for (int a = 0; a < dims.size() && !found; a++) {
-                    List<String> others = new ArrayList<>(dims.get(a).symbols());
-                    if (!others.remove(s) || others.contains(s) || !known.containsAll(others)) continue;
-                    String divisor = dims.get(a).coefficient() + others.stream().map(o -> " * " + names.dim(o)).collect(Collectors.joining());
-                    m.addStatement("int $L = $L.dim($L)$L", names.dim(s), names.tensor(in), a, divisor.equals("1") ? "" : " / (" + divisor + ")");
-                    if (divisor.equals("1")) definers.add(in.name() + ":" + a);
-                    found = true;
-                }
-                if (found) break;
-            }
-            if (!found) throw new IllegalArgumentException("model '" + model + "': cannot tell dimension '" + s + "' from the input shapes");
-            known.add(s);
-        }
-        for (Node in : checked) {
-            List<Dim> dims = in.type().dims();
-            List<String> conds = new ArrayList<>();
-            for (int a = 0; a < dims.size(); a++) {
-                if (definers.contains(in.name() + ":" + a)) continue;
-                String code = names.code(dims.get(a));
-                conds.add(names.tensor(in) + ".dim(" + a + ") != " + (code.contains(" ") ? "(" + code + ")" : code));
-            }
-            if (!conds.isEmpty()) m.addStatement("if ($L) throw shapeError($S, $L, $S)", String.join(" || ", conds), in.name(),
-                    names.tensor(in), in.type().shapeString());
-        }
+        InputChecks.add(m, inputs, names::tensor, names, dimSymbols, model, check);
     }
 
     /** The field holding constant node {@code n}. */
@@ -170,11 +127,7 @@ public final class Nd4jRenderer implements Renderer {
         private boolean trains() { return training != null && untrainable == null; }
 
         JavaFile write() {
-            type.addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                    .superclass(BASE)
-                    .addSuperinterface(modelInterface)
-                    .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.mithril.processor").build())
-                    .addJavadoc(classDoc());
+            ModelScaffold.declare(type, BASE, modelInterface, classDoc());
             fields();
             type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
             ModelScaffold.factories(type, self);
@@ -195,17 +148,11 @@ public final class Nd4jRenderer implements Renderer {
                         .addStatement("parametersStale = true").build());
                 new Nd4jTrainingWriter(training, names, graph, type, className).write();
             }
-            return JavaFile.builder(packageName, type.build())
-                    .addFileComment("Generated by Mithril from model $L; do not edit.", graph.name())
-                    .skipJavaLangImports(true).indent("    ").build();
+            return ModelScaffold.file(packageName, type.build(), graph);
         }
 
         private CodeBlock classDoc() {
-            CodeBlock.Builder d = CodeBlock.builder()
-                    .add("Model {@code $L} for backend {@code nd4j} at level {@code $L}.\n\n", graph.name(), program.level().name().toLowerCase())
-                    .add("<p>passes: $L\n", program.passes().isEmpty() ? "(none)" : String.join(", ", program.passes()));
-            if (!program.dims().isEmpty()) d.add("<p>dimensions bound at compile time: $L\n",
-                    program.dims().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining(", ")));
+            CodeBlock.Builder d = ModelScaffold.classDoc(program, "nd4j");
             if (planned()) d.add("<p>$L buffers (ND4J arrays), allocated on the first call$L; outputs view them, valid until the next call.\n",
                     plan.bufferCount(), plannedDims().isEmpty() ? "" : " and again when " + String.join(" or ", plannedDims().stream().toList()) + " changes");
             d.add("<p>Parameters are copied into ND4J arrays on {@link #initialize} and {@code load}; after writing "
@@ -300,9 +247,9 @@ public final class Nd4jRenderer implements Renderer {
         private void names() {
             TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);
             type.addMethod(MethodSpec.methodBuilder("inputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(graph.inputs().stream().map(Node::name).toList())).build());
+                    .returns(listOfString).addStatement("return $T.of($L)", List.class, ModelScaffold.quoted(graph.inputs().stream().map(Node::name).toList())).build());
             type.addMethod(MethodSpec.methodBuilder("outputNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                    .returns(listOfString).addStatement("return $T.of($L)", List.class, quoted(List.copyOf(graph.outputs().keySet()))).build());
+                    .returns(listOfString).addStatement("return $T.of($L)", List.class, ModelScaffold.quoted(List.copyOf(graph.outputs().keySet()))).build());
             type.addMethod(MethodSpec.methodBuilder("backend").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                     .returns(String.class).addStatement("return $S", "nd4j").build());
             type.addMethod(MethodSpec.methodBuilder("level").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
@@ -310,23 +257,11 @@ public final class Nd4jRenderer implements Renderer {
         }
 
         /** Dimension names the planned arrays' shapes depend on (inputs' arrays included). */
-        private List<String> plannedDims() {
-            Set<String> used = new LinkedHashSet<>();
-            if (plan != null) {
-                for (Dim d : plan.sizes()) used.addAll(d.symbols());
-                for (String n : plan.bufferOf().keySet()) for (Dim d : graph.node(n).type().dims()) used.addAll(d.symbols());
-                for (Node in : graph.inputs()) for (Dim d : in.type().dims()) used.addAll(d.symbols());
-            }
-            return dimSymbols.stream().filter(used::contains).toList();
-        }
+        private List<String> plannedDims() { return ModelScaffold.plannedDims(plan, graph, dimSymbols, graph.inputs()); }
 
         private String plannedField(String symbol) {
             String d = names.dim(symbol);
             return "planned" + Character.toUpperCase(d.charAt(0)) + d.substring(1);
-        }
-
-        private static String quoted(List<String> xs) {
-            return xs.stream().map(s -> CodeBlock.of("$S", s).toString()).collect(Collectors.joining(", "));
         }
     }
 }

@@ -154,8 +154,7 @@ final class Nd4jTrainingWriter {
                 .returns(STRING_TENSOR_MAP).addParameter(STRING_TENSOR_MAP, "inputs")
                 .addStatement("checkInputs(inputs)");
         for (Node in : forwardInputs) {
-            String shape = in.type().dims().stream().map(d -> d.isFixed() ? Long.toString(d.value()) : "-1").collect(Collectors.joining(", "));
-            m.addStatement("$L = input(inputs, $S$L$L)", names.tensor(in), in.name(), ModelScaffold.dtypeArgument(in), shape.isEmpty() ? "" : ", " + shape);
+            m.addStatement("$L = input(inputs, $S$L$L)", names.tensor(in), in.name(), ModelScaffold.dtypeArgument(in), ModelScaffold.shapeArgument(in));
         }
         Nd4jRenderer.inputChecks(m, forwardInputs, names, graph.dimensionNames(), graph.name(), true);
         for (Node in : forwardInputs) m.addStatement("$L = $T.toNd4j($L)", names.array(in), Nd4jRenderer.BRIDGE, names.tensor(in));

@@ -1,0 +1,122 @@
+package dev.mithril.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The dot-product path ({@link GemmDot}: {@code A * B^T} with B read in place, batches up to {@link GemmDot#MAX_M}
+ * rows): every block shape it picks (4 x 4; at the column edge 8 x 2 and 16 x 1) and every leftover it hands to single
+ * dot products, against a double-precision reference. Widths of 1 to 11 columns leave each remainder of a 4-column
+ * block; rows around 4, 8 and 16 leave every row remainder; depths below, at and past a vector's lanes exercise the
+ * scalar tails. Products of at least {@link GemmDriver#SERIAL_WORK} run split over 2 threads. (Not compared bit for
+ * bit with one thread: a lane reduction's order differs between the interpreter and compiled code, so the same call
+ * may round differently before and after the JIT.)
+ */
+class GemmDotTest {
+    private static final int[] MS = {1, 3, 4, 8, 9, 16, 17, 31, 32, 33, 96};
+    private static final int[] NS = {1, 2, 3, 4, 5, 6, 7, 10, 11};
+    private static final int[] KS = {1, 15, 16, 17, 257, 1000};
+    private static int threadsBefore;
+
+    @BeforeAll static void saveThreads() { threadsBefore = Parallel.threads(); }
+
+    @AfterAll static void restoreThreads() { Parallel.setThreads(threadsBefore); }
+
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void everyBlockShapeAndRemainder(int threads) {
+        Parallel.setThreads(threads);
+        long seed = 100;
+        for (int m : MS) {
+            for (int n : NS) {
+                for (int k : KS) {
+                    int lda = k + 3, ldb = k + 1, ldc = n + 2, aOff = 5, bOff = 2, cOff = 1;
+                    float[] a = Ref.randomArray(seed++, aOff + m * lda), b = Ref.randomArray(seed++, bOff + n * ldb);
+                    float[] c = Ref.randomArray(seed++, cOff + m * ldc), c0 = c.clone();
+                    float alpha = 0.75f, beta = -0.5f;
+                    Gemm.sgemm(false, true, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                    double[] ref = Ref.gemm(false, true, m, n, k, a, aOff, lda, b, bOff, ldb);
+                    Ref.assertClose(GemmTest.expected(ref, alpha, beta, c0, cOff, ldc, m, n), c, 1e-5, threads + " thread(s): A * B^T m=" + m + " n=" + n + " k=" + k);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest @ValueSource(ints = {96, 33})
+    void splitOverTwoThreads(int m) {
+        // 10 columns: a 4-column block per thread and the 8 x 2 edge; 7 columns: the 8 x 2 and 16 x 1 edges
+        for (int n : new int[] {10, 7}) {
+            int k = 1000;
+            float[] a = Ref.randomArray(m + n, m * k), b = Ref.randomArray(m * n, n * k);
+            float[][] cs = new float[2][m * n];
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                Gemm.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, cs[t - 1], 0, n);
+            }
+            assertTrue((long) m * n * k >= GemmDriver.SERIAL_WORK, "the product must be large enough to be split");
+            double[] ref = Ref.gemm(false, true, m, n, k, a, 0, k, b, 0, k);
+            float[] exp = new float[m * n];
+            for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
+            for (int t = 1; t <= 2; t++) Ref.assertClose(exp, cs[t - 1], 1e-5, t + " thread(s): m=" + m + " n=" + n + " k=" + k);
+        }
+    }
+
+    /** The classifier layer at Full level: packed weights of one panel go to the dot path, with bias, residual and ReLU. */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void classifierLayerWithEpilogue(int threads) {
+        Parallel.setThreads(threads);
+        for (int m : new int[] {1, 17, 32, 96}) {
+            int n = 10, k = 256;
+            float[] x = Ref.randomArray(m, m * k), w = Ref.randomArray(m + 1, n * k), bias = Ref.randomArray(m + 2, n);
+            float[] res = Ref.randomArray(m + 3, m * n), y = new float[m * n];
+            Arrays.fill(y, Float.NaN);
+            Gemm.linear(x, 0, m, Gemm.pack(w, 0, n, k), bias, Epilogue.BIAS_RELU, res, 0, false, y, 0);
+            double[] ref = Ref.gemm(false, true, m, n, k, x, 0, k, w, 0, k);
+            float[] exp = new float[m * n];
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                exp[i * n + j] = (float) Math.max(0, ref[i * n + j] + bias[j] + res[i * n + j]);
+            }
+            Ref.assertClose(exp, y, 1e-5, threads + " thread(s): classifier m=" + m);
+        }
+    }
+
+    /**
+     * Batches past the dot path's rows with at most one vector of outputs ({@link GemmNarrow}): blocks of 8 rows and the
+     * rows left over, 1 to 16 columns, bias, residual, activation and accumulation into C; split over 2 threads when
+     * large enough.
+     */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void narrowOutputsPastTheDotPath(int threads) {
+        Parallel.setThreads(threads);
+        int v = GemmKernel.V;
+        long seed = 500;
+        for (int m : new int[] {97, 128, 131, 203}) {
+            for (int n : new int[] {1, 10, v - 1, v}) {
+                for (int k : new int[] {1, 7, 256}) {
+                    float[] x = Ref.randomArray(seed++, 3 + m * k), w = Ref.randomArray(seed++, n * k), bias = Ref.randomArray(seed++, n);
+                    float[] res = Ref.randomArray(seed++, m * n), c0 = Ref.randomArray(seed++, 2 + m * n);
+                    PackedWeights pw = Gemm.pack(w, 0, n, k);
+                    double[] ref = Ref.gemm(false, true, m, n, k, x, 3, k, w, 0, k);
+                    float[] y = new float[2 + m * n], acc = c0.clone();
+                    Arrays.fill(y, Float.NaN);
+                    Gemm.linear(x, 3, m, pw, bias, Epilogue.BIAS_TANH, res, 0, false, y, 2);
+                    Gemm.linear(x, 3, m, pw, null, Epilogue.NONE, null, 0, true, acc, 2);
+                    float[] expY = new float[2 + m * n], expAcc = c0.clone();
+                    expY[0] = y[0]; expY[1] = y[1]; // outside C: must stay as they were (NaN)
+                    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                        expY[2 + i * n + j] = (float) Math.tanh(ref[i * n + j] + bias[j] + res[i * n + j]);
+                        expAcc[2 + i * n + j] = (float) (c0[2 + i * n + j] + ref[i * n + j]);
+                    }
+                    String what = threads + " thread(s): m=" + m + " n=" + n + " k=" + k;
+                    assertTrue(Float.isNaN(y[0]) && Float.isNaN(y[1]), what + ": wrote before C");
+                    Ref.assertClose(Arrays.copyOfRange(expY, 2, expY.length), Arrays.copyOfRange(y, 2, y.length), 1e-5, what);
+                    Ref.assertClose(expAcc, acc, 1e-5, "accumulate " + what);
+                }
+            }
+        }
+    }
+}

@@ -134,15 +134,7 @@ public final class Gradients {
         }
         float[] a = g.data(), o = out.data();
         Arrays.fill(o, 0, k, 0f);
-        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        int bound = species.loopBound(k);
-        for (int r = 0; r < rows; r++) {
-            int off = r * k, j = 0;
-            for (; j < bound; j += species.length()) {
-                jdk.incubator.vector.FloatVector.fromArray(species, o, j).add(jdk.incubator.vector.FloatVector.fromArray(species, a, off + j)).intoArray(o, j);
-            }
-            for (; j < k; j++) o[j] += a[off + j];
-        }
+        for (int r = 0; r < rows; r++) Reduce.addRow(a, r * k, o, 0, k);
     }
 
     /** {@code g} broadcast to {@code shape} and divided by {@code divisor} (the backward of a sum or a mean). */

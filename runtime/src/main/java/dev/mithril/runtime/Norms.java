@@ -148,7 +148,7 @@ public final class Norms {
         if (weight == null) return new Grads(dx, null, null);
         int c = x.dim(1);
         double[] sdy = Scratch.doubles(Scratch.SUM_DY, c), sdyx = Scratch.doubles(Scratch.SUM_DYX, c);
-        return new Grads(dx, vector(x.dtype(), Arrays.copyOf(sdyx, c)), vector(x.dtype(), Arrays.copyOf(sdy, c)));
+        return new Grads(dx, vector(x.dtype(), sdyx, c), vector(x.dtype(), sdy, c));
     }
 
     /** The input gradient of {@link #batchNormBackward}, written into {@code dx} (shaped like {@code x}). */
@@ -586,11 +586,12 @@ public final class Norms {
         else t.data()[i] = (float) v;
     }
 
-    private static Tensor vector(DType dtype, double[] v) {
-        if (dtype == DType.F64) return Tensor.of(v.clone(), v.length);
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-        return Tensor.of(f, v.length);
+    /** The first {@code n} values of {@code v} (a scratch array, maybe longer) as a new tensor of {@code dtype}. */
+    private static Tensor vector(DType dtype, double[] v, int n) {
+        if (dtype == DType.F64) return Tensor.of(Arrays.copyOf(v, n), n);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) v[i];
+        return Tensor.of(f, n);
     }
 
     static void checkFloat(String where, String name, Tensor t) {

@@ -56,7 +56,7 @@ final class Reduce {
         // This thread's scratch: a reduction made every training step allocates nothing.
         boolean[] red = reduced(where, axes, s.length, Scratch.flags(s.length));
         if (!isOutShape(s, red, keepDims, out.shapeArray())) {
-            int[] os = outShape(s, Arrays.copyOf(red, s.length), keepDims);
+            int[] os = outShape(s, red, keepDims);
             throw new IllegalArgumentException(where + ": out has shape " + Tensor.shapeString(out.shape()) + " but reducing "
                     + Tensor.shapeString(s) + " over " + Arrays.toString(axes) + (keepDims ? " keeping dims" : "") + " gives "
                     + Tensor.shapeString(os));
@@ -147,7 +147,8 @@ final class Reduce {
         return s;
     }
 
-    private static void addRow(float[] a, int off, float[] o, int oo, int n) {
+    /** {@code o[oo + i] += a[off + i]} for {@code i < n}. */
+    static void addRow(float[] a, int off, float[] o, int oo, int n) {
         int i = 0, bound = S.loopBound(n);
         for (; i < bound; i += V) FloatVector.fromArray(S, o, oo + i).add(FloatVector.fromArray(S, a, off + i)).intoArray(o, oo + i);
         for (; i < n; i++) o[oo + i] += a[off + i];

@@ -26,8 +26,10 @@ public final class Conv2d {
     /** How a convolution is computed; all give the same result up to rounding. */
     public enum Algorithm {
         /**
-         * Lower to a GEMM per group: in float32 the input patches are packed straight into the GEMM's panels (forward and
-         * weight gradient); otherwise im2col then {@link Gemm#sgemm} (1x1 stride-1 convolutions skip the im2col copy).
+         * Lower to GEMMs. In float32, kernels larger than 1x1 on large planes or batches read the input in place from
+         * zero-padded phase planes with the GEMM's micro-kernel (forward, weight gradient, and input gradient at stride
+         * 1); the other shapes pack the input patches straight into the GEMM's panels, or run im2col then
+         * {@link Gemm#sgemm} (1x1 stride-1 convolutions skip the im2col copy). Float64 always takes im2col.
          */
         IM2COL_GEMM,
         /** A direct loop nest without extra memory: as fast as im2col + GEMM only on depthwise convolutions. */
@@ -176,7 +178,8 @@ public final class Conv2d {
             if (bias != null) g.requireChannels(where, "bias", bias);
             g.requireOutput(where, "out", out);
             float[] b = bias == null ? null : bias.data(), r = residual == null ? null : residual.data();
-            if (packed != null && ConvRows.pays(g) && !Gemm.usingNative()) ConvRows.forward(g, x.data(), packed, b, r, activation, out.data());
+            if (ConvShift.pays(g) && !Gemm.usingNative()) ConvShift.forward(g, x.data(), w.data(), packed, b, r, activation, out.data());
+            else if (packed != null && ConvRows.pays(g) && !Gemm.usingNative()) ConvRows.forward(g, x.data(), packed, b, r, activation, out.data());
             else ConvGemm.forward(g, x.data(), w.data(), b, r, activation, out.data());
             return;
         }
@@ -205,6 +208,8 @@ public final class Conv2d {
             else ConvGemm64.forward(g, x.doubles(), w.doubles(), b, out.doubles());
         } else if (alg == Algorithm.DIRECT) {
             ConvDirect32.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), out.data());
+        } else if (ConvShift.pays(g) && !Gemm.usingNative()) {
+            ConvShift.forward(g, x.data(), w.data(), null, bias == null ? null : bias.data(), null, Epilogue.NONE, out.data());
         } else {
             ConvGemm.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), out.data());
         }
@@ -235,6 +240,7 @@ public final class Conv2d {
         if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (dt == DType.F64) ConvGemm64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardInput(g, gradOut.data(), w.data(), gx.data());
+        else if (ConvShift.paysBackwardInput(g) && !Gemm.usingNative()) ConvShift.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else ConvGemm.backwardInput(g, gradOut.data(), w.data(), gx.data());
     }
 
@@ -261,6 +267,7 @@ public final class Conv2d {
         if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (dt == DType.F64) ConvGemm64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardWeight(g, gradOut.data(), x.data(), gw.data());
+        else if (ConvShiftWeight.pays(g) && !Gemm.usingNative()) ConvShiftWeight.backwardWeight(g, gradOut.data(), x.data(), gw.data());
         else ConvGemm.backwardWeight(g, gradOut.data(), x.data(), gw.data());
     }
 

@@ -10,17 +10,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The dot-product path ({@link GemmDot}: {@code A * B^T} with B read in place, batches up to {@link GemmDot#MAX_M}
- * rows): every block shape it picks (4 x 4; at the column edge 8 x 2 and 16 x 1) and every leftover it hands to single
- * dot products, against a double-precision reference. Widths of 1 to 11 columns leave each remainder of a 4-column
- * block; rows around 4, 8 and 16 leave every row remainder; depths below, at and past a vector's lanes exercise the
- * scalar tails. Products of at least {@link GemmDriver#SERIAL_WORK} run split over 2 threads. (Not compared bit for
- * bit with one thread: a lane reduction's order differs between the interpreter and compiled code, so the same call
- * may round differently before and after the JIT.)
+ * rows): every block shape it picks (4 x 5; at the column edge 4 x 4, 8 x 2 and 16 x 1), both block orders (row
+ * blocks first for a small B, column blocks first for a large one) and every leftover it hands to single dot products,
+ * against a double-precision reference. Widths of 1 to 17 columns leave each remainder of a 5-column block; rows
+ * around 4, 8 and 16 leave every row remainder; depths below, at and past a vector's lanes exercise the tails past the
+ * last whole vector; beta 0 (over NaN), 1 and another value. Products of at least {@link GemmDriver#SERIAL_WORK} run
+ * split over 2 threads. (Not compared bit for bit with one thread: a lane reduction's order differs between the
+ * interpreter and compiled code, so the same call may round differently before and after the JIT.)
  */
 class GemmDotTest {
-    private static final int[] MS = {1, 3, 4, 8, 9, 16, 17, 31, 32, 33, 96};
-    private static final int[] NS = {1, 2, 3, 4, 5, 6, 7, 10, 11};
-    private static final int[] KS = {1, 15, 16, 17, 257, 1000};
+    private static final int[] MS = {1, 3, 4, 7, 8, 9, 16, 17, 31, 32, 33, 96};
+    private static final int[] NS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+    /** 256 and 1000 at 10 columns fall on either side of the row-blocks-first threshold. */
+    private static final int[] KS = {1, 15, 16, 17, 255, 256, 257, 1000};
+    private static final float[] BETAS = {0f, 1f, -0.5f};
     private static int threadsBefore;
 
     @BeforeAll static void saveThreads() { threadsBefore = Parallel.threads(); }
@@ -31,16 +34,31 @@ class GemmDotTest {
     void everyBlockShapeAndRemainder(int threads) {
         Parallel.setThreads(threads);
         long seed = 100;
+        int calls = 0;
         for (int m : MS) {
             for (int n : NS) {
                 for (int k : KS) {
                     int lda = k + 3, ldb = k + 1, ldc = n + 2, aOff = 5, bOff = 2, cOff = 1;
                     float[] a = Ref.randomArray(seed++, aOff + m * lda), b = Ref.randomArray(seed++, bOff + n * ldb);
-                    float[] c = Ref.randomArray(seed++, cOff + m * ldc), c0 = c.clone();
-                    float alpha = 0.75f, beta = -0.5f;
+                    float[] c = Ref.randomArray(seed++, cOff + m * ldc);
+                    float alpha = 0.75f, beta = BETAS[calls++ % BETAS.length];
+                    if (beta == 0f) Arrays.fill(c, Float.NaN); // must be ignored, not multiplied by 0
+                    float[] c0 = c.clone();
                     Gemm.sgemm(false, true, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
                     double[] ref = Ref.gemm(false, true, m, n, k, a, aOff, lda, b, bOff, ldb);
-                    Ref.assertClose(GemmTest.expected(ref, alpha, beta, c0, cOff, ldc, m, n), c, 1e-5, threads + " thread(s): A * B^T m=" + m + " n=" + n + " k=" + k);
+                    String what = threads + " thread(s): A * B^T m=" + m + " n=" + n + " k=" + k + " beta=" + beta;
+                    if (beta != 0f) {
+                        Ref.assertClose(GemmTest.expected(ref, alpha, beta, c0, cOff, ldc, m, n), c, 1e-5, what);
+                        continue;
+                    }
+                    float[] exp = new float[m * n], got = new float[m * n];
+                    for (int i = 0; i < c.length; i++) {
+                        int row = (i - cOff) / ldc, col = (i - cOff) % ldc;
+                        boolean inC = i >= cOff && row < m && col < n;
+                        if (inC) { exp[row * n + col] = (float) (alpha * ref[row * n + col]); got[row * n + col] = c[i]; }
+                        else assertTrue(Float.isNaN(c[i]), what + ": wrote outside C at " + i);
+                    }
+                    Ref.assertClose(exp, got, 1e-5, what);
                 }
             }
         }
@@ -81,6 +99,38 @@ class GemmDotTest {
                 exp[i * n + j] = (float) Math.max(0, ref[i * n + j] + bias[j] + res[i * n + j]);
             }
             Ref.assertClose(exp, y, 1e-5, threads + " thread(s): classifier m=" + m);
+        }
+    }
+
+    /**
+     * Linear layers of up to one panel of outputs at batches within the dot path, weights packed once: every block
+     * shape and remainder with bias, residual and an activation, and accumulation into C.
+     */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void packedLinearLayersOfEveryNarrowWidth(int threads) {
+        Parallel.setThreads(threads);
+        long seed = 900;
+        for (int m : new int[] {1, 7, 31, 33, 96}) {
+            for (int n = 1; n <= GemmKernel.NR; n++) {
+                for (int k : new int[] {15, 256, 257}) {
+                    float[] x = Ref.randomArray(seed++, 1 + m * k), w = Ref.randomArray(seed++, n * k), bias = Ref.randomArray(seed++, n);
+                    float[] res = Ref.randomArray(seed++, m * n), c0 = Ref.randomArray(seed++, m * n);
+                    PackedWeights pw = Gemm.pack(w, 0, n, k);
+                    double[] ref = Ref.gemm(false, true, m, n, k, x, 1, k, w, 0, k);
+                    float[] y = new float[m * n], acc = c0.clone();
+                    Arrays.fill(y, Float.NaN);
+                    Gemm.linear(x, 1, m, pw, bias, Epilogue.BIAS_RELU, res, 0, false, y, 0);
+                    Gemm.linear(x, 1, m, pw, null, Epilogue.NONE, null, 0, true, acc, 0);
+                    float[] expY = new float[m * n], expAcc = new float[m * n];
+                    for (int i = 0; i < m * n; i++) {
+                        expY[i] = (float) Math.max(0, ref[i] + bias[i % n] + res[i]);
+                        expAcc[i] = (float) (c0[i] + ref[i]);
+                    }
+                    String what = threads + " thread(s): linear m=" + m + " n=" + n + " k=" + k;
+                    Ref.assertClose(expY, y, 1e-5, what);
+                    Ref.assertClose(expAcc, acc, 1e-5, "accumulate " + what);
+                }
+            }
         }
     }
 

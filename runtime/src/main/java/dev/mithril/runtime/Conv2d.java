@@ -241,6 +241,7 @@ public final class Conv2d {
         else if (dt == DType.F64) ConvGemm64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else if (ConvShift.paysBackwardInput(g) && !Gemm.usingNative()) ConvShift.backwardInput(g, gradOut.data(), w.data(), gx.data());
+        else if (ConvShiftStrided.pays(g) && !Gemm.usingNative()) ConvShiftStrided.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else ConvGemm.backwardInput(g, gradOut.data(), w.data(), gx.data());
     }
 

@@ -219,7 +219,7 @@ final class ConvShift {
         }
     }
 
-    private static int resultSize(ConvGeometry g, Layout l) {
+    static int resultSize(ConvGeometry g, Layout l) {
         return Math.toIntExact((long) g.groups() * GemmPacking.panels(g.og(), NR) * l.tiles() * MR * NR);
     }
 
@@ -316,7 +316,7 @@ final class ConvShift {
     }
 
     /** Pixel tiles {@code [t0, t1)} of output-channel panel {@code j} of group {@code gi} into {@code tmp}. */
-    private static void computePanel(ConvGeometry g, Layout l, float[] in, float[] bp, int gi, int j, float[] tmp, int t0, int t1) {
+    static void computePanel(ConvGeometry g, Layout l, float[] in, float[] bp, int gi, int j, float[] tmp, int t0, int t1) {
         int kk = g.kk(), og = g.og(), panels = GemmPacking.panels(og, NR), kb = GemmDriver.blockSize(kk, KC, 1);
         int[] taps = l.taps();
         int width = Math.min(NR, og - j * NR), vectors = (width + V - 1) / V;

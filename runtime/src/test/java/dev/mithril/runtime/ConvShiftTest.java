@@ -95,6 +95,34 @@ class ConvShiftTest {
         }
     }
 
+    /**
+     * The input gradient at stride 2 and 3 (ConvShiftStrided: one stride-1 product per phase of the input), against the
+     * reference; gx is overwritten (NaN-filled first), including the rows and columns no tap reaches.
+     */
+    @Test void stridedBackwardInputMatchesReference() {
+        List<Conv> cases = List.of(
+                new Conv(2, 7, 13, 11, 53, 3, 3, 2, 2, 1, 1, 1, 1, 1),   // odd sizes: the last input row and column get one tap row
+                new Conv(3, 64, 12, 14, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1),  // 64 = 48 + 16 input channels: the transposed product's panels
+                new Conv(2, 5, 23, 19, 20, 7, 7, 2, 2, 3, 3, 1, 1, 1),   // a stem: 7x7, four taps per phase row
+                new Conv(2, 6, 17, 16, 20, 3, 3, 2, 2, 1, 1, 1, 1, 2),   // two groups
+                new Conv(2, 4, 20, 22, 24, 5, 3, 3, 2, 2, 0, 1, 1, 1),   // strides 3 and 2, no horizontal padding
+                new Conv(4, 3, 15, 15, 40, 3, 3, 2, 2, 0, 0, 1, 1, 1),   // no padding at all: the last row and column see no output
+                new Conv(2, 9, 16, 18, 30, 2, 2, 2, 2, 0, 0, 1, 1, 1));  // 2x2 at stride 2: one tap per phase
+        long seed = 9500;
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            for (Conv p : cases) {
+                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
+                double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
+                float[] gx = new float[expected.length];
+                Arrays.fill(gx, Float.NaN);
+                ConvShiftStrided.backwardInput(g, gy.data(), w.data(), gx);
+                ConvRef.assertClose(expected, gx, 1e-5, "threads " + threads + " " + p);
+            }
+        }
+    }
+
     /** The weight gradient (ConvShiftWeight) against the reference, on every forward case; gw is overwritten. */
     @Test void backwardWeightMatchesReference() {
         long seed = 9000;

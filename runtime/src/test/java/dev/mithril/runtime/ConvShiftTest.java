@@ -80,19 +80,7 @@ class ConvShiftTest {
                 new Conv(2, 6, 10, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 2),   // two groups
                 new Conv(1, 5, 16, 9, 100, 3, 5, 1, 1, 0, 2, 1, 1, 1),   // no vertical padding: the transposed conv pads by 2
                 new Conv(4, 3, 11, 12, 8, 5, 5, 1, 1, 2, 2, 1, 1, 1));   // 5x5, four images over the threads
-        long seed = 8000;
-        for (int threads : new int[] {1, 2}) {
-            Parallel.setThreads(threads);
-            for (Conv p : cases) {
-                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
-                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
-                double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
-                float[] gx = new float[expected.length];
-                Arrays.fill(gx, Float.NaN);
-                ConvShift.backwardInput(g, gy.data(), w.data(), gx);
-                ConvRef.assertClose(expected, gx, 1e-5, "threads " + threads + " " + p);
-            }
-        }
+        checkInputGradient(cases, 8000, ConvShift::backwardInput);
     }
 
     /**
@@ -108,7 +96,16 @@ class ConvShiftTest {
                 new Conv(2, 4, 20, 22, 24, 5, 3, 3, 2, 2, 0, 1, 1, 1),   // strides 3 and 2, no horizontal padding
                 new Conv(4, 3, 15, 15, 40, 3, 3, 2, 2, 0, 0, 1, 1, 1),   // no padding at all: the last row and column see no output
                 new Conv(2, 9, 16, 18, 30, 2, 2, 2, 2, 0, 0, 1, 1, 1));  // 2x2 at stride 2: one tap per phase
-        long seed = 9500;
+        checkInputGradient(cases, 9500, ConvShiftStrided::backwardInput);
+    }
+
+    /** An input-gradient kernel: {@code gx = conv2d's input gradient}, overwritten. */
+    private interface InputGradient {
+        void run(ConvGeometry g, float[] gradOut, float[] w, float[] gx);
+    }
+
+    /** {@code kernel} against the reference's product rule on every case, on 1, 2 and 3 threads, gx NaN-filled first. */
+    private static void checkInputGradient(List<Conv> cases, long seed, InputGradient kernel) {
         for (int threads : new int[] {1, 2, 3}) {
             Parallel.setThreads(threads);
             for (Conv p : cases) {
@@ -117,7 +114,7 @@ class ConvShiftTest {
                 double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
                 float[] gx = new float[expected.length];
                 Arrays.fill(gx, Float.NaN);
-                ConvShiftStrided.backwardInput(g, gy.data(), w.data(), gx);
+                kernel.run(g, gy.data(), w.data(), gx);
                 ConvRef.assertClose(expected, gx, 1e-5, "threads " + threads + " " + p);
             }
         }

@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * channels as columns, and the micro-kernel broadcasts them straight from the buffer. The weight is the GEMM's packed
  * B operand ({@link ConvRows#packWeight}), pre-packed once for inference ({@link PackedConv2d}).
  *
- * <p>The price is {@code wph - ow} columns per output row that are computed and thrown away (1 of 29 for ResNet's
- * 56x56 and stride-2 layers, 2 of 16 at 14x14, 2 of 9 at 7x7), against the im2col packing the GEMM path does for every
+ * <p>The price is {@code wph - ow} columns per output row that are computed and thrown away (at stride 1 a row's right
+ * padding is the next row's left padding, so 1 of 57 at 56x56, 1 of 15 at 14x14, 1 of 8 at 7x7; 1 of 29 for ResNet's
+ * stride-2 layers), against the im2col packing the GEMM path does for every
  * call: per input element that packing costs about what {@code og / 16} vector multiply-adds do, most of the time of a
  * 64-channel layer. Results go through a per-image buffer laid out pixels by channels, {@code [panel][pixel][NR]},
  * which also carries the partial sums between k blocks; a transposing pass then writes the NCHW output with the bias,
@@ -135,7 +136,11 @@ final class ConvShift {
         private static Layout make(ConvGeometry g) {
             int sh = g.strideH(), sw = g.strideW();
             int hp = g.h() + 2 * g.padH(), wp = g.w() + 2 * g.padW();
-            int wph = (wp + sw - 1) / sw, hph = (hp + sh - 1) / sh;
+            // At horizontal stride 1 a row's right padding is the next row's left padding: rows of w + z columns, where
+            // z covers the left padding and the last valid output's reach past the input (pw for "same" padding), and
+            // the row holds every output column.
+            int z = Math.max(Math.max(g.padW(), g.ow() - g.w()), g.ow() - 1 + (g.kw() - 1) * g.dilationW() - g.padW() - (g.w() - 1));
+            int wph = sw == 1 ? g.w() + z : (wp + sw - 1) / sw, hph = (hp + sh - 1) / sh;
             int plane = Math.multiplyExact(hph, wph);
             int[] taps = new int[g.kk() * g.groups()];
             int maxRow = 0, maxCol = 0;

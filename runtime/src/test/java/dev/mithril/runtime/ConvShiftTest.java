@@ -28,6 +28,7 @@ class ConvShiftTest {
             new Conv(1, 160, 9, 10, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // 1440 taps: 12 k blocks, 100 = 48 + 48 + 4
             new Conv(5, 3, 30, 31, 9, 7, 7, 2, 2, 3, 3, 1, 1, 1),        // a stem: 7x7 stride 2 on 3 channels, five images
             new Conv(1, 2, 9, 8, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1),          // padding larger than needed
+            new Conv(2, 3, 7, 9, 6, 3, 3, 1, 1, 1, 4, 1, 1, 1),          // wider output than input: 6 more columns (pad 4 on each side)
             new Conv(4, 8, 11, 9, 48, 3, 2, 1, 1, 0, 1, 1, 1, 1),        // no vertical padding, a 3x2 kernel, exactly one panel
             new Conv(3, 20, 12, 10, 30, 1, 3, 2, 2, 0, 1, 1, 1, 1),      // a 1x3 kernel at stride 2: two of the four phase planes read
             new Conv(2, 24, 14, 15, 20, 1, 1, 2, 2, 0, 0, 1, 1, 1));     // 1x1 at stride 2 (a downsample): one phase plane read

@@ -173,14 +173,20 @@ final class ConvShiftWeight {
     /** {@code gw[o, tap] = sum of the used accumulators' [panel][tap][o % NR]}, for output channels {@code [o0, o1)}. */
     private static void store(ConvGeometry g, float[][] acc, boolean[] used, int o0, int o1, float[] gw) {
         int kk = g.kk(), og = g.og(), panels = GemmPacking.panels(og, NR), rows = tapRows(g);
+        int[] idx = ConvShift.strideIndex(NR);
         for (int o = o0; o < o1; o++) {
             int gi = o / og, oc = o % og, base = ((gi * panels + oc / NR) * rows) * NR + oc % NR, dst = o * kk;
             boolean first = true;
             for (int part = 0; part < used.length; part++) {
                 if (!used[part]) continue;
                 float[] a = acc[part];
-                if (first) for (int t = 0; t < kk; t++) gw[dst + t] = a[base + t * NR];
-                else for (int t = 0; t < kk; t++) gw[dst + t] += a[base + t * NR];
+                int t = 0;
+                // a channel's taps are NR apart in the accumulator: a gather per vector
+                for (; t + V <= kk; t += V) {
+                    FloatVector v = FloatVector.fromArray(S, a, base + t * NR, idx, 0);
+                    (first ? v : v.add(FloatVector.fromArray(S, gw, dst + t))).intoArray(gw, dst + t);
+                }
+                for (; t < kk; t++) gw[dst + t] = first ? a[base + t * NR] : gw[dst + t] + a[base + t * NR];
                 first = false;
             }
         }
@@ -237,10 +243,10 @@ final class ConvShiftWeight {
                            float[] bp, int bO, float[] c, int cO) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
                 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int q = 0; q < kc; q++) {
+        for (int q = 0; q < kc; q += 2) { // two steps per iteration, as in k3
             int b = bO + q * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + V);
-            FloatVector x;
+            FloatVector b0, b1, x;
+            b0 = FloatVector.fromArray(S, bp, b); b1 = FloatVector.fromArray(S, bp, b + V);
             x = FloatVector.broadcast(S, in[a0 + q]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
             x = FloatVector.broadcast(S, in[a1 + q]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
             x = FloatVector.broadcast(S, in[a2 + q]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
@@ -249,6 +255,15 @@ final class ConvShiftWeight {
             x = FloatVector.broadcast(S, in[a5 + q]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             x = FloatVector.broadcast(S, in[a6 + q]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
             x = FloatVector.broadcast(S, in[a7 + q]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            b0 = FloatVector.fromArray(S, bp, b + NR); b1 = FloatVector.fromArray(S, bp, b + NR + V);
+            x = FloatVector.broadcast(S, in[a0 + q + 1]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, in[a1 + q + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, in[a2 + q + 1]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, in[a3 + q + 1]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, in[a4 + q + 1]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, in[a5 + q + 1]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, in[a6 + q + 1]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, in[a7 + q + 1]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         int o = cO;
         c00.add(FloatVector.fromArray(S, c, o)).intoArray(c, o); c01.add(FloatVector.fromArray(S, c, o + V)).intoArray(c, o + V); o += NR;
@@ -265,16 +280,16 @@ final class ConvShiftWeight {
     private static void k1(float[] in, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, int kc,
                            float[] bp, int bO, float[] c, int cO) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bO + q * NR);
-            c0 = FloatVector.broadcast(S, in[a0 + q]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, in[a1 + q]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, in[a2 + q]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, in[a3 + q]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, in[a4 + q]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, in[a5 + q]).fma(b0, c5);
-            c6 = FloatVector.broadcast(S, in[a6 + q]).fma(b0, c6);
-            c7 = FloatVector.broadcast(S, in[a7 + q]).fma(b0, c7);
+        for (int q = 0; q < kc; q += 2) { // two steps per iteration, as in k3
+            FloatVector b0 = FloatVector.fromArray(S, bp, bO + q * NR), b1 = FloatVector.fromArray(S, bp, bO + q * NR + NR);
+            c0 = FloatVector.broadcast(S, in[a0 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a0 + q]).fma(b0, c0));
+            c1 = FloatVector.broadcast(S, in[a1 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a1 + q]).fma(b0, c1));
+            c2 = FloatVector.broadcast(S, in[a2 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a2 + q]).fma(b0, c2));
+            c3 = FloatVector.broadcast(S, in[a3 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a3 + q]).fma(b0, c3));
+            c4 = FloatVector.broadcast(S, in[a4 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a4 + q]).fma(b0, c4));
+            c5 = FloatVector.broadcast(S, in[a5 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a5 + q]).fma(b0, c5));
+            c6 = FloatVector.broadcast(S, in[a6 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a6 + q]).fma(b0, c6));
+            c7 = FloatVector.broadcast(S, in[a7 + q + 1]).fma(b1, FloatVector.broadcast(S, in[a7 + q]).fma(b0, c7));
         }
         c0.add(FloatVector.fromArray(S, c, cO)).intoArray(c, cO);
         c1.add(FloatVector.fromArray(S, c, cO + NR)).intoArray(c, cO + NR);

@@ -2,6 +2,9 @@ package dev.mithril.runtime;
 
 import java.util.Arrays;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Pooling loops on {@code float[]} (sums in double), one task per plane, as in {@link Pool64}; the window rules are PyTorch's:
  * max pooling skips padded positions and keeps the first maximum (a NaN always wins); average pooling
@@ -10,6 +13,8 @@ import java.util.Arrays;
  */
 final class Pool32 {
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+    private static final VectorSpecies<Float> S = Activations.S;
+    private static final int V = Activations.V;
 
     private Pool32() {}
 
@@ -57,29 +62,47 @@ final class Pool32 {
         });
     }
 
-    /** The window maxima only: {@code Math.max} propagates NaN like PyTorch, without the argmax's branches. */
+    /**
+     * The window maxima only: {@code max} propagates NaN like PyTorch, without the argmax's branches. Per output row,
+     * the maxima over the window's rows are taken first for every input column at once (vectors along the row), then
+     * each window takes the maximum of its columns of that row: about 3 scalar steps per output for a 3x3 window
+     * instead of a loop nest of 9. Max is exact, so the order does not change any bit.
+     */
     static void maxForward(PoolGeometry g, float[] x, float[] out) {
         int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
         int dh = g.dilationH(), dw = g.dilationW(), spanH = (g.kh() - 1) * dh + 1, spanW = (g.kw() - 1) * dw + 1;
         Parallel.forRange(g.planes(), grain(g), (from, to) -> {
+            float[] cols = Scratch.floats(Scratch.POOL_COLUMNS, w);
             for (int p = from; p < to; p++) {
                 int xb = p * h * w, ob = p * oh * ow;
                 for (int i = 0; i < oh; i++) {
                     int h0 = i * sh - ph, h1 = Math.min(h0 + spanH, h);
                     if (h0 < 0) h0 += (-h0 + dh - 1) / dh * dh;
+                    columnMax(x, xb, w, h0, h1, dh, cols);
                     for (int j = 0; j < ow; j++) {
                         int w0 = j * sw - pw, w1 = Math.min(w0 + spanW, w);
                         if (w0 < 0) w0 += (-w0 + dw - 1) / dw * dw;
                         float m = NEG_INF;
-                        for (int ih = h0; ih < h1; ih += dh) {
-                            int row = xb + ih * w;
-                            for (int iw = w0; iw < w1; iw += dw) m = Math.max(m, x[row + iw]);
-                        }
+                        for (int iw = w0; iw < w1; iw += dw) m = Math.max(m, cols[iw]);
                         out[ob + i * ow + j] = m;
                     }
                 }
             }
         });
+    }
+
+    /** {@code cols[c] = max of x[xb + r * w + c]} over rows {@code r = h0, h0 + dh, ... < h1} (-inf when there are none). */
+    private static void columnMax(float[] x, int xb, int w, int h0, int h1, int dh, float[] cols) {
+        if (h0 >= h1) {
+            Arrays.fill(cols, 0, w, NEG_INF);
+            return;
+        }
+        System.arraycopy(x, xb + h0 * w, cols, 0, w);
+        for (int r = h0 + dh; r < h1; r += dh) {
+            int row = xb + r * w, c = 0;
+            for (; c <= w - V; c += V) FloatVector.fromArray(S, cols, c).max(FloatVector.fromArray(S, x, row + c)).intoArray(cols, c);
+            for (; c < w; c++) cols[c] = Math.max(cols[c], x[row + c]);
+        }
     }
 
     static void maxBackward(PoolGeometry g, float[] gradOut, float[] x, float[] gx) {

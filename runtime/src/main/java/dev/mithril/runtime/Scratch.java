@@ -14,9 +14,9 @@ final class Scratch {
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[SLOTS][0]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[INT_SLOTS][0]);
     private static final ThreadLocal<boolean[][]> FLAGS = ThreadLocal.withInitial(() -> new boolean[1][0]);
-    /** Float slots: the small-row GEMM's gathered rows of a transposed A, and its row of accumulators. */
-    static final int SMALL_ROWS = 0, SMALL_ACC = 1;
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Float slots: the small-row GEMM's gathered rows of a transposed A, and its row of accumulators; max pooling's column maxima. */
+    static final int SMALL_ROWS = 0, SMALL_ACC = 1, POOL_COLUMNS = 2;
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private Scratch() {}
 

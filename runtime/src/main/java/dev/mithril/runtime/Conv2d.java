@@ -9,7 +9,9 @@ package dev.mithril.runtime;
  * over {@link Gemm#sgemm} or {@link Gemm#dgemm}. Every kernel splits its work over {@link Parallel}: over whole
  * images when there are at least as many chunks of images as threads, else inside each step. The GEMM algorithm
  * keeps scratch buffers per thread between calls (at most about 16 MiB of im2col columns or packed GEMM panels
- * in float32, 32 MiB in float64, plus one chunk of output planes).
+ * in float32, 32 MiB in float64, plus one chunk of output planes); the in-place float32 forms keep one image's
+ * phase planes and results per thread, and the weight gradient one accumulator the size of the weight (rounded up
+ * to whole 48-channel panels) per thread.
  *
  * <pre>{@code
  * Tensor x = Tensor.randn(1, 8, 3, 32, 32), w = Tensor.randn(2, 16, 3, 3, 3), b = Tensor.randn(3, 16);

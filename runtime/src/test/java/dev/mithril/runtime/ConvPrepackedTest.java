@@ -24,7 +24,8 @@ class ConvPrepackedTest {
             new Conv(2, 6, 8, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 3),         // groups 3, channel multiplier 4
             new Conv(1, 17, 14, 14, 100, 1, 1, 1, 1, 0, 0, 1, 1, 1),     // 1x1 stride 1: the input read in place
             new Conv(5, 9, 6, 5, 10, 1, 1, 2, 2, 0, 0, 1, 1, 1),         // 1x1 stride 2 (downsample), five images per call
-            new Conv(1, 3, 31, 29, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // 899 pixels: the unpacked path
+            new Conv(1, 3, 31, 29, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // 899 pixels: the input read in place (ConvShift)
+            new Conv(1, 20, 14, 14, 30, 3, 3, 1, 1, 1, 1, 1, 1, 1),      // one 14x14 image: a plane below the in-place threshold
             new Conv(1, 2, 5, 5, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1));         // padding larger than needed: border outputs see only padding
 
     @Test void float32MatchesReferenceWithResidualAndActivation() {

@@ -21,48 +21,6 @@ final class Pool32 {
     private static int grain(PoolGeometry g) { return Math.max(1, 16384 / Math.max(1, g.hw())); }
 
     /**
-     * Index in its plane of the maximum of window (oh, ow), or -1 for a window with no input in it. Sizes are
-     * passed as locals (the caller's loop hoists them) so that the loop nest compiles to plain array code.
-     */
-    static int argmax(float[] x, int xb, int h, int w, int h0, int h1, int dh, int w0, int w1, int dw) {
-        int best = -1;
-        float m = NEG_INF;
-        for (int ih = h0; ih < h1; ih += dh) {
-            int row = xb + ih * w;
-            for (int iw = w0; iw < w1; iw += dw) {
-                float v = x[row + iw];
-                if (v > m || Float.isNaN(v) || best < 0) {
-                    m = v;
-                    best = ih * w + iw;
-                }
-            }
-        }
-        return best;
-    }
-
-    /** Applies {@code f(plane, outIndex, argmaxInPlane)} to every window, planes split over threads (the backward pass). */
-    private interface WindowBody { void apply(int plane, int o, int argmax); }
-
-    private static void forEachWindow(PoolGeometry g, float[] x, WindowBody f) {
-        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
-        int dh = g.dilationH(), dw = g.dilationW(), spanH = (g.kh() - 1) * dh + 1, spanW = (g.kw() - 1) * dw + 1;
-        Parallel.forRange(g.planes(), grain(g), (from, to) -> {
-            for (int p = from; p < to; p++) {
-                int xb = p * h * w, ob = p * oh * ow;
-                for (int i = 0; i < oh; i++) {
-                    int h0 = i * sh - ph, h1 = Math.min(h0 + spanH, h);
-                    if (h0 < 0) h0 += (-h0 + dh - 1) / dh * dh; // first tap inside the input
-                    for (int j = 0; j < ow; j++) {
-                        int w0 = j * sw - pw, w1 = Math.min(w0 + spanW, w);
-                        if (w0 < 0) w0 += (-w0 + dw - 1) / dw * dw;
-                        f.apply(p, ob + i * ow + j, argmax(x, xb, h, w, h0, h1, dh, w0, w1, dw));
-                    }
-                }
-            }
-        });
-    }
-
-    /**
      * The window maxima only: {@code max} propagates NaN like PyTorch, without the argmax's branches. Per output row,
      * the maxima over the window's rows are taken first for every input column at once (vectors along the row), then
      * each window takes the maximum of its columns of that row: about 3 scalar steps per output for a 3x3 window
@@ -105,11 +63,57 @@ final class Pool32 {
         }
     }
 
+    /**
+     * {@code gx} = each window's output gradient added at its argmax (the first maximum in row-major order; the last NaN
+     * when the window has one, as PyTorch's CPU kernel picks it: a later NaN replaces an earlier one). Each window's maximum comes from the column maxima of its
+     * output row, as in {@link #maxForward}; the argmax is then the first position holding it (the last NaN for a NaN
+     * maximum), found by a scan that usually stops half-way through the window. Each task owns whole planes, clears
+     * them and scatter-adds into them, so nothing races.
+     */
     static void maxBackward(PoolGeometry g, float[] gradOut, float[] x, float[] gx) {
-        int hw = g.hw();
-        Arrays.fill(gx, 0, g.planes() * hw, 0f);
-        // Each task owns whole planes, so the scatter-add never races.
-        forEachWindow(g, x, (p, o, a) -> { if (a >= 0) gx[p * hw + a] += gradOut[o]; });
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int dh = g.dilationH(), dw = g.dilationW(), spanH = (g.kh() - 1) * dh + 1, spanW = (g.kw() - 1) * dw + 1;
+        Parallel.forRange(g.planes(), grain(g), (from, to) -> {
+            float[] cols = Scratch.floats(Scratch.POOL_COLUMNS, w);
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w, ob = p * oh * ow;
+                Arrays.fill(gx, xb, xb + h * w, 0f);
+                for (int i = 0; i < oh; i++) {
+                    int h0 = i * sh - ph, h1 = Math.min(h0 + spanH, h);
+                    if (h0 < 0) h0 += (-h0 + dh - 1) / dh * dh;
+                    if (h0 >= h1) continue;
+                    columnMax(x, xb, w, h0, h1, dh, cols);
+                    for (int j = 0; j < ow; j++) {
+                        int w0 = j * sw - pw, w1 = Math.min(w0 + spanW, w);
+                        if (w0 < 0) w0 += (-w0 + dw - 1) / dw * dw;
+                        if (w0 >= w1) continue;
+                        float m = NEG_INF;
+                        for (int iw = w0; iw < w1; iw += dw) m = Math.max(m, cols[iw]);
+                        int a = Float.isNaN(m) ? lastNaN(x, xb, w, h0, h1, dh, w0, w1, dw) : first(x, xb, w, h0, h1, dh, w0, w1, dw, m);
+                        gx[xb + a] += gradOut[ob + i * ow + j];
+                    }
+                }
+            }
+        });
+    }
+
+    /** Index in its plane of the window's first element equal to {@code m} (which the window holds). */
+    private static int first(float[] x, int xb, int w, int h0, int h1, int dh, int w0, int w1, int dw, float m) {
+        for (int ih = h0; ih < h1; ih += dh) {
+            int row = xb + ih * w;
+            for (int iw = w0; iw < w1; iw += dw) if (x[row + iw] == m) return ih * w + iw;
+        }
+        throw new IllegalStateException("max pooling: the window's maximum is not in it");
+    }
+
+    /** Index in its plane of the window's last NaN (the window holds one). */
+    private static int lastNaN(float[] x, int xb, int w, int h0, int h1, int dh, int w0, int w1, int dw) {
+        int last = -1;
+        for (int ih = h0; ih < h1; ih += dh) {
+            int row = xb + ih * w;
+            for (int iw = w0; iw < w1; iw += dw) if (Float.isNaN(x[row + iw])) last = ih * w + iw;
+        }
+        return last;
     }
 
     static void avgForward(PoolGeometry g, float[] x, float[] out) {

@@ -120,6 +120,18 @@ class Pool2dTest {
         // A NaN wins its window, as in PyTorch.
         Tensor n = Tensor.of(new float[] {1, Float.NaN, 5, 2}, 1, 2, 2);
         assertTrue(Float.isNaN(Pool2d.maxPool2d(n, 2, 2, 2, 2, 0, 0, 1, 1).data()[0]));
+        // ... and the gradient goes to its last NaN (PyTorch's CPU kernel replaces a NaN by a later one), in both precisions.
+        float[] nans = {Float.NaN, 7, 1, Float.NaN, 9, 2, 3, 4, 5};
+        Tensor gn = Pool2d.maxPool2dBackward(Tensor.of(new float[] {10}, 1, 1, 1, 1), Tensor.of(nans, 1, 1, 3, 3), 3, 3, 3, 3, 0, 0, 1, 1);
+        assertArrayEquals(new float[] {0, 0, 0, 10, 0, 0, 0, 0, 0}, gn.data());
+        double[] nans64 = new double[9];
+        for (int i = 0; i < 9; i++) nans64[i] = nans[i];
+        Tensor gn64 = Pool2d.maxPool2dBackward(Tensor.of(new double[] {10}, 1, 1, 1, 1), Tensor.of(nans64, 1, 1, 3, 3), 3, 3, 3, 3, 0, 0, 1, 1);
+        assertArrayEquals(new double[] {0, 0, 0, 10, 0, 0, 0, 0, 0}, gn64.doubles());
+        // Signed zeros tie: -0 before +0 keeps the gradient on the -0.
+        Tensor z = Tensor.of(new float[] {-0f, 0f, -1f, -2f}, 1, 1, 2, 2);
+        assertArrayEquals(new float[] {5, 0, 0, 0},
+                Pool2d.maxPool2dBackward(Tensor.of(new float[] {5}, 1, 1, 1, 1), z, 2, 2, 2, 2, 0, 0, 1, 1).data());
     }
 
     @Test void avgPoolMatchesReferenceInBothPrecisions() {

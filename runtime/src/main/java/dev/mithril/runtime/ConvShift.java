@@ -39,7 +39,8 @@ final class ConvShift {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][]);
     private static final VectorMask<Float> EVEN_LANES = VectorMask.fromLong(S, 0x5555_5555_5555_5555L & ((1L << V) - 1)),
             ODD_LANES = VectorMask.fromLong(S, 0xAAAA_AAAA_AAAA_AAAAL & ((1L << V) - 1));
-    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[V]), STRIDE = ThreadLocal.withInitial(() -> new int[V]);
+    /** Offsets {@code 0, NR, 2*NR, ...}: a gather of one channel's values from pixels-by-channels results. */
+    private static final ThreadLocal<int[]> PANEL_INDEX = ThreadLocal.withInitial(() -> new int[V]);
 
     private ConvShift() {}
 
@@ -93,28 +94,35 @@ final class ConvShift {
         float[][] packed = new float[g.groups()][];
         for (int gi = 0; gi < g.groups(); gi++) {
             packed[gi] = g.groups() == 1 ? scratch(2, size) : new float[size];
-            packFlipped(g, w, gi, packed[gi]);
+            packFlipped(g, g.kh(), g.kw(), 0, 0, w, gi, packed[gi]);
         }
         forward(t, gradOut, null, packed, null, null, Epilogue.NONE, gx);
     }
 
     /**
-     * Group {@code gi} of the weight of {@link #transposed}{@code (g)}, packed as {@link ConvRows#packWeight} would pack
-     * it, straight from {@code g}'s weight: panel columns are {@code g}'s input channels, rows its output channels'
-     * taps in flipped order.
+     * Group {@code gi} of a transposed, flipped weight, packed as {@link ConvRows#packWeight} packs a weight, straight
+     * from {@code g}'s weight: panel columns are {@code g}'s input channels, rows its output channels' taps
+     * {@code (o, ty, tx)} for {@code ty < qy, tx < qx}, tap {@code (ty, tx)} holding kernel position
+     * {@code (ry + sH (qy - 1 - ty), rx + sW (qx - 1 - tx))}. At stride 1 with {@code (qy, qx) = (kh, kw)} and
+     * {@code (ry, rx) = (0, 0)} it is the whole weight of {@link #transposed}{@code (g)}; at stride 2, the sub-kernel of
+     * one input phase ({@link ConvShiftStrided}).
      */
-    private static void packFlipped(ConvGeometry g, float[] w, int gi, float[] p) {
-        int cg = g.cg(), og = g.og(), khw = g.kh() * g.kw(), kk = og * khw, panels = GemmPacking.panels(cg, NR);
-        int[] idx = strideIndex(khw);
+    static void packFlipped(ConvGeometry g, int qy, int qx, int ry, int rx, float[] w, int gi, float[] p) {
+        int cg = g.cg(), og = g.og(), khw = g.kh() * g.kw(), kk = og * qy * qx, panels = GemmPacking.panels(cg, NR);
+        int[] idx = GemmPacking.gatherRows(khw);
         for (int j = 0; j < panels; j++) {
             int c0 = j * NR, width = Math.min(NR, cg - c0);
             for (int o = 0; o < og; o++) {
-                for (int r = 0; r < khw; r++) {
-                    int dst = j * kk * NR + (o * khw + r) * NR, src = ((gi * og + o) * cg + c0) * khw + khw - 1 - r, col = 0;
-                    // input channels of one tap are khw apart in the weight: a gather per vector
-                    for (; col + V <= width; col += V, src += V * khw) FloatVector.fromArray(S, w, src, idx, 0).intoArray(p, dst + col);
-                    for (; col < width; col++, src += khw) p[dst + col] = w[src];
-                    for (; col < NR; col++) p[dst + col] = 0f;
+                for (int ty = 0; ty < qy; ty++) {
+                    for (int tx = 0; tx < qx; tx++) {
+                        int ky = ry + g.strideH() * (qy - 1 - ty), kx = rx + g.strideW() * (qx - 1 - tx);
+                        int dst = j * kk * NR + ((o * qy + ty) * qx + tx) * NR, col = 0;
+                        int src = ((gi * og + o) * cg + c0) * khw + ky * g.kw() + kx;
+                        // input channels of one tap are khw apart in the weight: a gather per vector
+                        for (; col + V <= width; col += V, src += V * khw) FloatVector.fromArray(S, w, src, idx, 0).intoArray(p, dst + col);
+                        for (; col < width; col++, src += khw) p[dst + col] = w[src];
+                        for (; col < NR; col++) p[dst + col] = 0f;
+                    }
                 }
             }
         }
@@ -173,9 +181,6 @@ final class ConvShift {
         return s[slot];
     }
 
-    /** Elements of one group's packed weight ({@link ConvRows#packWeight}). */
-    private static int packedSize(ConvGeometry g) { return ConvRows.packedSize(g); }
-
     /**
      * {@code out = act(conv(x, w) + bias + res)}; {@code packed[gi]} is group {@code gi}'s weight packed by
      * {@link ConvRows#packWeight}, or {@code packed == null} to pack {@code w} on this call. {@code bias} and
@@ -185,7 +190,7 @@ final class ConvShift {
         float[][] weights = packed;
         if (weights == null) {
             weights = new float[g.groups()][];
-            int size = packedSize(g);
+            int size = ConvRows.packedSize(g);
             float[] all = scratch(2, size * g.groups());
             for (int gi = 0; gi < g.groups(); gi++) {
                 float[] p = g.groups() == 1 ? all : new float[size];
@@ -236,7 +241,7 @@ final class ConvShift {
         int sh = g.strideH(), sw = g.strideW(), wph = l.wph(), hph = l.hph(), plane = hph * wph;
         int h = g.h(), w = g.w(), ph = g.padH(), pw = g.padW();
         boolean pairs = sw == 2 && l.usedPhases()[0] == l.usedPhases()[1] && (sh == 1 || l.usedPhases()[2] == l.usedPhases()[3]);
-        int[] stride = sw == 1 ? null : strideIndex(sw);
+        int[] stride = sw == 1 ? null : GemmPacking.gatherRows(sw);
         for (int c = c0; c < c1; c++) {
             int src = (n * g.c() + c) * g.hw();
             for (int py = 0; py < sh; py++) {
@@ -305,10 +310,10 @@ final class ConvShift {
         }
     }
 
-    /** This thread's gather offsets {@code 0, s, 2s, ...}. */
-    static int[] strideIndex(int s) {
-        int[] idx = STRIDE.get();
-        if (idx[1] != s) for (int i = 0; i < V; i++) idx[i] = i * s;
+    /** This thread's offsets {@code 0, NR, 2*NR, ...}: one channel of {@code V} pixels in pixels-by-channels results. */
+    static int[] panelIndex() {
+        int[] idx = PANEL_INDEX.get();
+        if (idx[1] != NR) for (int i = 0; i < V; i++) idx[i] = i * NR;
         return idx;
     }
 
@@ -345,8 +350,7 @@ final class ConvShift {
     private static void store(ConvGeometry g, Layout l, float[] tmp, int n, int o0, int o1, float[] bias, float[] res,
                               Epilogue act, float[] out) {
         int og = g.og(), panels = GemmPacking.panels(og, NR), ow = g.ow(), oh = g.oh(), wph = l.wph();
-        int[] idx = GATHER.get();
-        if (idx[1] != NR) for (int i = 0; i < V; i++) idx[i] = i * NR;
+        int[] idx = panelIndex();
         for (int o = o0; o < o1; o++) {
             int gi = o / og, oc = o % og, j = oc / NR;
             int base = ((gi * panels + j) * l.tiles()) * MR * NR + oc % NR;

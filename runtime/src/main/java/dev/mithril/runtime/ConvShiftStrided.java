@@ -19,7 +19,6 @@ final class ConvShiftStrided {
     private static final int V = GemmKernel.V, NR = GemmKernel.NR, MR = 8;
     /** The calling thread's packed sub-kernels, per phase and group, kept between calls. */
     private static final ThreadLocal<float[][][]> WEIGHTS = ThreadLocal.withInitial(() -> new float[0][][]);
-    private static final ThreadLocal<int[]> PANEL_INDEX = ThreadLocal.withInitial(() -> new int[V]);
 
     private ConvShiftStrided() {}
 
@@ -61,7 +60,7 @@ final class ConvShiftStrided {
                 for (int gi = 0; gi < g.groups(); gi++) {
                     int size = ConvRows.packedSize(t);
                     if (weights[ph][gi] == null || weights[ph][gi].length < size) weights[ph][gi] = new float[size];
-                    packPhase(g, t, w, gi, ry, rx, weights[ph][gi]);
+                    ConvShift.packFlipped(g, t.kh(), t.kw(), ry, rx, w, gi, weights[ph][gi]);
                 }
             }
         }
@@ -82,33 +81,6 @@ final class ConvShiftStrided {
             WEIGHTS.set(w);
         }
         return w;
-    }
-
-    /**
-     * Group {@code gi} of phase {@code (ry, rx)}'s sub-kernel, packed as {@link ConvRows#packWeight} packs a weight:
-     * panel columns are {@code g}'s input channels, rows its output channels' taps {@code (o, ty, tx)}, tap
-     * {@code (ty, tx)} holding kernel position {@code (ry + sh (qy - 1 - ty), rx + sw (qx - 1 - tx))}.
-     */
-    private static void packPhase(ConvGeometry g, ConvGeometry t, float[] w, int gi, int ry, int rx, float[] p) {
-        int cg = g.cg(), og = g.og(), khw = g.kh() * g.kw(), qy = t.kh(), qx = t.kw(), kk = og * qy * qx;
-        int panels = GemmPacking.panels(cg, NR);
-        int[] idx = ConvShift.strideIndex(khw);
-        for (int j = 0; j < panels; j++) {
-            int c0 = j * NR, width = Math.min(NR, cg - c0);
-            for (int o = 0; o < og; o++) {
-                for (int ty = 0; ty < qy; ty++) {
-                    for (int tx = 0; tx < qx; tx++) {
-                        int ky = ry + g.strideH() * (qy - 1 - ty), kx = rx + g.strideW() * (qx - 1 - tx);
-                        int dst = j * kk * NR + ((o * qy + ty) * qx + tx) * NR, col = 0;
-                        int src = ((gi * og + o) * cg + c0) * khw + ky * g.kw() + kx;
-                        // input channels of one tap are khw apart in the weight: a gather per vector
-                        for (; col + V <= width; col += V, src += V * khw) FloatVector.fromArray(S, w, src, idx, 0).intoArray(p, dst + col);
-                        for (; col < width; col++, src += khw) p[dst + col] = w[src];
-                        for (; col < NR; col++) p[dst + col] = 0f;
-                    }
-                }
-            }
-        }
     }
 
     /** Phase {@code (ry, rx)} of image {@code n}'s input gradient: its forward pass, then its rows and columns of gx. */
@@ -142,8 +114,7 @@ final class ConvShiftStrided {
         int mLo = Math.max(0, Math.floorDiv(g.padH() - ry + sh - 1, sh)), mHi = Math.floorDiv(h - 1 + g.padH() - ry, sh) + 1;
         int xLo = Math.max(0, Math.floorDiv(g.padW() - rx + sw - 1, sw)), xHi = Math.floorDiv(w - 1 + g.padW() - rx, sw) + 1;
         int rows = t == null ? 0 : t.oh(), cols = t == null ? 0 : t.ow(), xEnd = Math.min(xHi, cols);
-        int[] from = PANEL_INDEX.get(), to = ConvShift.strideIndex(sw);
-        if (from[1] != NR) for (int i = 0; i < V; i++) from[i] = i * NR;
+        int[] from = ConvShift.panelIndex(), to = GemmPacking.gatherRows(sw);
         int panels = t == null ? 0 : GemmPacking.panels(t.og(), NR);
         for (int c = c0; c < c1; c++) {
             int plane = (n * g.c() + c) * h * w;

@@ -128,7 +128,7 @@ final class ConvShiftWeight {
             int gi = o / og, oc = o % og;
             if (oc % NR != 0) continue;
             int j = oc / NR, width = Math.min(NR, og - oc), base = (gi * panels + j) * pixels * NR;
-            int[] idx = ConvShift.strideIndex(ohw);
+            int[] idx = GemmPacking.gatherRows(ohw);
             int src0 = (n * g.o() + o) * ohw;
             for (int y = 0; y < oh; y++) {
                 for (int x = 0; x < wph; x++) {
@@ -173,7 +173,7 @@ final class ConvShiftWeight {
     /** {@code gw[o, tap] = sum of the used accumulators' [panel][tap][o % NR]}, for output channels {@code [o0, o1)}. */
     private static void store(ConvGeometry g, float[][] acc, boolean[] used, int o0, int o1, float[] gw) {
         int kk = g.kk(), og = g.og(), panels = GemmPacking.panels(og, NR), rows = tapRows(g);
-        int[] idx = ConvShift.strideIndex(NR);
+        int[] idx = ConvShift.panelIndex();
         for (int o = o0; o < o1; o++) {
             int gi = o / og, oc = o % og, base = ((gi * panels + oc / NR) * rows) * NR + oc % NR, dst = o * kk;
             boolean first = true;

@@ -88,8 +88,12 @@ final class GemmPacking {
         }
     }
 
-    /** Offsets {@code 0, ldb, 2*ldb, ...} of V consecutive rows, this thread's array, refilled when ldb changes. */
-    private static int[] gatherRows(int ldb) {
+    /**
+     * Offsets {@code 0, ldb, 2*ldb, ...} of V consecutive rows, this thread's array, refilled when ldb changes: the index
+     * map of a gather with a fixed stride (the convolution kernels use it too). Fetch it right before the loop that uses
+     * it: the next call on this thread may refill it.
+     */
+    static int[] gatherRows(int ldb) {
         int[] rows = GATHER_ROWS.get();
         if (rows[V - 1] != (V - 1) * ldb) for (int i = 0; i < V; i++) rows[i] = i * ldb;
         return rows;

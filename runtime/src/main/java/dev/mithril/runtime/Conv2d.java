@@ -150,7 +150,7 @@ public final class Conv2d {
         String where = "Conv2d.conv2dInto";
         if (w == null) throw new IllegalArgumentException(where + ": the packed weight is null");
         ConvGeometry g = ConvGeometry.of(where, x.shapeArray(), w.weight().shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, w.groups());
-        forward(where, g, x, w.weight(), w.panels, bias, residual, activation, choose(g), out);
+        forward(where, g, x, w.weight(), w, bias, residual, activation, choose(g), out);
     }
 
     /** As {@link #conv2dInto(Tensor, PackedConv2d, Tensor, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}, returning a new tensor. */
@@ -160,12 +160,12 @@ public final class Conv2d {
         if (w == null) throw new IllegalArgumentException(where + ": the packed weight is null");
         ConvGeometry g = ConvGeometry.of(where, x.shapeArray(), w.weight().shapeArray(), strideH, strideW, padH, padW, dilationH, dilationW, w.groups());
         Tensor out = Tensor.zeros(x.dtype(), g.outputShape());
-        forward(where, g, x, w.weight(), w.panels, bias, residual, activation, choose(g), out);
+        forward(where, g, x, w.weight(), w, bias, residual, activation, choose(g), out);
         return out;
     }
 
-    /** {@code packed}: the weight's panels from {@link #prepack}, or null to pack it on this call when needed. */
-    private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, float[][] packed, Tensor bias, Tensor residual,
+    /** {@code packed}: the weight from {@link #prepack}, or null to pack it on this call when needed. */
+    private static void forward(String where, ConvGeometry g, Tensor x, Tensor w, PackedConv2d packed, Tensor bias, Tensor residual,
                                 Epilogue activation, Algorithm alg, Tensor out) {
         if (activation == null || activation.hasBias()) {
             throw new IllegalArgumentException(where + ": the activation must be NONE or one without a bias (RELU, GELU, ...), got "
@@ -180,9 +180,16 @@ public final class Conv2d {
             if (bias != null) g.requireChannels(where, "bias", bias);
             g.requireOutput(where, "out", out);
             float[] b = bias == null ? null : bias.data(), r = residual == null ? null : residual.data();
-            if (ConvShift.pays(g) && !Gemm.usingNative()) ConvShift.forward(g, x.data(), w.data(), packed, b, r, activation, out.data());
-            else if (packed != null && ConvRows.pays(g) && !Gemm.usingNative()) ConvRows.forward(g, x.data(), packed, b, r, activation, out.data());
-            else ConvGemm.forward(g, x.data(), w.data(), b, r, activation, out.data());
+            float[][] panels = packed == null ? null : packed.panels;
+            if (ConvWinograd.pays(g) && !Gemm.usingNative()) {
+                ConvWinograd.forward(g, x.data(), w.data(), packed == null ? null : packed.winograd(), b, r, activation, out.data());
+            } else if (ConvShift.pays(g) && !Gemm.usingNative()) {
+                ConvShift.forward(g, x.data(), w.data(), panels, b, r, activation, out.data());
+            } else if (panels != null && ConvRows.pays(g) && !Gemm.usingNative()) {
+                ConvRows.forward(g, x.data(), panels, b, r, activation, out.data());
+            } else {
+                ConvGemm.forward(g, x.data(), w.data(), b, r, activation, out.data());
+            }
             return;
         }
         if (residual == null && activation == Epilogue.NONE) {
@@ -210,6 +217,8 @@ public final class Conv2d {
             else ConvGemm64.forward(g, x.doubles(), w.doubles(), b, out.doubles());
         } else if (alg == Algorithm.DIRECT) {
             ConvDirect32.forward(g, x.data(), w.data(), bias == null ? null : bias.data(), out.data());
+        } else if (ConvWinograd.pays(g) && !Gemm.usingNative()) {
+            ConvWinograd.forward(g, x.data(), w.data(), null, bias == null ? null : bias.data(), null, Epilogue.NONE, out.data());
         } else if (ConvShift.pays(g) && !Gemm.usingNative()) {
             ConvShift.forward(g, x.data(), w.data(), null, bias == null ? null : bias.data(), null, Epilogue.NONE, out.data());
         } else {
@@ -242,6 +251,7 @@ public final class Conv2d {
         if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (dt == DType.F64) ConvGemm64.backwardInput(g, gradOut.doubles(), w.doubles(), gx.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardInput(g, gradOut.data(), w.data(), gx.data());
+        else if (ConvWinograd.paysBackwardInput(g) && !Gemm.usingNative()) ConvWinograd.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else if (ConvShift.paysBackwardInput(g) && !Gemm.usingNative()) ConvShift.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else if (ConvShiftStrided.pays(g) && !Gemm.usingNative()) ConvShiftStrided.backwardInput(g, gradOut.data(), w.data(), gx.data());
         else ConvGemm.backwardInput(g, gradOut.data(), w.data(), gx.data());

@@ -82,7 +82,7 @@ final class ConvShift {
      * the weight transposed (input and output channels swapped) and flipped in both spatial axes, padded by the
      * kernel's reach minus {@code g}'s padding.
      */
-    private static ConvGeometry transposed(ConvGeometry g) {
+    static ConvGeometry transposed(ConvGeometry g) {
         return ConvGeometry.of("Conv2d input gradient", new int[] {g.n(), g.o(), g.oh(), g.ow()}, new int[] {g.c(), g.og(), g.kh(), g.kw()},
                 1, 1, g.dilationH() * (g.kh() - 1) - g.padH(), g.dilationW() * (g.kw() - 1) - g.padW(), g.dilationH(), g.dilationW(), g.groups());
     }
@@ -336,9 +336,7 @@ final class ConvShift {
             boolean acc = pc > 0;
             for (int tile = t0; tile < t1; tile++) {
                 int tOff = res + tile * MR * NR, px = tile * MR;
-                if (vectors == 3) k3(in, px, taps, tap0, kc, bp, bO, tmp, tOff, acc);
-                else if (vectors == 2) k2(in, px, taps, tap0, kc, bp, bO, tmp, tOff, acc);
-                else k1(in, px, taps, tap0, kc, bp, bO, tmp, tOff, acc);
+                tile(vectors, in, px, taps, tap0, kc, bp, bO, tmp, tOff, acc);
             }
         }
     }
@@ -350,29 +348,46 @@ final class ConvShift {
     private static void store(ConvGeometry g, Layout l, float[] tmp, int n, int o0, int o1, float[] bias, float[] res,
                               Epilogue act, float[] out) {
         int og = g.og(), panels = GemmPacking.panels(og, NR), ow = g.ow(), oh = g.oh(), wph = l.wph();
-        int[] idx = panelIndex();
         for (int o = o0; o < o1; o++) {
             int gi = o / og, oc = o % og, j = oc / NR;
             int base = ((gi * panels + j) * l.tiles()) * MR * NR + oc % NR;
             float bv = bias == null ? 0f : bias[o];
             int dst = (n * g.o() + o) * g.ohw();
-            for (int y = 0; y < oh; y++, dst += ow) {
-                int src = base + y * wph * NR, x = 0;
-                for (; x <= ow - V; x += V) {
-                    FloatVector v = FloatVector.fromArray(S, tmp, src + x * NR, idx, 0).add(bv);
-                    if (res != null) v = v.add(FloatVector.fromArray(S, res, dst + x));
-                    v.intoArray(out, dst + x);
-                }
-                for (; x < ow; x++) {
-                    float v = tmp[src + x * NR] + bv;
-                    out[dst + x] = res == null ? v : v + res[dst + x];
-                }
-                Activations.apply(act, out, dst, ow);
-            }
+            for (int y = 0; y < oh; y++, dst += ow) storeRun(tmp, base + y * wph * NR, ow, bv, res, act, out, dst);
         }
     }
 
+    /**
+     * {@code len} pixels of one channel from pixels-by-channels results ({@code tmp[src + i * NR]}) into the NCHW output
+     * at {@code out[dst + i]}, adding {@code bias} and the residual {@code res[dst + i]} (may be null) and applying the
+     * activation.
+     */
+    static void storeRun(float[] tmp, int src, int len, float bias, float[] res, Epilogue act, float[] out, int dst) {
+        int[] idx = panelIndex();
+        int x = 0;
+        for (; x <= len - V; x += V) {
+            FloatVector v = FloatVector.fromArray(S, tmp, src + x * NR, idx, 0).add(bias);
+            if (res != null) v = v.add(FloatVector.fromArray(S, res, dst + x));
+            v.intoArray(out, dst + x);
+        }
+        for (; x < len; x++) {
+            float v = tmp[src + x * NR] + bias;
+            out[dst + x] = res == null ? v : v + res[dst + x];
+        }
+        Activations.apply(act, out, dst, len);
+    }
+
     // ---------------------------------------------------------------- micro-kernels
+
+    /**
+     * The 8-row tile at {@code t[tO..]} (row stride NR) (+)= rows {@code in[px + taps[tap0 + q] + r]} ({@code r < 8})
+     * times the packed B rows from {@code bO}, over {@code q < kc}, on {@code vectors} (1 to 3) vectors of columns.
+     */
+    static void tile(int vectors, float[] in, int px, int[] taps, int tap0, int kc, float[] bp, int bO, float[] t, int tO, boolean acc) {
+        if (vectors == 3) k3(in, px, taps, tap0, kc, bp, bO, t, tO, acc);
+        else if (vectors == 2) k2(in, px, taps, tap0, kc, bp, bO, t, tO, acc);
+        else k1(in, px, taps, tap0, kc, bp, bO, t, tO, acc);
+    }
 
     /**
      * The 8-pixel by 48-channel tile at {@code t[tO..]} (row stride NR) (+)= the input at pixels {@code px..px+7} for

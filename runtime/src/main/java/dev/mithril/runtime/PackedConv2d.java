@@ -19,11 +19,29 @@ public final class PackedConv2d {
     private final int groups;
     /** Per group, the packed B operand of {@link ConvRows}; null where no float32 packed path applies. */
     final float[][] panels;
+    /** The transformed weight of {@link ConvWinograd}, made on first use (a 3x3 weight of one group only). */
+    private volatile float[] winograd;
 
     PackedConv2d(Tensor weight, int groups, float[][] panels) {
         this.weight = weight;
         this.groups = groups;
         this.panels = panels;
+    }
+
+    /**
+     * The weight's Winograd transform for {@link ConvWinograd}, made by the first forward pass that runs that form
+     * (16/9 of the weight's size, so a model keeps it only for its layers that use it). Two threads arriving together
+     * may both make it; either copy is the same.
+     */
+    float[] winograd() {
+        float[] u = winograd;
+        if (u == null) {
+            int[] s = weight.shape();
+            u = new float[ConvWinograd.packedSize(s[1], s[0])];
+            ConvWinograd.pack(s[1], s[0], weight.data(), false, u);
+            winograd = u;
+        }
+        return u;
     }
 
     /** The weight this was packed from (the same tensor, not a copy). */

@@ -18,6 +18,65 @@ final class ConvRef {
         int og() { return o / groups; }
     }
 
+    /** A float32 forward kernel under test: {@code out = act(conv(x, w) + bias + res)}, the weight pre-packed or not. */
+    interface Forward {
+        void run(ConvGeometry g, float[] x, float[] w, boolean prepacked, float[] bias, float[] res, Epilogue act, float[] out);
+    }
+
+    /**
+     * {@code kernel} against {@link #forward} on every case, on 1, 2 and 3 threads: with and without pre-packing, with
+     * bias and residual and with or without ReLU (the output NaN-filled first: every output must be written, none
+     * accumulated), and with neither bias nor residual.
+     */
+    static void checkForward(java.util.List<Conv> cases, long seed, Forward kernel) {
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            for (Conv p : cases) {
+                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), b = Tensor.random(seed++, p.o());
+                Tensor r = Tensor.random(seed++, p.out());
+                double[] conv = forward(p, toDouble(x.data()), toDouble(w.data()), toDouble(b.data()));
+                for (boolean prepacked : new boolean[] {false, true}) {
+                    for (boolean relu : new boolean[] {false, true}) {
+                        double[] expected = new double[conv.length];
+                        for (int i = 0; i < conv.length; i++) {
+                            double v = conv[i] + r.data()[i];
+                            expected[i] = relu ? Math.max(0, v) : v;
+                        }
+                        float[] out = new float[conv.length];
+                        java.util.Arrays.fill(out, Float.NaN);
+                        kernel.run(g, x.data(), w.data(), prepacked, b.data(), r.data(), relu ? Epilogue.RELU : Epilogue.NONE, out);
+                        assertClose(expected, out, 1e-5, "threads " + threads + " prepacked " + prepacked + " relu " + relu + " " + p);
+                    }
+                }
+                float[] plain = new float[conv.length];
+                kernel.run(g, x.data(), w.data(), true, null, null, Epilogue.NONE, plain);
+                assertClose(forward(p, toDouble(x.data()), toDouble(w.data()), null), plain, 1e-5, "no bias, threads " + threads + " " + p);
+            }
+        }
+    }
+
+    /** An input-gradient kernel: {@code gx = conv2d's input gradient}, overwritten. */
+    interface InputGradient {
+        void run(ConvGeometry g, float[] gradOut, float[] w, float[] gx);
+    }
+
+    /** {@code kernel} against the reference's product rule on every case, on 1, 2 and 3 threads, gx NaN-filled first. */
+    static void checkInputGradient(java.util.List<Conv> cases, long seed, InputGradient kernel) {
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            for (Conv p : cases) {
+                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
+                double[] expected = backward(p, toDouble(x.data()), toDouble(w.data()), toDouble(gy.data()))[0];
+                float[] gx = new float[expected.length];
+                java.util.Arrays.fill(gx, Float.NaN);
+                kernel.run(g, gy.data(), w.data(), gx);
+                assertClose(expected, gx, 1e-5, "threads " + threads + " " + p);
+            }
+        }
+    }
+
     static double[] forward(Conv p, double[] x, double[] w, double[] bias) {
         int oh = p.oh(), ow = p.ow();
         double[] out = new double[p.n() * p.o() * oh * ow];

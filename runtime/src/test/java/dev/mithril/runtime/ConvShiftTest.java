@@ -34,39 +34,17 @@ class ConvShiftTest {
             new Conv(2, 24, 14, 15, 20, 1, 1, 2, 2, 0, 0, 1, 1, 1));     // 1x1 at stride 2 (a downsample): one phase plane read
 
     @Test void forwardMatchesReferenceOnEveryShapeAndThreadCount() {
-        long seed = 7000;
-        for (int threads : new int[] {1, 2, 3}) {
-            Parallel.setThreads(threads);
-            for (Conv p : CASES) {
-                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
-                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), b = Tensor.random(seed++, p.o());
-                Tensor r = Tensor.random(seed++, p.out());
-                double[] conv = ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(b.data()));
-                float[][] packed = new float[p.groups()][];
-                for (int gi = 0; gi < p.groups(); gi++) {
+        ConvRef.checkForward(CASES, 7000, (g, x, w, prepacked, bias, res, act, out) -> {
+            float[][] packed = null;
+            if (prepacked) {
+                packed = new float[g.groups()][];
+                for (int gi = 0; gi < g.groups(); gi++) {
                     packed[gi] = new float[ConvRows.packedSize(g)];
-                    ConvRows.packWeight(g, w.data(), gi, packed[gi]);
+                    ConvRows.packWeight(g, w, gi, packed[gi]);
                 }
-                for (boolean prepacked : new boolean[] {false, true}) {
-                    for (boolean relu : new boolean[] {false, true}) {
-                        double[] expected = new double[conv.length];
-                        for (int i = 0; i < conv.length; i++) {
-                            double v = conv[i] + r.data()[i];
-                            expected[i] = relu ? Math.max(0, v) : v;
-                        }
-                        float[] out = new float[conv.length];
-                        Arrays.fill(out, Float.NaN); // every output must be written, none accumulated
-                        ConvShift.forward(g, x.data(), w.data(), prepacked ? packed : null, b.data(), r.data(),
-                                relu ? Epilogue.RELU : Epilogue.NONE, out);
-                        ConvRef.assertClose(expected, out, 1e-5, "threads " + threads + " prepacked " + prepacked + " relu " + relu + " " + p);
-                    }
-                }
-                float[] plain = new float[conv.length];
-                ConvShift.forward(g, x.data(), w.data(), packed, null, null, Epilogue.NONE, plain);
-                ConvRef.assertClose(ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null), plain, 1e-5,
-                        "no bias, threads " + threads + " " + p);
             }
-        }
+            ConvShift.forward(g, x, w, packed, bias, res, act, out);
+        });
     }
 
     /**
@@ -81,7 +59,7 @@ class ConvShiftTest {
                 new Conv(2, 6, 10, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 2),   // two groups
                 new Conv(1, 5, 16, 9, 100, 3, 5, 1, 1, 0, 2, 1, 1, 1),   // no vertical padding: the transposed conv pads by 2
                 new Conv(4, 3, 11, 12, 8, 5, 5, 1, 1, 2, 2, 1, 1, 1));   // 5x5, four images over the threads
-        checkInputGradient(cases, 8000, ConvShift::backwardInput);
+        ConvRef.checkInputGradient(cases, 8000, ConvShift::backwardInput);
     }
 
     /**
@@ -97,28 +75,7 @@ class ConvShiftTest {
                 new Conv(2, 4, 20, 22, 24, 5, 3, 3, 2, 2, 0, 1, 1, 1),   // strides 3 and 2, no horizontal padding
                 new Conv(4, 3, 15, 15, 40, 3, 3, 2, 2, 0, 0, 1, 1, 1),   // no padding at all: the last row and column see no output
                 new Conv(2, 9, 16, 18, 30, 2, 2, 2, 2, 0, 0, 1, 1, 1));  // 2x2 at stride 2: one tap per phase
-        checkInputGradient(cases, 9500, ConvShiftStrided::backwardInput);
-    }
-
-    /** An input-gradient kernel: {@code gx = conv2d's input gradient}, overwritten. */
-    private interface InputGradient {
-        void run(ConvGeometry g, float[] gradOut, float[] w, float[] gx);
-    }
-
-    /** {@code kernel} against the reference's product rule on every case, on 1, 2 and 3 threads, gx NaN-filled first. */
-    private static void checkInputGradient(List<Conv> cases, long seed, InputGradient kernel) {
-        for (int threads : new int[] {1, 2, 3}) {
-            Parallel.setThreads(threads);
-            for (Conv p : cases) {
-                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
-                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
-                double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
-                float[] gx = new float[expected.length];
-                Arrays.fill(gx, Float.NaN);
-                kernel.run(g, gy.data(), w.data(), gx);
-                ConvRef.assertClose(expected, gx, 1e-5, "threads " + threads + " " + p);
-            }
-        }
+        ConvRef.checkInputGradient(cases, 9500, ConvShiftStrided::backwardInput);
     }
 
     /** The weight gradient (ConvShiftWeight) against the reference, on every forward case; gw is overwritten. */

@@ -1,0 +1,98 @@
+package dev.mithril.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.mithril.runtime.ConvRef.Conv;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ConvWinograd} (F(2x2, 3x3)) against the plain reference, on shapes chosen to hit its edges: odd output sides
+ * (a tile's second row or column thrown away), planes whose tile count is not a multiple of the 8-tile sliver, chunks
+ * of tile rows that start and end inside an image and span several, padding 0 to 2 (border tiles read through masked
+ * gathers), channel counts that leave one- and two-vector panels and several k blocks, 1 to 3 threads.
+ */
+class ConvWinogradTest {
+    private static final int THREADS_BEFORE = Parallel.threads();
+
+    @BeforeAll static void needsTheWideTile() {
+        assumeTrue(ConvWinograd.fits(ConvGeometry.of("test", new int[] {1, 1, 3, 3}, new int[] {1, 1, 3, 3}, 1, 1, 0, 0, 1, 1, 1)),
+                "ConvWinograd needs 8-lane vectors and the 8-row GEMM tile (AVX-512 or a 32-register machine)");
+    }
+
+    @AfterAll static void restoreThreads() { Parallel.setThreads(THREADS_BEFORE); }
+
+    /** n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, groups */
+    private static final List<Conv> CASES = List.of(
+            new Conv(1, 1, 3, 3, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1),          // one output pixel: one tile, three of its outputs dropped
+            new Conv(2, 7, 13, 11, 53, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // primes: odd sides, a 5-channel tail panel
+            new Conv(3, 16, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),        // ResNet's 7x7 plane: 16 tiles an image, 64 = 48 + 16
+            new Conv(5, 5, 9, 6, 20, 3, 3, 1, 1, 0, 2, 1, 1, 1),         // padding 0 and 2: 7x8 outputs
+            new Conv(2, 3, 60, 26, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // 13 tiles a row: chunks end inside an image
+            new Conv(1, 300, 6, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // 300 input channels: three k blocks
+            new Conv(7, 2, 4, 5, 3, 3, 3, 1, 1, 2, 1, 1, 1, 1),          // seven tiny images: chunks span several
+            new Conv(2, 9, 2, 2, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1));         // a 2x2 input: every patch position of the tile padded or inside
+
+    @Test void forwardMatchesReferenceOnEveryShapeAndThreadCount() {
+        ConvRef.checkForward(CASES, 12_000, (g, x, w, prepacked, bias, res, act, out) -> {
+            float[] u = null;
+            if (prepacked) {
+                u = new float[ConvWinograd.packedSize(g.c(), g.o())];
+                ConvWinograd.pack(g.c(), g.o(), w, false, u);
+            }
+            ConvWinograd.forward(g, x, w, u, bias, res, act, out);
+        });
+    }
+
+    /** The input gradient (the forward pass of the flipped, transposed weight), gx NaN-filled first. */
+    @Test void backwardInputMatchesReference() {
+        ConvRef.checkInputGradient(CASES.stream().filter(p -> p.ph() <= 2 && p.pw() <= 2).toList(), 13_000, ConvWinograd::backwardInput);
+    }
+
+    /** Values of a realistic size (a ResNet layer's input and He-initialised weight): the transforms' rounding stays at float's. */
+    @Test void roundingStaysAtTheDirectSumsOnALayerSizedProduct() {
+        Parallel.setThreads(2);
+        Conv p = new Conv(2, 128, 14, 14, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Tensor x = Tensor.random(77, p.x()), w = Tensor.random(78, p.wt());
+        double[] expected = ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null);
+        float[] out = new float[expected.length];
+        ConvWinograd.forward(geometry(p), x.data(), w.data(), null, null, null, Epilogue.NONE, out);
+        // 1152 products per output of values in [-1, 1): the direct sum in float rounds to about 1e-6 of the largest output
+        ConvRef.assertClose(expected, out, 2e-6, p.toString());
+    }
+
+    /** Conv2d routes ResNet's stride-1 3x3 layers here on batches, and not where the form does not apply. */
+    @Test void choosesThisFormOnlyWhereItApplies() {
+        Parallel.setThreads(2);
+        assertTrue(ConvWinograd.pays(geometry(new Conv(32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))));
+        assertTrue(ConvWinograd.paysBackwardInput(geometry(new Conv(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1))));
+        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1))), "stride 2");
+        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 2, 2, 2, 2, 1))), "dilation 2");
+        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 2))), "groups");
+        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 5, 5, 1, 1, 2, 2, 1, 1, 1))), "5x5");
+        assertFalse(ConvWinograd.pays(geometry(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "one image on two threads");
+    }
+
+    /** Through the public API: a batched forward and input gradient land here and agree with the reference. */
+    @Test void conv2dRoutesBatchedLayersHere() {
+        Parallel.setThreads(2);
+        Conv p = new Conv(2, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Tensor x = Tensor.random(81, p.x()), w = Tensor.random(82, p.wt()), gy = Tensor.random(83, p.out());
+        assertTrue(ConvWinograd.pays(geometry(p)) && ConvWinograd.paysBackwardInput(geometry(p)));
+        Tensor y = Conv2d.conv2d(x, w, null, 1, 1, 1, 1, 1, 1, 1);
+        ConvRef.assertClose(ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null), y.data(), 1e-5, "forward");
+        Tensor yp = Conv2d.conv2d(x, Conv2d.prepack(w, 1), null, 1, 1, 1, 1, 1, 1, null, Epilogue.NONE);
+        ConvRef.assertClose(ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null), yp.data(), 1e-5, "pre-packed");
+        Tensor gx = Conv2d.conv2dBackwardInput(gy, w, p.x(), 1, 1, 1, 1, 1, 1, 1);
+        double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
+        ConvRef.assertClose(expected, gx.data(), 1e-5, "input gradient");
+    }
+
+    private static ConvGeometry geometry(Conv p) {
+        return ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+    }
+}

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -80,6 +81,39 @@ class GemmDotTest {
             float[] exp = new float[m * n];
             for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
             for (int t = 1; t <= 2; t++) Ref.assertClose(exp, cs[t - 1], 1e-5, t + " thread(s): m=" + m + " n=" + n + " k=" + k);
+        }
+    }
+
+    /**
+     * The same products called until the JIT has compiled the block methods (hundreds of calls each), every call
+     * checked: the compiled blocks must agree with the reference as the interpreted ones do. The shapes are those of
+     * the random graph G1007 in the processor's GradientsTest (9 to 21 rows; 17 outputs of depth 7, all of it past the
+     * last whole vector; 7 outputs of depth 17), the classifier's 32 x 10 x 256, an awkward 33 x 14 x 31 and 96 rows
+     * by 9, 7 and 11 columns (many 4 x 4, 8 x 2 and 16 x 1 edge blocks per call, so that those compile too).
+     */
+    @Test
+    void compiledBlocksAgreeWithTheReference() {
+        Parallel.setThreads(1);
+        int[][] shapes = {{9, 17, 7}, {21, 17, 7}, {9, 7, 17}, {21, 7, 17}, {32, 10, 256}, {33, 14, 31}, {96, 9, 20}, {96, 7, 20}, {96, 11, 20}};
+        float[][] xs = new float[shapes.length][], ws = new float[shapes.length][], biases = new float[shapes.length][];
+        float[][] expected = new float[shapes.length][];
+        for (int s = 0; s < shapes.length; s++) {
+            int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+            xs[s] = Ref.randomArray(40 + s, m * k);
+            ws[s] = Ref.randomArray(50 + s, n * k);
+            biases[s] = Ref.randomArray(60 + s, n);
+            double[] ref = Ref.gemm(false, true, m, n, k, xs[s], 0, k, ws[s], 0, k);
+            expected[s] = new float[m * n];
+            for (int i = 0; i < m * n; i++) expected[s][i] = (float) (ref[i] + biases[s][i % n]);
+        }
+        for (int call = 0; call < 600; call++) {
+            for (int s = 0; s < shapes.length; s++) {
+                int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+                float[] y = new float[m * n];
+                Arrays.fill(y, Float.NaN);
+                Gemm.linear(xs[s], 0, m, n, k, ws[s], 0, biases[s], Epilogue.BIAS, y, 0);
+                Ref.assertClose(expected[s], y, 1e-5, "call " + call + ": " + m + " x " + n + " x " + k);
+            }
         }
     }
 

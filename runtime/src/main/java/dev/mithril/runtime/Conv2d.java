@@ -280,6 +280,7 @@ public final class Conv2d {
         if (dt == DType.F64 && alg == Algorithm.DIRECT) ConvDirect64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (dt == DType.F64) ConvGemm64.backwardWeight(g, gradOut.doubles(), x.doubles(), gw.doubles());
         else if (alg == Algorithm.DIRECT) ConvDirect32.backwardWeight(g, gradOut.data(), x.data(), gw.data());
+        else if (ConvWinograd.paysBackwardWeight(g) && !Gemm.usingNative()) ConvWinograd.backwardWeight(g, gradOut.data(), x.data(), gw.data());
         else if (ConvShiftWeight.pays(g) && !Gemm.usingNative()) ConvShiftWeight.backwardWeight(g, gradOut.data(), x.data(), gw.data());
         else ConvGemm.backwardWeight(g, gradOut.data(), x.data(), gw.data());
     }

@@ -95,7 +95,8 @@ final class ConvShiftWeight {
         Parallel.forRange(g.o(), 1, (o0, o1) -> store(g, acc, new boolean[] {true}, o0, o1, gw));
     }
 
-    private static float[][] accumulators(int parts, int size) {
+    /** The calling thread's {@code parts} accumulators of at least {@code size} floats, kept between calls (contents left over). */
+    static float[][] accumulators(int parts, int size) {
         float[][] acc = ACCUMULATORS.get();
         if (acc.length < parts) {
             acc = Arrays.copyOf(acc, parts);
@@ -162,10 +163,7 @@ final class ConvShiftWeight {
                         a2 = taps[Math.min(t0 + 2, last)] + pc, a3 = taps[Math.min(t0 + 3, last)] + pc,
                         a4 = taps[Math.min(t0 + 4, last)] + pc, a5 = taps[Math.min(t0 + 5, last)] + pc,
                         a6 = taps[Math.min(t0 + 6, last)] + pc, a7 = taps[Math.min(t0 + 7, last)] + pc;
-                int cO = accBase + s * MR * NR;
-                if (vectors == 3) k3(in, a0, a1, a2, a3, a4, a5, a6, a7, kc, grad, bO, acc, cO);
-                else if (vectors == 2) k2(in, a0, a1, a2, a3, a4, a5, a6, a7, kc, grad, bO, acc, cO);
-                else k1(in, a0, a1, a2, a3, a4, a5, a6, a7, kc, grad, bO, acc, cO);
+                tile(vectors, in, a0, a1, a2, a3, a4, a5, a6, a7, kc, grad, bO, acc, accBase + s * MR * NR);
             }
         }
     }
@@ -190,6 +188,18 @@ final class ConvShiftWeight {
                 first = false;
             }
         }
+    }
+
+    /**
+     * The 8-row tile at {@code c[cO..]} (row stride NR) += the runs of {@code in} at a0..a7 (one per row, {@code kc}
+     * consecutive floats, {@code kc} even) times the packed B rows from {@code bO}, on {@code vectors} (1 to 3) vectors
+     * of columns.
+     */
+    static void tile(int vectors, float[] in, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, int kc,
+                     float[] bp, int bO, float[] c, int cO) {
+        if (vectors == 3) k3(in, a0, a1, a2, a3, a4, a5, a6, a7, kc, bp, bO, c, cO);
+        else if (vectors == 2) k2(in, a0, a1, a2, a3, a4, a5, a6, a7, kc, bp, bO, c, cO);
+        else k1(in, a0, a1, a2, a3, a4, a5, a6, a7, kc, bp, bO, c, cO);
     }
 
     /** The 8-tap by 48-channel tile at {@code c[cO..]} (row stride NR) += the input runs at a0..a7 times the gradient rows. */

@@ -32,9 +32,13 @@ import jdk.incubator.vector.VectorSpecies;
  * bias and residual and applies the activation. An output plane with an odd side computes a tile's second row or
  * column and throws it away (15 of a 7x7 plane's 64 tile pixels).
  *
- * <p>Measured against {@link ConvShift} in one JVM (batch 32, 2 threads, ResNet-18's 3x3 stride-1 layers): 1.2-1.3x
- * less time at 56x56 with 64 channels, 1.5x at 28x28, 1.6-1.8x at 14x14 and 1.5-1.6x at 7x7, forward and input
- * gradient alike (docs/BENCHMARKS.md). The weight transform per call (forward unpacked, input gradient) costs about
+ * <p>The weight gradient runs the transforms backwards ({@link #backwardWeight}): the input's V as above, the output
+ * gradient's 2x2 per tile transformed to 4x4, 16 GEMMs over the tiles into per-thread accumulators, and the inverse
+ * weight transform at the end.
+ *
+ * <p>Measured against {@link ConvShift} and {@link ConvShiftWeight} in one JVM (batch 32, 2 threads, ResNet-18's 3x3
+ * stride-1 layers): 1.2-1.3x less time at 56x56 with 64 channels, 1.5x at 28x28, 1.6-1.8x at 14x14 and 1.5-1.6x at
+ * 7x7, forward and input gradient alike; weight gradient 1.13x, 1.36x, 1.69x and 1.55x (docs/BENCHMARKS.md). The weight transform per call (forward unpacked, input gradient) costs about
  * 1.5 ms of one core for a 512 x 512 weight, a tenth of the layer's time: its gathers of 16 kernels
  * 4608 floats apart are the slow part.
  */
@@ -45,7 +49,8 @@ final class ConvWinograd {
     private static final int XI = 16;
     /**
      * Tiles per chunk, about: enough slivers that each packed weight block loaded into L1 serves 16 of them, few
-     * enough that one position's transformed input (tiles x channels) stays in L2 (64-384 measured within noise).
+     * enough that one position's transformed input (tiles x channels) stays in L2 (64-384 measured within noise for the
+     * forward pass; the weight gradient, whose k dimension the tiles are, measured 128 best of 64-512).
      */
     private static final int TARGET_TILES = 128;
     /**
@@ -57,7 +62,7 @@ final class ConvWinograd {
     /** Per-thread gather offsets of one block's 16 patch positions (16 tiles each), and which lanes of each lie inside the input. */
     private static final ThreadLocal<int[]> PATCH = ThreadLocal.withInitial(() -> new int[XI * V]);
     private static final ThreadLocal<long[]> MASKS = ThreadLocal.withInitial(() -> new long[XI]);
-    /** Per-thread offsets {@code 0, 16, 32, ...}: input channel {@code q}'s row of a block of transformed tiles. */
+    /** Per-thread offsets of the input channels' rows of transformed tiles ({@code q * tiles}). */
     private static final ThreadLocal<int[]> STEPS = ThreadLocal.withInitial(() -> new int[0]);
 
     private ConvWinograd() {}
@@ -185,14 +190,11 @@ final class ConvWinograd {
 
     // ---------------------------------------------------------------- forward
 
-    /** This thread's offsets {@code q * V} for {@code q < c}. */
-    private static int[] steps(int c) {
+    /** This thread's offsets {@code q * stride} for {@code q < c}. */
+    private static int[] steps(int c, int stride) {
         int[] steps = STEPS.get();
-        if (steps.length < c) {
-            steps = new int[c];
-            for (int q = 0; q < c; q++) steps[q] = q * V;
-            STEPS.set(steps);
-        }
+        if (steps.length < c) STEPS.set(steps = new int[c]);
+        for (int q = 0; q < c; q++) steps[q] = q * stride;
         return steps;
     }
 
@@ -220,40 +222,239 @@ final class ConvWinograd {
             weights = scratch(3, packedSize(g.c(), g.o()));
             pack(g.c(), g.o(), w, false, weights);
         }
-        int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, rows = Math.multiplyExact(g.n(), th), threads = Parallel.threads();
-        // whole tile rows per chunk, as many chunks as a multiple of the threads, each near the target
-        int per = Math.max(1, Math.min(rows, (TARGET_TILES + tw / 2) / tw));
-        int chunks = (rows + per - 1) / per;
-        chunks = (chunks + threads - 1) / threads * threads;
-        int rowsPerChunk = (rows + chunks - 1) / chunks, count = (rows + rowsPerChunk - 1) / rowsPerChunk;
+        int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, rows = Math.multiplyExact(g.n(), th);
+        int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per;
         float[] uw = weights;
         AtomicInteger next = new AtomicInteger();
-        Parallel.forRange(Math.min(threads, count), 1, (from, to) -> {
+        Parallel.forRange(Math.min(Parallel.threads(), count), 1, (from, to) -> {
             for (int ch; (ch = next.getAndIncrement()) < count; ) {
-                int r0 = ch * rowsPerChunk;
-                chunk(g, x, uw, bias, res, act, out, th, tw, r0, Math.min(rows, r0 + rowsPerChunk));
+                int r0 = ch * per;
+                chunk(g, x, uw, bias, res, act, out, th, tw, r0, Math.min(rows, r0 + per));
             }
         });
+    }
+
+    // ---------------------------------------------------------------- weight gradient
+
+    /** Whether the weight gradient should run here: the shapes whose forward pass does. */
+    static boolean paysBackwardWeight(ConvGeometry g) { return pays(g); }
+
+    /**
+     * {@code gw = conv2d's weight gradient} for a geometry {@link #fits} accepts, overwritten: the forward pass's
+     * transforms run backwards. With W = A dY A<sup>T</sup> (4x4 from a tile's 2x2 output gradient),
+     * {@code dU[xi][ic][oc] = sum over tiles of V[xi][ic][t] W[xi][t][oc]} (16 GEMMs whose k dimension is the tiles),
+     * and {@code gw[oc][ic] = G<sup>T</sup> dU G}. Each thread sums its chunks' products into its own
+     * {@code [xi][panel][input channel][NR]} accumulator (16/9 of the weight's size) with {@link ConvShiftWeight}'s
+     * kernel, which reads a channel's tiles as a run; the accumulators are added and transformed back at the end.
+     */
+    static void backwardWeight(ConvGeometry g, float[] gradOut, float[] x, float[] gw) {
+        int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, rows = Math.multiplyExact(g.n(), th);
+        int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per, parts = Math.max(1, Math.min(Parallel.threads(), count));
+        int cp = (g.c() + MR - 1) / MR * MR, panels = GemmPacking.panels(g.o(), NR);
+        int size = Math.multiplyExact(XI * panels * NR, cp);
+        float[][] acc = ConvShiftWeight.accumulators(parts, size);
+        boolean[] used = new boolean[parts];
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(parts, 1, (from, to) -> {
+            for (int part = from; part < to; part++) {
+                boolean any = false;
+                for (int ch; (ch = next.getAndIncrement()) < count; ) {
+                    if (!any) Arrays.fill(acc[part], 0, size, 0f);
+                    any = true;
+                    int r0 = ch * per;
+                    weightChunk(g, gradOut, x, acc[part], th, tw, r0, Math.min(rows, r0 + per), cp);
+                }
+                used[part] = any;
+            }
+        });
+        if (count == 0) {
+            Arrays.fill(gw, 0f);
+            return;
+        }
+        Parallel.forRange(g.c(), 1, (c0, c1) -> storeWeight(g, acc, used, cp, c0, c1, gw));
+    }
+
+    /** One chunk's tiles: transforms of the input and the output gradient, then the 16 products added into {@code acc}. */
+    private static void weightChunk(ConvGeometry g, float[] gradOut, float[] x, float[] acc, int th, int tw, int r0, int r1, int cp) {
+        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V, tp = blocks * V;
+        float[] v = scratch(0, XI * c * tp);
+        transformInput(g, x, th, tw, r0, r1, blocks, v);
+        float[] wp = scratch(1, XI * panels * tp * NR);
+        transformGradient(g, gradOut, th, tw, r0, r1, tp, wp);
+        int kb = GemmDriver.blockSize(tp, KC, 2);
+        for (int xi = 0; xi < XI; xi++) {
+            for (int j = 0; j < panels; j++) {
+                int vectors = (Math.min(NR, o - j * NR) + V - 1) / V;
+                for (int pc = 0; pc < tp; pc += kb) {
+                    int kc = Math.min(kb, tp - pc), bO = ((xi * panels + j) * tp + pc) * NR;
+                    for (int ic = 0; ic < cp; ic += MR) {
+                        // the sliver's 8 input channels; past the last one, repeat it (its rows are never read back)
+                        int a = (xi * c) * tp + pc, last = c - 1;
+                        ConvShiftWeight.tile(vectors, v, a + Math.min(ic, last) * tp, a + Math.min(ic + 1, last) * tp,
+                                a + Math.min(ic + 2, last) * tp, a + Math.min(ic + 3, last) * tp, a + Math.min(ic + 4, last) * tp,
+                                a + Math.min(ic + 5, last) * tp, a + Math.min(ic + 6, last) * tp, a + Math.min(ic + 7, last) * tp,
+                                kc, wp, bO, acc, ((xi * panels + j) * cp + ic) * NR);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * W = A dY A<sup>T</sup> of every tile of the chunk into {@code wp} as B panels, {@code wp[((xi * panels + j) * tp +
+     * t) * NR + col]} for output channel {@code 48j + col}: a tile's 2x2 output gradient gathered for 16 channels at a
+     * time, the outputs past the plane's odd edge and the rows past the chunk's last tile zero.
+     */
+    private static void transformGradient(ConvGeometry g, float[] gradOut, int th, int tw, int r0, int r1, int tp, float[] wp) {
+        int o = g.o(), oh = g.oh(), ow = g.ow(), ohw = g.ohw(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw;
+        int stride = panels * tp * NR;
+        float[] d = scratch(4, 4 * V);
+        int[] idx = GemmPacking.gatherRows(ohw);
+        for (int t = 0; t < tp; t++) {
+            if (t >= tiles) {
+                for (int xi = 0; xi < XI; xi++) {
+                    for (int j = 0; j < panels; j++) Arrays.fill(wp, xi * stride + (j * tp + t) * NR, xi * stride + (j * tp + t + 1) * NR, 0f);
+                }
+                continue;
+            }
+            int r = r0 + t / tw, tx = t % tw, n = r / th, ty = r % th, y = 2 * ty, xx = 2 * tx;
+            boolean down = y + 1 < oh, right = xx + 1 < ow;
+            int at = y * ow + xx;
+            for (int j = 0; j < panels; j++) {
+                int width = Math.min(NR, o - j * NR), dst = (j * tp + t) * NR;
+                for (int col = 0; col < NR; col += V) {
+                    int oc = j * NR + col, lanes = Math.max(0, Math.min(V, width - col)), src = (n * o + oc) * ohw + at;
+                    if (lanes == V) gatherGradient(gradOut, src, ohw, idx, down, right, ow, d);
+                    else gatherGradient(gradOut, src, ohw, lanes, down, right, ow, d);
+                    transformGradientTile(d, wp, dst + col, stride);
+                }
+            }
+        }
+    }
+
+    /** A tile's 2x2 output gradient ({@code d[(2a + b) * V + lane]}) for V channels from {@code src}, {@code ohw} apart. */
+    private static void gatherGradient(float[] gy, int src, int ohw, int[] idx, boolean down, boolean right, int ow, float[] d) {
+        FloatVector.fromArray(S, gy, src, idx, 0).intoArray(d, 0);
+        (right ? FloatVector.fromArray(S, gy, src + 1, idx, 0) : FloatVector.zero(S)).intoArray(d, V);
+        (down ? FloatVector.fromArray(S, gy, src + ow, idx, 0) : FloatVector.zero(S)).intoArray(d, 2 * V);
+        (down && right ? FloatVector.fromArray(S, gy, src + ow + 1, idx, 0) : FloatVector.zero(S)).intoArray(d, 3 * V);
+    }
+
+    /** As above for the panel's last {@code lanes} channels (fewer than V; the other lanes zero). */
+    private static void gatherGradient(float[] gy, int src, int ohw, int lanes, boolean down, boolean right, int ow, float[] d) {
+        Arrays.fill(d, 0, 4 * V, 0f);
+        for (int l = 0; l < lanes; l++) {
+            int at = src + l * ohw;
+            d[l] = gy[at];
+            if (right) d[V + l] = gy[at + 1];
+            if (down) d[2 * V + l] = gy[at + ow];
+            if (down && right) d[3 * V + l] = gy[at + ow + 1];
+        }
+    }
+
+    /** W = A dY A<sup>T</sup> of V channels' 2x2 gradients {@code d}: position {@code xi} into {@code wp[dst + xi * stride ..]}. */
+    private static void transformGradientTile(float[] d, float[] wp, int dst, int stride) {
+        FloatVector y00 = FloatVector.fromArray(S, d, 0), y01 = FloatVector.fromArray(S, d, V),
+                y10 = FloatVector.fromArray(S, d, 2 * V), y11 = FloatVector.fromArray(S, d, 3 * V);
+        // A dY: rows y0, y0 + y1, y0 - y1, -y1 of the 2x2, each two columns; then (A dY) A^T on each row the same way
+        gradientRow(y00, y01, wp, dst, stride);
+        gradientRow(y00.add(y10), y01.add(y11), wp, dst + 4 * stride, stride);
+        gradientRow(y00.sub(y10), y01.sub(y11), wp, dst + 8 * stride, stride);
+        gradientRow(y10.neg(), y11.neg(), wp, dst + 12 * stride, stride);
+    }
+
+    private static void gradientRow(FloatVector a, FloatVector b, float[] wp, int dst, int stride) {
+        a.intoArray(wp, dst);
+        a.add(b).intoArray(wp, dst + stride);
+        a.sub(b).intoArray(wp, dst + 2 * stride);
+        b.neg().intoArray(wp, dst + 3 * stride);
+    }
+
+    /**
+     * {@code gw[oc][ic] = G<sup>T</sup> dU G} for input channels {@code [c0, c1)}, dU the sum of the used accumulators,
+     * 16 output channels at a time (each written as its 9 taps).
+     */
+    private static void storeWeight(ConvGeometry g, float[][] acc, boolean[] used, int cp, int c0, int c1, float[] gw) {
+        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), stride = panels * cp * NR;
+        float[] u = scratch(4, XI * V), k = scratch(5, 21 * V);
+        for (int ic = c0; ic < c1; ic++) {
+            for (int j = 0; j < panels; j++) {
+                int width = Math.min(NR, o - j * NR);
+                for (int col = 0; col < width; col += V) {
+                    int src = (j * cp + ic) * NR + col;
+                    boolean first = true;
+                    for (int part = 0; part < used.length; part++) {
+                        if (!used[part]) continue;
+                        sumPositions(acc[part], src, stride, first, u);
+                        first = false;
+                    }
+                    inverseWeight(u, k);
+                    // the 9 taps of each of the V channels: k[(3a + b) * V + lane] -> gw[(oc * c + ic) * 9 + 3a + b]
+                    for (int lane = 0; lane < Math.min(V, width - col); lane++) {
+                        int dst = ((j * NR + col + lane) * c + ic) * 9;
+                        for (int tap = 0; tap < 9; tap++) gw[dst + tap] = k[tap * V + lane];
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code u[xi * V ..] (+)= a[src + xi * stride ..]} for the 16 positions. */
+    private static void sumPositions(float[] a, int src, int stride, boolean first, float[] u) {
+        for (int xi = 0; xi < XI; xi++) {
+            FloatVector v = FloatVector.fromArray(S, a, src + xi * stride);
+            (first ? v : v.add(FloatVector.fromArray(S, u, xi * V))).intoArray(u, xi * V);
+        }
+    }
+
+    /** G<sup>T</sup> U G of V channel pairs' 4x4 {@code u[(4i + j) * V ..]} into the 3x3 {@code k[(3a + b) * V ..]} (rows 12-20 of k hold G<sup>T</sup> U). */
+    private static void inverseWeight(float[] u, float[] k) {
+        for (int j = 0; j < 4; j++) {
+            // G^T U, column j: rows u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3
+            FloatVector u0 = FloatVector.fromArray(S, u, j * V), u1 = FloatVector.fromArray(S, u, (4 + j) * V),
+                    u2 = FloatVector.fromArray(S, u, (8 + j) * V), u3 = FloatVector.fromArray(S, u, (12 + j) * V);
+            FloatVector h = u1.add(u2).mul(0.5f);
+            u0.add(h).intoArray(k, (9 + j) * V);
+            u1.sub(u2).mul(0.5f).intoArray(k, (13 + j) * V);
+            h.add(u3).intoArray(k, (17 + j) * V);
+        }
+        for (int a = 0; a < 3; a++) {
+            // (G^T U) G, row a: the same combination of its four columns
+            int r = (9 + 4 * a) * V;
+            FloatVector s0 = FloatVector.fromArray(S, k, r), s1 = FloatVector.fromArray(S, k, r + V),
+                    s2 = FloatVector.fromArray(S, k, r + 2 * V), s3 = FloatVector.fromArray(S, k, r + 3 * V);
+            FloatVector h = s1.add(s2).mul(0.5f);
+            s0.add(h).intoArray(k, 3 * a * V);
+            s1.sub(s2).mul(0.5f).intoArray(k, (3 * a + 1) * V);
+            h.add(s3).intoArray(k, (3 * a + 2) * V);
+        }
+    }
+
+    /** Tile rows per chunk: whole rows near {@link #TARGET_TILES} tiles, as many chunks as a multiple of the threads. */
+    private static int rowsPerChunk(int rows, int tw, int target) {
+        int threads = Parallel.threads(), per = Math.max(1, Math.min(rows, (target + tw / 2) / tw));
+        int chunks = (rows + per - 1) / per;
+        chunks = (chunks + threads - 1) / threads * threads;
+        return (rows + chunks - 1) / chunks;
     }
 
     /** Tile rows {@code [r0, r1)} of the whole batch (row {@code r} is image {@code r / th}'s tile row {@code r % th}). */
     private static void chunk(ConvGeometry g, float[] x, float[] u, float[] bias, float[] res, Epilogue act, float[] out,
                               int th, int tw, int r0, int r1) {
         int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V;
-        int slivers = (tiles + MR - 1) / MR;
-        float[] v = scratch(0, XI * blocks * V * c);
+        int slivers = (tiles + MR - 1) / MR, tp = blocks * V;
+        float[] v = scratch(0, XI * c * tp);
         transformInput(g, x, th, tw, r0, r1, blocks, v);
         float[] m = scratch(1, XI * panels * slivers * MR * NR);
         int kb = GemmDriver.blockSize(c, KC, 1);
-        int[] steps = steps(c);
+        int[] steps = steps(c, tp);
         for (int xi = 0; xi < XI; xi++) {
             for (int j = 0; j < panels; j++) {
                 int vectors = (Math.min(NR, o - j * NR) + V - 1) / V, mOff = (xi * panels + j) * slivers * MR * NR;
                 for (int pc = 0; pc < c; pc += kb) {
                     int kc = Math.min(kb, c - pc), bO = ((xi * panels + j) * c + pc) * NR;
                     for (int s = 0; s < slivers; s++) {
-                        int px = (xi * blocks + s * MR / V) * c * V + s * MR % V;
-                        ConvShift.tile(vectors, v, px, steps, pc, kc, u, bO, m, mOff + s * MR * NR, pc > 0);
+                        ConvShift.tile(vectors, v, xi * c * tp + s * MR, steps, pc, kc, u, bO, m, mOff + s * MR * NR, pc > 0);
                     }
                 }
             }
@@ -277,9 +478,10 @@ final class ConvWinograd {
     }
 
     /**
-     * V = B<sup>T</sup> d B of every tile of the chunk and every input channel into {@code v}: blocks of 16 tiles,
-     * {@code v[((xi * blocks + b) * c + ic) * 16 + lane]} for tile {@code 16b + lane}, so that 8 consecutive tiles of
-     * one channel are the A sliver the micro-kernel broadcasts. Per block, the input offsets of its tiles' 16 patch
+     * V = B<sup>T</sup> d B of every tile of the chunk and every input channel into {@code v}: a row of tiles per
+     * position and channel, {@code v[(xi * c + ic) * tp + t]} ({@code tp}: the tiles rounded up to whole blocks of
+     * {@code V}), so that 8 consecutive tiles of one channel are the A sliver the forward micro-kernel broadcasts and a
+     * channel's tiles are the run the weight gradient's kernel reads. Per block, the input offsets of its tiles' 16 patch
      * positions are worked out once; per channel, the 16 positions are gathered (masked where the patch lies in the
      * padding) into a small buffer, then transformed from there. (Gathering and transforming in one method leaves C2
      * past its inlining budget, and the vectors passed between the parts are then boxed: 4-8 times slower. Gathers of
@@ -313,11 +515,11 @@ final class ConvWinograd {
                     }
                 }
             }
-            int stride = blocks * c * V;
+            int tp = blocks * V, stride = c * tp;
             for (int ic = 0; ic < c; ic++) {
                 if (inside) gather(x, ic * hw, idx, d);
                 else gather(x, ic * hw, idx, masks, d);
-                transformPatch(d, v, (b * c + ic) * V, stride);
+                transformPatch(d, v, ic * tp + b * V, stride);
             }
         }
     }

@@ -53,6 +53,25 @@ class ConvWinogradTest {
         ConvRef.checkInputGradient(CASES.stream().filter(p -> p.ph() <= 2 && p.pw() <= 2).toList(), 13_000, ConvWinograd::backwardInput);
     }
 
+    /** The weight gradient (the transforms run backwards), on every case and thread count; gw is overwritten, twice. */
+    @Test void backwardWeightMatchesReference() {
+        long seed = 14_000;
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            for (Conv p : CASES) {
+                ConvGeometry g = geometry(p);
+                Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
+                double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[1];
+                float[] gw = new float[expected.length];
+                for (int call = 0; call < 2; call++) { // the second call must not add to the first one's accumulators
+                    java.util.Arrays.fill(gw, Float.NaN);
+                    ConvWinograd.backwardWeight(g, gy.data(), x.data(), gw);
+                    ConvRef.assertClose(expected, gw, 1e-5, "threads " + threads + " call " + call + " " + p);
+                }
+            }
+        }
+    }
+
     /** Values of a realistic size (a ResNet layer's input and He-initialised weight): the transforms' rounding stays at float's. */
     @Test void roundingStaysAtTheDirectSumsOnALayerSizedProduct() {
         Parallel.setThreads(2);
@@ -77,7 +96,7 @@ class ConvWinogradTest {
         assertFalse(ConvWinograd.pays(geometry(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "one image on two threads");
     }
 
-    /** Through the public API: a batched forward and input gradient land here and agree with the reference. */
+    /** Through the public API: a batched forward and both gradients land here and agree with the reference. */
     @Test void conv2dRoutesBatchedLayersHere() {
         Parallel.setThreads(2);
         Conv p = new Conv(2, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
@@ -90,6 +109,10 @@ class ConvWinogradTest {
         Tensor gx = Conv2d.conv2dBackwardInput(gy, w, p.x(), 1, 1, 1, 1, 1, 1, 1);
         double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
         ConvRef.assertClose(expected, gx.data(), 1e-5, "input gradient");
+        assertTrue(ConvWinograd.paysBackwardWeight(geometry(p)));
+        Tensor gw = Conv2d.conv2dBackwardWeight(gy, x, p.wt(), 1, 1, 1, 1, 1, 1, 1);
+        double[] expectedW = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[1];
+        ConvRef.assertClose(expectedW, gw.data(), 1e-5, "weight gradient");
     }
 
     private static ConvGeometry geometry(Conv p) {

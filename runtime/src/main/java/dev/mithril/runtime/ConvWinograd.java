@@ -48,6 +48,14 @@ final class ConvWinograd {
     /** Positions of the transformed 4x4 tile: 16 GEMMs. */
     private static final int XI = 16;
     /**
+     * Floats after each position's (and panel's) region of the buffers: one cache line, so that the 16 positions'
+     * regions, whose sizes are often multiples of 4 KiB, do not all fall on the same cache sets when a transform reads
+     * or writes the 16 positions of a tile together (16 times the panels accesses to one set of a 12-way L1). Measured
+     * equal or slightly faster than no padding (26-35 against 27-42 ms on layer4's 7x7 weight gradient, three runs
+     * each); that layer's time spreads that far from one JVM to the next either way (it has only 4 chunks per call).
+     */
+    private static final int PAD = 16;
+    /**
      * Tiles per chunk, about: enough slivers that each packed weight block loaded into L1 serves 16 of them, few
      * enough that one position's transformed input (tiles x channels) stays in L2 (64-384 measured within noise for the
      * forward pass; the weight gradient, whose k dimension the tiles are, measured 128 best of 64-512).
@@ -55,9 +63,10 @@ final class ConvWinograd {
     private static final int TARGET_TILES = 128;
     /**
      * Per-thread buffers: 0 the transformed input of a chunk, 1 the GEMM results, 2 the output pixels, 3 the packed
-     * weight of a call, 4 one channel of a block's gathered patches, 5 the weight transform's kernels.
+     * weight of a call, 4 one channel of a block's gathered patches (or a tile's gradient, or dU of 16 channel pairs),
+     * 5 the weight transform's kernels (or its inverse's), 6 the weight gradient's staged taps.
      */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[7][]);
 
     /** Per-thread gather offsets of one block's 16 patch positions (16 tiles each), and which lanes of each lie inside the input. */
     private static final ThreadLocal<int[]> PATCH = ThreadLocal.withInitial(() -> new int[XI * V]);
@@ -91,13 +100,16 @@ final class ConvWinograd {
 
     /** Floats of the packed transformed weight for {@code c} input and {@code o} output channels. */
     static int packedSize(int c, int o) {
-        return Math.multiplyExact(XI * GemmPacking.panels(o, NR) * NR, c);
+        return Math.multiplyExact(XI * GemmPacking.panels(o, NR), weightRegion(c));
     }
+
+    /** Floats of one position's panel of the packed weight: {@code c} rows of NR, padded. */
+    private static int weightRegion(int c) { return Math.addExact(Math.multiplyExact(c, NR), PAD); }
 
     /**
      * Packs U = G g G<sup>T</sup> for every output channel {@code oc < o} and input channel {@code ic < c} into
-     * {@code u}: position {@code xi}'s B operand ({@code c x o}) in 48-column panels, {@code u[((xi * panels + j) * c +
-     * ic) * NR + col]}. {@code g} is {@code w[oc][ic]} ({@code [o, c, 3, 3]}), or when {@code flipped}, the input
+     * {@code u}: position {@code xi}'s B operand ({@code c x o}) in 48-column panels, {@code u[(xi * panels + j) * R +
+     * ic * NR + col]} ({@code R}: a panel's {@code c} rows and a cache line of padding). {@code g} is {@code w[oc][ic]} ({@code [o, c, 3, 3]}), or when {@code flipped}, the input
      * gradient's kernel {@code w[ic][oc]} rotated by 180 degrees ({@code w} of shape {@code [c, o, 3, 3]}).
      */
     static void pack(int c, int o, float[] w, boolean flipped, float[] u) {
@@ -111,7 +123,7 @@ final class ConvWinograd {
                 // 16 input channels of the panel's kernels at a time: 48 rows of 16 x 9 floats, in L1 across the gathers
                 for (int ic0 = 0; ic0 < c; ic0 += 16) {
                     for (int ic = ic0; ic < Math.min(c, ic0 + 16); ic++) {
-                        int dst = (j * c + ic) * NR, xiStride = panels * c * NR, col = 0;
+                        int dst = j * weightRegion(c) + ic * NR, xiStride = panels * weightRegion(c), col = 0;
                         for (; col + V <= width; col += V) {
                             packVector(w, (j * NR + col) * ocStride + ic * icStride, idx, flipped, k, u, dst + col, xiStride);
                         }
@@ -148,19 +160,15 @@ final class ConvWinograd {
             g2.intoArray(k, (18 + kx) * V);
         }
         for (int i = 0; i < 4; i++) {
-            int r = (9 + 3 * i) * V;
-            packRow(FloatVector.fromArray(S, k, r), FloatVector.fromArray(S, k, r + V), FloatVector.fromArray(S, k, r + 2 * V),
-                    u, dst + 4 * i * xiStride, xiStride);
+            // (G g) G^T, row i: the same combination of its three columns (no helper taking vectors: see transformGradientTile)
+            int r = (9 + 3 * i) * V, o = dst + 4 * i * xiStride;
+            FloatVector a = FloatVector.fromArray(S, k, r), b = FloatVector.fromArray(S, k, r + V), c = FloatVector.fromArray(S, k, r + 2 * V);
+            FloatVector h = a.add(c).mul(0.5f), t = b.mul(0.5f);
+            a.intoArray(u, o);
+            h.add(t).intoArray(u, o + xiStride);
+            h.sub(t).intoArray(u, o + 2 * xiStride);
+            c.intoArray(u, o + 3 * xiStride);
         }
-    }
-
-    /** (G g) G<sup>T</sup> for one row {@code a, b, c} of G g: the same combination of its three columns. */
-    private static void packRow(FloatVector a, FloatVector b, FloatVector c, float[] u, int o, int xiStride) {
-        FloatVector s = a.add(c).mul(0.5f), t = b.mul(0.5f);
-        a.intoArray(u, o);
-        s.add(t).intoArray(u, o + xiStride);
-        s.sub(t).intoArray(u, o + 2 * xiStride);
-        c.intoArray(u, o + 3 * xiStride);
     }
 
     /** U for one output channel (the panel's last columns). */
@@ -251,7 +259,7 @@ final class ConvWinograd {
         int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, rows = Math.multiplyExact(g.n(), th);
         int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per, parts = Math.max(1, Math.min(Parallel.threads(), count));
         int cp = (g.c() + MR - 1) / MR * MR, panels = GemmPacking.panels(g.o(), NR);
-        int size = Math.multiplyExact(XI * panels * NR, cp);
+        int size = Math.multiplyExact(XI * panels, cp * NR + PAD);
         float[][] acc = ConvShiftWeight.accumulators(parts, size);
         boolean[] used = new boolean[parts];
         AtomicInteger next = new AtomicInteger();
@@ -271,29 +279,30 @@ final class ConvWinograd {
             Arrays.fill(gw, 0f);
             return;
         }
-        Parallel.forRange(g.c(), 1, (c0, c1) -> storeWeight(g, acc, used, cp, c0, c1, gw));
+        Parallel.forRange((g.c() + 15) / 16, 1, (b0, b1) -> storeWeight(g, acc, used, cp, b0, b1, gw));
     }
 
     /** One chunk's tiles: transforms of the input and the output gradient, then the 16 products added into {@code acc}. */
     private static void weightChunk(ConvGeometry g, float[] gradOut, float[] x, float[] acc, int th, int tw, int r0, int r1, int cp) {
         int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V, tp = blocks * V;
-        float[] v = scratch(0, XI * c * tp);
+        int vr = c * tp + PAD, wr = tp * NR + PAD, ar = cp * NR + PAD;
+        float[] v = scratch(0, XI * vr);
         transformInput(g, x, th, tw, r0, r1, blocks, v);
-        float[] wp = scratch(1, XI * panels * tp * NR);
-        transformGradient(g, gradOut, th, tw, r0, r1, tp, wp);
+        float[] wp = scratch(1, XI * panels * wr);
+        transformGradient(g, gradOut, th, tw, r0, r1, tp, wr, wp);
         int kb = GemmDriver.blockSize(tp, KC, 2);
         for (int xi = 0; xi < XI; xi++) {
             for (int j = 0; j < panels; j++) {
                 int vectors = (Math.min(NR, o - j * NR) + V - 1) / V;
                 for (int pc = 0; pc < tp; pc += kb) {
-                    int kc = Math.min(kb, tp - pc), bO = ((xi * panels + j) * tp + pc) * NR;
+                    int kc = Math.min(kb, tp - pc), bO = (xi * panels + j) * wr + pc * NR;
                     for (int ic = 0; ic < cp; ic += MR) {
                         // the sliver's 8 input channels; past the last one, repeat it (its rows are never read back)
-                        int a = (xi * c) * tp + pc, last = c - 1;
+                        int a = xi * vr + pc, last = c - 1;
                         ConvShiftWeight.tile(vectors, v, a + Math.min(ic, last) * tp, a + Math.min(ic + 1, last) * tp,
                                 a + Math.min(ic + 2, last) * tp, a + Math.min(ic + 3, last) * tp, a + Math.min(ic + 4, last) * tp,
                                 a + Math.min(ic + 5, last) * tp, a + Math.min(ic + 6, last) * tp, a + Math.min(ic + 7, last) * tp,
-                                kc, wp, bO, acc, ((xi * panels + j) * cp + ic) * NR);
+                                kc, wp, bO, acc, (xi * panels + j) * ar + ic * NR);
                     }
                 }
             }
@@ -301,19 +310,19 @@ final class ConvWinograd {
     }
 
     /**
-     * W = A dY A<sup>T</sup> of every tile of the chunk into {@code wp} as B panels, {@code wp[((xi * panels + j) * tp +
-     * t) * NR + col]} for output channel {@code 48j + col}: a tile's 2x2 output gradient gathered for 16 channels at a
+     * W = A dY A<sup>T</sup> of every tile of the chunk into {@code wp} as B panels, {@code wp[(xi * panels + j) * wr +
+     * t * NR + col]} for output channel {@code 48j + col}: a tile's 2x2 output gradient gathered for 16 channels at a
      * time, the outputs past the plane's odd edge and the rows past the chunk's last tile zero.
      */
-    private static void transformGradient(ConvGeometry g, float[] gradOut, int th, int tw, int r0, int r1, int tp, float[] wp) {
+    private static void transformGradient(ConvGeometry g, float[] gradOut, int th, int tw, int r0, int r1, int tp, int wr, float[] wp) {
         int o = g.o(), oh = g.oh(), ow = g.ow(), ohw = g.ohw(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw;
-        int stride = panels * tp * NR;
+        int stride = panels * wr;
         float[] d = scratch(4, 4 * V);
         int[] idx = GemmPacking.gatherRows(ohw);
         for (int t = 0; t < tp; t++) {
             if (t >= tiles) {
                 for (int xi = 0; xi < XI; xi++) {
-                    for (int j = 0; j < panels; j++) Arrays.fill(wp, xi * stride + (j * tp + t) * NR, xi * stride + (j * tp + t + 1) * NR, 0f);
+                    for (int j = 0; j < panels; j++) Arrays.fill(wp, xi * stride + j * wr + t * NR, xi * stride + j * wr + (t + 1) * NR, 0f);
                 }
                 continue;
             }
@@ -321,7 +330,7 @@ final class ConvWinograd {
             boolean down = y + 1 < oh, right = xx + 1 < ow;
             int at = y * ow + xx;
             for (int j = 0; j < panels; j++) {
-                int width = Math.min(NR, o - j * NR), dst = (j * tp + t) * NR;
+                int width = Math.min(NR, o - j * NR), dst = j * wr + t * NR;
                 for (int col = 0; col < NR; col += V) {
                     int oc = j * NR + col, lanes = Math.max(0, Math.min(V, width - col)), src = (n * o + oc) * ohw + at;
                     if (lanes == V) gatherGradient(gradOut, src, ohw, idx, down, right, ow, d);
@@ -352,47 +361,54 @@ final class ConvWinograd {
         }
     }
 
-    /** W = A dY A<sup>T</sup> of V channels' 2x2 gradients {@code d}: position {@code xi} into {@code wp[dst + xi * stride ..]}. */
+    /**
+     * W = A dY A<sup>T</sup> of V channels' 2x2 gradients {@code d}: position {@code xi} into {@code wp[dst + xi * stride ..]}.
+     * (No helper taking vectors: one that C2 does not inline gets its vector arguments boxed.)
+     */
     private static void transformGradientTile(float[] d, float[] wp, int dst, int stride) {
         FloatVector y00 = FloatVector.fromArray(S, d, 0), y01 = FloatVector.fromArray(S, d, V),
                 y10 = FloatVector.fromArray(S, d, 2 * V), y11 = FloatVector.fromArray(S, d, 3 * V);
-        // A dY: rows y0, y0 + y1, y0 - y1, -y1 of the 2x2, each two columns; then (A dY) A^T on each row the same way
-        gradientRow(y00, y01, wp, dst, stride);
-        gradientRow(y00.add(y10), y01.add(y11), wp, dst + 4 * stride, stride);
-        gradientRow(y00.sub(y10), y01.sub(y11), wp, dst + 8 * stride, stride);
-        gradientRow(y10.neg(), y11.neg(), wp, dst + 12 * stride, stride);
-    }
-
-    private static void gradientRow(FloatVector a, FloatVector b, float[] wp, int dst, int stride) {
-        a.intoArray(wp, dst);
-        a.add(b).intoArray(wp, dst + stride);
-        a.sub(b).intoArray(wp, dst + 2 * stride);
-        b.neg().intoArray(wp, dst + 3 * stride);
+        for (int i = 0; i < 4; i++) {
+            // A dY, row i: y0, y0 + y1, y0 - y1, -y1 (two columns); then (A dY) A^T the same way along the row
+            FloatVector a = i == 0 ? y00 : i == 1 ? y00.add(y10) : i == 2 ? y00.sub(y10) : y10.neg();
+            FloatVector b = i == 0 ? y01 : i == 1 ? y01.add(y11) : i == 2 ? y01.sub(y11) : y11.neg();
+            int o = dst + 4 * i * stride;
+            a.intoArray(wp, o);
+            a.add(b).intoArray(wp, o + stride);
+            a.sub(b).intoArray(wp, o + 2 * stride);
+            b.neg().intoArray(wp, o + 3 * stride);
+        }
     }
 
     /**
-     * {@code gw[oc][ic] = G<sup>T</sup> dU G} for input channels {@code [c0, c1)}, dU the sum of the used accumulators,
-     * 16 output channels at a time (each written as its 9 taps).
+     * {@code gw[oc][ic] = G<sup>T</sup> dU G} for the input channels of blocks {@code [b0, b1)} of 16, dU the sum of the
+     * used accumulators: 16 output channels at a time (vectors), staged for a block of input channels so that each
+     * output channel's row of {@code gw} is written as one run of 16 x 9 taps rather than 9 floats in each of 16 rows
+     * 18 KiB apart.
      */
-    private static void storeWeight(ConvGeometry g, float[][] acc, boolean[] used, int cp, int c0, int c1, float[] gw) {
-        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), stride = panels * cp * NR;
-        float[] u = scratch(4, XI * V), k = scratch(5, 21 * V);
-        for (int ic = c0; ic < c1; ic++) {
+    private static void storeWeight(ConvGeometry g, float[][] acc, boolean[] used, int cp, int b0, int b1, float[] gw) {
+        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), ar = cp * NR + PAD, stride = panels * ar;
+        float[] u = scratch(4, XI * V), k = scratch(5, 21 * V), staged = scratch(6, 16 * 9 * V);
+        for (int b = b0; b < b1; b++) {
+            int ic0 = 16 * b, count = Math.min(16, c - ic0);
             for (int j = 0; j < panels; j++) {
                 int width = Math.min(NR, o - j * NR);
                 for (int col = 0; col < width; col += V) {
-                    int src = (j * cp + ic) * NR + col;
-                    boolean first = true;
-                    for (int part = 0; part < used.length; part++) {
-                        if (!used[part]) continue;
-                        sumPositions(acc[part], src, stride, first, u);
-                        first = false;
+                    for (int i = 0; i < count; i++) {
+                        int src = j * ar + (ic0 + i) * NR + col;
+                        boolean first = true;
+                        for (int part = 0; part < used.length; part++) {
+                            if (!used[part]) continue;
+                            sumPositions(acc[part], src, stride, first, u);
+                            first = false;
+                        }
+                        inverseWeight(u, k);
+                        System.arraycopy(k, 0, staged, i * 9 * V, 9 * V);
                     }
-                    inverseWeight(u, k);
-                    // the 9 taps of each of the V channels: k[(3a + b) * V + lane] -> gw[(oc * c + ic) * 9 + 3a + b]
+                    // staged[(9i + tap) * V + lane] -> gw[((oc * c) + ic0 + i) * 9 + tap] for output channel oc of lane
                     for (int lane = 0; lane < Math.min(V, width - col); lane++) {
-                        int dst = ((j * NR + col + lane) * c + ic) * 9;
-                        for (int tap = 0; tap < 9; tap++) gw[dst + tap] = k[tap * V + lane];
+                        int dst = ((j * NR + col + lane) * c + ic0) * 9;
+                        for (int e = 0; e < count * 9; e++) gw[dst + e] = staged[e * V + lane];
                     }
                 }
             }
@@ -443,18 +459,19 @@ final class ConvWinograd {
                               int th, int tw, int r0, int r1) {
         int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V;
         int slivers = (tiles + MR - 1) / MR, tp = blocks * V;
-        float[] v = scratch(0, XI * c * tp);
+        int vr = c * tp + PAD, mr = slivers * MR * NR + PAD, ur = weightRegion(c);
+        float[] v = scratch(0, XI * vr);
         transformInput(g, x, th, tw, r0, r1, blocks, v);
-        float[] m = scratch(1, XI * panels * slivers * MR * NR);
+        float[] m = scratch(1, XI * panels * mr);
         int kb = GemmDriver.blockSize(c, KC, 1);
         int[] steps = steps(c, tp);
         for (int xi = 0; xi < XI; xi++) {
             for (int j = 0; j < panels; j++) {
-                int vectors = (Math.min(NR, o - j * NR) + V - 1) / V, mOff = (xi * panels + j) * slivers * MR * NR;
+                int vectors = (Math.min(NR, o - j * NR) + V - 1) / V, mOff = (xi * panels + j) * mr;
                 for (int pc = 0; pc < c; pc += kb) {
-                    int kc = Math.min(kb, c - pc), bO = ((xi * panels + j) * c + pc) * NR;
+                    int kc = Math.min(kb, c - pc), bO = (xi * panels + j) * ur + pc * NR;
                     for (int s = 0; s < slivers; s++) {
-                        ConvShift.tile(vectors, v, xi * c * tp + s * MR, steps, pc, kc, u, bO, m, mOff + s * MR * NR, pc > 0);
+                        ConvShift.tile(vectors, v, xi * vr + s * MR, steps, pc, kc, u, bO, m, mOff + s * MR * NR, pc > 0);
                     }
                 }
             }
@@ -462,7 +479,7 @@ final class ConvWinograd {
         int pixels = 0;
         for (int r = r0; r < r1; r++) pixels += Math.min(2, g.oh() - 2 * (r % th)) * g.ow();
         float[] px = scratch(2, panels * pixels * NR);
-        transformOutput(g, th, tw, r0, r1, slivers, panels, pixels, m, px);
+        transformOutput(g, th, tw, r0, r1, mr, panels, pixels, m, px);
         // one run of pixels per image in the chunk: its tile rows are consecutive output rows
         int start = 0;
         for (int r = r0; r < r1; ) {
@@ -479,7 +496,7 @@ final class ConvWinograd {
 
     /**
      * V = B<sup>T</sup> d B of every tile of the chunk and every input channel into {@code v}: a row of tiles per
-     * position and channel, {@code v[(xi * c + ic) * tp + t]} ({@code tp}: the tiles rounded up to whole blocks of
+     * position and channel, {@code v[xi * (c * tp + PAD) + ic * tp + t]} ({@code tp}: the tiles rounded up to whole blocks of
      * {@code V}), so that 8 consecutive tiles of one channel are the A sliver the forward micro-kernel broadcasts and a
      * channel's tiles are the run the weight gradient's kernel reads. Per block, the input offsets of its tiles' 16 patch
      * positions are worked out once; per channel, the 16 positions are gathered (masked where the patch lies in the
@@ -515,7 +532,7 @@ final class ConvWinograd {
                     }
                 }
             }
-            int tp = blocks * V, stride = c * tp;
+            int tp = blocks * V, stride = c * tp + PAD;
             for (int ic = 0; ic < c; ic++) {
                 if (inside) gather(x, ic * hw, idx, d);
                 else gather(x, ic * hw, idx, masks, d);
@@ -564,16 +581,16 @@ final class ConvWinograd {
      * ({@code [xi][panel][tile][NR]}) into {@code px} ({@code [panel][pixel][NR]}, the chunk's output pixels numbered
      * row by row, image after image); a tile's second row or column past the output's edge is dropped.
      */
-    private static void transformOutput(ConvGeometry g, int th, int tw, int r0, int r1, int slivers, int panels, int pixels,
+    private static void transformOutput(ConvGeometry g, int th, int tw, int r0, int r1, int mr, int panels, int pixels,
                                         float[] m, float[] px) {
-        int oh = g.oh(), ow = g.ow(), xiStride = panels * slivers * MR * NR;
+        int oh = g.oh(), ow = g.ow(), xiStride = panels * mr;
         int rowBase = 0;
         for (int r = r0; r < r1; r++) {
             int ty = r % th, dy = Math.min(2, oh - 2 * ty);
             for (int tx = 0; tx < tw; tx++) {
                 int t = (r - r0) * tw + tx, dx = Math.min(2, ow - 2 * tx), p = rowBase + 2 * tx;
                 for (int j = 0; j < panels; j++) {
-                    int src = (j * slivers * MR + t) * NR, dst = (j * pixels + p) * NR;
+                    int src = j * mr + t * NR, dst = (j * pixels + p) * NR;
                     for (int q = 0; q < NR; q += V) outputTile(m, src + q, xiStride, px, dst + q, ow * NR, dy, dx);
                 }
             }

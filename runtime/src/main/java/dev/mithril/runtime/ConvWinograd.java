@@ -55,6 +55,8 @@ final class ConvWinograd {
      * each); that layer's time spreads that far from one JVM to the next either way (it has only 4 chunks per call).
      */
     private static final int PAD = 16;
+    /** Bytes up to which each thread sums the weight gradient into its own accumulator ({@link #backwardWeight}). */
+    private static final long OWN_ACCUMULATOR = 8L << 20;
     /**
      * Tiles per chunk, about: enough slivers that each packed weight block loaded into L1 serves 16 of them, few
      * enough that one position's transformed input (tiles x channels) stays in L2 (64-384 measured within noise for the
@@ -251,47 +253,68 @@ final class ConvWinograd {
      * {@code gw = conv2d's weight gradient} for a geometry {@link #fits} accepts, overwritten: the forward pass's
      * transforms run backwards. With W = A dY A<sup>T</sup> (4x4 from a tile's 2x2 output gradient),
      * {@code dU[xi][ic][oc] = sum over tiles of V[xi][ic][t] W[xi][t][oc]} (16 GEMMs whose k dimension is the tiles),
-     * and {@code gw[oc][ic] = G<sup>T</sup> dU G}. Each thread sums its chunks' products into its own
-     * {@code [xi][panel][input channel][NR]} accumulator (16/9 of the weight's size) with {@link ConvShiftWeight}'s
-     * kernel, which reads a channel's tiles as a run; the accumulators are added and transformed back at the end.
+     * and {@code gw[oc][ic] = G<sup>T</sup> dU G}. The products go into {@code [xi][panel][input channel][NR]}
+     * accumulators (16/9 of the weight's size) with {@link ConvShiftWeight}'s kernel, which reads a channel's tiles as
+     * a run; the accumulators are added and transformed back at the end.
+     *
+     * <p>While an accumulator is small (up to {@link #OWN_ACCUMULATOR} bytes) each thread claims chunks of tiles and
+     * sums them into its own, transforms and products of a chunk back to back in its cache. A larger one (layer4's
+     * 512 x 512 channels: 17 MiB) is shared: the chunks go one after the other, all threads on each, first both
+     * transforms split by blocks of 16 tiles, then the products split by position. There, one accumulator per thread
+     * measured 24-44 ms from one JVM to the next (four chunks per call, so one late thread doubles the time, and every
+     * thread zeroes 17 MiB that the end sums again) against 22-23 ms shared; on 64-256 channels, where the shared form
+     * reads each chunk's transforms from the other core's writes, it measured 1.1-1.4x slower than one per thread.
      */
     static void backwardWeight(ConvGeometry g, float[] gradOut, float[] x, float[] gw) {
         int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, rows = Math.multiplyExact(g.n(), th);
-        int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per, parts = Math.max(1, Math.min(Parallel.threads(), count));
-        int cp = (g.c() + MR - 1) / MR * MR, panels = GemmPacking.panels(g.o(), NR);
-        int size = Math.multiplyExact(XI * panels, cp * NR + PAD);
-        float[][] acc = ConvShiftWeight.accumulators(parts, size);
-        boolean[] used = new boolean[parts];
-        AtomicInteger next = new AtomicInteger();
-        Parallel.forRange(parts, 1, (from, to) -> {
-            for (int part = from; part < to; part++) {
-                boolean any = false;
-                for (int ch; (ch = next.getAndIncrement()) < count; ) {
-                    if (!any) Arrays.fill(acc[part], 0, size, 0f);
-                    any = true;
-                    int r0 = ch * per;
-                    weightChunk(g, gradOut, x, acc[part], th, tw, r0, Math.min(rows, r0 + per), cp);
-                }
-                used[part] = any;
-            }
-        });
-        if (count == 0) {
+        if (rows == 0) {
             Arrays.fill(gw, 0f);
             return;
         }
-        Parallel.forRange((g.c() + 15) / 16, 1, (b0, b1) -> storeWeight(g, acc, used, cp, b0, b1, gw));
+        int c = g.c(), panels = GemmPacking.panels(g.o(), NR), cp = (c + MR - 1) / MR * MR, ar = cp * NR + PAD;
+        int size = Math.multiplyExact(XI * panels, ar);
+        if ((long) size * Float.BYTES <= OWN_ACCUMULATOR || Parallel.threads() == 1) {
+            int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per, parts = Math.min(Parallel.threads(), count);
+            float[][] acc = ConvShiftWeight.accumulators(parts, size);
+            boolean[] used = new boolean[parts];
+            AtomicInteger next = new AtomicInteger();
+            Parallel.forRange(parts, 1, (from, to) -> {
+                for (int part = from; part < to; part++) {
+                    for (int ch; (ch = next.getAndIncrement()) < count; ) {
+                        if (!used[part]) Arrays.fill(acc[part], 0, size, 0f);
+                        used[part] = true;
+                        int r0 = ch * per, r1 = Math.min(rows, r0 + per), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V;
+                        float[] v = scratch(0, XI * (c * blocks * V + PAD)), wp = scratch(1, XI * panels * (blocks * V * NR + PAD));
+                        transformInput(g, x, th, tw, r0, r1, blocks, 0, blocks, v);
+                        transformGradient(g, gradOut, th, tw, r0, r1, 0, blocks * V, blocks * V * NR + PAD, wp);
+                        weightProducts(g, v, wp, acc[part], 0, XI, blocks * V, cp);
+                    }
+                }
+            });
+            Parallel.forRange((c + 15) / 16, 1, (b0, b1) -> storeWeight(g, acc, used, cp, b0, b1, gw));
+            return;
+        }
+        int per = Math.max(1, Math.min(rows, (TARGET_TILES + tw / 2) / tw)), count = (rows + per - 1) / per;
+        float[][] acc = ConvShiftWeight.accumulators(1, size);
+        Parallel.forRange(XI, 1, (x0, x1) -> Arrays.fill(acc[0], x0 * panels * ar, x1 * panels * ar, 0f));
+        for (int ch = 0; ch < count; ch++) {
+            int r0 = ch * per, r1 = Math.min(rows, r0 + per), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V, tp = blocks * V;
+            int wr = tp * NR + PAD;
+            float[] v = scratch(0, XI * (c * tp + PAD)), wp = scratch(1, XI * panels * wr);
+            Parallel.forRange(blocks, 1, (b0, b1) -> {
+                transformInput(g, x, th, tw, r0, r1, blocks, b0, b1, v);
+                transformGradient(g, gradOut, th, tw, r0, r1, b0 * V, b1 * V, wr, wp);
+            });
+            Parallel.forRange(XI, 1, (x0, x1) -> weightProducts(g, v, wp, acc[0], x0, x1, tp, cp));
+        }
+        Parallel.forRange((c + 15) / 16, 1, (b0, b1) -> storeWeight(g, acc, new boolean[] {true}, cp, b0, b1, gw));
     }
 
-    /** One chunk's tiles: transforms of the input and the output gradient, then the 16 products added into {@code acc}. */
-    private static void weightChunk(ConvGeometry g, float[] gradOut, float[] x, float[] acc, int th, int tw, int r0, int r1, int cp) {
-        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V, tp = blocks * V;
-        int vr = c * tp + PAD, wr = tp * NR + PAD, ar = cp * NR + PAD;
-        float[] v = scratch(0, XI * vr);
-        transformInput(g, x, th, tw, r0, r1, blocks, v);
-        float[] wp = scratch(1, XI * panels * wr);
-        transformGradient(g, gradOut, th, tw, r0, r1, tp, wr, wp);
-        int kb = GemmDriver.blockSize(tp, KC, 2);
-        for (int xi = 0; xi < XI; xi++) {
+    /** Positions {@code [x0, x1)} of one chunk's products: {@code acc[xi] += V[xi] W[xi]} over the chunk's {@code tp} tiles. */
+    private static void weightProducts(ConvGeometry g, float[] v, float[] wp, float[] acc, int x0, int x1, int tp, int cp) {
+        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR);
+        int vr = c * tp + PAD, wr = tp * NR + PAD, ar = cp * NR + PAD, kb = GemmDriver.blockSize(tp, KC, 2);
+        for (int xi = x0; xi < x1; xi++) {
             for (int j = 0; j < panels; j++) {
                 int vectors = (Math.min(NR, o - j * NR) + V - 1) / V;
                 for (int pc = 0; pc < tp; pc += kb) {
@@ -314,12 +337,13 @@ final class ConvWinograd {
      * t * NR + col]} for output channel {@code 48j + col}: a tile's 2x2 output gradient gathered for 16 channels at a
      * time, the outputs past the plane's odd edge and the rows past the chunk's last tile zero.
      */
-    private static void transformGradient(ConvGeometry g, float[] gradOut, int th, int tw, int r0, int r1, int tp, int wr, float[] wp) {
+    private static void transformGradient(ConvGeometry g, float[] gradOut, int th, int tw, int r0, int r1, int t0, int t1, int wr,
+                                          float[] wp) {
         int o = g.o(), oh = g.oh(), ow = g.ow(), ohw = g.ohw(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw;
         int stride = panels * wr;
         float[] d = scratch(4, 4 * V);
         int[] idx = GemmPacking.gatherRows(ohw);
-        for (int t = 0; t < tp; t++) {
+        for (int t = t0; t < t1; t++) {
             if (t >= tiles) {
                 for (int xi = 0; xi < XI; xi++) {
                     for (int j = 0; j < panels; j++) Arrays.fill(wp, xi * stride + j * wr + t * NR, xi * stride + j * wr + (t + 1) * NR, 0f);
@@ -395,11 +419,10 @@ final class ConvWinograd {
                 int width = Math.min(NR, o - j * NR);
                 for (int col = 0; col < width; col += V) {
                     for (int i = 0; i < count; i++) {
-                        int src = j * ar + (ic0 + i) * NR + col;
                         boolean first = true;
                         for (int part = 0; part < used.length; part++) {
                             if (!used[part]) continue;
-                            sumPositions(acc[part], src, stride, first, u);
+                            sumPositions(acc[part], j * ar + (ic0 + i) * NR + col, stride, first, u);
                             first = false;
                         }
                         inverseWeight(u, k);
@@ -506,11 +529,16 @@ final class ConvWinograd {
      * chunk's last tile are zeros.
      */
     private static void transformInput(ConvGeometry g, float[] x, int th, int tw, int r0, int r1, int blocks, float[] v) {
+        transformInput(g, x, th, tw, r0, r1, blocks, 0, blocks, v);
+    }
+
+    /** As above for blocks {@code [b0, b1)} of the chunk's {@code blocks}. */
+    private static void transformInput(ConvGeometry g, float[] x, int th, int tw, int r0, int r1, int blocks, int b0, int b1, float[] v) {
         int h = g.h(), w = g.w(), c = g.c(), hw = g.hw(), tiles = (r1 - r0) * tw;
         int[] idx = PATCH.get();
         long[] masks = MASKS.get();
         float[] d = scratch(4, XI * V);
-        for (int b = 0; b < blocks; b++) {
+        for (int b = b0; b < b1; b++) {
             boolean inside = true;
             Arrays.fill(masks, 0L);
             for (int lane = 0; lane < V; lane++) {

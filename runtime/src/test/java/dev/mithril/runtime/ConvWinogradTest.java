@@ -72,6 +72,24 @@ class ConvWinogradTest {
         }
     }
 
+    /**
+     * A weight whose accumulator passes 8 MiB (512 input channels, 500 outputs: 17 MiB) is summed into one accumulator
+     * shared by the threads, split by position; on one thread it takes the per-thread form. Both against the reference,
+     * on odd 5x3 planes (a thrown-away tile row and column) of three images.
+     */
+    @Test void weightGradientWithASharedAccumulator() {
+        Conv p = new Conv(3, 512, 5, 3, 500, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Tensor x = Tensor.random(15_001, p.x()), w = Tensor.random(15_002, p.wt()), gy = Tensor.random(15_003, p.out());
+        double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[1];
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            float[] gw = new float[expected.length];
+            java.util.Arrays.fill(gw, Float.NaN);
+            ConvWinograd.backwardWeight(geometry(p), gy.data(), x.data(), gw);
+            ConvRef.assertClose(expected, gw, 1e-5, "threads " + threads);
+        }
+    }
+
     /** Values of a realistic size (a ResNet layer's input and He-initialised weight): the transforms' rounding stays at float's. */
     @Test void roundingStaysAtTheDirectSumsOnALayerSizedProduct() {
         Parallel.setThreads(2);

@@ -11,7 +11,9 @@ package dev.mithril.runtime;
  * keeps scratch buffers per thread between calls (at most about 16 MiB of im2col columns or packed GEMM panels
  * in float32, 32 MiB in float64, plus one chunk of output planes); the in-place float32 forms keep one image's
  * phase planes and results per thread, and the weight gradient one accumulator the size of the weight (rounded up
- * to whole 48-channel panels) per thread.
+ * to whole 48-channel panels) per thread; the Winograd form keeps one chunk's transformed tiles and products per
+ * thread, the transformed weight of the last call (16/9 of the weight), and for the weight gradient accumulators of
+ * that size (one per thread up to 8 MiB, one shared beyond).
  *
  * <pre>{@code
  * Tensor x = Tensor.randn(1, 8, 3, 32, 32), w = Tensor.randn(2, 16, 3, 3, 3), b = Tensor.randn(3, 16);
@@ -28,7 +30,10 @@ public final class Conv2d {
     /** How a convolution is computed; all give the same result up to rounding. */
     public enum Algorithm {
         /**
-         * Lower to GEMMs. In float32, kernels larger than 1x1 on large planes or batches read the input in place from
+         * Lower to GEMMs. In float32, 3x3 stride-1 kernels with at least 64 channels in and out on batches (an image
+         * per thread) run Winograd's F(2x2, 3x3): 16 GEMMs over transformed 4x4 tiles, 2.25 times fewer multiply-adds,
+         * in all three directions (its transforms' coefficients are 0, +-1 and 1/2, so results differ from the direct
+         * sums by rounding only). Other kernels larger than 1x1 on large planes or batches read the input in place from
          * zero-padded phase planes with the GEMM's micro-kernel (forward, weight gradient, and input gradient at stride
          * 1); the other shapes pack the input patches straight into the GEMM's panels, or run im2col then
          * {@link Gemm#sgemm} (1x1 stride-1 convolutions skip the im2col copy). Float64 always takes im2col.

@@ -148,9 +148,9 @@ public final class Conv2d {
      * {@code out = activation(conv2d(x, w, bias) + residual)} as
      * {@link #conv2dInto(Tensor, Tensor, Tensor, int, int, int, int, int, int, int, Tensor, Epilogue, Tensor)}, with the
      * weight (and its groups) from {@link #prepack}. Float32 products of fewer than 64 output pixels per call (ResNet's 7x7
-     * layers at batch 1) multiply the packed panels; batches of 3x3 stride-1 layers that take the Winograd form use the
-     * weight's transform, made on the first such call and kept with the handle; the others run as the unpacked call
-     * would, on the weight itself.
+     * layers at batch 1) multiply the packed panels, except that 3x3 stride-1 layers with at least 64 channels in and out
+     * take the Winograd form at any batch, with the weight's transform made on the first such call and kept with the
+     * handle; the others run as the unpacked call would, on the weight itself.
      */
     public static void conv2dInto(Tensor x, PackedConv2d w, Tensor bias, int strideH, int strideW, int padH, int padW,
                                   int dilationH, int dilationW, Tensor residual, Epilogue activation, Tensor out) {
@@ -188,7 +188,7 @@ public final class Conv2d {
             g.requireOutput(where, "out", out);
             float[] b = bias == null ? null : bias.data(), r = residual == null ? null : residual.data();
             float[][] panels = packed == null ? null : packed.panels;
-            if (ConvWinograd.pays(g) && !Gemm.usingNative()) {
+            if ((ConvWinograd.pays(g) || packed != null && ConvWinograd.paysPrepacked(g)) && !Gemm.usingNative()) {
                 ConvWinograd.forward(g, x.data(), w.data(), packed == null ? null : packed.winograd(), b, r, activation, out.data());
             } else if (ConvShift.pays(g) && !Gemm.usingNative()) {
                 ConvShift.forward(g, x.data(), w.data(), panels, b, r, activation, out.data());

@@ -35,7 +35,8 @@ class ConvWinogradTest {
             new Conv(2, 3, 60, 26, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // 13 tiles a row: chunks end inside an image
             new Conv(1, 300, 6, 5, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),       // 300 input channels: three k blocks
             new Conv(7, 2, 4, 5, 3, 3, 3, 1, 1, 2, 1, 1, 1, 1),          // seven tiny images: chunks span several
-            new Conv(2, 9, 2, 2, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1));         // a 2x2 input: every patch position of the tile padded or inside
+            new Conv(2, 9, 2, 2, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),          // a 2x2 input: every patch position of the tile padded or inside
+            new Conv(1, 5, 40, 40, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1));      // one 40x40 image: on 3 threads, all threads on each of 4 chunks
 
     @Test void forwardMatchesReferenceOnEveryShapeAndThreadCount() {
         ConvRef.checkForward(CASES, 12_000, (g, x, w, prepacked, bias, res, act, out) -> {
@@ -112,6 +113,8 @@ class ConvWinogradTest {
         assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 2))), "groups");
         assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 5, 5, 1, 1, 2, 2, 1, 1, 1))), "5x5");
         assertFalse(ConvWinograd.pays(geometry(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "one image on two threads");
+        assertTrue(ConvWinograd.paysPrepacked(geometry(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "one image, pre-packed");
+        assertFalse(ConvWinograd.paysPrepacked(geometry(new Conv(1, 32, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "32 input channels");
     }
 
     /** Through the public API: a batched forward and both gradients land here and agree with the reference. */
@@ -122,8 +125,17 @@ class ConvWinogradTest {
         assertTrue(ConvWinograd.pays(geometry(p)) && ConvWinograd.paysBackwardInput(geometry(p)));
         Tensor y = Conv2d.conv2d(x, w, null, 1, 1, 1, 1, 1, 1, 1);
         ConvRef.assertClose(ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null), y.data(), 1e-5, "forward");
-        Tensor yp = Conv2d.conv2d(x, Conv2d.prepack(w, 1), null, 1, 1, 1, 1, 1, 1, null, Epilogue.NONE);
+        PackedConv2d pw = Conv2d.prepack(w, 1);
+        Tensor yp = Conv2d.conv2d(x, pw, null, 1, 1, 1, 1, 1, 1, null, Epilogue.NONE);
         ConvRef.assertClose(ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null), yp.data(), 1e-5, "pre-packed");
+        // one image of it, pre-packed: the same form, all threads on each chunk; bias, residual and ReLU fused
+        Conv one = new Conv(1, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Tensor x1 = Tensor.random(84, one.x()), b1 = Tensor.random(85, one.o()), r1 = Tensor.random(86, one.out());
+        assertTrue(ConvWinograd.paysPrepacked(geometry(one)) && !ConvWinograd.pays(geometry(one)));
+        Tensor y1 = Conv2d.conv2d(x1, pw, b1, 1, 1, 1, 1, 1, 1, r1, Epilogue.RELU);
+        double[] e1 = ConvRef.forward(one, ConvRef.toDouble(x1.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(b1.data()));
+        for (int i = 0; i < e1.length; i++) e1[i] = Math.max(0, e1[i] + r1.data()[i]);
+        ConvRef.assertClose(e1, y1.data(), 1e-5, "one image, pre-packed");
         Tensor gx = Conv2d.conv2dBackwardInput(gy, w, p.x(), 1, 1, 1, 1, 1, 1, 1);
         double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
         ConvRef.assertClose(expected, gx.data(), 1e-5, "input gradient");

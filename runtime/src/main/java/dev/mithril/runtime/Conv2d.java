@@ -33,7 +33,7 @@ public final class Conv2d {
          * Lower to GEMMs. In float32, 3x3 stride-1 kernels with at least 64 channels in and out on batches (an image
          * per thread) run Winograd's F(2x2, 3x3): 16 GEMMs over transformed 4x4 tiles, 2.25 times fewer multiply-adds,
          * in all three directions (its transforms' coefficients are 0, +-1 and 1/2, so results differ from the direct
-         * sums by rounding only). Other kernels larger than 1x1 on large planes or batches read the input in place from
+         * sums by rounding only; an infinite input gives NaN rather than +-infinity in most outputs it reaches). Other kernels larger than 1x1 on large planes or batches read the input in place from
          * zero-padded phase planes with the GEMM's micro-kernel (forward, weight gradient, and input gradient at stride
          * 1); the other shapes pack the input patches straight into the GEMM's panels, or run im2col then
          * {@link Gemm#sgemm} (1x1 stride-1 convolutions skip the im2col copy). Float64 always takes im2col.

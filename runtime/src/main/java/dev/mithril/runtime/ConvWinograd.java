@@ -22,7 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * so that 8 consecutive tiles of one channel are the 8 floats a step broadcasts, and the transformed weight U is
  * packed as B panels once per call (once per model when pre-packed). The coefficients of F(2x2, 3x3) are 0, +-1 and
  * 1/2, so the result differs from the direct sum by rounding only; larger tiles (F(4x4, 3x3): 4 times fewer
- * multiply-adds) have coefficients up to 8 and amplify rounding, and are not used.
+ * multiply-adds) have coefficients up to 8 and amplify rounding, and are not used. A NaN or an infinity in the input
+ * reaches exactly the outputs whose window covers it, as in the direct sum, but an infinity comes out as NaN in most
+ * of them (the transforms subtract it from itself) where the direct sum gives +-infinity.
  *
  * <p>The work is cut into <i>chunks</i> of whole tile rows (across image boundaries) of about {@link #TARGET_TILES}
  * tiles, claimed by the threads one at a time. Per chunk: the input transform of every tile and input channel (16

@@ -91,6 +91,43 @@ class ConvWinogradTest {
         }
     }
 
+    /**
+     * A NaN or an infinity in the input reaches exactly the outputs whose 3x3 window covers it, as in the direct sum:
+     * the transforms only add and subtract patch values, and a tile's output reads only the transformed positions its
+     * window feeds (a value at the patch's last row or column never reaches the tile's first output). Every other output
+     * matches the reference. (An infinity comes out as NaN in most of the covered outputs, where the direct sum gives
+     * +-infinity: the transforms subtract it from itself.)
+     */
+    @Test void aNonFiniteInputReachesOnlyTheOutputsWhoseWindowCoversIt() {
+        Parallel.setThreads(2);
+        Conv p = new Conv(2, 64, 9, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            Tensor x = Tensor.random(16_001, p.x()), w = Tensor.random(16_002, p.wt());
+            int iy = 4, ix = 5, channel = 7, image = 1; // rows 3-5 and columns 4-6 of image 1's output see it
+            x.data()[((image * p.c() + channel) * p.h() + iy) * p.w() + ix] = bad;
+            double[] expected = ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null);
+            float[] out = new float[expected.length];
+            ConvWinograd.forward(geometry(p), x.data(), w.data(), null, null, null, Epilogue.NONE, out);
+            double max = 1;
+            for (double e : expected) if (Double.isFinite(e)) max = Math.max(max, Math.abs(e));
+            for (int n = 0; n < p.n(); n++) {
+                for (int o = 0; o < p.o(); o++) {
+                    for (int y = 0; y < p.oh(); y++) {
+                        for (int xx = 0; xx < p.ow(); xx++) {
+                            int i = ((n * p.o() + o) * p.oh() + y) * p.ow() + xx;
+                            String at = bad + " input, output " + n + "," + o + "," + y + "," + xx;
+                            if (n == image && Math.abs(y - iy) <= 1 && Math.abs(xx - ix) <= 1) {
+                                assertFalse(Float.isFinite(out[i]), at + " must not be finite: " + out[i]);
+                            } else {
+                                assertTrue(Math.abs(out[i] - expected[i]) <= 1e-5 * max, at + ": " + out[i] + " against " + expected[i]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Values of a realistic size (a ResNet layer's input and He-initialised weight): the transforms' rounding stays at float's. */
     @Test void roundingStaysAtTheDirectSumsOnALayerSizedProduct() {
         Parallel.setThreads(2);

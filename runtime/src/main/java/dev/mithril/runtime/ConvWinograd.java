@@ -18,16 +18,17 @@ import jdk.incubator.vector.VectorSpecies;
  *   Y = A<sup>T</sup> M A (the tile's 2x2 outputs)
  * </pre>
  * The GEMMs run on the 8x48 micro-kernel of {@link ConvShift} (8 rows broadcast from wherever a table of offsets
- * says, one packed B row per step): the input transform writes V in blocks of 16 tiles, {@code [xi][block][channel][16]},
- * so that 8 consecutive tiles of one channel are the 8 floats a step broadcasts, and the transformed weight U is
- * packed as B panels once per call (once per model when pre-packed). The coefficients of F(2x2, 3x3) are 0, +-1 and
+ * says, one packed B row per step): the input transform writes V as a row of tiles per position and channel, so that 8
+ * consecutive tiles of one channel are the 8 floats a step broadcasts, and the transformed weight U is packed as B
+ * panels once per call (once per model when pre-packed). The coefficients of F(2x2, 3x3) are 0, +-1 and
  * 1/2, so the result differs from the direct sum by rounding only; larger tiles (F(4x4, 3x3): 4 times fewer
  * multiply-adds) have coefficients up to 8 and amplify rounding, and are not used. A NaN or an infinity in the input
  * reaches exactly the outputs whose window covers it, as in the direct sum, but an infinity comes out as NaN in most
  * of them (the transforms subtract it from itself) where the direct sum gives +-infinity.
  *
  * <p>The work is cut into <i>chunks</i> of whole tile rows (across image boundaries) of about {@link #TARGET_TILES}
- * tiles, claimed by the threads one at a time. Per chunk: the input transform of every tile and input channel (16
+ * tiles, claimed by the threads one at a time (with too few chunks for two per thread, as for one image, all threads
+ * work on each chunk in turn instead: {@link #forwardTogether}). Per chunk: the input transform of every tile and input channel (16
  * gathers of 16 tiles per channel, masked at the borders); the 16 GEMMs (position by position, so that one position's
  * transformed input stays in L2 while the weight panels stream past it); the output transform of every tile and
  * 48-channel panel into a pixels-by-channels buffer; and the same transposing store as {@link ConvShift}, which adds the
@@ -35,14 +36,14 @@ import jdk.incubator.vector.VectorSpecies;
  * column and throws it away (15 of a 7x7 plane's 64 tile pixels).
  *
  * <p>The weight gradient runs the transforms backwards ({@link #backwardWeight}): the input's V as above, the output
- * gradient's 2x2 per tile transformed to 4x4, 16 GEMMs over the tiles into per-thread accumulators, and the inverse
- * weight transform at the end.
+ * gradient's 2x2 per tile transformed to 4x4, 16 GEMMs over the tiles into accumulators (one per thread, or one shared
+ * for a large weight), and the inverse weight transform at the end.
  *
  * <p>Measured against {@link ConvShift} and {@link ConvShiftWeight} in one JVM (batch 32, 2 threads, ResNet-18's 3x3
  * stride-1 layers): 1.2-1.3x less time at 56x56 with 64 channels, 1.5x at 28x28, 1.6-1.8x at 14x14 and 1.5-1.6x at
- * 7x7, forward and input gradient alike; weight gradient 1.13x, 1.36x, 1.69x and 1.55x (docs/BENCHMARKS.md). The weight transform per call (forward unpacked, input gradient) costs about
- * 1.5 ms of one core for a 512 x 512 weight, a tenth of the layer's time: its gathers of 16 kernels
- * 4608 floats apart are the slow part.
+ * 7x7, forward and input gradient alike; weight gradient 1.1x, 1.4x, 1.7x and 1.5x (docs/BENCHMARKS.md). The weight
+ * transform per call (forward unpacked, input gradient) costs about 1.5 ms of one core for a 512 x 512 weight, a tenth
+ * of the layer's time: its gathers of 16 kernels 4608 floats apart are the slow part.
  */
 final class ConvWinograd {
     private static final VectorSpecies<Float> S = GemmKernel.S;
@@ -53,8 +54,8 @@ final class ConvWinograd {
      * Floats after each position's (and panel's) region of the buffers: one cache line, so that the 16 positions'
      * regions, whose sizes are often multiples of 4 KiB, do not all fall on the same cache sets when a transform reads
      * or writes the 16 positions of a tile together (16 times the panels accesses to one set of a 12-way L1). Measured
-     * equal or slightly faster than no padding (26-35 against 27-42 ms on layer4's 7x7 weight gradient, three runs
-     * each); that layer's time spreads that far from one JVM to the next either way (it has only 4 chunks per call).
+     * equal or slightly faster than no padding (26-35 against 27-42 ms on layer4's 7x7 weight gradient with per-thread
+     * accumulators, three runs each, whose time spread that far from one JVM to the next either way).
      */
     private static final int PAD = 16;
     /** Bytes up to which each thread sums the weight gradient into its own accumulator ({@link #backwardWeight}). */

@@ -178,24 +178,16 @@ class GradientsTest {
                 double scale = 0;
                 for (Tensor t : expected.values()) scale = Math.max(scale, largestMagnitude(t));
                 for (String k : expected.keySet()) {
-                    double err = errorAgainstScale(got.get(k), expected.get(k), scale);
+                    // against the larger of its own largest entry and a tenth of the graph's: a gradient that is zero
+                    // in exact arithmetic (G1007's fc0.bias, a bias added before a softmax over the axis it is broadcast
+                    // along) holds only rounding noise, about 1e-8 of the scale, which the levels share only while every
+                    // kernel on its path is in the same JIT tier (the softmax's vector exp rounds by an ulp differently
+                    // once C2 compiles it)
+                    double err = Models.relativeError(got.get(k), expected.get(k), 0.1 * scale);
                     assertTrue(err <= 1e-5, () -> g.name() + " " + l + " gradient " + k + ": relative error " + err + "\n" + g.toText());
                 }
             }
         }
-    }
-
-    /**
-     * The largest difference between two float32 gradients relative to the larger of the expected one's largest entry
-     * and a tenth of {@code scale}, the graph's largest gradient entry. A gradient that is zero in exact arithmetic
-     * (G1007's {@code fc0.bias}: a bias added before a softmax over the axis it is broadcast along) holds only
-     * rounding noise, about 1e-8 of the scale, and the levels share that noise only while every kernel on its path
-     * is in the same JIT tier: the vector exp in the softmax rounds differently (by an ulp) once C2 compiles it.
-     */
-    private static double errorAgainstScale(Tensor actual, Tensor expected, double scale) {
-        double largest = largestMagnitude(expected);
-        double diff = Models.relativeError(actual, expected) * Math.max(largest, 1e-30); // back to the absolute difference
-        return diff / Math.max(Math.max(largest, 0.1 * scale), 1e-30);
     }
 
     private static double largestMagnitude(Tensor t) {

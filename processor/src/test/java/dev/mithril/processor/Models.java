@@ -29,6 +29,11 @@ public final class Models {
 
     /** Largest |a - b| over the largest |b|: the error relative to the output's magnitude. */
     public static double relativeError(Tensor actual, Tensor expected) {
+        return relativeError(actual, expected, 0);
+    }
+
+    /** As {@link #relativeError(Tensor, Tensor)}, over the larger of the largest |b| and {@code floor}. */
+    public static double relativeError(Tensor actual, Tensor expected, double floor) {
         if (!java.util.Arrays.equals(actual.shape(), expected.shape()))
             throw new AssertionError("shape " + Tensor.shapeString(actual.shape()) + " != " + Tensor.shapeString(expected.shape()));
         if (actual.dtype() != expected.dtype()) throw new AssertionError("dtype " + actual.dtype() + " != " + expected.dtype());
@@ -40,7 +45,7 @@ public final class Models {
             if (Double.isNaN(d)) d = Double.isNaN(a[i]) && Double.isNaN(e[i]) ? 0 : Double.POSITIVE_INFINITY;
             diff = Math.max(diff, d);
         }
-        return diff / Math.max(max, 1e-30);
+        return diff / Math.max(Math.max(max, floor), 1e-30);
     }
 
     /** Random inputs for {@code g} with its {@code batch} dimension set, each in its input's float type. */

@@ -134,28 +134,26 @@ final class ConvWinograd {
             int ocStride = flipped ? 9 : c * 9, icStride = flipped ? o * 9 : 9;
             int[] idx = GemmPacking.gatherRows(ocStride);
             float[] k = scratch(5, 21 * V);
+            int region = weightRegion(c), xiStride = panels * region;
             for (int j = j0; j < j1; j++) {
                 int width = Math.min(NR, o - j * NR);
-                // 16 input channels of the panel's kernels at a time: 48 rows of 16 x 9 floats, in L1 across the gathers
-                for (int ic0 = 0; ic0 < c; ic0 += 16) {
-                    for (int ic = ic0; ic < Math.min(c, ic0 + 16); ic++) {
-                        int dst = j * weightRegion(c) + ic * NR, xiStride = panels * weightRegion(c), col = 0;
-                        for (; col + V <= width; col += V) {
-                            packVector(w, (j * NR + col) * ocStride + ic * icStride, idx, flipped, k, u, dst + col, xiStride);
-                        }
-                        for (; col < width; col++) packScalar(w, (j * NR + col) * ocStride + ic * icStride, flipped, u, dst + col, xiStride);
-                        for (; col < NR; col++) {
-                            for (int xi = 0; xi < XI; xi++) u[dst + col + xi * xiStride] = 0f;
-                        }
+                for (int ic = 0; ic < c; ic++) {
+                    int dst = j * region + ic * NR, col = 0;
+                    for (; col + V <= width; col += V) {
+                        packVector(w, (j * NR + col) * ocStride + ic * icStride, idx, flipped, k, u, dst + col, xiStride);
+                    }
+                    for (; col < width; col++) packScalar(w, (j * NR + col) * ocStride + ic * icStride, flipped, u, dst + col, xiStride);
+                    for (; col < NR; col++) {
+                        for (int xi = 0; xi < XI; xi++) u[dst + col + xi * xiStride] = 0f;
                     }
                 }
             }
         });
     }
 
-    /** Kernel element {@code (ky, kx)} of the 3x3 kernel at {@code base}: rotated by 180 degrees when flipped. */
-    private static int tap(int base, int ky, int kx, boolean flipped) {
-        return base + (flipped ? 8 - (ky * 3 + kx) : ky * 3 + kx);
+    /** Tap {@code t = 3 ky + kx} of the 3x3 kernel at {@code base}: rotated by 180 degrees when flipped. */
+    private static int tap(int base, int t, boolean flipped) {
+        return base + (flipped ? 8 - t : t);
     }
 
     /**
@@ -164,7 +162,7 @@ final class ConvWinograd {
      * combined.
      */
     private static void packVector(float[] w, int base, int[] idx, boolean flipped, float[] k, float[] u, int dst, int xiStride) {
-        for (int t = 0; t < 9; t++) FloatVector.fromArray(S, w, base + (flipped ? 8 - t : t), idx, 0).intoArray(k, t * V);
+        for (int t = 0; t < 9; t++) FloatVector.fromArray(S, w, tap(base, t, flipped), idx, 0).intoArray(k, t * V);
         for (int kx = 0; kx < 3; kx++) {
             // G g, column kx: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2
             FloatVector g0 = FloatVector.fromArray(S, k, kx * V), g1 = FloatVector.fromArray(S, k, (3 + kx) * V),
@@ -203,7 +201,7 @@ final class ConvWinograd {
 
     /** Element {@code (i, kx)} of G g. */
     private static float rowOfGg(float[] w, int base, int i, int kx, boolean flipped) {
-        float g0 = w[tap(base, 0, kx, flipped)], g1 = w[tap(base, 1, kx, flipped)], g2 = w[tap(base, 2, kx, flipped)];
+        float g0 = w[tap(base, kx, flipped)], g1 = w[tap(base, 3 + kx, flipped)], g2 = w[tap(base, 6 + kx, flipped)];
         return switch (i) {
             case 0 -> g0;
             case 1 -> (g0 + g2) * 0.5f + g1 * 0.5f;
@@ -247,10 +245,10 @@ final class ConvWinograd {
             pack(g.c(), g.o(), w, false, weights);
         }
         int th = (g.oh() + 1) / 2, tw = (g.ow() + 1) / 2, rows = Math.multiplyExact(g.n(), th);
-        int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per;
+        int per = rowsPerChunk(rows, tw), count = (rows + per - 1) / per;
         float[] uw = weights;
         if (count < 2 * Parallel.threads() && Parallel.threads() > 1) {
-            int together = Math.max(1, Math.min(rows, (TARGET_TILES + tw / 2) / tw));
+            int together = rowsNearTarget(rows, tw);
             forwardTogether(g, x, uw, bias, res, act, out, th, tw, together, (rows + together - 1) / together);
             return;
         }
@@ -293,7 +291,7 @@ final class ConvWinograd {
         int c = g.c(), panels = GemmPacking.panels(g.o(), NR), cp = (c + MR - 1) / MR * MR, ar = cp * NR + PAD;
         int size = Math.multiplyExact(XI * panels, ar);
         if ((long) size * Float.BYTES <= OWN_ACCUMULATOR || Parallel.threads() == 1) {
-            int per = rowsPerChunk(rows, tw, TARGET_TILES), count = (rows + per - 1) / per, parts = Math.min(Parallel.threads(), count);
+            int per = rowsPerChunk(rows, tw), count = (rows + per - 1) / per, parts = Math.min(Parallel.threads(), count);
             float[][] acc = ConvShiftWeight.accumulators(parts, size);
             boolean[] used = new boolean[parts];
             AtomicInteger next = new AtomicInteger();
@@ -302,37 +300,36 @@ final class ConvWinograd {
                     for (int ch; (ch = next.getAndIncrement()) < count; ) {
                         if (!used[part]) Arrays.fill(acc[part], 0, size, 0f);
                         used[part] = true;
-                        int r0 = ch * per, r1 = Math.min(rows, r0 + per), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V;
-                        float[] v = scratch(0, XI * (c * blocks * V + PAD)), wp = scratch(1, XI * panels * (blocks * V * NR + PAD));
-                        transformInput(g, x, th, tw, r0, r1, blocks, 0, blocks, v);
-                        transformGradient(g, gradOut, th, tw, r0, r1, 0, blocks * V, blocks * V * NR + PAD, wp);
-                        weightProducts(g, v, wp, acc[part], 0, XI, blocks * V, cp);
+                        Chunk k = new Chunk(g, th, tw, ch * per, Math.min(rows, ch * per + per));
+                        float[] v = scratch(0, k.vSize()), wp = scratch(1, k.wSize());
+                        transformInput(g, x, th, tw, k.r0(), k.r1(), k.blocks(), 0, k.blocks(), v);
+                        transformGradient(k, gradOut, 0, k.tp(), wp);
+                        weightProducts(k, v, wp, acc[part], 0, XI, cp);
                     }
                 }
             });
             Parallel.forRange((c + 15) / 16, 1, (b0, b1) -> storeWeight(g, acc, used, cp, b0, b1, gw));
             return;
         }
-        int per = Math.max(1, Math.min(rows, (TARGET_TILES + tw / 2) / tw)), count = (rows + per - 1) / per;
+        int per = rowsNearTarget(rows, tw), count = (rows + per - 1) / per;
         float[][] acc = ConvShiftWeight.accumulators(1, size);
         Parallel.forRange(XI, 1, (x0, x1) -> Arrays.fill(acc[0], x0 * panels * ar, x1 * panels * ar, 0f));
         for (int ch = 0; ch < count; ch++) {
-            int r0 = ch * per, r1 = Math.min(rows, r0 + per), tiles = (r1 - r0) * tw, blocks = (tiles + V - 1) / V, tp = blocks * V;
-            int wr = tp * NR + PAD;
-            float[] v = scratch(0, XI * (c * tp + PAD)), wp = scratch(1, XI * panels * wr);
-            Parallel.forRange(blocks, 1, (b0, b1) -> {
-                transformInput(g, x, th, tw, r0, r1, blocks, b0, b1, v);
-                transformGradient(g, gradOut, th, tw, r0, r1, b0 * V, b1 * V, wr, wp);
+            Chunk k = new Chunk(g, th, tw, ch * per, Math.min(rows, ch * per + per));
+            float[] v = scratch(0, k.vSize()), wp = scratch(1, k.wSize());
+            Parallel.forRange(k.blocks(), 1, (b0, b1) -> {
+                transformInput(g, x, th, tw, k.r0(), k.r1(), k.blocks(), b0, b1, v);
+                transformGradient(k, gradOut, b0 * V, b1 * V, wp);
             });
-            Parallel.forRange(XI, 1, (x0, x1) -> weightProducts(g, v, wp, acc[0], x0, x1, tp, cp));
+            Parallel.forRange(XI, 1, (x0, x1) -> weightProducts(k, v, wp, acc[0], x0, x1, cp));
         }
         Parallel.forRange((c + 15) / 16, 1, (b0, b1) -> storeWeight(g, acc, new boolean[] {true}, cp, b0, b1, gw));
     }
 
     /** Positions {@code [x0, x1)} of one chunk's products: {@code acc[xi] += V[xi] W[xi]} over the chunk's {@code tp} tiles. */
-    private static void weightProducts(ConvGeometry g, float[] v, float[] wp, float[] acc, int x0, int x1, int tp, int cp) {
-        int c = g.c(), o = g.o(), panels = GemmPacking.panels(o, NR);
-        int vr = c * tp + PAD, wr = tp * NR + PAD, ar = cp * NR + PAD, kb = GemmDriver.blockSize(tp, KC, 2);
+    private static void weightProducts(Chunk k, float[] v, float[] wp, float[] acc, int x0, int x1, int cp) {
+        int c = k.g().c(), o = k.g().o(), panels = k.panels(), tp = k.tp(), vr = k.vr(), wr = k.wr(), ar = cp * NR + PAD;
+        int kb = GemmDriver.blockSize(tp, KC, 2);
         for (int xi = x0; xi < x1; xi++) {
             for (int j = 0; j < panels; j++) {
                 int vectors = (Math.min(NR, o - j * NR) + V - 1) / V;
@@ -352,14 +349,14 @@ final class ConvWinograd {
     }
 
     /**
-     * W = A dY A<sup>T</sup> of every tile of the chunk into {@code wp} as B panels, {@code wp[(xi * panels + j) * wr +
-     * t * NR + col]} for output channel {@code 48j + col}: a tile's 2x2 output gradient gathered for 16 channels at a
+     * W = A dY A<sup>T</sup> of tiles {@code [t0, t1)} of the chunk into {@code wp} as B panels, {@code wp[(xi * panels +
+     * j) * wr + t * NR + col]} for output channel {@code 48j + col}: a tile's 2x2 output gradient gathered for 16 channels at a
      * time, the outputs past the plane's odd edge and the rows past the chunk's last tile zero.
      */
-    private static void transformGradient(ConvGeometry g, float[] gradOut, int th, int tw, int r0, int r1, int t0, int t1, int wr,
-                                          float[] wp) {
-        int o = g.o(), oh = g.oh(), ow = g.ow(), ohw = g.ohw(), panels = GemmPacking.panels(o, NR), tiles = (r1 - r0) * tw;
-        int stride = panels * wr;
+    private static void transformGradient(Chunk k, float[] gradOut, int t0, int t1, float[] wp) {
+        ConvGeometry g = k.g();
+        int o = g.o(), oh = g.oh(), ow = g.ow(), ohw = g.ohw(), panels = k.panels(), tw = k.tw(), th = k.th(), r0 = k.r0();
+        int tiles = (k.r1() - r0) * tw, wr = k.wr(), stride = panels * wr;
         float[] d = scratch(4, 4 * V);
         int[] idx = GemmPacking.gatherRows(ohw);
         for (int t = t0; t < t1; t++) {
@@ -488,9 +485,14 @@ final class ConvWinograd {
         }
     }
 
-    /** Tile rows per chunk: whole rows near {@link #TARGET_TILES} tiles, as many chunks as a multiple of the threads. */
-    private static int rowsPerChunk(int rows, int tw, int target) {
-        int threads = Parallel.threads(), per = Math.max(1, Math.min(rows, (target + tw / 2) / tw));
+    /** Whole tile rows (of {@code tw} tiles) nearest {@link #TARGET_TILES} tiles, at most {@code rows}. */
+    private static int rowsNearTarget(int rows, int tw) {
+        return Math.max(1, Math.min(rows, (TARGET_TILES + tw / 2) / tw));
+    }
+
+    /** Tile rows per chunk: near {@link #TARGET_TILES} tiles, as many chunks as a multiple of the threads. */
+    private static int rowsPerChunk(int rows, int tw) {
+        int threads = Parallel.threads(), per = rowsNearTarget(rows, tw);
         int chunks = (rows + per - 1) / per;
         chunks = (chunks + threads - 1) / threads * threads;
         return (rows + chunks - 1) / chunks;
@@ -507,8 +509,9 @@ final class ConvWinograd {
     }
 
     /**
-     * The sizes of one chunk's buffers: its tiles in blocks of V ({@code tp} per row of the transformed input), in
-     * slivers of 8 ({@code mr} floats per position and panel of the products), and its output pixels.
+     * The sizes of one chunk's buffers: its tiles in blocks of V ({@code tp} per row of the transformed input, and per
+     * position and panel of the transformed output gradient), in slivers of 8 ({@code mr} floats per position and panel
+     * of the products), and its output pixels.
      */
     private record Chunk(ConvGeometry g, int th, int tw, int r0, int r1, int blocks, int slivers, int tp, int vr, int mr,
                          int panels, int pixels) {
@@ -528,7 +531,11 @@ final class ConvWinograd {
             return pixels;
         }
 
+        /** Floats of one position's panel of the transformed output gradient: {@code tp} rows of NR, padded. */
+        int wr() { return tp * NR + PAD; }
+
         int vSize() { return XI * vr; }
+        int wSize() { return XI * panels * wr(); }
         int mSize() { return XI * panels * mr; }
         int pxSize() { return panels * pixels * NR; }
     }
@@ -599,13 +606,8 @@ final class ConvWinograd {
      * padding) into a small buffer, then transformed from there. (Gathering and transforming in one method leaves C2
      * past its inlining budget, and the vectors passed between the parts are then boxed: 4-8 times slower. Gathers of
      * 8-lane vectors next to the 16-lane ones elsewhere also measured slower than 16-lane ones.) Lanes past the
-     * chunk's last tile are zeros.
+     * chunk's last tile are zeros. This call does blocks {@code [b0, b1)} of the chunk's {@code blocks}.
      */
-    private static void transformInput(ConvGeometry g, float[] x, int th, int tw, int r0, int r1, int blocks, float[] v) {
-        transformInput(g, x, th, tw, r0, r1, blocks, 0, blocks, v);
-    }
-
-    /** As above for blocks {@code [b0, b1)} of the chunk's {@code blocks}. */
     private static void transformInput(ConvGeometry g, float[] x, int th, int tw, int r0, int r1, int blocks, int b0, int b1, float[] v) {
         int h = g.h(), w = g.w(), c = g.c(), hw = g.hw(), tiles = (r1 - r0) * tw;
         int[] idx = PATCH.get();

@@ -26,14 +26,16 @@
 # The protocol is the published one (warm-up calls, then timed calls, the median reported), with 100 warm-up and
 # 30 timed calls for linear and mlp (see the dense step). The zoo models take seconds per call, so their steps use
 # fewer, and the heaviest rows fewer still; each step's command line, printed as it starts, says how many:
-#   resnet18 at batch 1 and 32, all levels:          2 warm-up, 5 timed
+#   resnet18 at batch 1 and 32, all levels:          10 warm-up, 5 timed (with fewer, batch 1 still runs some
+#                                                    convolution kernels interpreted: 2 measured 14-20 img/s, 10 about 38)
 #   resnet18 at batch 128, Full only:                1 warm-up, 3 timed  (the levels table uses batch 1 and 32)
 #   resnet50 at batch 32, all levels, inference:     1 warm-up, 3 timed; its training at batch 32, Full: 1 and 3
 #   transformer at batch 1 and 16, all levels:       1 warm-up, 3 timed
 #   transformer at batch 64, Full only:              1 warm-up, 3 timed
 #   generation at batch 1 and 16, all levels:        1 warm-up, 3 timed; at batch 64, Full only: 0 warm-up, 2 timed
-#   memory of the zoo models:                        3 warm-up (so that the JIT has compiled the kernels: until then the
-#                                                    Vector API allocates its vectors), 2 calls around which memory is probed
+#   memory of the zoo models:                        15 warm-up (so that the JIT has compiled the kernels: until then the
+#                                                    Vector API allocates its vectors; with 3, ResNet-18's inference still
+#                                                    allocated 27 MB a call, 0.15 MB after 15), 2 calls around which memory is probed
 #   scaling of the zoo models:                       1 warm-up, 2 timed
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +82,7 @@ step dense 5            --model linear,mlp --mode inference,training,memory,scal
 step dense-compile 2    --model linear,mlp --mode compile --level all --warmup 5 --runs 10
 
 # ResNet-18: compile times and the levels table at batch 1 and 32; batch 128 at Full only, fewest runs.
-step resnet18 6         --model resnet18 --batch-sizes 1,32 --mode compile,inference,training --level all --warmup 2 --runs 5
+step resnet18 9         --model resnet18 --batch-sizes 1,32 --mode compile,inference,training --level all --warmup 10 --runs 5
 step resnet18-b128 6    --model resnet18 --batch-sizes 128 --mode inference,training --level full --warmup 1 --runs 3
 
 # ResNet-50 at batch 32: the published cross-framework and optimization-level table.
@@ -96,7 +98,7 @@ step transformer-b64 5  --model transformer --batch-sizes 64 --mode inference,tr
 PEERS_SAVED=$PEERS; PEERS=""
 step generation 3       --model transformer --batch-sizes 1,16 --mode generation --level all --warmup 1 --runs 3
 step generation-b64 2   --model transformer --batch-sizes 64 --mode generation --level full --warmup 0 --runs 2
-step zoo-memory 3       --model resnet18,resnet50,transformer --batch-sizes 8 --mode memory --level full --warmup 3 --runs 2
+step zoo-memory 4       --model resnet18,resnet50,transformer --batch-sizes 8 --mode memory --level full --warmup 15 --runs 2
 step zoo-scaling 1      --model resnet18,resnet50,transformer --batch-sizes 8 --mode scaling --level full --warmup 1 --runs 2
 
 # ND4J (the optional backend; ./mithril adds its class path): its rows, the hand-written ND4J twin and the overhead table.

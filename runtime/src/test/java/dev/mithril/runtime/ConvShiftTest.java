@@ -31,7 +31,10 @@ class ConvShiftTest {
             new Conv(2, 3, 7, 9, 6, 3, 3, 1, 1, 1, 4, 1, 1, 1),          // wider output than input: 6 more columns (pad 4 on each side)
             new Conv(4, 8, 11, 9, 48, 3, 2, 1, 1, 0, 1, 1, 1, 1),        // no vertical padding, a 3x2 kernel, exactly one panel
             new Conv(3, 20, 12, 10, 30, 1, 3, 2, 2, 0, 1, 1, 1, 1),      // a 1x3 kernel at stride 2: two of the four phase planes read
-            new Conv(2, 24, 14, 15, 20, 1, 1, 2, 2, 0, 0, 1, 1, 1));     // 1x1 at stride 2 (a downsample): one phase plane read
+            new Conv(2, 24, 14, 15, 20, 1, 1, 2, 2, 0, 0, 1, 1, 1),      // 1x1 at stride 2 (a downsample): one phase plane read
+            new Conv(2, 5, 9, 45, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1),        // stride 2 on 45 columns: rows split in 16-column steps, a tail of 13
+            new Conv(1, 4, 7, 64, 10, 3, 3, 2, 2, 0, 2, 1, 1, 1),        // 64 columns in whole steps; padding 2 on the columns only
+            new Conv(2, 24, 5, 67, 12, 1, 1, 2, 2, 0, 0, 1, 1, 1));      // 1x1 stride 2 on 67 columns: gathers up to the array's end
 
     @Test void forwardMatchesReferenceOnEveryShapeAndThreadCount() {
         ConvRef.checkForward(CASES, 7000, (g, x, w, prepacked, bias, res, act, out) -> {

@@ -1,5 +1,7 @@
 package dev.mithril.runtime;
 
+import java.util.Arrays;
+
 /**
  * Matrix multiplication on row-major arrays in float32 ({@code sgemm}) and float64 ({@code dgemm}): packed operands,
  * a register-tiled micro-kernel on the preferred vector species ({@link GemmKernel}, {@link GemmKernel64}), cache
@@ -84,6 +86,13 @@ public final class Gemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc, float[] bias, Epilogue ep) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, ep, GemmBlocks.KEEP_B);
+    }
+
+    /** The 18-argument {@code sgemm} with products whose packed B exceeds {@code maxPacked} floats done in pieces. */
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc, float[] bias, Epilogue ep, int maxPacked) {
         String where = "Gemm.sgemm";
         checkDims(where, m, n, k);
         checkMatrix(where, "A", len(a), aOff, transA ? k : m, transA ? m : k, lda);
@@ -101,7 +110,12 @@ public final class Gemm {
             }
             if (transB && !transA && m <= GemmDot.MAX_M) { GemmDot.run(m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             if (m <= GemmSmall.MAX_M) { GemmSmall.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
-            float[] bp = GemmBlocks.bBuffer32(GemmPacking.packedSize(k, n, GemmKernel.NR));
+            int packed = GemmPacking.packedSize(k, n, GemmKernel.NR);
+            if (packed > maxPacked) {
+                inPieces(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, ep, maxPacked);
+                return;
+            }
+            float[] bp = GemmBlocks.bBuffer32(packed);
             if (!transA && GemmNarrow.fits(n)) { // one vector of columns: pack the one panel, read A in place
                 GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 1);
                 GemmNarrow.run(m, n, k, a, aOff, lda, bp, out);
@@ -110,6 +124,39 @@ public final class Gemm {
             GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, m, n, k);
         } finally {
             out.release();
+        }
+    }
+
+    /**
+     * A product whose packed B would not fit the packing buffer kept between calls (a decoder's tied 50257 x 512 output
+     * layer packs into 26M floats; the buffer kept holds {@link GemmBlocks#KEEP_B}), done as products that fit it, so
+     * that no call allocates a buffer of that size: by blocks of whole column panels when op(B) is at least as wide
+     * as it is deep, else by k blocks added into C, the first with {@code beta} and the last with the epilogue. Only a
+     * column block's slice of the bias is copied. {@code maxPacked} must be at least {@code NR * NR}, so that every
+     * piece is smaller than the product it came from.
+     */
+    private static void inPieces(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                 float beta, float[] c, int cOff, int ldc, float[] bias, Epilogue ep, int maxPacked) {
+        int nr = GemmKernel.NR;
+        if (maxPacked < nr * nr) throw new IllegalArgumentException("Gemm.sgemm: maxPacked " + maxPacked + " < " + nr * nr);
+        if (n >= k) {
+            int cols = Math.max(nr, maxPacked / k / nr * nr);
+            for (int j0 = 0; j0 < n; j0 += cols) {
+                int w = Math.min(cols, n - j0);
+                float[] slice = ep.hasBias() ? Arrays.copyOfRange(bias, j0, j0 + w) : null;
+                sgemm(transA, transB, m, w, k, alpha, a, aOff, lda, b, transB ? bOff + j0 * ldb : bOff + j0, ldb,
+                        beta, c, cOff + j0, ldc, slice, ep, maxPacked);
+            }
+        } else {
+            int depth = Math.max(1, maxPacked / (GemmPacking.panels(n, nr) * nr));
+            for (int p0 = 0; p0 < k; p0 += depth) {
+                int d = Math.min(depth, k - p0);
+                boolean last = p0 + d == k;
+                sgemm(transA, transB, m, n, d, alpha, a, transA ? aOff + p0 * lda : aOff + p0, lda,
+                        b, transB ? bOff + p0 : bOff + p0 * ldb, ldb, p0 == 0 ? beta : 1f, c, cOff, ldc,
+                        last ? bias : null, last ? ep : Epilogue.NONE, maxPacked);
+            }
         }
     }
 

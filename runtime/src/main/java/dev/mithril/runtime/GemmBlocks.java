@@ -10,8 +10,11 @@ package dev.mithril.runtime;
 final class GemmBlocks {
     private static final int KC = GemmTuning.KC, MC = GemmTuning.MC_ROWS;
     private static final int MR = GemmKernel.MR, NR = GemmKernel.NR, NR64 = GemmKernel64.NR;
-    /** Largest per-thread B buffer kept between calls (elements); bigger products allocate their own. */
-    private static final int KEEP_B = 1 << 22;
+    /**
+     * Largest per-thread B buffer kept between calls (elements, 16 MB of float32). {@code Gemm.sgemm} splits a product
+     * whose packed B is larger into products that fit it; other callers with a larger B allocate their own.
+     */
+    static final int KEEP_B = 1 << 22;
 
     private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> T32 = ThreadLocal.withInitial(() -> new float[MR * NR]);

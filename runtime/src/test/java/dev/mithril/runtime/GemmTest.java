@@ -117,6 +117,38 @@ class GemmTest {
         }
     }
 
+    /**
+     * A packed B larger than the buffer kept for it is done in pieces (column blocks when op(B) is at least as wide as it
+     * is deep, else k blocks added into C): every transpose, alpha and beta, every epilogue applied once at the end, on
+     * a threshold small enough that shapes of a few hundred split into several pieces of both kinds.
+     */
+    @Test void productsLargerThanTheKeptPackingBufferRunInPieces() {
+        int[][] shapes = {{100, 150, 70}, {97, 70, 150}, {129, 1000, 3}, {130, 3, 1000}, {200, 301, 301}};
+        long seed = 900;
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                float[] a = Ref.randomArray(seed++, 1 + (ta ? k : m) * lda), b = Ref.randomArray(seed++, 2 + (tb ? n : k) * ldb);
+                float[] bias = Ref.randomArray(seed++, n), c0 = Ref.randomArray(seed++, 3 + m * ldc);
+                double[] ref = Ref.gemm(ta, tb, m, n, k, a, 1, lda, b, 2, ldb);
+                for (Epilogue ep : new Epilogue[] {Epilogue.NONE, Epilogue.BIAS_RELU, Epilogue.TANH}) {
+                    float alpha = 0.5f, beta = ep == Epilogue.NONE ? -0.75f : 0.25f;
+                    float[] exp = c0.clone(), c = c0.clone();
+                    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                        int idx = 3 + i * ldc + j;
+                        exp[idx] = (float) activation(ep, alpha * ref[i * n + j] + beta * c0[idx] + (ep.hasBias() ? bias[j] : 0));
+                    }
+                    Gemm.sgemm(ta, tb, m, n, k, alpha, a, 1, lda, b, 2, ldb, beta, c, 3, ldc, ep.hasBias() ? bias : null, ep, 48 * 48);
+                    Ref.assertClose(exp, c, 1e-5, String.format("in pieces: %s ta=%b tb=%b m=%d n=%d k=%d", ep, ta, tb, m, n, k));
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 100, 100, 100, 1f, new float[10000], 0, 100,
+                new float[10000], 0, 100, 0f, new float[10000], 0, 100, null, Epilogue.NONE, 100));
+    }
+
     private static double activation(Epilogue ep, double v) {
         return switch (ep) {
             case NONE, BIAS -> v;

@@ -39,14 +39,10 @@ class ConvPanelsTest {
 
     @AfterAll static void restoreThreads() { Parallel.setThreads(threadsBefore); }
 
-    private static ConvGeometry geometry(Conv p) {
-        return ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
-    }
-
     @Test void panelsEqualIm2colThenPacking() {
         long seed = 1;
         for (Conv p : CASES) {
-            ConvGeometry g = geometry(p);
+            ConvGeometry g = p.geometry();
             float[] x = Tensor.random(seed++, p.x()).data();
             for (int n0 = 0; n0 < p.n(); n0 += 2) {
                 int b = Math.min(2, p.n() - n0), ld = b * g.ohw();
@@ -109,12 +105,12 @@ class ConvPanelsTest {
     @Test void imagesRunInParallelChunksOnlyWhenEveryThreadGetsOne() {
         int f = ConvGemm.FORWARD_COLUMNS, gw = ConvGemm.WEIGHT_GRAD_COLUMNS;
         Parallel.setThreads(2);
-        ConvGeometry big = geometry(new Conv(32, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+        ConvGeometry big = new Conv(32, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry();
         assertEquals(1, ConvGemm.parallelChunk(big, f), "one 56x56 image per chunk");
-        ConvGeometry small = geometry(new Conv(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+        ConvGeometry small = new Conv(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry();
         assertEquals(16, ConvGemm.parallelChunk(small, f), "7x7 planes: two chunks of 16");
         assertEquals(6, ConvGemm.parallelChunk(small, gw), "weight gradient, 7 planes per chunk: 5 chunks, rounded up to 6 of 6 images");
-        assertEquals(0, ConvGemm.parallelChunk(geometry(new Conv(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)), f), "batch 1");
+        assertEquals(0, ConvGemm.parallelChunk(new Conv(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry(), f), "batch 1");
         Parallel.setThreads(1);
         assertEquals(0, ConvGemm.parallelChunk(big, f), "one thread");
     }

@@ -59,7 +59,7 @@ class ConvPrepackedTest {
         for (Conv p : CASES) {
             if (p.og() == 1 && p.cg() == 1) continue;
             Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), b = Tensor.random(seed++, p.o());
-            ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+            ConvGeometry g = p.geometry();
             float[] out = new float[Ref.size(p.out())];
             Arrays.fill(out, Float.NaN);
             ConvRows.forward(g, x.data(), Conv2d.prepack(w, p.groups()).panels, b.data(), null, Epilogue.NONE, out);

@@ -16,6 +16,8 @@ final class ConvRef {
         int[] out() { return new int[] {n, o, oh(), ow()}; }
         int cg() { return c / groups; }
         int og() { return o / groups; }
+        /** The kernels' validated geometry of this case. */
+        ConvGeometry geometry() { return ConvGeometry.of("test", x(), wt(), sh, sw, ph, pw, dh, dw, groups); }
     }
 
     /** A float32 forward kernel under test: {@code out = act(conv(x, w) + bias + res)}, the weight pre-packed or not. */
@@ -32,7 +34,7 @@ final class ConvRef {
         for (int threads : new int[] {1, 2, 3}) {
             Parallel.setThreads(threads);
             for (Conv p : cases) {
-                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+                ConvGeometry g = p.geometry();
                 Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), b = Tensor.random(seed++, p.o());
                 Tensor r = Tensor.random(seed++, p.out());
                 double[] conv = forward(p, toDouble(x.data()), toDouble(w.data()), toDouble(b.data()));
@@ -66,7 +68,7 @@ final class ConvRef {
         for (int threads : new int[] {1, 2, 3}) {
             Parallel.setThreads(threads);
             for (Conv p : cases) {
-                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+                ConvGeometry g = p.geometry();
                 Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
                 double[] expected = backward(p, toDouble(x.data()), toDouble(w.data()), toDouble(gy.data()))[0];
                 float[] gx = new float[expected.length];

@@ -87,7 +87,7 @@ class ConvShiftTest {
         for (int threads : new int[] {1, 2, 3}) {
             Parallel.setThreads(threads);
             for (Conv p : CASES) {
-                ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+                ConvGeometry g = p.geometry();
                 Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
                 double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[1];
                 float[] gw = new float[expected.length];
@@ -105,7 +105,7 @@ class ConvShiftTest {
         Parallel.setThreads(1);
         Conv big = new Conv(1, 9, 20, 20, 60, 3, 3, 1, 1, 1, 1, 1, 1, 1), small = new Conv(1, 2, 8, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         for (Conv p : List.of(big, small)) {
-            ConvGeometry g = ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
+            ConvGeometry g = p.geometry();
             Tensor x = Tensor.random(91, p.x()), w = Tensor.random(92, p.wt());
             float[] out = new float[Math.toIntExact((long) p.n() * p.o() * p.oh() * p.ow())];
             ConvShift.forward(g, x.data(), w.data(), null, null, null, Epilogue.NONE, out);

@@ -60,7 +60,7 @@ class ConvWinogradTest {
         for (int threads : new int[] {1, 2, 3}) {
             Parallel.setThreads(threads);
             for (Conv p : CASES) {
-                ConvGeometry g = geometry(p);
+                ConvGeometry g = p.geometry();
                 Tensor x = Tensor.random(seed++, p.x()), w = Tensor.random(seed++, p.wt()), gy = Tensor.random(seed++, p.out());
                 double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[1];
                 float[] gw = new float[expected.length];
@@ -86,7 +86,7 @@ class ConvWinogradTest {
             Parallel.setThreads(threads);
             float[] gw = new float[expected.length];
             java.util.Arrays.fill(gw, Float.NaN);
-            ConvWinograd.backwardWeight(geometry(p), gy.data(), x.data(), gw);
+            ConvWinograd.backwardWeight(p.geometry(), gy.data(), x.data(), gw);
             ConvRef.assertClose(expected, gw, 1e-5, "threads " + threads);
         }
     }
@@ -107,7 +107,7 @@ class ConvWinogradTest {
             x.data()[((image * p.c() + channel) * p.h() + iy) * p.w() + ix] = bad;
             double[] expected = ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null);
             float[] out = new float[expected.length];
-            ConvWinograd.forward(geometry(p), x.data(), w.data(), null, null, null, Epilogue.NONE, out);
+            ConvWinograd.forward(p.geometry(), x.data(), w.data(), null, null, null, Epilogue.NONE, out);
             double max = 1;
             for (double e : expected) if (Double.isFinite(e)) max = Math.max(max, Math.abs(e));
             for (int n = 0; n < p.n(); n++) {
@@ -135,7 +135,7 @@ class ConvWinogradTest {
         Tensor x = Tensor.random(77, p.x()), w = Tensor.random(78, p.wt());
         double[] expected = ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null);
         float[] out = new float[expected.length];
-        ConvWinograd.forward(geometry(p), x.data(), w.data(), null, null, null, Epilogue.NONE, out);
+        ConvWinograd.forward(p.geometry(), x.data(), w.data(), null, null, null, Epilogue.NONE, out);
         // 1152 products per output of values in [-1, 1): the direct sum in float rounds to about 1e-6 of the largest output
         ConvRef.assertClose(expected, out, 2e-6, p.toString());
     }
@@ -143,15 +143,15 @@ class ConvWinogradTest {
     /** Conv2d routes ResNet's stride-1 3x3 layers here on batches, and not where the form does not apply. */
     @Test void choosesThisFormOnlyWhereItApplies() {
         Parallel.setThreads(2);
-        assertTrue(ConvWinograd.pays(geometry(new Conv(32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))));
-        assertTrue(ConvWinograd.paysBackwardInput(geometry(new Conv(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1))));
-        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1))), "stride 2");
-        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 2, 2, 2, 2, 1))), "dilation 2");
-        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 2))), "groups");
-        assertFalse(ConvWinograd.pays(geometry(new Conv(32, 128, 28, 28, 128, 5, 5, 1, 1, 2, 2, 1, 1, 1))), "5x5");
-        assertFalse(ConvWinograd.pays(geometry(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "one image on two threads");
-        assertTrue(ConvWinograd.paysPrepacked(geometry(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "one image, pre-packed");
-        assertFalse(ConvWinograd.paysPrepacked(geometry(new Conv(1, 32, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1))), "32 input channels");
+        assertTrue(ConvWinograd.pays(new Conv(32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry()));
+        assertTrue(ConvWinograd.paysBackwardInput(new Conv(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry()));
+        assertFalse(ConvWinograd.pays(new Conv(32, 128, 28, 28, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1).geometry()), "stride 2");
+        assertFalse(ConvWinograd.pays(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 2, 2, 2, 2, 1).geometry()), "dilation 2");
+        assertFalse(ConvWinograd.pays(new Conv(32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 2).geometry()), "groups");
+        assertFalse(ConvWinograd.pays(new Conv(32, 128, 28, 28, 128, 5, 5, 1, 1, 2, 2, 1, 1, 1).geometry()), "5x5");
+        assertFalse(ConvWinograd.pays(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry()), "one image on two threads");
+        assertTrue(ConvWinograd.paysPrepacked(new Conv(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry()), "one image, pre-packed");
+        assertFalse(ConvWinograd.paysPrepacked(new Conv(1, 32, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).geometry()), "32 input channels");
     }
 
     /** Through the public API: a batched forward and both gradients land here and agree with the reference. */
@@ -159,7 +159,7 @@ class ConvWinogradTest {
         Parallel.setThreads(2);
         Conv p = new Conv(2, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Tensor x = Tensor.random(81, p.x()), w = Tensor.random(82, p.wt()), gy = Tensor.random(83, p.out());
-        assertTrue(ConvWinograd.pays(geometry(p)) && ConvWinograd.paysBackwardInput(geometry(p)));
+        assertTrue(ConvWinograd.pays(p.geometry()) && ConvWinograd.paysBackwardInput(p.geometry()));
         Tensor y = Conv2d.conv2d(x, w, null, 1, 1, 1, 1, 1, 1, 1);
         ConvRef.assertClose(ConvRef.forward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), null), y.data(), 1e-5, "forward");
         PackedConv2d pw = Conv2d.prepack(w, 1);
@@ -168,7 +168,7 @@ class ConvWinogradTest {
         // one image of it, pre-packed: the same form, all threads on each chunk; bias, residual and ReLU fused
         Conv one = new Conv(1, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Tensor x1 = Tensor.random(84, one.x()), b1 = Tensor.random(85, one.o()), r1 = Tensor.random(86, one.out());
-        assertTrue(ConvWinograd.paysPrepacked(geometry(one)) && !ConvWinograd.pays(geometry(one)));
+        assertTrue(ConvWinograd.paysPrepacked(one.geometry()) && !ConvWinograd.pays(one.geometry()));
         Tensor y1 = Conv2d.conv2d(x1, pw, b1, 1, 1, 1, 1, 1, 1, r1, Epilogue.RELU);
         double[] e1 = ConvRef.forward(one, ConvRef.toDouble(x1.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(b1.data()));
         for (int i = 0; i < e1.length; i++) e1[i] = Math.max(0, e1[i] + r1.data()[i]);
@@ -176,13 +176,9 @@ class ConvWinogradTest {
         Tensor gx = Conv2d.conv2dBackwardInput(gy, w, p.x(), 1, 1, 1, 1, 1, 1, 1);
         double[] expected = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[0];
         ConvRef.assertClose(expected, gx.data(), 1e-5, "input gradient");
-        assertTrue(ConvWinograd.paysBackwardWeight(geometry(p)));
+        assertTrue(ConvWinograd.paysBackwardWeight(p.geometry()));
         Tensor gw = Conv2d.conv2dBackwardWeight(gy, x, p.wt(), 1, 1, 1, 1, 1, 1, 1);
         double[] expectedW = ConvRef.backward(p, ConvRef.toDouble(x.data()), ConvRef.toDouble(w.data()), ConvRef.toDouble(gy.data()))[1];
         ConvRef.assertClose(expectedW, gw.data(), 1e-5, "weight gradient");
-    }
-
-    private static ConvGeometry geometry(Conv p) {
-        return ConvGeometry.of("test", p.x(), p.wt(), p.sh(), p.sw(), p.ph(), p.pw(), p.dh(), p.dw(), p.groups());
     }
 }

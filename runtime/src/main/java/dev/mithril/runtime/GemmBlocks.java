@@ -138,10 +138,18 @@ final class GemmBlocks {
                 int kc = Math.min(kb, k - pc);
                 boolean first = pc == 0, last = pc + kc == k;
                 GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                // what the tiles after each one read: the next sliver of A (the first after the last), and 1/8 of
+                // the next B panel slice per sliver (after the task's last panel, the first panel's next k block,
+                // which the next row block starts with when this is the last k block)
+                int nextPc = last ? 0 : Math.min(pc + kc, k - kc);
                 for (int j = p0; j < p1; j++) {
                     int col = j * NR, cols = Math.min(NR, n - col), bO = j * k * NR + pc * NR;
+                    int bNextSlice = j + 1 < p1 ? bO + k * NR : p0 * k * NR + nextPc * NR;
                     for (int ir = 0; ir < mc; ir += MR) {
-                        GemmKernel.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t);
+                        int aNext = (ir + MR < mc ? ir + MR : 0) * kc;
+                        int bNext = bNextSlice + ir / MR % 8 * kc * GemmKernel.TOUCH_B;
+                        GemmKernel.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t,
+                                aNext, bNext);
                     }
                 }
             }

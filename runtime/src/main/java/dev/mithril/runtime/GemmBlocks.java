@@ -125,9 +125,25 @@ final class GemmBlocks {
      * its row blocks starting half-way down: its left edge shares a cache line with the task beside it in every row
      * of C (a Java array's elements start 16 bytes into a line, so no panel edge is line-aligned), and two tasks that
      * work on the same rows at the same time would pass those lines back and forth between their cores.
+     * <p>
+     * A task wider than two groups of {@link GemmTuning#panelGroup} panels goes group by group, each group through all
+     * the rows: otherwise its rows of C would allow row blocks of only 16 rows, and every 16 rows would stream the
+     * task's whole packed B again (the decoder's 50257-column output layer: 103 MB per 16 rows).
      */
     private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
                               int i0, int i1, int p0, int p1) {
+        int group = GemmTuning.panelGroup(NR, Float.BYTES);
+        if (p1 - p0 <= 2 * group) {
+            rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1);
+            return;
+        }
+        int size = GemmDriver.blockSize(p1 - p0, group, 1);
+        for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, g, Math.min(p1, g + size));
+    }
+
+    /** {@link #block} for a group of panels narrow enough for row blocks of {@link GemmTuning#GROUP_ROWS} rows. */
+    private static void rect(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
+                             int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
         float[] ap = A32.get(), t = T32.get();
         int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR, Float.BYTES, MR), MR);
@@ -175,6 +191,17 @@ final class GemmBlocks {
 
     private static void block(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int n, int k,
                               int i0, int i1, int p0, int p1) {
+        int group = GemmTuning.panelGroup(NR64, Double.BYTES);
+        if (p1 - p0 <= 2 * group) {
+            rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1);
+            return;
+        }
+        int size = GemmDriver.blockSize(p1 - p0, group, 1);
+        for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, g, Math.min(p1, g + size));
+    }
+
+    private static void rect(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int n, int k,
+                             int i0, int i1, int p0, int p1) {
         int kb = GemmDriver.blockSize(k, KC, 1);
         double[] ap = A64.get(), t = T64.get();
         int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR64, Double.BYTES, MR), MR);

@@ -32,6 +32,16 @@ final class GemmTuning {
      */
     static final int C_BLOCK_BYTES = Math.max(16, Integer.getInteger("mithril.gemm.cblock", 256)) * 1024;
 
+    /**
+     * The fewest rows a row block should have: each row block streams its panels of packed B once per k block, so B is
+     * read from L3 once per this many rows (at 16 rows, 2 bytes per multiply-add at one core's FMA rate: more than
+     * L3 delivers). Tasks whose rows of C are too wide for it go by groups of {@link #panelGroup} panels.
+     */
+    static final int GROUP_ROWS = 64;
+
+    /** Column panels of {@code nr} elements whose rows of C fit {@link #C_BLOCK_BYTES} for {@link #GROUP_ROWS} rows. */
+    static int panelGroup(int nr, int elemBytes) { return Math.max(1, C_BLOCK_BYTES / (GROUP_ROWS * nr * elemBytes)); }
+
     /** Rows per block of an A x B task whose C rows are {@code cols} elements of {@code elemBytes} each. */
     static int blockRows(int cols, int elemBytes, int mr) {
         int fit = C_BLOCK_BYTES / Math.max(1, cols * elemBytes) / mr * mr;

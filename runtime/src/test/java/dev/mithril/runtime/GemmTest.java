@@ -89,6 +89,53 @@ class GemmTest {
         Ref.assertClose(exp, cs[1], 1e-5, "300x1100x200 on 2 threads");
     }
 
+    /**
+     * Rows of C too wide for row blocks of 64 rows in L2 go by groups of column panels, each through all the rows
+     * (float32: more than 42 panels per task, float64: more than 42 of its 24-column panels): plain and pre-packed,
+     * one and two threads (two threads split 94 panels into two wide tasks by columns, or the rows), against a
+     * double-precision reference, every group, row block and k block included.
+     */
+    @Test void wideProductsGoByPanelGroups() {
+        int m = 150, n = 4500, k = 200, before = Parallel.threads();
+        float[] x = Ref.randomArray(21, m * k), w = Ref.randomArray(22, n * k), bias = Ref.randomArray(23, n);
+        double[] ref = Ref.gemm(false, true, m, n, k, x, 0, k, w, 0, k);
+        float[] exp = new float[m * n];
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) exp[i * n + j] = (float) Math.max(0, ref[i * n + j] + bias[j]);
+        PackedWeights pw = Gemm.pack(w, 0, n, k);
+        int md = 100, nd = 1500, kd = 150;
+        double[] ad = new double[md * kd], bd = new double[kd * nd], expd = new double[md * nd];
+        for (int i = 0; i < ad.length; i++) ad[i] = x[i] - 0.25;
+        for (int i = 0; i < bd.length; i++) bd[i] = w[i] * 0.5;
+        for (int i = 0; i < md; i++) for (int j = 0; j < nd; j++) {
+            double sum = 0;
+            for (int p = 0; p < kd; p++) sum += ad[i * kd + p] * bd[p * nd + j];
+            expd[i * nd + j] = sum;
+        }
+        float[][] plain = new float[2][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                float[] c = new float[m * n], cp = new float[m * n];
+                Arrays.fill(c, Float.NaN);
+                Arrays.fill(cp, Float.NaN);
+                Gemm.linear(x, 0, m, n, k, w, 0, bias, Epilogue.BIAS_RELU, c, 0);
+                Gemm.linear(x, 0, m, pw, bias, Epilogue.BIAS_RELU, cp, 0);
+                Ref.assertClose(exp, c, 1e-5, "plain 150x4500x200 on " + t + " thread(s)");
+                Ref.assertClose(exp, cp, 1e-5, "pre-packed 150x4500x200 on " + t + " thread(s)");
+                plain[t - 1] = c;
+                double[] cd = new double[md * nd];
+                Arrays.fill(cd, Double.NaN);
+                Gemm.dgemm(false, false, md, nd, kd, 1.0, ad, 0, kd, bd, 0, nd, 0.0, cd, 0, nd);
+                for (int i = 0; i < cd.length; i++) {
+                    assertEquals(expd[i], cd[i], 1e-12 * Math.max(1, Math.abs(expd[i])), "dgemm 100x1500x150 on " + t + " thread(s), element " + i);
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+        assertArrayEquals(plain[0], plain[1], "one and two threads compute each element the same way");
+    }
+
     @Test void linearEpiloguesPackedAndUnpacked() {
         long seed = 50;
         for (int m : MS) {

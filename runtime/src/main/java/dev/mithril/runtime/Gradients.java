@@ -1,6 +1,15 @@
 package dev.mithril.runtime;
 
+import static dev.mithril.runtime.Activations.A1;
+import static dev.mithril.runtime.Activations.A2;
+import static dev.mithril.runtime.Activations.A3;
+import static dev.mithril.runtime.Activations.A4;
+import static dev.mithril.runtime.Activations.A5;
+import static dev.mithril.runtime.Activations.INV_SQRT2;
+import static dev.mithril.runtime.Activations.P;
+
 import java.util.Arrays;
+
 
 /**
  * Kernels of the backward pass that generated training code calls: activation gradients, undoing and
@@ -15,6 +24,7 @@ import java.util.Arrays;
  */
 public final class Gradients {
     private static final double INV_SQRT_2PI = 0.3989422804014327;
+    private static final float INV_SQRT_2PI_F = 0.39894228f;
     private static final int RELU = 0, GELU = 1, SIGMOID = 2, TANH = 3;
     private static final String[] WHERE = {"Gradients.reluGrad", "Gradients.geluGrad", "Gradients.sigmoidGrad", "Gradients.tanhGrad"};
 
@@ -25,8 +35,21 @@ public final class Gradients {
     /** {@code g} where the ReLU's output {@code y > 0}, else 0. */
     public static float reluGrad(float y, float g) { return y > 0f ? g : 0f; }
 
-    /** {@code g · (Φ(x) + x·φ(x))}: the derivative of exact GELU at its input {@code x}. */
-    public static float geluGrad(float x, float g) { return (float) geluGrad((double) x, (double) g); }
+    /**
+     * {@code g · (Φ(x) + x·φ(x))}: the derivative of exact GELU at its input {@code x}, in float32. Φ comes from the
+     * forward's erf approximation (Abramowitz &amp; Stegun 7.1.26, absolute error under 1.5e-7) taken as erfc, so
+     * that the left tail is computed at its own scale instead of as {@code 1 - (1 - small)}; φ shares its
+     * {@code exp(-x²/2)}; {@link LinearBackward.Activation#GELU} is its vector form. This replaced a double-precision
+     * erf series (13.6% of the decoder's training step); the two agree to about 1e-7 absolute (the gradient is at most
+     * 1.13).
+     */
+    public static float geluGrad(float x, float g) {
+        float e = (float) Math.exp(-0.5 * (double) x * x);
+        float t = 1f / (1f + P * (Math.abs(x) * INV_SQRT2));
+        float half = 0.5f * ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t * e; // Φ(-|x|) = erfc(|x|/√2) / 2
+        float cdf = x >= 0f ? 1f - half : half;
+        return g * (cdf + x * INV_SQRT_2PI_F * e);
+    }
 
     /** {@code g · y · (1 - y)} from the sigmoid's output {@code y}. */
     public static float sigmoidGrad(float y, float g) { return g * y * (1f - y); }
@@ -76,22 +99,9 @@ public final class Gradients {
             return out;
         }
         float[] x = a.data(), d = g.data(), o = out.data();
-        if (kind != GELU) { // vectorized (GELU's derivative keeps its double-precision erf)
-            LinearBackward.Activation act = kind == RELU ? LinearBackward.Activation.RELU
-                    : kind == SIGMOID ? LinearBackward.Activation.SIGMOID : LinearBackward.Activation.TANH;
-            Parallel.forRange(n, 1 << 14, (from, to) -> LinearBackward.apply(act, x, d, o, from, to - from));
-            return out;
-        }
-        Parallel.forRange(n, 1 << 14, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                o[i] = switch (kind) {
-                    case RELU -> reluGrad(x[i], d[i]);
-                    case GELU -> geluGrad(x[i], d[i]);
-                    case SIGMOID -> sigmoidGrad(x[i], d[i]);
-                    default -> tanhGrad(x[i], d[i]);
-                };
-            }
-        });
+        LinearBackward.Activation act = kind == RELU ? LinearBackward.Activation.RELU : kind == GELU ? LinearBackward.Activation.GELU
+                : kind == SIGMOID ? LinearBackward.Activation.SIGMOID : LinearBackward.Activation.TANH;
+        Parallel.forRange(n, 1 << 14, (from, to) -> LinearBackward.apply(act, x, d, o, from, to - from));
         return out;
     }
 

@@ -35,8 +35,8 @@ public final class LinearBackward {
         /** {@code g · (1 - y²)}: operand is the tanh's output. */
         TANH,
         /**
-         * {@code g · (Φ(x) + x·φ(x))}: operand is the GELU's input (vectorized with the forward pass's erf, within 2e-7
-         * of the exact derivative; the scalar tail in double precision).
+         * {@code g · (Φ(x) + x·φ(x))}: operand is the GELU's input (vectorized with the forward pass's erf taken as
+         * erfc, within 2e-7 of the exact derivative; the scalar tail is {@link Gradients#geluGrad(float, float)}).
          */
         GELU
     }
@@ -145,9 +145,9 @@ public final class LinearBackward {
                     FloatVector poly = t.fma(Activations.A5, Activations.A4).fma(t, FloatVector.broadcast(S, Activations.A3))
                             .fma(t, FloatVector.broadcast(S, Activations.A2)).fma(t, FloatVector.broadcast(S, Activations.A1)).mul(t);
                     FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
-                    FloatVector erfAbs = FloatVector.broadcast(S, 1f).sub(poly.mul(e));
-                    FloatVector erf = erfAbs.blend(erfAbs.neg(), z.compare(VectorOperators.LT, 0f));
-                    FloatVector cdf = erf.add(1f).mul(0.5f), pdf = e.mul(INV_SQRT_2PI);
+                    FloatVector half = poly.mul(e).mul(0.5f); // Φ(-|x|), at its own scale in the left tail
+                    FloatVector cdf = FloatVector.broadcast(S, 1f).sub(half).blend(half, z.compare(VectorOperators.LT, 0f));
+                    FloatVector pdf = e.mul(INV_SQRT_2PI);
                     gv.mul(x.fma(pdf, cdf)).intoArray(out, off + i);
                 }
                 for (; i < len; i++) out[off + i] = Gradients.geluGrad(y[off + i], g[off + i]);

@@ -17,6 +17,8 @@ final class Activations {
     static final float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f,
             A4 = -1.453152027f, A5 = 1.061405429f;
     static final float INV_SQRT2 = 0.70710678118654752f;
+    /** {@code 1 / sqrt(2 pi)}: the normal density's factor, for the GELU's derivative. */
+    static final float INV_SQRT_2PI = 0.3989422804014327f;
 
     private Activations() {}
 

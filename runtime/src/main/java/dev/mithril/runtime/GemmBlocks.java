@@ -132,12 +132,7 @@ final class GemmBlocks {
      */
     private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
                               int i0, int i1, int p0, int p1) {
-        int group = GemmTuning.panelGroup(NR, Float.BYTES);
-        if (p1 - p0 <= 2 * group) {
-            rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1);
-            return;
-        }
-        int size = GemmDriver.blockSize(p1 - p0, group, 1);
+        int size = GemmTuning.groupPanels(p1 - p0, NR, Float.BYTES);
         for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, g, Math.min(p1, g + size));
     }
 
@@ -191,12 +186,7 @@ final class GemmBlocks {
 
     private static void block(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int n, int k,
                               int i0, int i1, int p0, int p1) {
-        int group = GemmTuning.panelGroup(NR64, Double.BYTES);
-        if (p1 - p0 <= 2 * group) {
-            rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1);
-            return;
-        }
-        int size = GemmDriver.blockSize(p1 - p0, group, 1);
+        int size = GemmTuning.groupPanels(p1 - p0, NR64, Double.BYTES);
         for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, g, Math.min(p1, g + size));
     }
 

@@ -42,6 +42,15 @@ final class GemmTuning {
     /** Column panels of {@code nr} elements whose rows of C fit {@link #C_BLOCK_BYTES} for {@link #GROUP_ROWS} rows. */
     static int panelGroup(int nr, int elemBytes) { return Math.max(1, C_BLOCK_BYTES / (GROUP_ROWS * nr * elemBytes)); }
 
+    /**
+     * Panels per group for a task of {@code panels} column panels: all of them up to two groups of {@link #panelGroup},
+     * else balanced groups of at most one.
+     */
+    static int groupPanels(int panels, int nr, int elemBytes) {
+        int group = panelGroup(nr, elemBytes);
+        return panels <= 2 * group ? panels : GemmDriver.blockSize(panels, group, 1);
+    }
+
     /** Rows per block of an A x B task whose C rows are {@code cols} elements of {@code elemBytes} each. */
     static int blockRows(int cols, int elemBytes, int mr) {
         int fit = C_BLOCK_BYTES / Math.max(1, cols * elemBytes) / mr * mr;

@@ -10,7 +10,6 @@ import static dev.mithril.runtime.Activations.P;
 
 import java.util.Arrays;
 
-
 /**
  * Kernels of the backward pass that generated training code calls: activation gradients, undoing and
  * redoing broadcasts, and products with transposed operands. Like {@link Kernels}, each has an
@@ -24,9 +23,6 @@ import java.util.Arrays;
  */
 public final class Gradients {
     private static final double INV_SQRT_2PI = 0.3989422804014327;
-    private static final float INV_SQRT_2PI_F = 0.39894228f;
-    private static final int RELU = 0, GELU = 1, SIGMOID = 2, TANH = 3;
-    private static final String[] WHERE = {"Gradients.reluGrad", "Gradients.geluGrad", "Gradients.sigmoidGrad", "Gradients.tanhGrad"};
 
     private Gradients() {}
 
@@ -48,7 +44,7 @@ public final class Gradients {
         float t = 1f / (1f + P * (Math.abs(x) * INV_SQRT2));
         float half = 0.5f * ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t * e; // Φ(-|x|) = erfc(|x|/√2) / 2
         float cdf = x >= 0f ? 1f - half : half;
-        return g * (cdf + x * INV_SQRT_2PI_F * e);
+        return g * (cdf + x * Activations.INV_SQRT_2PI * e);
     }
 
     /** {@code g · y · (1 - y)} from the sigmoid's output {@code y}. */
@@ -70,37 +66,40 @@ public final class Gradients {
 
     // ---------------------------------------------------------------- activation gradients
 
-    public static Tensor reluGrad(Tensor y, Tensor g) { return activation(RELU, y, g, like(y)); }
-    public static Tensor geluGrad(Tensor x, Tensor g) { return activation(GELU, x, g, like(x)); }
-    public static Tensor sigmoidGrad(Tensor y, Tensor g) { return activation(SIGMOID, y, g, like(y)); }
-    public static Tensor tanhGrad(Tensor y, Tensor g) { return activation(TANH, y, g, like(y)); }
+    public static Tensor reluGrad(Tensor y, Tensor g) { return activation(LinearBackward.Activation.RELU, y, g, like(y)); }
+    public static Tensor geluGrad(Tensor x, Tensor g) { return activation(LinearBackward.Activation.GELU, x, g, like(x)); }
+    public static Tensor sigmoidGrad(Tensor y, Tensor g) { return activation(LinearBackward.Activation.SIGMOID, y, g, like(y)); }
+    public static Tensor tanhGrad(Tensor y, Tensor g) { return activation(LinearBackward.Activation.TANH, y, g, like(y)); }
 
     /** {@link #reluGrad(Tensor, Tensor)} into {@code out}, which may be {@code y} or {@code g}. */
-    public static void reluGradInto(Tensor y, Tensor g, Tensor out) { activation(RELU, y, g, out); }
-    public static void geluGradInto(Tensor x, Tensor g, Tensor out) { activation(GELU, x, g, out); }
-    public static void sigmoidGradInto(Tensor y, Tensor g, Tensor out) { activation(SIGMOID, y, g, out); }
-    public static void tanhGradInto(Tensor y, Tensor g, Tensor out) { activation(TANH, y, g, out); }
+    public static void reluGradInto(Tensor y, Tensor g, Tensor out) { activation(LinearBackward.Activation.RELU, y, g, out); }
+    public static void geluGradInto(Tensor x, Tensor g, Tensor out) { activation(LinearBackward.Activation.GELU, x, g, out); }
+    public static void sigmoidGradInto(Tensor y, Tensor g, Tensor out) { activation(LinearBackward.Activation.SIGMOID, y, g, out); }
+    public static void tanhGradInto(Tensor y, Tensor g, Tensor out) { activation(LinearBackward.Activation.TANH, y, g, out); }
 
-    private static Tensor activation(int kind, Tensor a, Tensor g, Tensor out) {
-        String where = WHERE[kind];
+    private static Tensor activation(LinearBackward.Activation act, Tensor a, Tensor g, Tensor out) {
+        String where = switch (act) {
+            case RELU -> "Gradients.reluGrad";
+            case GELU -> "Gradients.geluGrad";
+            case SIGMOID -> "Gradients.sigmoidGrad";
+            case TANH -> "Gradients.tanhGrad";
+        };
         if (!a.sameShape(g) || !a.sameShape(out)) throw new IllegalArgumentException(where + ": operand " + Tensor.shapeString(a.shape())
                 + ", gradient " + Tensor.shapeString(g.shape()) + " and out " + Tensor.shapeString(out.shape()) + " must have one shape");
         int n = out.size();
         if (out.dtype() == DType.F64) {
             double[] x = a.doubles(), d = g.doubles(), o = out.doubles();
             for (int i = 0; i < n; i++) {
-                o[i] = switch (kind) {
+                o[i] = switch (act) {
                     case RELU -> reluGrad(x[i], d[i]);
                     case GELU -> geluGrad(x[i], d[i]);
                     case SIGMOID -> sigmoidGrad(x[i], d[i]);
-                    default -> tanhGrad(x[i], d[i]);
+                    case TANH -> tanhGrad(x[i], d[i]);
                 };
             }
             return out;
         }
         float[] x = a.data(), d = g.data(), o = out.data();
-        LinearBackward.Activation act = kind == RELU ? LinearBackward.Activation.RELU : kind == GELU ? LinearBackward.Activation.GELU
-                : kind == SIGMOID ? LinearBackward.Activation.SIGMOID : LinearBackward.Activation.TANH;
         Parallel.forRange(n, 1 << 14, (from, to) -> LinearBackward.apply(act, x, d, o, from, to - from));
         return out;
     }

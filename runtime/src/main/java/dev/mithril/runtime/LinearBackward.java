@@ -22,7 +22,6 @@ public final class LinearBackward {
     private static final int V = S.length();
     /** Floats of product a panel holds (1 MiB): small enough to stay in L2 until it is masked. */
     private static final int PANEL_FLOATS = 1 << 18;
-    private static final float INV_SQRT_2PI = 0.3989422804014327f;
 
     private LinearBackward() {}
 
@@ -147,7 +146,7 @@ public final class LinearBackward {
                     FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
                     FloatVector half = poly.mul(e).mul(0.5f); // Φ(-|x|), at its own scale in the left tail
                     FloatVector cdf = FloatVector.broadcast(S, 1f).sub(half).blend(half, z.compare(VectorOperators.LT, 0f));
-                    FloatVector pdf = e.mul(INV_SQRT_2PI);
+                    FloatVector pdf = e.mul(Activations.INV_SQRT_2PI);
                     gv.mul(x.fma(pdf, cdf)).intoArray(out, off + i);
                 }
                 for (; i < len; i++) out[off + i] = Gradients.geluGrad(y[off + i], g[off + i]);

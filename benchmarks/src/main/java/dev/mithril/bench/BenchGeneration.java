@@ -40,7 +40,7 @@ final class BenchGeneration implements AutoCloseable {
      * {@code mithril generate} compiles it: without a cache every token runs the model on a longer sequence.
      */
     static BenchGeneration of(Level level, int batch) {
-        CompiledModel m = Mithril.compile(Zoo.gpt(Workload.GPT), Backend.JAVA, level);
+        CompiledModel m = Mithril.compile(Zoo.gptLast(Workload.GPT), Backend.JAVA, level);
         if (m instanceof AbstractCompiledModel a) a.initialize(0);
         return new BenchGeneration(m, level, batch);
     }

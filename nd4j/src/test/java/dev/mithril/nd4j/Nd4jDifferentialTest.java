@@ -7,7 +7,10 @@ import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.JavaFile;
 import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
+import dev.mithril.dsl.builder.ModelBuilder;
+import dev.mithril.dsl.builder.Value;
 import dev.mithril.dsl.ir.Graph;
+import dev.mithril.dsl.ops.Slice;
 import dev.mithril.processor.InMemoryCompiler;
 import dev.mithril.processor.ModelCompiler;
 import dev.mithril.processor.Models;
@@ -46,6 +49,16 @@ class Nd4jDifferentialTest {
         List<Graph> graphs = new ArrayList<>();
         for (int i = 0; i < 60; i++) graphs.add(RandomGraphs.generate(i));
         check(graphs, r);
+    }
+
+    /** Slices of the symbolic batch axis (its last and its first row), whose first index the model finds when it runs. */
+    @Test
+    void slicesOfTheSymbolicBatchAgreeWithJava() {
+        ModelBuilder b = new ModelBuilder("BatchSlices");
+        Value x = b.input("x", "batch", 6);
+        b.output("last", x.slice(0, -1, Slice.END).tanh());
+        b.output("first", x.slice(0, 0, 1).linear("fc", 3));
+        check(List.of(b.build()), new SplittableRandom(5));
     }
 
     private static void check(List<Graph> graphs, SplittableRandom r) {

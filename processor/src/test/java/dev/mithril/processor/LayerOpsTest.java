@@ -191,6 +191,54 @@ class LayerOpsTest {
         assertArrayEquals(new long[] {1, 0}, out.get("argmax").longs(), "the first of equal maxima");
     }
 
+    /**
+     * Slices of an axis whose size is symbolic ({@code T}): from the end ({@code x[:, -1:]}, {@code x[:, -3:-1]}) and
+     * from the start ({@code x[:, 1:3]}), at every level and at two sizes, forward and backward (the gradient is the
+     * output gradient at the sliced positions and zero elsewhere); a size shorter than the slice is an error.
+     */
+    @Test
+    void slicesOfASymbolicAxisAtEveryLevel() {
+        for (Level level : Level.values()) {
+            ModelBuilder b = new ModelBuilder("SymbolicSlices");
+            Value x = b.input("x", "batch", "T", 3);
+            b.output("last", x.slice(1, -1, dev.mithril.dsl.ops.Slice.END).tanh());
+            b.output("inner", x.slice(1, -3, -1).tanh());
+            b.output("head", x.slice(1, 1, 3).tanh());
+            Trainable m = compile(b.build(), level);
+            m.setInputRequiresGrad("x", true);
+            for (int t : new int[] {5, 4}) {
+                Tensor xv = Tensor.random(40 + t, 2, t, 3);
+                Map<String, Tensor> out = m.evaluate(Map.of("x", xv));
+                int[][] ranges = {{t - 1, t}, {t - 3, t - 1}, {1, 3}};
+                String[] names = {"last", "inner", "head"};
+                Map<String, Tensor> weights = new LinkedHashMap<>();
+                for (int o = 0; o < 3; o++) {
+                    int len = ranges[o][1] - ranges[o][0];
+                    Tensor y = out.get(names[o]);
+                    assertArrayEquals(new int[] {2, len, 3}, y.shape(), level + " " + names[o] + " at T=" + t);
+                    for (int n = 0; n < 2; n++) for (int i = 0; i < len; i++) for (int c = 0; c < 3; c++) {
+                        assertEquals(Math.tanh(xv.get(n, ranges[o][0] + i, c)), y.get(n, i, c), 1e-6, level + " " + names[o]);
+                    }
+                    weights.put(names[o], Tensor.random(70 + o + t, 2, len, 3));
+                }
+                m.forwardTrain(Map.of("x", xv));
+                m.zeroGrad();
+                m.backward(weights);
+                Tensor dx = m.inputGradients().get("x");
+                for (int n = 0; n < 2; n++) for (int p = 0; p < t; p++) for (int c = 0; c < 3; c++) {
+                    double expected = 0, th = Math.tanh(xv.get(n, p, c));
+                    for (int o = 0; o < 3; o++) {
+                        if (p >= ranges[o][0] && p < ranges[o][1]) expected += (1 - th * th) * weights.get(names[o]).get(n, p - ranges[o][0], c);
+                    }
+                    assertEquals(expected, dx.get(n, p, c), 1e-5, level + " dx[" + n + "," + p + "," + c + "] at T=" + t);
+                }
+            }
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> m.evaluate(Map.of("x", Tensor.random(1, 2, 2, 3))), "T = 2 is shorter than x[:, -3:-1] and x[:, 1:3]");
+            assertTrue(e.getMessage().contains("is not a slice of"), e.getMessage());
+        }
+    }
+
     /** One small graph per gradient rule; every input and trainable parameter is checked. */
     private static List<Graph> ruleGraphs() {
         List<Graph> gs = new ArrayList<>();

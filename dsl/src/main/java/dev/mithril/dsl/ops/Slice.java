@@ -12,9 +12,17 @@ import java.util.List;
 /**
  * Elements {@code start, start + step, ...} before {@code end} along {@code axis}, as Python's
  * {@code x[..., start:end:step]}: negative {@code start}/{@code end} count from the end, bounds past the
- * ends are clamped, {@code step} is positive. The axis must have a fixed size and the slice must not be empty.
+ * ends are clamped, {@code step} is positive. The slice must not be empty.
+ * <p>
+ * An axis of symbolic size (a sequence length {@code T}) can be sliced when the slice's length does not depend on
+ * the size: both bounds counted from the start ({@code x[:, 2:5]}), or both from the end, {@link #END} being the end
+ * itself ({@code x[:, -1:]}, the last position, is {@code Slice(1, -1, END, 1)}). The size must then be at least the
+ * slice's extent when the model runs (checked there).
  */
 public record Slice(int axis, long start, long end, long step) implements Op {
+    /** An {@code end} that means the end of the axis, whatever its size ({@code x[a:]}); any larger end means the same. */
+    public static final long END = Integer.MAX_VALUE;
+
     public String kind() { return "slice"; }
 
     public TensorType infer(List<Node> inputs) {
@@ -24,14 +32,33 @@ public record Slice(int axis, long start, long end, long step) implements Op {
         if (axis < -r || axis >= r) throw ShapeError.attribute("axis " + axis + " is out of range for '" + x.name() + "' " + x.type());
         if (step < 1) throw ShapeError.attribute("step " + step + " must be positive");
         Dim d = x.type().dim(axis);
-        if (!d.isFixed()) throw ShapeError.mismatch("needs a fixed size along axis " + axis + "; '" + x.name() + "' is " + x.type().shapeString());
-        long len = length(d.value());
-        if (len < 1) throw ShapeError.attribute("[" + start + ":" + end + ":" + step + "] of axis " + axis + " (size " + d.value() + ") of '"
+        long len = d.isFixed() ? length(d.value()) : symbolicLength();
+        if (len < 0) throw ShapeError.mismatch("[" + start + ":" + end + ":" + step + "] of axis " + axis + " of '" + x.name() + "' "
+                + x.type().shapeString() + " has a length that depends on the axis' size " + d + "; on an axis without a fixed size "
+                + "both bounds must count from the start or both from the end (end " + END + " for the end itself)");
+        if (len < 1) throw ShapeError.attribute("[" + start + ":" + end + ":" + step + "] of axis " + axis + " (size " + d + ") of '"
                 + x.name() + "' " + x.type().shapeString() + " is empty");
         List<Dim> dims = new ArrayList<>(x.type().dims());
         dims.set(x.type().normalizeAxis(axis), Dim.of(len));
         return x.type().withDims(dims);
     }
+
+    /**
+     * The length on an axis of any size at least {@link #extent()}: both bounds from the start, or both from the end;
+     * -1 when the length depends on the size.
+     */
+    public long symbolicLength() {
+        boolean startFromEnd = start < 0, endFromEnd = end < 0 || end >= END;
+        if (startFromEnd != endFromEnd) return -1;
+        long s = start, e = end >= END ? 0 : end;
+        return e <= s ? 0 : (e - s + step - 1) / step;
+    }
+
+    /** Whether the first index counts from the end of the axis ({@code start < 0}). */
+    public boolean fromEnd() { return start < 0; }
+
+    /** The fewest elements an axis of symbolic size must have for {@link #symbolicLength()}: the farther bound. */
+    public long extent() { return fromEnd() ? -start : Math.max(start + 1, end); }
 
     /** The first index taken, for an axis of {@code size}. */
     public long first(long size) { return clamp(start, size); }

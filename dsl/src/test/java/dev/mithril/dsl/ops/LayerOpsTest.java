@@ -93,10 +93,20 @@ class LayerOpsTest {
         assertEquals(t("batch", "6"), infer(new Slice(1, 1, 12, 2), t("batch", "12")));
         assertEquals(6, new Slice(1, 1, 12, 2).length(12));
         assertEquals(9, new Slice(-1, -3, 100, 1).first(12));
+        // an axis of symbolic size: bounds both from the end or both from the start fix the length
+        assertEquals(t("batch", "1", "8"), infer(new Slice(1, -1, Slice.END, 1), t("batch", "T", "8")));
+        assertEquals(t("batch", "2", "8"), infer(new Slice(1, -5, -1, 2), t("batch", "T", "8")));
+        assertEquals(t("batch", "3", "8"), infer(new Slice(1, 2, 5, 1), t("batch", "T", "8")));
+        assertEquals(5, new Slice(1, -5, -1, 2).extent());
+        assertEquals(5, new Slice(1, 2, 5, 1).extent());
+        assertEquals(IrError.SHAPE_MISMATCH, error(new Slice(1, 0, Slice.END, 1), t("batch", "T", "8")).tag(), "the whole of T");
+        assertEquals(IrError.SHAPE_MISMATCH, error(new Slice(1, -2, 5, 1), t("batch", "T", "8")).tag(), "from the end to an index");
+        assertEquals(IrError.INVALID_ATTRIBUTE, error(new Slice(1, -1, -1, 1), t("batch", "T", "8")).tag(), "empty");
         TensorType x = t("batch", "12");
         assertNames(error(new Slice(1, 5, 5, 1), x), IrError.INVALID_ATTRIBUTE, x);
         assertEquals(IrError.INVALID_ATTRIBUTE, error(new Slice(1, 0, 4, 0), x).tag());
-        assertEquals(IrError.SHAPE_MISMATCH, error(new Slice(0, 0, 1, 1), x).tag());
+        assertEquals(t("1", "12"), infer(new Slice(0, 0, 1, 1), x), "the first of a batch: its length does not depend on the batch");
+        assertEquals(IrError.SHAPE_MISMATCH, error(new Slice(0, 1, Slice.END, 1), x).tag(), "all but the first of a batch");
     }
 
     @Test

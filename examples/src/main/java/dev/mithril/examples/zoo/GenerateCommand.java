@@ -125,7 +125,7 @@ public final class GenerateCommand implements Command {
         int maxLength = s.promptLength() + s.tokens();
         boolean handDone = false;
         for (Level level : s.levels()) {
-            try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, level)) {
+            try (CompiledModel model = Mithril.compile(Zoo.gptLast(c), Backend.JAVA, level)) {
                 if (weights != null) model.load(weights);
                 else if (model instanceof dev.mithril.runtime.AbstractCompiledModel m) m.initialize(s.seed());
                 if (s.cache()) {

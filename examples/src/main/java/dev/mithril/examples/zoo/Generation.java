@@ -36,7 +36,11 @@ public final class Generation {
         return Tensor.ofLongs(out, b, p + newTokens);
     }
 
-    /** Generates by running {@code model}'s forward pass (input {@code idx}, output {@code logits}) on the whole sequence per token. */
+    /**
+     * Generates by running {@code model}'s forward pass (input {@code idx}, output {@code logits}) on the whole sequence
+     * per token: {@link Zoo#gptLast}, whose output is the last position's logits, or {@link Zoo#gpt}, whose output has
+     * every position's (the last is used).
+     */
     public static Tensor withoutCache(CompiledModel model, Tensor prompt, int newTokens, Sampling sampling) {
         int[] s = checkPrompt(prompt, newTokens);
         int b = s[0], p = s[1];
@@ -45,9 +49,9 @@ public final class Generation {
         Tensor seq = prompt;
         for (int t = p; t < p + newTokens; t++) {
             Tensor logits = model.evaluate(Map.of(input, seq)).get(output);
-            int vocab = logits.dim(-1);
+            int vocab = logits.dim(-1), rows = logits.dim(1); // t, or 1 for Zoo.gptLast
             float[] z = logits.data(), lastRows = new float[b * vocab];
-            for (int r = 0; r < b; r++) System.arraycopy(z, (r * t + t - 1) * vocab, lastRows, r * vocab, vocab);
+            for (int r = 0; r < b; r++) System.arraycopy(z, (r * rows + rows - 1) * vocab, lastRows, r * vocab, vocab);
             long[] next = chooser.pick(lastRows, 0, b, vocab);
             long[] grown = new long[b * (t + 1)], cur = seq.longs();
             for (int r = 0; r < b; r++) {

@@ -4,6 +4,7 @@ import dev.mithril.dsl.builder.ModelBuilder;
 import dev.mithril.dsl.builder.Value;
 import dev.mithril.dsl.ir.Graph;
 import dev.mithril.dsl.ops.CachedAttention;
+import dev.mithril.dsl.ops.Slice;
 import dev.mithril.runtime.DType;
 
 /**
@@ -24,9 +25,17 @@ final class GptBuilder {
 
     private GptBuilder() {}
 
-    static Graph build(GptConfig c) {
+    static Graph build(GptConfig c) { return build(c, false); }
+
+    /**
+     * {@link #build(GptConfig)}, or with {@code lastOnly} the same decoder whose output is the last position's logits
+     * only, {@code [batch, 1, vocab]}: the last position is sliced out before the final LayerNorm (which works on each
+     * position alone), so the output head runs once per sequence instead of T times, as nanoGPT's {@code generate}
+     * does ({@code lm_head(x[:, [-1], :])}).
+     */
+    static Graph build(GptConfig c, boolean lastOnly) {
         int d = c.dModel();
-        ModelBuilder m = new ModelBuilder("Gpt");
+        ModelBuilder m = new ModelBuilder(lastOnly ? "GptLast" : "Gpt");
         Value idx = m.input("idx", DType.I64, "batch", "T");
         Value tok = idx.embedding("transformer.wte", c.vocabSize(), d);
         Value pos = idx.positions(1).embedding("transformer.wpe", c.blockSize(), d);
@@ -38,6 +47,7 @@ final class GptBuilder {
             Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
             x = x.plus(mlp);
         }
+        if (lastOnly) x = x.slice(1, -1, Slice.END);
         m.output("logits", x.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
         return m.build();
     }

@@ -89,6 +89,14 @@ public final class Zoo {
     public static Graph gpt(GptConfig c) { return GptBuilder.build(c); }
 
     /**
+     * {@link #gpt(GptConfig)} with only the last position's logits as output, {@code [batch, 1, vocabSize]}, over the
+     * same parameters: what generation without a cache needs ({@link Generation#withoutCache}), where the output head
+     * over every position would be most of the work. nanoGPT's {@code generate} does the same
+     * ({@code lm_head(x[:, [-1], :])}).
+     */
+    public static Graph gptLast(GptConfig c) { return GptBuilder.build(c, true); }
+
+    /**
      * The graph a reference fixture's metadata names: {@code model} is {@code linear}, {@code mlp}, ... and
      * {@code config} the keyword arguments of {@code reference_models.build(model, config)}.
      *

@@ -120,6 +120,39 @@ class GptTest {
         assertEquals(0, FixtureCheck.relativeError(Tensor.of(ref, b, v), actual), 1e-5, what + " position " + pos);
     }
 
+    /**
+     * {@link Zoo#gptLast}: at every level, its logits are the full forward pass's last position, for sequences of two
+     * lengths through one compiled model; generation without a cache picks the same tokens with it as with the full
+     * model.
+     */
+    @Test
+    void lastPositionModelMatchesTheFullForwardPass() {
+        ReferenceFixture f = tiny();
+        GptConfig c = Zoo.gptConfig(f.config());
+        try (CompiledModel full = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.NONE)) {
+            full.load(f.parameters());
+            Tensor in = f.tensor("input");
+            int b = in.dim(0), t = in.dim(1), v = c.vocabSize();
+            for (Level level : Level.values()) {
+                try (CompiledModel last = Mithril.compile(Zoo.gptLast(c), Backend.JAVA, level)) {
+                    last.load(f.parameters());
+                    for (int len : new int[] {t, 3}) {
+                        long[] ids = in.longs(), part = new long[b * len];
+                        for (int r = 0; r < b; r++) System.arraycopy(ids, r * t, part, r * len, len);
+                        Tensor seq = Tensor.ofLongs(part, b, len);
+                        Tensor logits = last.evaluate(Map.of("idx", seq)).get("logits");
+                        assertArrayEquals(new int[] {b, 1, v}, logits.shape(), level + " at length " + len);
+                        assertLogits(full.evaluate(Map.of("idx", seq)).get("logits").data(), logits, len - 1, b, len, v,
+                                "gptLast " + level + " at length " + len);
+                    }
+                    Tensor prompt = prompt(f, 4);
+                    assertArrayEquals(Generation.withoutCache(full, prompt, 8, Sampling.greedy()).longs(),
+                            Generation.withoutCache(last, prompt, 8, Sampling.greedy()).longs(), "greedy tokens, " + level);
+                }
+            }
+        }
+    }
+
     @Test
     void sampledGenerationPicksTheSameTokensWithAndWithoutTheCache() {
         ReferenceFixture f = tiny();

@@ -5,6 +5,7 @@ import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.FieldSpec;
 import com.squareup.javapoet.MethodSpec;
 import com.squareup.javapoet.TypeSpec;
+import dev.mithril.dsl.ir.Dim;
 import dev.mithril.dsl.ir.Node;
 import dev.mithril.dsl.ir.Op;
 import dev.mithril.dsl.ops.AdaptiveAvgPool2d;
@@ -92,6 +93,15 @@ final class LayerStatements {
         Op op = n.op();
         return op instanceof dev.mithril.dsl.ops.Input || op instanceof dev.mithril.dsl.ops.Parameter || op instanceof Argmax || op instanceof Positions
                 || op instanceof Slice || op instanceof Concat || op instanceof dev.mithril.dsl.ops.Reshape || op instanceof dev.mithril.dsl.ops.Flatten;
+    }
+
+    /**
+     * The first index of slice {@code s} of the tensor {@code x} along {@code axis} (of size {@code size}): a constant
+     * on an axis of fixed size, else {@code x.dim(axis) - k} for a slice counted from the end (see {@link Slice}).
+     */
+    private static CodeBlock firstIndex(Slice s, Dim size, String x, int axis) {
+        if (size.isFixed()) return CodeBlock.of("$L", s.first(size.value()));
+        return s.fromEnd() ? CodeBlock.of("$L.dim($L) - $L", x, axis, -s.start()) : CodeBlock.of("$L", s.start());
     }
 
     /** Adds {@code n}'s statements; {@code decl} is {@code "Tensor "} when its variable is declared here. */
@@ -245,17 +255,18 @@ final class LayerStatements {
             }
             case Slice s -> {
                 int axis = n.type().normalizeAxis(s.axis());
-                long size = n.input(0).type().dim(axis).value();
-                if (planned) m.addStatement("$T.sliceInto($L, $L, $L, $L, $L)", SLICING, in.get(0), axis, s.first(size), s.step(), out);
-                else m.addStatement("$L$L = $T.slice($L, $L, $L, $L, $L)", decl, out, SLICING, in.get(0), axis, s.first(size), s.length(size), s.step());
+                CodeBlock first = firstIndex(s, n.input(0).type().dim(axis), in.get(0), axis);
+                if (planned) m.addStatement("$T.sliceInto($L, $L, $L, $L, $L)", SLICING, in.get(0), axis, first, s.step(), out);
+                else m.addStatement("$L$L = $T.slice($L, $L, $L, $L, $L)", decl, out, SLICING, in.get(0), axis, first,
+                        n.type().dim(axis).value(), s.step());
             }
             case SliceGrad g -> {
                 Slice s = g.slice();
                 int axis = n.type().normalizeAxis(s.axis());
-                long size = n.type().dim(axis).value();
-                if (planned) m.addStatement("$T.sliceBackwardInto($L, $L, $L, $L, $L)", SLICING, in.get(0), axis, s.first(size), s.step(), out);
+                CodeBlock first = firstIndex(s, n.type().dim(axis), in.get(1), axis);
+                if (planned) m.addStatement("$T.sliceBackwardInto($L, $L, $L, $L, $L)", SLICING, in.get(0), axis, first, s.step(), out);
                 else m.addStatement("$L$L = $T.sliceBackward($L, $L.shape(), $L, $L, $L)", decl, out, SLICING, in.get(0), in.get(1), axis,
-                        s.first(size), s.step());
+                        first, s.step());
             }
             case Argmax a -> allocating(m, n, decl, CodeBlock.of("$T.argmax($L, $L, $L)", SLICING, in.get(0),
                     n.input(0).type().normalizeAxis(a.axis()), a.keepDims()));

@@ -88,8 +88,9 @@ final class GemmDot {
 
     /**
      * Columns {@code [j0, j1)} of C, all rows: blocks of 4 x 5 dot products; at the column edge a 4 x 4 block, or 8 x 2
-     * and 16 x 1 blocks, so that the last one to four columns do not fall to single dot products; the few rows below a
-     * block's height take single dot products.
+     * and 16 x 1 blocks, so that the last one to four columns do not fall to single dot products. The one to three rows
+     * below the 4 x 5 blocks go by 2 x 5 and 1 x 5 blocks, which read each 5 rows of B once (single dot products read
+     * B once per row: batches of 2, 3 and 6 ran at half the speed of 4); below the edge blocks, single dot products.
      */
     private static void columns(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 GemmKernel.Out o, int j0, int j1) {
@@ -109,7 +110,14 @@ final class GemmDot {
                 }
             }
         }
-        singles(rows, m, j0, full, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+        for (int j = j0; j < full; j += NB) { // the one to three rows below the 4-row blocks read each 5 rows of B once
+            int i = rows;
+            if (m - i >= 2) {
+                block2x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                i += 2;
+            }
+            if (i < m) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta);
+        }
         int j = full, i;
         if (j1 - j == 4) {
             for (i = 0; i < rows; i += MB) {
@@ -212,6 +220,65 @@ final class GemmDot {
         put(c, cO + 3, alpha, beta, s33.reduceLanes(ADD));
         put(c, cO + 4, alpha, beta, s34.reduceLanes(ADD));
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, alpha);
+    }
+
+    /** C[2][5] at {@code cO} = alpha * (2 rows of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */
+    private static void block2x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb,
+                                 float[] c, int cO, int ldc, float alpha, float beta) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
+                s13 = s00, s14 = s00;
+        int a1 = aO + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
+        for (; p <= k - V; p += V) {
+            FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
+                    y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
+                    y4 = FloatVector.fromArray(S, b, b4 + p), x;
+            x = FloatVector.fromArray(S, a, aO + p);
+            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
+            x = FloatVector.fromArray(S, a, a1 + p);
+            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
+        }
+        put(c, cO, alpha, beta, s00.reduceLanes(ADD));
+        put(c, cO + 1, alpha, beta, s01.reduceLanes(ADD));
+        put(c, cO + 2, alpha, beta, s02.reduceLanes(ADD));
+        put(c, cO + 3, alpha, beta, s03.reduceLanes(ADD));
+        put(c, cO + 4, alpha, beta, s04.reduceLanes(ADD));
+        put(c, cO + ldc, alpha, beta, s10.reduceLanes(ADD));
+        put(c, cO + ldc + 1, alpha, beta, s11.reduceLanes(ADD));
+        put(c, cO + ldc + 2, alpha, beta, s12.reduceLanes(ADD));
+        put(c, cO + ldc + 3, alpha, beta, s13.reduceLanes(ADD));
+        put(c, cO + ldc + 4, alpha, beta, s14.reduceLanes(ADD));
+        if (p < k) addTails(2, 5, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, alpha);
+    }
+
+    /**
+     * C[1][5] at {@code cO} = alpha * (one row of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C: a batch of
+     * one (a decoder's step) goes through B once with 5 sums in flight, two vectors per B row per step.
+     */
+    private static void block1x5(int k, float[] a, int aO, float[] b, int bO, int ldb, float[] c, int cO, float alpha, float beta) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0;
+        int b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
+        for (; p <= k - 2 * V; p += 2 * V) {
+            FloatVector x = FloatVector.fromArray(S, a, aO + p), z = FloatVector.fromArray(S, a, aO + p + V);
+            s0 = x.fma(FloatVector.fromArray(S, b, bO + p), s0); t0 = z.fma(FloatVector.fromArray(S, b, bO + p + V), t0);
+            s1 = x.fma(FloatVector.fromArray(S, b, b1 + p), s1); t1 = z.fma(FloatVector.fromArray(S, b, b1 + p + V), t1);
+            s2 = x.fma(FloatVector.fromArray(S, b, b2 + p), s2); t2 = z.fma(FloatVector.fromArray(S, b, b2 + p + V), t2);
+            s3 = x.fma(FloatVector.fromArray(S, b, b3 + p), s3); t3 = z.fma(FloatVector.fromArray(S, b, b3 + p + V), t3);
+            s4 = x.fma(FloatVector.fromArray(S, b, b4 + p), s4); t4 = z.fma(FloatVector.fromArray(S, b, b4 + p + V), t4);
+        }
+        for (; p <= k - V; p += V) {
+            FloatVector x = FloatVector.fromArray(S, a, aO + p);
+            s0 = x.fma(FloatVector.fromArray(S, b, bO + p), s0);
+            s1 = x.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+            s4 = x.fma(FloatVector.fromArray(S, b, b4 + p), s4);
+        }
+        put(c, cO, alpha, beta, s0.add(t0).reduceLanes(ADD));
+        put(c, cO + 1, alpha, beta, s1.add(t1).reduceLanes(ADD));
+        put(c, cO + 2, alpha, beta, s2.add(t2).reduceLanes(ADD));
+        put(c, cO + 3, alpha, beta, s3.add(t3).reduceLanes(ADD));
+        put(c, cO + 4, alpha, beta, s4.add(t4).reduceLanes(ADD));
+        if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
     }
 
     /** C[4][4] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}) + beta * C. */

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class GemmEpilogueTest {
     @Test void linearWithResidualAndAccumulateFloatAndDouble() {
         long seed = 500;
-        int[][] shapes = {{1, 5, 3}, {9, 49, 17}, {13, 97, 401}, {40, 50, 60}};
+        int[][] shapes = {{1, 5, 3}, {1, 97, 33}, {9, 49, 17}, {13, 97, 401}, {40, 50, 60}};
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             double[] x = random(seed++, 3 + m * k), w = random(seed++, n * k), bias = random(seed++, n);

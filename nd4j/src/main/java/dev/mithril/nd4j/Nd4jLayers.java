@@ -173,6 +173,20 @@ public final class Nd4jLayers {
         return x.get(sliceIndex(x, axis, start, end, step)).dup('c');
     }
 
+    /**
+     * {@link #slice(INDArray, int, long, long, long)} that must take {@code count} elements: the length the model's type
+     * has. On an axis whose size is known only when the model runs, a size shorter than the slice's extent would clamp
+     * it to fewer elements (and a planned output would broadcast them); that is an error instead.
+     */
+    public static INDArray slice(INDArray x, int axis, long start, long end, long step, long count) {
+        INDArray out = slice(x, axis, start, end, step);
+        int a = axis < 0 ? axis + x.rank() : axis;
+        if (out.size(a) != count) throw new IllegalArgumentException("slice [" + start + ":" + end + ":" + step + "] of axis " + axis + " of "
+                + java.util.Arrays.toString(x.shape()) + " has " + out.size(a) + " elements, the model's type " + count
+                + ": the axis is too short");
+        return out;
+    }
+
     /** The index of {@code x[..., start:end:step]} along {@code axis} (Python's bounds: negative from the end, clamped). */
     static INDArrayIndex[] sliceIndex(INDArray x, int axis, long start, long end, long step) {
         int a = axis < 0 ? axis + x.rank() : axis;

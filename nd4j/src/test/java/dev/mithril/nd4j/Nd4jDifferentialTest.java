@@ -61,6 +61,22 @@ class Nd4jDifferentialTest {
         check(List.of(b.build()), new SplittableRandom(5));
     }
 
+    /** A sequence shorter than a slice counted from the end is an error at every level, not a shorter slice. */
+    @Test
+    void aSliceLongerThanTheSymbolicAxisIsAnError() {
+        ModelBuilder b = new ModelBuilder("ShortAxis");
+        b.output("inner", b.input("x", "batch", "T", 3).slice(1, -3, -1).tanh());
+        Graph g = b.build();
+        for (Level l : Level.values()) {
+            CompiledModel model = dev.mithril.Mithril.compile(g, Backend.ND4J, l);
+            Tensor fits = Tensor.random(1, 2, 4, 3);
+            assertEquals(2, model.evaluate(Map.of("x", fits)).get("inner").dim(1), l.toString());
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.evaluate(Map.of("x", Tensor.random(2, 2, 2, 3))), l.toString());
+            assertTrue(e.getMessage().contains("too short"), e.getMessage());
+        }
+    }
+
     private static void check(List<Graph> graphs, SplittableRandom r) {
         List<JavaFile> files = new ArrayList<>();
         List<Integer> bound = new ArrayList<>();

@@ -196,7 +196,8 @@ final class Nd4jStatements {
                     if (cache.op() instanceof Input) m.addStatement("$T.copyBack($L, $L)", Nd4jRenderer.BRIDGE, names.array(cache), names.tensor(cache));
             }
             case Concat c -> allocating(m, n, planned, out, "$T.concat($L, $L)", LAYERS, c.axis(), String.join(", ", in));
-            case Slice sl -> allocating(m, n, planned, out, "$T.slice($L, $L, $LL, $LL, $LL)", LAYERS, in.get(0), sl.axis(), sl.start(), sl.end(), sl.step());
+            case Slice sl -> allocating(m, n, planned, out, "$T.slice($L, $L, $LL, $LL, $LL, $L)", LAYERS, in.get(0), sl.axis(), sl.start(), sl.end(),
+                    sl.step(), n.type().dim(n.type().normalizeAxis(sl.axis())).value());
             case Argmax a -> allocating(m, n, planned, out, "$T.argmax($L, $L, $L)", LAYERS, in.get(0), a.axis(), a.keepDims());
             default -> throw new IllegalArgumentException("backend ND4J cannot render op '" + n.op().kind() + "' of node '" + n.name() + "'");
         }

@@ -41,7 +41,7 @@ public final class CompiledDecoder implements Decoder, AutoCloseable {
         this.c = c;
         this.batch = batch;
         this.maxLength = maxLength;
-        this.step = Mithril.compile(Zoo.gptCached(c, maxLength), backend, level, Map.of("batch", batch));
+        this.step = Mithril.compile(Zoo.gptCached(c, maxLength, true), backend, level, Map.of("batch", batch));
         step.load(params);
         idx = new long[batch];
         pos = new long[1];
@@ -77,12 +77,11 @@ public final class CompiledDecoder implements Decoder, AutoCloseable {
         long[] positions = new long[p];
         for (int i = 0; i < p; i++) positions[i] = length + i;
         Tensor logits = run(ids, Tensor.ofLongs(positions, p));
-        float[] all = logits.data(), rows = last.data();
-        for (int b = 0; b < batch; b++) System.arraycopy(all, (b * p + p - 1) * v, rows, b * v, v);
+        System.arraycopy(logits.data(), 0, last.data(), 0, batch * v); // [B, 1, vocab]: the last position's only
         return last;
     }
 
-    /** Runs the compiled model on new tokens {@code [B, T]} at {@code positions [T]}; logits {@code [B, T, vocab]}. */
+    /** Runs the compiled model on new tokens {@code [B, T]} at {@code positions [T]}; the last one's logits {@code [B, 1, vocab]}. */
     private Tensor run(Tensor tokens, Tensor positions) {
         int t = tokens.dim(1);
         if (length + t > maxLength) throw new IllegalStateException("CompiledDecoder: the cache holds " + maxLength + " positions, "

@@ -59,11 +59,17 @@ final class GptBuilder {
      * vocab]}. A prompt goes in at once (T its length), then one token per call (T = 1). Its parameters are
      * {@link #build}'s, by the same names.
      */
-    static Graph cached(GptConfig c, int maxLength) {
+    static Graph cached(GptConfig c, int maxLength) { return cached(c, maxLength, false); }
+
+    /**
+     * {@link #cached(GptConfig, int)}, or with {@code lastOnly} the logits of the last new position only, {@code [batch,
+     * 1, vocab]}: a prompt's pass then runs the output head once per sequence instead of once per prompt position.
+     */
+    static Graph cached(GptConfig c, int maxLength, boolean lastOnly) {
         if (maxLength < 1 || maxLength > c.blockSize()) throw new IllegalArgumentException("gpt with a cache: maxLength " + maxLength
                 + " must be in 1.." + c.blockSize() + " (the block size)");
         int d = c.dModel();
-        ModelBuilder m = new ModelBuilder("GptCached");
+        ModelBuilder m = new ModelBuilder(lastOnly ? "GptCachedLast" : "GptCached");
         Value idx = m.input("idx", DType.I64, "batch", "T");
         Value positions = m.input("positions", DType.I64, "T");
         Value[] k = new Value[c.nLayer()], v = new Value[c.nLayer()];
@@ -80,6 +86,7 @@ final class GptBuilder {
             Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
             x = x.plus(mlp);
         }
+        if (lastOnly) x = x.slice(1, -1, Slice.END);
         m.output("logits", x.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
         return m.build();
     }

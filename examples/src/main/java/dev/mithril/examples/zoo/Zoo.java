@@ -85,6 +85,13 @@ public final class Zoo {
      */
     public static Graph gptCached(GptConfig c, int maxLength) { return GptBuilder.cached(c, maxLength); }
 
+    /**
+     * {@link #gptCached(GptConfig, int)}; with {@code lastOnly}, its output is the last new position's logits only,
+     * {@code [batch, 1, vocabSize]}, so that a prompt's pass runs the output head once per sequence (what
+     * {@link CompiledDecoder} compiles: it needs no other position's logits).
+     */
+    public static Graph gptCached(GptConfig c, int maxLength, boolean lastOnly) { return GptBuilder.cached(c, maxLength, lastOnly); }
+
     /** {@link #gpt(int, int, int, int, int)} of a config. */
     public static Graph gpt(GptConfig c) { return GptBuilder.build(c); }
 

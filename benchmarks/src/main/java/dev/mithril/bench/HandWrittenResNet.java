@@ -5,6 +5,7 @@ import dev.mithril.runtime.DType;
 import dev.mithril.runtime.Epilogue;
 import dev.mithril.runtime.Gemm;
 import dev.mithril.runtime.Norms;
+import dev.mithril.runtime.PackedConv2d;
 import dev.mithril.runtime.PackedWeights;
 import dev.mithril.runtime.Pool2d;
 import dev.mithril.runtime.Tensor;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * torchvision's ResNet (inference) written by hand directly on the runtime's kernels, the way a careful person
- * would without Mithril: each batch norm folded into the weights and bias of the convolution before it, once;
+ * would without Mithril: each batch norm folded into the weights and bias of the convolution before it, and the
+ * folded weight prepared for repeated calls ({@link Conv2d#prepack}), once;
  * the residual add and ReLU fused into the block's last convolution ({@link Conv2d}'s residual epilogue); max
  * pooling and global average pooling from {@link Pool2d}; {@code fc} as one GEMM on pre-packed weights.
  * Activations live in four buffers that grow to the largest activation on the first call and are reused.
@@ -24,15 +26,15 @@ import java.util.Map;
  * blocks; blocks are counted per stage), so any depth of {@code Zoo.resnet} works. Not thread-safe.
  */
 public final class HandWrittenResNet {
-    /** A convolution with its batch norm folded in: {@code conv(x, weight) + bias}. */
-    private record Conv(Tensor weight, Tensor bias, int stride, int pad) {
+    /** A convolution with its batch norm folded in, its weight prepared once ({@link Conv2d#prepack}): {@code conv(x, weight) + bias}. */
+    private record Conv(PackedConv2d weight, int[] weightShape, Tensor bias, int stride, int pad) {
         int[] outputShape(int[] in) {
-            return Conv2d.outputShape(in, weight.shape(), stride, stride, pad, pad, 1, 1, 1);
+            return Conv2d.outputShape(in, weightShape, stride, stride, pad, pad, 1, 1, 1);
         }
 
         /** {@code out = activation(conv(x) + bias + residual)}. */
         void run(Tensor x, Tensor residual, Epilogue activation, Tensor out) {
-            Conv2d.conv2dInto(x, weight, bias, stride, stride, pad, pad, 1, 1, 1, residual, activation, out);
+            Conv2d.conv2dInto(x, weight, bias, stride, stride, pad, pad, 1, 1, residual, activation, out);
         }
     }
 
@@ -146,7 +148,7 @@ public final class HandWrittenResNet {
             for (int i = 0; i < per; i++) fw[o * per + i] = (float) (fw[o * per + i] * scale);
             fb[o] = (float) (beta[o] - mean[o] * scale);
         }
-        return new Conv(Tensor.view(fw, w.shape()), Tensor.view(fb, out), stride, pad);
+        return new Conv(Conv2d.prepack(Tensor.view(fw, w.shape()), 1), w.shape(), Tensor.view(fb, out), stride, pad);
     }
 
     private static Tensor param(Map<String, Tensor> params, String name) {

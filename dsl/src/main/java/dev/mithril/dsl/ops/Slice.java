@@ -16,8 +16,8 @@ import java.util.List;
  * <p>
  * An axis of symbolic size (a sequence length {@code T}) can be sliced when the slice's length does not depend on
  * the size: both bounds counted from the start ({@code x[:, 2:5]}), or both from the end, {@link #END} being the end
- * itself ({@code x[:, -1:]}, the last position, is {@code Slice(1, -1, END, 1)}). The size must then be at least the
- * slice's extent when the model runs (checked there).
+ * itself ({@code x[:, -1:]}, the last position, is {@code Slice(1, -1, END, 1)}). The axis must then be long enough
+ * for the slice when the model runs (an error there otherwise, not a shorter slice).
  */
 public record Slice(int axis, long start, long end, long step) implements Op {
     /** An {@code end} that means the end of the axis, whatever its size ({@code x[a:]}); any larger end means the same. */
@@ -44,7 +44,7 @@ public record Slice(int axis, long start, long end, long step) implements Op {
     }
 
     /**
-     * The length on an axis of any size at least {@link #extent()}: both bounds from the start, or both from the end;
+     * The length on an axis of symbolic size, if it is long enough: both bounds from the start, or both from the end;
      * -1 when the length depends on the size.
      */
     public long symbolicLength() {
@@ -56,9 +56,6 @@ public record Slice(int axis, long start, long end, long step) implements Op {
 
     /** Whether the first index counts from the end of the axis ({@code start < 0}). */
     public boolean fromEnd() { return start < 0; }
-
-    /** The fewest elements an axis of symbolic size must have for {@link #symbolicLength()}: the farther bound. */
-    public long extent() { return fromEnd() ? -start : Math.max(start + 1, end); }
 
     /** The first index taken, for an axis of {@code size}. */
     public long first(long size) { return clamp(start, size); }

@@ -97,8 +97,7 @@ class LayerOpsTest {
         assertEquals(t("batch", "1", "8"), infer(new Slice(1, -1, Slice.END, 1), t("batch", "T", "8")));
         assertEquals(t("batch", "2", "8"), infer(new Slice(1, -5, -1, 2), t("batch", "T", "8")));
         assertEquals(t("batch", "3", "8"), infer(new Slice(1, 2, 5, 1), t("batch", "T", "8")));
-        assertEquals(5, new Slice(1, -5, -1, 2).extent());
-        assertEquals(5, new Slice(1, 2, 5, 1).extent());
+        assertEquals(2, new Slice(1, -3, Slice.END, 2).symbolicLength(), "x[:, -3::2]");
         assertEquals(IrError.SHAPE_MISMATCH, error(new Slice(1, 0, Slice.END, 1), t("batch", "T", "8")).tag(), "the whole of T");
         assertEquals(IrError.SHAPE_MISMATCH, error(new Slice(1, -2, 5, 1), t("batch", "T", "8")).tag(), "from the end to an index");
         assertEquals(IrError.INVALID_ATTRIBUTE, error(new Slice(1, -1, -1, 1), t("batch", "T", "8")).tag(), "empty");

@@ -81,8 +81,9 @@ ps -eo pid,pcpu,args | awk '$2 > 20 && !/awk|run_all/' | head -5 | cut -c1-120 |
 step dense 5            --model linear,mlp --mode inference,training,memory,scaling --level all --warmup 100 --runs 30
 step dense-compile 2    --model linear,mlp --mode compile --level all --warmup 5 --runs 10
 
-# ResNet-18: compile times and the levels table at batch 1 and 32; batch 128 at Full only, fewest runs.
-step resnet18 9         --model resnet18 --batch-sizes 1,32 --mode compile,inference,training --level all --warmup 10 --runs 5
+# ResNet-18: compile times and the levels table at batch 1 and 32; batch 128 at Full only, fewest runs. 30 warm-up
+# calls: with 10, Full at batch 1 (measured first) was still warming up (35.5 img/s, then 47.1 after 40).
+step resnet18 12        --model resnet18 --batch-sizes 1,32 --mode compile,inference,training --level all --warmup 30 --runs 5
 step resnet18-b128 6    --model resnet18 --batch-sizes 128 --mode inference,training --level full --warmup 1 --runs 3
 
 # ResNet-50 at batch 32: the published cross-framework and optimization-level table.

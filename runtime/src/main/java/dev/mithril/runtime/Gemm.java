@@ -201,9 +201,10 @@ public final class Gemm {
             }
             // One panel of outputs (the classifier layer): packing A would cost more than the product, so small
             // batches take dot products of x and the original weights in place; larger ones with at most one vector
-            // of outputs read x in place against the packed panel (GemmNarrow). One row (a decoder's step) also
-            // takes dot products: the packed tiles would compute 4 rows for it (1.1-1.7x slower at m = 1).
-            if ((n <= GemmKernel.NR || m == 1) && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
+            // of outputs read x in place against the packed panel (GemmNarrow). One or two rows (a decoder's step)
+            // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
+            // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes).
+            if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
             else if (GemmNarrow.fits(n)) GemmNarrow.run(m, n, k, x, xOff, k, w.panels, out);
             else GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
         } finally {

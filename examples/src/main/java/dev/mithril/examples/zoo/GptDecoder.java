@@ -8,11 +8,11 @@ import dev.mithril.runtime.Tensor;
 import java.util.Map;
 
 /**
- * The GPT decoder one position at a time, with a key-value cache, written by hand on the runtime's kernels (the
- * baseline {@link CompiledDecoder}, the compiler's, is measured against): each {@link #step} feeds one token per
- * sequence, appends its keys and values to per-layer caches {@code [B, H, maxLength, hd]}, and attends to
- * everything cached ({@link Attention#attendCached}), so a new token costs one position's work instead of a
- * forward pass over the whole sequence. It is assembled from the runtime's kernels over the same parameters
+ * The GPT decoder with a key-value cache, written by hand on the runtime's kernels (the baseline
+ * {@link CompiledDecoder}, the compiler's, is measured against): a prompt goes in in one pass ({@link #prompt}), then
+ * each {@link #step} feeds one token per sequence, appends its keys and values to per-layer caches {@code [B, H,
+ * maxLength, hd]}, and attends to everything cached ({@link Attention#attendCached}), so a new token costs one
+ * position's work instead of a forward pass over the whole sequence. It is assembled from the runtime's kernels over the same parameters
  * the compiled model holds (nanoGPT's names, {@link Zoo#gpt}), and computes what that model's forward pass
  * computes at the last position; float32 only.
  *
@@ -70,6 +70,46 @@ public final class GptDecoder implements Decoder {
 
     /** Forgets the cached positions, to start new sequences. */
     @Override public void reset() { length = 0; }
+
+    /**
+     * All of the prompt's positions in one pass, as {@link CompiledDecoder} takes them: every layer's GEMMs over the
+     * {@code B * P} rows at once, {@link Attention#forwardCached} writing the prompt's keys and values into the caches,
+     * and the output head on the last position only. Returns the logits for the token after the prompt, {@code [B,
+     * vocab]} (overwritten by the next step).
+     */
+    @Override public Tensor prompt(Tensor ids) {
+        checkPrompt(ids);
+        int p = ids.dim(1), d = c.dModel(), rows = batch * p, start = length;
+        if (start + p > maxLength) throw new IllegalStateException("GptDecoder.prompt: the cache holds " + maxLength + " positions, "
+                + start + " used; " + p + " more do not fit; reset() first");
+        long[] tokens = ids.longs(), positions = new long[p];
+        float[] xs = new float[rows * d];
+        for (int r = 0; r < rows; r++) {
+            long t = tokens[r];
+            if (t < 0 || t >= c.vocabSize()) throw new IndexOutOfBoundsException("GptDecoder.prompt: token " + t + " of sequence "
+                    + r / p + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
+            int pos = start + r % p;
+            for (int j = 0; j < d; j++) xs[r * d + j] = wte[(int) t * d + j] + wpe[pos * d + j];
+        }
+        for (int i = 0; i < p; i++) positions[i] = start + i;
+        Tensor xt = Tensor.view(xs, rows, d), at = Tensor.ofLongs(positions, p);
+        float[] qkvs = new float[rows * 3 * d], fcs = new float[rows * 4 * d];
+        for (int layer = 0; layer < keys.length; layer++) {
+            GptWeights.Block blk = w.blocks().get(layer);
+            float[] a = Norms.layerNorm(xt, blk.ln1W(), blk.ln1B()).data();
+            Gemm.linear(a, 0, rows, blk.attn(), blk.attnB(), Epilogue.BIAS, qkvs, 0);
+            float[] y = Attention.forwardCached(Tensor.view(qkvs, batch, p, 3 * d), keys[layer], values[layer], at, c.nHead()).data();
+            Gemm.linear(y, 0, rows, blk.proj(), blk.projB(), Epilogue.BIAS, null, 0, true, xs, 0);
+            float[] m = Norms.layerNorm(xt, blk.ln2W(), blk.ln2B()).data();
+            Gemm.linear(m, 0, rows, blk.fc(), blk.fcB(), Epilogue.BIAS_GELU, fcs, 0);
+            Gemm.linear(fcs, 0, rows, blk.out(), blk.outB(), Epilogue.BIAS, null, 0, true, xs, 0);
+        }
+        length += p;
+        for (int b = 0; b < batch; b++) System.arraycopy(xs, (b * p + p - 1) * d, x, b * d, d); // each sequence's last position
+        float[] f = Norms.layerNorm(Tensor.view(x, batch, d), w.lnfW(), w.lnfB()).data();
+        Gemm.linear(f, 0, batch, w.head(), null, Epilogue.NONE, logits, 0);
+        return Tensor.view(logits, batch, c.vocabSize());
+    }
 
     /**
      * Feeds token {@code tokens[b]} of each sequence at position {@link #length()} and returns the logits for the

@@ -92,6 +92,34 @@ class GptTest {
         }
     }
 
+    /** A second prompt continues from the positions the first one cached, for the hand-written and compiled decoders. */
+    @Test
+    void aPromptContinuesFromTheCachedPositions() {
+        ReferenceFixture f = tiny();
+        GptConfig c = Zoo.gptConfig(f.config());
+        try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.NONE)) {
+            model.load(f.parameters());
+            Tensor in = f.tensor("input");
+            int b = in.dim(0), t = in.dim(1), v = c.vocabSize();
+            float[] full = model.evaluate(Map.of("idx", in)).get("logits").data();
+            try (CompiledDecoder compiled = new CompiledDecoder(c, Level.FULL, model.parameters(), b, t)) {
+                for (Decoder d : List.of(new GptDecoder(c, model.parameters(), b, t), compiled)) {
+                    assertLogits(full, d.prompt(columns(in, 0, 3)), 2, b, t, v, d.getClass().getSimpleName() + ", first prompt");
+                    assertLogits(full, d.prompt(columns(in, 3, 7)), 6, b, t, v, d.getClass().getSimpleName() + ", second prompt");
+                    assertEquals(7, d.length());
+                }
+            }
+        }
+    }
+
+    /** Columns {@code [from, to)} of int64 ids {@code [B, T]}. */
+    private static Tensor columns(Tensor ids, int from, int to) {
+        int b = ids.dim(0), t = ids.dim(1);
+        long[] all = ids.longs(), part = new long[b * (to - from)];
+        for (int r = 0; r < b; r++) System.arraycopy(all, r * t + from, part, r * (to - from), to - from);
+        return Tensor.ofLongs(part, b, to - from);
+    }
+
     /**
      * A prompt of the first {@code prefill} positions, then one position per step: the logits after each equal the full
      * forward pass's at that position; a full cache and bad tokens are refused.

@@ -406,7 +406,7 @@ final class BenchRunner {
                         + "time of one whole generation; latency per token = that time / new tokens (a step serves the whole batch). "
                         + "KV cache: the decoder with caches compiled at the same level (CompiledDecoder: the prompt in one pass, then one "
                         + "position of work per token); hand-written: the same decoder written directly on the runtime's kernels "
-                        + "(GptDecoder, one position per call, the prompt included); no cache: the compiled model's forward pass over "
+                        + "(GptDecoder, the prompt in one pass, then one position per call); no cache: the compiled model's forward pass over "
                         + "the whole sequence for every token, as nanoGPT's generate does.")));
     }
 

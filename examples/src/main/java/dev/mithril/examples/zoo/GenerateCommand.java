@@ -51,8 +51,8 @@ public final class GenerateCommand implements Command {
                 and the first sequence's new tokens.
                   With the cache, each new token costs one position: the decoder with caches compiled at --level
                   (Zoo.gptCached: the prompt in one pass, then a position per token), and once the same decoder written
-                  by hand on the runtime's kernels ("hand-written", a position per call). Without it, every new token
-                  re-runs the compiled forward pass at --level.
+                  by hand on the runtime's kernels ("hand-written", the same passes). Without it, every new token
+                  re-runs the compiled forward pass at --level, with the output head on the last position only.
 
                 options:
                   --batch N            sequences generated together (default 1)

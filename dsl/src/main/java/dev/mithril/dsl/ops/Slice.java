@@ -50,8 +50,7 @@ public record Slice(int axis, long start, long end, long step) implements Op {
     public long symbolicLength() {
         boolean startFromEnd = start < 0, endFromEnd = end < 0 || end >= END;
         if (startFromEnd != endFromEnd) return -1;
-        long s = start, e = end >= END ? 0 : end;
-        return e <= s ? 0 : (e - s + step - 1) / step;
+        return count(start, end >= END ? 0 : end);
     }
 
     /** Whether the first index counts from the end of the axis ({@code start < 0}). */
@@ -61,10 +60,10 @@ public record Slice(int axis, long start, long end, long step) implements Op {
     public long first(long size) { return clamp(start, size); }
 
     /** How many elements the slice takes from an axis of {@code size}. */
-    public long length(long size) {
-        long s = clamp(start, size), e = clamp(end, size);
-        return e <= s ? 0 : (e - s + step - 1) / step;
-    }
+    public long length(long size) { return count(clamp(start, size), clamp(end, size)); }
+
+    /** Elements taken from index {@code s} before index {@code e} in steps of {@code step} (both on the same scale). */
+    private long count(long s, long e) { return e <= s ? 0 : (e - s + step - 1) / step; }
 
     private static long clamp(long i, long size) {
         long v = i < 0 ? i + size : i;

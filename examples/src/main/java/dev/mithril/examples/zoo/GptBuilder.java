@@ -47,9 +47,7 @@ final class GptBuilder {
             Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
             x = x.plus(mlp);
         }
-        if (lastOnly) x = x.slice(1, -1, Slice.END);
-        m.output("logits", x.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
-        return m.build();
+        return withHead(m, x, lastOnly);
     }
 
     /**
@@ -86,8 +84,16 @@ final class GptBuilder {
             Value mlp = x.layerNorm(b + "ln_2").linear(b + "mlp.c_fc", 4 * d).gelu().linear(b + "mlp.c_proj", d);
             x = x.plus(mlp);
         }
-        if (lastOnly) x = x.slice(1, -1, Slice.END);
-        m.output("logits", x.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
+        return withHead(m, x, lastOnly);
+    }
+
+    /**
+     * The final LayerNorm and the output head tied to the token table, as output {@code logits}; with {@code lastOnly}
+     * on the last position only ({@code x[:, -1:]} first: the LayerNorm works on each position alone).
+     */
+    private static Graph withHead(ModelBuilder m, Value x, boolean lastOnly) {
+        Value last = lastOnly ? x.slice(1, -1, Slice.END) : x;
+        m.output("logits", last.layerNorm("transformer.ln_f").linearTied("lm_head", m.node(WTE)));
         return m.build();
     }
 }

@@ -96,19 +96,13 @@ public final class GptDecoder implements Decoder {
         float[] qkvs = new float[rows * 3 * d], fcs = new float[rows * 4 * d];
         for (int layer = 0; layer < keys.length; layer++) {
             GptWeights.Block blk = w.blocks().get(layer);
-            float[] a = Norms.layerNorm(xt, blk.ln1W(), blk.ln1B()).data();
-            Gemm.linear(a, 0, rows, blk.attn(), blk.attnB(), Epilogue.BIAS, qkvs, 0);
+            project(blk, xt, rows, qkvs);
             float[] y = Attention.forwardCached(Tensor.view(qkvs, batch, p, 3 * d), keys[layer], values[layer], at, c.nHead()).data();
-            Gemm.linear(y, 0, rows, blk.proj(), blk.projB(), Epilogue.BIAS, null, 0, true, xs, 0);
-            float[] m = Norms.layerNorm(xt, blk.ln2W(), blk.ln2B()).data();
-            Gemm.linear(m, 0, rows, blk.fc(), blk.fcB(), Epilogue.BIAS_GELU, fcs, 0);
-            Gemm.linear(fcs, 0, rows, blk.out(), blk.outB(), Epilogue.BIAS, null, 0, true, xs, 0);
+            mlp(blk, y, xt, rows, fcs);
         }
         length += p;
         for (int b = 0; b < batch; b++) System.arraycopy(xs, (b * p + p - 1) * d, x, b * d, d); // each sequence's last position
-        float[] f = Norms.layerNorm(Tensor.view(x, batch, d), w.lnfW(), w.lnfB()).data();
-        Gemm.linear(f, 0, batch, w.head(), null, Epilogue.NONE, logits, 0);
-        return Tensor.view(logits, batch, c.vocabSize());
+        return head();
     }
 
     /**
@@ -129,8 +123,7 @@ public final class GptDecoder implements Decoder {
         Tensor xt = Tensor.view(x, batch, d);
         for (int layer = 0; layer < keys.length; layer++) {
             GptWeights.Block blk = w.blocks().get(layer);
-            float[] a = Norms.layerNorm(xt, blk.ln1W(), blk.ln1B()).data();
-            Gemm.linear(a, 0, batch, blk.attn(), blk.attnB(), Epilogue.BIAS, qkv, 0);
+            project(blk, xt, batch, qkv);
             // q to [B, H, 1, hd]; k and v appended at this position of the [B, H, Tmax, hd] caches.
             float[] qd = q.data(), kc = keys[layer].data(), vc = values[layer].data();
             for (int b = 0; b < batch; b++) {
@@ -143,14 +136,33 @@ public final class GptDecoder implements Decoder {
             }
             // [B, H, 1, hd] is [B, C] with the heads side by side: the layout c_proj reads.
             float[] y = Attention.attendCached(q, keys[layer], values[layer], pos + 1).data();
-            Gemm.linear(y, 0, batch, blk.proj(), blk.projB(), Epilogue.BIAS, null, 0, true, x, 0);
-            float[] m = Norms.layerNorm(xt, blk.ln2W(), blk.ln2B()).data();
-            Gemm.linear(m, 0, batch, blk.fc(), blk.fcB(), Epilogue.BIAS_GELU, fc, 0);
-            Gemm.linear(fc, 0, batch, blk.out(), blk.outB(), Epilogue.BIAS, null, 0, true, x, 0);
+            mlp(blk, y, xt, batch, fc);
         }
         length++;
-        if (!wantLogits) return null;
-        float[] f = Norms.layerNorm(xt, w.lnfW(), w.lnfB()).data();
+        return wantLogits ? head() : null;
+    }
+
+    /** {@code qkv} = c_attn(ln_1(x)) for the {@code rows} rows of {@code x}. */
+    private static void project(GptWeights.Block blk, Tensor x, int rows, float[] qkv) {
+        float[] a = Norms.layerNorm(x, blk.ln1W(), blk.ln1B()).data();
+        Gemm.linear(a, 0, rows, blk.attn(), blk.attnB(), Epilogue.BIAS, qkv, 0);
+    }
+
+    /**
+     * The rest of a block for the {@code rows} rows of {@code x}, given its attention's output {@code y}: x += c_proj(y),
+     * then x += mlp(ln_2(x)) with {@code hidden} for the 4C-wide activations.
+     */
+    private static void mlp(GptWeights.Block blk, float[] y, Tensor x, int rows, float[] hidden) {
+        float[] xs = x.data();
+        Gemm.linear(y, 0, rows, blk.proj(), blk.projB(), Epilogue.BIAS, null, 0, true, xs, 0);
+        float[] m = Norms.layerNorm(x, blk.ln2W(), blk.ln2B()).data();
+        Gemm.linear(m, 0, rows, blk.fc(), blk.fcB(), Epilogue.BIAS_GELU, hidden, 0);
+        Gemm.linear(hidden, 0, rows, blk.out(), blk.outB(), Epilogue.BIAS, null, 0, true, xs, 0);
+    }
+
+    /** The logits after {@link #x} (one position per sequence), {@code [B, vocab]}, in {@link #logits}. */
+    private Tensor head() {
+        float[] f = Norms.layerNorm(Tensor.view(x, batch, c.dModel()), w.lnfW(), w.lnfB()).data();
         Gemm.linear(f, 0, batch, w.head(), null, Epilogue.NONE, logits, 0);
         return Tensor.view(logits, batch, c.vocabSize());
     }

@@ -28,11 +28,13 @@ class GptTest {
         return ReferenceFixture.read(Path.of(System.getProperty("mithril.reference.dir", "../../shared/reference"), "gpt_tiny.safetensors"));
     }
 
-    private static Tensor prompt(ReferenceFixture f, int p) {
-        Tensor in = f.tensor("input");
-        long[] ids = in.longs(), out = new long[in.dim(0) * p];
-        for (int r = 0; r < in.dim(0); r++) System.arraycopy(ids, r * in.dim(1), out, r * p, p);
-        return Tensor.ofLongs(out, in.dim(0), p);
+    private static Tensor prompt(ReferenceFixture f, int p) { return columns(f.tensor("input"), 0, p); }
+
+    /** {@code graph} compiled at {@code level} with the fixture's parameters loaded. */
+    private static CompiledModel loaded(ReferenceFixture f, Graph graph, Level level) {
+        CompiledModel m = Mithril.compile(graph, Backend.JAVA, level);
+        m.load(f.parameters());
+        return m;
     }
 
     @Test
@@ -75,8 +77,7 @@ class GptTest {
     void decoderLogitsMatchTheForwardPassAtEveryPosition() {
         ReferenceFixture f = tiny();
         GptConfig c = Zoo.gptConfig(f.config());
-        try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.FULL)) {
-            model.load(f.parameters());
+        try (CompiledModel model = loaded(f, Zoo.gpt(c), Level.FULL)) {
             Tensor in = f.tensor("input");
             int b = in.dim(0), t = in.dim(1);
             float[] full = model.evaluate(Map.of("idx", in)).get("logits").data();
@@ -97,8 +98,7 @@ class GptTest {
     void aPromptContinuesFromTheCachedPositions() {
         ReferenceFixture f = tiny();
         GptConfig c = Zoo.gptConfig(f.config());
-        try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.NONE)) {
-            model.load(f.parameters());
+        try (CompiledModel model = loaded(f, Zoo.gpt(c), Level.NONE)) {
             Tensor in = f.tensor("input");
             int b = in.dim(0), t = in.dim(1), v = c.vocabSize();
             float[] full = model.evaluate(Map.of("idx", in)).get("logits").data();
@@ -157,17 +157,13 @@ class GptTest {
     void lastPositionModelMatchesTheFullForwardPass() {
         ReferenceFixture f = tiny();
         GptConfig c = Zoo.gptConfig(f.config());
-        try (CompiledModel full = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.NONE)) {
-            full.load(f.parameters());
+        try (CompiledModel full = loaded(f, Zoo.gpt(c), Level.NONE)) {
             Tensor in = f.tensor("input");
             int b = in.dim(0), t = in.dim(1), v = c.vocabSize();
             for (Level level : Level.values()) {
-                try (CompiledModel last = Mithril.compile(Zoo.gptLast(c), Backend.JAVA, level)) {
-                    last.load(f.parameters());
+                try (CompiledModel last = loaded(f, Zoo.gptLast(c), level)) {
                     for (int len : new int[] {t, 3}) {
-                        long[] ids = in.longs(), part = new long[b * len];
-                        for (int r = 0; r < b; r++) System.arraycopy(ids, r * t, part, r * len, len);
-                        Tensor seq = Tensor.ofLongs(part, b, len);
+                        Tensor seq = columns(in, 0, len);
                         Tensor logits = last.evaluate(Map.of("idx", seq)).get("logits");
                         assertArrayEquals(new int[] {b, 1, v}, logits.shape(), level + " at length " + len);
                         assertLogits(full.evaluate(Map.of("idx", seq)).get("logits").data(), logits, len - 1, b, len, v,
@@ -185,8 +181,7 @@ class GptTest {
     void sampledGenerationPicksTheSameTokensWithAndWithoutTheCache() {
         ReferenceFixture f = tiny();
         GptConfig c = Zoo.gptConfig(f.config());
-        try (CompiledModel model = Mithril.compile(Zoo.gpt(c), Backend.JAVA, Level.BASIC)) {
-            model.load(f.parameters());
+        try (CompiledModel model = loaded(f, Zoo.gpt(c), Level.BASIC)) {
             Tensor prompt = prompt(f, 4);
             for (Sampling s : List.of(Sampling.greedy(), new Sampling(0.8, 10, 7), new Sampling(1.5, 0, 11))) {
                 Tensor cached = Generation.withCache(new GptDecoder(c, model.parameters(), 2, 4 + 12), prompt, 12, s);

@@ -168,18 +168,14 @@ public final class Nd4jLayers {
         return Nd4j.concat(axis, parts);
     }
 
-    /** {@code x[..., start:end:step]} along {@code axis}, as Python slices: negative bounds count from the end, bounds past the ends are clamped. */
-    public static INDArray slice(INDArray x, int axis, long start, long end, long step) {
-        return x.get(sliceIndex(x, axis, start, end, step)).dup('c');
-    }
-
     /**
-     * {@link #slice(INDArray, int, long, long, long)} that must take {@code count} elements: the length the model's type
-     * has. On an axis whose size is known only when the model runs, a size shorter than the slice's extent would clamp
-     * it to fewer elements (and a planned output would broadcast them); that is an error instead.
+     * {@code x[..., start:end:step]} along {@code axis}, as Python slices (negative bounds count from the end, bounds past
+     * the ends are clamped), which must take {@code count} elements: the length the model's type has. On an axis whose
+     * size is known only when the model runs, a size shorter than the slice's extent would clamp it to fewer elements
+     * (and a planned output would broadcast them); that is an error instead.
      */
     public static INDArray slice(INDArray x, int axis, long start, long end, long step, long count) {
-        INDArray out = slice(x, axis, start, end, step);
+        INDArray out = x.get(sliceIndex(x, axis, start, end, step)).dup('c');
         int a = axis < 0 ? axis + x.rank() : axis;
         if (out.size(a) != count) throw new IllegalArgumentException("slice [" + start + ":" + end + ":" + step + "] of axis " + axis + " of "
                 + java.util.Arrays.toString(x.shape()) + " has " + out.size(a) + " elements, the model's type " + count

@@ -68,6 +68,18 @@ class BenchProtocolTest {
         assertEquals(1.0, (Double) cross.rows().getFirst().get(4), 1e-12, "Mithril / hand-written at equal medians");
     }
 
+    @Test
+    void theComparedPairIsWarmedBeforeAnySubjectOfTheBatchIsTimed() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--model", "linear", "--level", "none,full", "--batch-sizes", "2,3",
+                "--runs", "2", "--warmup", "4"});
+        BenchRunner runner = new BenchRunner(o, new ScriptedClock(10_000),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertTrue(runner.run().measured());
+        assertEquals(List.of("linear Java/Full batch 2: 4 calls", "linear hand-written batch 2: 4 calls",
+                "linear Java/Full batch 3: 4 calls", "linear hand-written batch 3: 4 calls"), runner.warmedBeforeTiming(),
+                "the best level and the hand-written model, each batch, with the warm-up's number of calls");
+    }
+
     private static Report.Table table(BenchRunner.Outcome r, String id) {
         return r.report().tables().stream().filter(t -> t.id().equals(id)).findFirst()
                 .orElseThrow(() -> new AssertionError("no table " + id + " in " + r.report().tables().stream().map(Report.Table::id).toList()));

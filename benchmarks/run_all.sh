@@ -23,10 +23,12 @@
 # Full training step allocates no buffer (its planned buffers are all it holds); before, a step allocated 160-435 MB
 # per image or sequence and those rows were left out.
 #
+# Inference first runs the warm-up calls of the best level and of the hand-written model once, untimed, at each
+# batch size, so that neither of the compared pair is timed while the JIT still compiles the kernels they share.
 # The protocol is the published one (warm-up calls, then timed calls, the median reported), with 100 warm-up and
 # 30 timed calls for linear and mlp (see the dense step). The zoo models take seconds per call, so their steps use
 # fewer, and the heaviest rows fewer still; each step's command line, printed as it starts, says how many:
-#   resnet18 at batch 1 and 32, all levels:          10 warm-up, 5 timed (with fewer, batch 1 still runs some
+#   resnet18 at batch 1 and 32, all levels:          30 warm-up, 5 timed (with fewer, batch 1 still runs some
 #                                                    convolution kernels interpreted: 2 measured 14-20 img/s, 10 about 38)
 #   resnet18 at batch 128, Full only:                1 warm-up, 3 timed  (the levels table uses batch 1 and 32)
 #   resnet50 at batch 32, all levels, inference:     1 warm-up, 3 timed; its training at batch 32, Full: 1 and 3

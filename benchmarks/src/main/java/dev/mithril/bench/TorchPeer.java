@@ -39,19 +39,31 @@ final class TorchPeer {
     /** The peer if python3 and torch are present; otherwise throws with the reason, for the report. */
     static TorchPeer probe() {
         if (!Files.isExecutable(Path.of(PYTHON))) throw new IllegalStateException(PYTHON + " is missing");
-        Path script;
-        try (InputStream in = TorchPeer.class.getResourceAsStream("torch_peer.py")) {
-            if (in == null) throw new IllegalStateException("torch_peer.py is not in the benchmarks jar");
-            script = Files.createTempFile("mithril-torch-peer", ".py");
-            script.toFile().deleteOnExit();
-            Files.write(script, in.readAllBytes());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write the peer script: " + e.getMessage(), e);
-        }
+        Path script = writeScript();
         String out = exec(List.of(PYTHON, "-c", "import torch; print(torch.__version__)"), 120);
         TorchPeer p = new TorchPeer(script);
         p.version = out.strip();
         return p;
+    }
+
+    /**
+     * The peer script, written from the jar into a new directory of its own: python puts the script's directory first
+     * on its module path, so any stray {@code dis.py} or {@code random.py} beside it in a shared {@code /tmp} would be
+     * imported in place of the standard library's (torch imports {@code dis}; a {@code /tmp/dis.py} once made every
+     * peer run fail with an error about a file named after the model).
+     */
+    static Path writeScript() {
+        try (InputStream in = TorchPeer.class.getResourceAsStream("torch_peer.py")) {
+            if (in == null) throw new IllegalStateException("torch_peer.py is not in the benchmarks jar");
+            Path dir = Files.createTempDirectory("mithril-torch-peer");
+            Path script = dir.resolve("torch_peer.py");
+            Files.write(script, in.readAllBytes());
+            dir.toFile().deleteOnExit(); // deleted after the script, which is registered later
+            script.toFile().deleteOnExit();
+            return script;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the peer script: " + e.getMessage(), e);
+        }
     }
 
     String version() { return version; }

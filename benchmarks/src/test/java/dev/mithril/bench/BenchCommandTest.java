@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +52,18 @@ class BenchCommandTest {
         var s = TorchPeer.parseSamples("TORCH 1.13.0 threads=2\nSAMPLES_NS 30 10 20\n");
         assertEquals(20.0, s.medianNanos());
         assertEquals(3, s.nanos().length);
+    }
+
+    @Test
+    void thePeerScriptIsAloneInItsDirectory() throws Exception {
+        // python imports from the script's directory first; a stray dis.py beside it in /tmp broke every peer run
+        Path script = TorchPeer.writeScript();
+        try (var files = Files.list(script.getParent())) {
+            assertEquals(List.of(script), files.toList(), "only the script in its directory");
+        }
+        assertTrue(Files.readString(script).contains("SAMPLES_NS"), "the peer script from the jar");
+        Path other = TorchPeer.writeScript();
+        assertTrue(!other.getParent().equals(script.getParent()), "a new directory each time");
     }
 
     @Test

@@ -68,6 +68,12 @@ public class GemmBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        allocate();
+        configure();
+    }
+
+    /** Fresh operands of {@link #shape}, the same values every time. */
+    private void allocate() {
         String[] p = shape.split("x");
         m = Integer.parseInt(p[0]);
         n = Integer.parseInt(p[1]);
@@ -79,6 +85,16 @@ public class GemmBenchmark {
         for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 2 - 1;
         for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() * 2 - 1;
         packed = Gemm.pack(w, 0, n, k);
+    }
+
+    /** Times {@code other}'s operands from now on: the very same arrays, so the same offsets in memory. */
+    private void share(GemmBenchmark other) {
+        m = other.m; n = other.n; k = other.k;
+        x = other.x; w = other.w; c = other.c; packed = other.packed;
+    }
+
+    /** The thread counts of the pool and of OpenBLAS for this implementation. */
+    private void configure() {
         Parallel.setThreads(threads);
         Gemm.useNative(false);
         if (impl.equals("openblas")) {
@@ -123,8 +139,14 @@ public class GemmBenchmark {
             int calls = (int) Math.max(1, 4e8 / flops);
             double[] best = new double[impls.length];
             for (int round = 0; round < 5; round++) {
+                // New operands each round, the same arrays for all three: where an array starts against 64-byte lines
+                // changes with each allocation, and the classifier runs 10-16% faster (ours and OpenBLAS alike) when its rows start on one
+                // (docs/BENCHMARKS.md, GemmAlignment). With arrays of their own, each implementation's best window came
+                // from its own luckiest allocation, and the classifier's ratio ranged over 0.71-0.93 between runs.
+                runs[0].allocate();
+                for (int i = 1; i < impls.length; i++) runs[i].share(runs[0]);
                 for (int i = 0; i < impls.length; i++) {
-                    runs[i].setUp(); // sets the thread counts of the pool and of OpenBLAS for this implementation
+                    runs[i].configure();
                     for (int c = 0; c < 3 * calls; c++) runs[i].sgemm();
                     for (int window = 0; window < 8; window++) {
                         long t0 = cpuTime ? clock.getCurrentThreadCpuTime() : System.nanoTime();

@@ -139,10 +139,11 @@ public class GemmBenchmark {
             int calls = (int) Math.max(1, 4e8 / flops);
             double[] best = new double[impls.length];
             for (int round = 0; round < 5; round++) {
-                // New operands each round, the same arrays for all three: where an array starts against 64-byte lines
-                // changes with each allocation, and the classifier runs 10-16% faster (ours and OpenBLAS alike) when its rows start on one
-                // (docs/BENCHMARKS.md, GemmAlignment). With arrays of their own, each implementation's best window came
-                // from its own luckiest allocation, and the classifier's ratio ranged over 0.71-0.93 between runs.
+                // New operands each round, the same arrays for all three: where an array starts against 64-byte
+                // lines changes with each allocation, and the classifier runs 10-16% faster (ours and OpenBLAS alike)
+                // when its rows start on one (docs/BENCHMARKS.md, GemmAlignment). With arrays of their own, each
+                // implementation's best window came from its own luckiest allocation, and the classifier's ratio
+                // ranged over 0.71-0.93 between runs.
                 runs[0].allocate();
                 for (int i = 1; i < impls.length; i++) runs[i].share(runs[0]);
                 for (int i = 0; i < impls.length; i++) {

@@ -397,7 +397,9 @@ final class BenchRunner {
     /**
      * Greedy generation with the transformer ({@link Workload#TRANSFORMER}): {@link BenchGeneration#PROMPT} prompt tokens,
      * then {@link BenchGeneration#NEW_TOKENS} new ones, with the KV cache (once per batch: the decoder runs the runtime's
-     * kernels and is the same at every level) and without it (the compiled forward pass per token) per level.
+     * kernels and is the same at every level) and without it (the compiled forward pass per token) per level. Before a
+     * batch is timed, the best level's cached decoder and the hand-written one each run the warm-up once, untimed
+     * ({@link #warmBeforeTiming} for inference): the hand-written decoder is timed first.
      */
     private void generation(List<Workload> models) {
         if (!models.contains(Workload.TRANSFORMER)) {
@@ -407,7 +409,15 @@ final class BenchRunner {
         Workload w = Workload.TRANSFORMER;
         List<List<Object>> rows = new ArrayList<>();
         Chart chart = new Chart("generation_" + w.id(), w.id() + ": generation", "Batch size", "New tokens/s", true);
+        Level best = o.levels().getLast();
         for (int batch : o.batchesFor(w)) {
+            // as in inference: the compared pair warmed once, untimed, before the hand-written decoder is timed first
+            try (BenchGeneration g = BenchGeneration.of(best, batch)) {
+                for (int i = 0; i < o.warmup(); i++) g.withCache();
+                warmed.add(w.id() + " KV cache Java/" + best.classToken() + " batch " + batch + ": " + o.warmup() + " calls");
+                for (int i = 0; i < o.warmup(); i++) g.withHandWrittenCache();
+                warmed.add(w.id() + " KV cache hand-written batch " + batch + ": " + o.warmup() + " calls");
+            }
             for (int i = 0; i < o.levels().size(); i++) {
                 Level level = o.levels().get(i);
                 try (BenchGeneration g = BenchGeneration.of(level, batch)) {

@@ -80,6 +80,17 @@ class BenchProtocolTest {
                 "the best level and the hand-written model, each batch, with the warm-up's number of calls");
     }
 
+    @Test
+    void generationWarmsTheCachedDecoderAndTheHandWrittenOneBeforeTimingEither() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--model", "transformer", "--mode", "generation", "--level", "full",
+                "--batch-sizes", "1", "--runs", "1", "--warmup", "1"});
+        BenchRunner runner = new BenchRunner(o, new ScriptedClock(10_000),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertTrue(runner.run().measured());
+        assertEquals(List.of("transformer KV cache Java/Full batch 1: 1 calls", "transformer KV cache hand-written batch 1: 1 calls"),
+                runner.warmedBeforeTiming());
+    }
+
     private static Report.Table table(BenchRunner.Outcome r, String id) {
         return r.report().tables().stream().filter(t -> t.id().equals(id)).findFirst()
                 .orElseThrow(() -> new AssertionError("no table " + id + " in " + r.report().tables().stream().map(Report.Table::id).toList()));

@@ -5,6 +5,7 @@ import dev.mithril.runtime.NativeBlas;
 import dev.mithril.runtime.Parallel;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -16,15 +17,17 @@ import java.util.Random;
  * the arrays' own offsets are), and the table gives microseconds per call, ours / OpenBLAS's, best of five windows
  * of thread CPU time. Rows whose lines are all aligned show as one fast row (X) and one fast column (W).
  * <pre>
- * OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *     -XX:+UseParallelGC -cp mithril.jar dev.mithril.bench.jmh.GemmAlignment 32x10x256
+ * OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 java --add-modules jdk.incubator.vector \
+ *     --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -cp mithril.jar dev.mithril.bench.jmh.GemmAlignment 32x10x256
  * </pre>
  */
 public final class GemmAlignment {
     private GemmAlignment() {}
 
     public static void main(String[] args) {
-        if (args.length != 1 || !args[0].matches("\\d+x\\d+x\\d+")) throw new IllegalArgumentException("usage: GemmAlignment <MxNxK>");
+        if (args.length != 1 || !args[0].matches("\\d+x\\d+x\\d+")) {
+            throw new IllegalArgumentException("usage: GemmAlignment <MxNxK>");
+        }
         String[] p = args[0].split("x");
         int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
         if (!NativeBlas.available()) throw new IllegalStateException(NativeBlas.loadError());
@@ -59,7 +62,7 @@ public final class GemmAlignment {
             }
             System.out.println();
         }
-        java.util.Arrays.sort(ratios);
+        Arrays.sort(ratios);
         System.out.printf("ours / OpenBLAS in speed over the 64 placements: median %.2f, from %.2f to %.2f%n",
                 (ratios[31] + ratios[32]) / 2, ratios[0], ratios[63]);
     }

@@ -266,11 +266,16 @@ final class BenchRunner {
     /** Runs the warm-up calls of a subject and closes it; one that cannot be created is reported by its timed pass. */
     private void warmOnly(String what, Supplier<Subject> make) {
         try (Subject s = make.get()) {
-            for (int i = 0; i < o.warmup(); i++) s.call();
-            warmed.add(what + ": " + o.warmup() + " calls");
+            warm(what, s::call);
         } catch (IllegalStateException | OutOfMemoryError e) {
             // the timed pass creates it again and notes why it was skipped
         }
+    }
+
+    /** The warm-up's number of untimed calls of {@code call}, recorded as {@code what}. */
+    private void warm(String what, Runnable call) {
+        for (int i = 0; i < o.warmup(); i++) call.run();
+        warmed.add(what + ": " + o.warmup() + " calls");
     }
 
     /** The untimed warm-up round's subjects in the order they ran, with their calls (for tests). */
@@ -413,10 +418,8 @@ final class BenchRunner {
         for (int batch : o.batchesFor(w)) {
             // as in inference: the compared pair warmed once, untimed, before the hand-written decoder is timed first
             try (BenchGeneration g = BenchGeneration.of(best, batch)) {
-                for (int i = 0; i < o.warmup(); i++) g.withCache();
-                warmed.add(w.id() + " KV cache Java/" + best.classToken() + " batch " + batch + ": " + o.warmup() + " calls");
-                for (int i = 0; i < o.warmup(); i++) g.withHandWrittenCache();
-                warmed.add(w.id() + " KV cache hand-written batch " + batch + ": " + o.warmup() + " calls");
+                warm(w.id() + " KV cache Java/" + best.classToken() + " batch " + batch, g::withCache);
+                warm(w.id() + " KV cache hand-written batch " + batch, g::withHandWrittenCache);
             }
             for (int i = 0; i < o.levels().size(); i++) {
                 Level level = o.levels().get(i);

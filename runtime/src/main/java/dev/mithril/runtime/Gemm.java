@@ -63,6 +63,8 @@ public final class Gemm {
                 + NativeBlas.threads() + " OpenBLAS threads)";
         return "pure Java: " + GemmKernel.MR + "x" + GemmKernel.NR + " float32 / " + GemmKernel64.MR + "x" + GemmKernel64.NR
                 + " float64 register tiles on " + GemmKernel.S + ", packed panels, k blocks of " + GemmTuning.KC
+                + (CacheLines.available() ? " (" + GemmTuning.KC_LINED + " for float32 panels on cache lines)"
+                        : " (float32 panels off cache lines: their addresses need --enable-native-access)")
                 + ", " + Parallel.threads() + " threads";
     }
 
@@ -115,13 +117,15 @@ public final class Gemm {
                 inPieces(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, ep, maxPacked);
                 return;
             }
-            float[] bp = GemmBlocks.bBuffer32(packed);
+            PackedWeights.Panels buffer = GemmBlocks.bBuffer32(packed);
+            float[] bp = buffer.data();
             if (!transA && GemmNarrow.fits(n)) { // one vector of columns: pack the one panel, read A in place
-                GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 1);
-                GemmNarrow.run(m, n, k, a, aOff, lda, bp, out);
+                GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 0, 1);
+                GemmNarrow.run(m, n, k, a, aOff, lda, bp, 0, out);
                 return;
             }
-            GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, m, n, k);
+            int line = Math.max(0, buffer.line()); // the panels start on a cache line where its address is known
+            GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, line, CacheLines.available(), m, n, k);
         } finally {
             out.release();
         }
@@ -164,9 +168,11 @@ public final class Gemm {
     public static PackedWeights pack(float[] w, int wOff, int n, int k) {
         checkDims("Gemm.pack", 1, n, k);
         checkMatrix("Gemm.pack", "w", len(w), wOff, n, k, Math.max(1, k));
-        float[] p = new float[GemmPacking.packedSize(k, n, GemmKernel.NR)];
-        GemmPacking.packB(true, k, n, w, wOff, k, p);
-        return PackedWeights.f32(n, k, p, w, wOff);
+        int size = GemmPacking.packedSize(k, n, GemmKernel.NR);
+        float[] p = new float[size + CacheLines.SLACK];
+        int off = Math.max(0, CacheLines.skip(p)); // on a cache line where its address is known (PackedWeights)
+        GemmPacking.packB(true, k, n, w, wOff, k, p, off);
+        return PackedWeights.f32(n, k, new PackedWeights.Panels(p, off, size), w, wOff);
     }
 
     /**
@@ -186,7 +192,7 @@ public final class Gemm {
     public static void linear(float[] x, int xOff, int m, PackedWeights w, float[] bias, Epilogue ep,
                               float[] residual, int rOff, boolean accumulate, float[] c, int cOff) {
         if (w == null) throw new IllegalArgumentException("Gemm.linear: weights are null");
-        if (w.panels == null) throw new IllegalArgumentException("Gemm.linear: " + w + " are float64; use the double[] overload");
+        if (w.dtype() != DType.F32) throw new IllegalArgumentException("Gemm.linear: " + w + " are float64; use the double[] overload");
         int n = w.n(), k = w.k();
         checkLinear(len(x), xOff, m, n, k, len(bias), ep, len(c), cOff);
         checkResidual(residual == null ? -2 : residual.length, residual == c, rOff, m, n);
@@ -205,8 +211,13 @@ public final class Gemm {
             // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
             // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes).
             if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
-            else if (GemmNarrow.fits(n)) GemmNarrow.run(m, n, k, x, xOff, k, w.panels, out);
-            else GemmBlocks.run(out, false, x, xOff, k, w.panels, m, n, k);
+            else if (GemmNarrow.fits(n)) {
+                PackedWeights.Panels p = w.panels(); // read once: another thread may replace them (PackedWeights)
+                GemmNarrow.run(m, n, k, x, xOff, k, p.data(), p.off(), out);
+            } else {
+                PackedWeights.Panels p = w.panelsOnLine();
+                GemmBlocks.run(out, false, x, xOff, k, p.data(), p.off(), CacheLines.available(), m, n, k);
+            }
         } finally {
             out.release();
         }

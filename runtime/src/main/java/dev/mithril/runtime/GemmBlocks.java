@@ -2,13 +2,14 @@ package dev.mithril.runtime;
 
 /**
  * The cache-blocked loops of one task from {@link GemmDriver}: for each block of up to {@code MC} rows and each k
- * block of up to {@code KC}, pack that piece of A (L2-resident), then run the micro-kernel over every packed B panel
+ * block of up to {@code KC} ({@code KC_LINED} where the packed panels start on a cache line), pack that piece of A
+ * (L2-resident), then run the micro-kernel over every packed B panel
  * of the task, sliver by sliver, so each B panel slice is reused from L1 across the block's rows. The rows per
  * block also keep that block's rows of C in L2 ({@link GemmTuning#blockRows}). Block sizes are
  * balanced (784 = 4 x 196, not 3 x 256 + 16) so no thin k block pays the tile load/store alone.
  */
 final class GemmBlocks {
-    private static final int KC = GemmTuning.KC, MC = GemmTuning.MC_ROWS;
+    private static final int KC = GemmTuning.KC, KC_LINED = GemmTuning.KC_LINED, MC = GemmTuning.MC_ROWS;
     private static final int MR = GemmKernel.MR, NR = GemmKernel.NR, NR64 = GemmKernel64.NR;
     /**
      * Largest per-thread B buffer kept between calls (elements, 16 MB of float32). {@code Gemm.sgemm} splits a product
@@ -16,20 +17,24 @@ final class GemmBlocks {
      */
     static final int KEEP_B = 1 << 22;
 
-    private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * Math.max(KC, KC_LINED)]);
     private static final ThreadLocal<float[]> T32 = ThreadLocal.withInitial(() -> new float[MR * NR]);
-    private static final ThreadLocal<float[]> B32 = new ThreadLocal<>();
+    private static final ThreadLocal<PackedWeights.Panels> B32 = new ThreadLocal<>();
     private static final ThreadLocal<double[]> A64 = ThreadLocal.withInitial(() -> new double[MC * KC]);
     private static final ThreadLocal<double[]> T64 = ThreadLocal.withInitial(() -> new double[MR * NR64]);
     private static final ThreadLocal<double[]> B64 = new ThreadLocal<>();
 
     private GemmBlocks() {}
 
-    /** A buffer for packing B on this thread, reused across calls while it is not too large. */
-    static float[] bBuffer32(int size) {
-        float[] b = B32.get();
-        if (b != null && b.length >= size) return b;
-        b = new float[size];
+    /**
+     * A buffer for packing B on this thread, reused across calls while it is not too large: {@code data()} has
+     * {@link CacheLines#SLACK} floats more than {@code size}, so that the panels can start on a cache line
+     * ({@code line()}; its {@code off} and {@code size} are not used).
+     */
+    static PackedWeights.Panels bBuffer32(int size) {
+        PackedWeights.Panels b = B32.get();
+        if (b != null && b.data().length >= size + CacheLines.SLACK) return b;
+        b = new PackedWeights.Panels(new float[size + CacheLines.SLACK], 0, size);
         if (size <= KEEP_B) B32.set(b);
         return b;
     }
@@ -47,12 +52,25 @@ final class GemmBlocks {
      * so that no lambda is created (nothing is allocated per call, whatever the JIT's escape analysis decides).
      */
     static void run(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int m, int n, int k) {
-        if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, n, k, 0, m, 0, GemmPacking.panels(n, NR));
+        run(o, transA, a, aOff, lda, bp, 0, false, m, n, k);
+    }
+
+    /**
+     * As {@link #run(GemmKernel.Out, boolean, float[], int, int, float[], int, int, int)} with the panels at
+     * {@code bp[bpOff]}. {@code lined}: the caller puts its panels on a cache line ({@link CacheLines}), so the blocks
+     * go {@link GemmTuning#KC_LINED} deep instead of {@link GemmTuning#KC}. It is the same for every call in a JVM
+     * (whether addresses are known there), not whether this call's panels happen to be on a line, so that a product's
+     * k blocks, and so its sums to the last bit, do not change from call to call with the collector's moves.
+     */
+    static void run(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff, boolean lined,
+                    int m, int n, int k) {
+        if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, 0, m, 0, GemmPacking.panels(n, NR));
         else {
             Task32 task = TASKS32.get();
             if (task.inUse) task = new Task32(); // started from inside another product's block on this thread
             task.inUse = true;
             task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
+            task.bpOff = bpOff; task.lined = lined;
             try {
                 GemmDriver.run(m, n, k, MR, NR, task);
             } finally {
@@ -68,17 +86,17 @@ final class GemmBlocks {
     /** One parallel product's operands, reused per calling thread so that the split allocates nothing per call. */
     private static final class Task32 implements GemmDriver.Block {
         GemmKernel.Out o;
-        boolean transA, inUse;
+        boolean transA, lined, inUse;
         float[] a, bp;
-        int aOff, lda, n, k;
+        int aOff, lda, bpOff, n, k;
         /** Whether each task first packs its own panels of op(B) from {@code b} ({@link #runPackingB}). */
         boolean packB, transB;
         float[] b;
         int bOff, ldb;
 
         @Override public void run(int i0, int i1, int p0, int p1) {
-            if (packB) GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, p0, p1);
-            block(o, transA, a, aOff, lda, bp, n, k, i0, i1, p0, p1);
+            if (packB) GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, bpOff, p0, p1);
+            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, p0, p1);
         }
     }
 
@@ -99,17 +117,18 @@ final class GemmBlocks {
      * its share of the rows.
      */
     static void runPackingB(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda,
-                            boolean transB, float[] b, int bOff, int ldb, float[] bp, int m, int n, int k) {
+                            boolean transB, float[] b, int bOff, int ldb, float[] bp, int bpOff, boolean lined, int m, int n, int k) {
         int panels = GemmPacking.panels(n, NR);
         if (GemmDriver.serial(m, n, k) || panels < 2) {
-            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
-            run(o, transA, a, aOff, lda, bp, m, n, k);
+            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, bpOff);
+            run(o, transA, a, aOff, lda, bp, bpOff, lined, m, n, k);
             return;
         }
         Task32 task = TASKS32.get();
         if (task.inUse) task = new Task32(); // started from inside another product's block on this thread
         task.inUse = true;
         task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
+        task.bpOff = bpOff; task.lined = lined;
         task.packB = true; task.transB = transB; task.b = b; task.bOff = bOff; task.ldb = ldb;
         try {
             GemmDriver.run(m, n, k, MR, NR, true, task);
@@ -130,16 +149,16 @@ final class GemmBlocks {
      * the rows: otherwise its rows of C would allow row blocks of only 16 rows, and every 16 rows would stream the
      * task's whole packed B again (the decoder's 50257-column output layer: 103 MB per 16 rows).
      */
-    private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
-                              int i0, int i1, int p0, int p1) {
+    private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff,
+                              boolean lined, int n, int k, int i0, int i1, int p0, int p1) {
         int size = GemmTuning.groupPanels(p1 - p0, NR, Float.BYTES);
-        for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, n, k, i0, i1, g, Math.min(p1, g + size));
+        for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, g, Math.min(p1, g + size));
     }
 
     /** {@link #block} for a group of panels narrow enough for row blocks of {@link GemmTuning#GROUP_ROWS} rows. */
-    private static void rect(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int n, int k,
-                             int i0, int i1, int p0, int p1) {
-        int kb = GemmDriver.blockSize(k, KC, 1);
+    private static void rect(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff,
+                             boolean lined, int n, int k, int i0, int i1, int p0, int p1) {
+        int kb = GemmDriver.blockSize(k, lined ? KC_LINED : KC, 1);
         float[] ap = A32.get(), t = T32.get();
         int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR, Float.BYTES, MR), MR);
         int blocks = (i1 - i0 + mb - 1) / mb, start = p0 == 0 ? 0 : blocks / 2;
@@ -154,8 +173,8 @@ final class GemmBlocks {
                 // which the next row block starts with when this is the last k block)
                 int nextPc = last ? 0 : Math.min(pc + kc, k - kc);
                 for (int j = p0; j < p1; j++) {
-                    int col = j * NR, cols = Math.min(NR, n - col), bO = j * k * NR + pc * NR;
-                    int bNextSlice = j + 1 < p1 ? bO + k * NR : p0 * k * NR + nextPc * NR;
+                    int col = j * NR, cols = Math.min(NR, n - col), bO = bpOff + j * k * NR + pc * NR;
+                    int bNextSlice = j + 1 < p1 ? bO + k * NR : bpOff + p0 * k * NR + nextPc * NR;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int aNext = (ir + MR < mc ? ir + MR : 0) * kc;
                         int bNext = bNextSlice + ir / MR % 8 * kc * GemmKernel.TOUCH_B;

@@ -27,18 +27,18 @@ final class GemmNarrow {
 
     /**
      * C = epilogue(alpha * A * B + beta * C) for the m x n (n <= V) matrix C described by {@code o}, A with row
-     * stride {@code lda}, B packed by {@link GemmPacking#packB} (one panel: row p's columns at {@code bp[p * NR]}).
+     * stride {@code lda}, B packed by {@link GemmPacking#packB} (one panel: row p's columns at {@code bp[bpOff + p * NR]}).
      */
-    static void run(int m, int n, int k, float[] a, int aOff, int lda, float[] bp, GemmKernel.Out o) {
+    static void run(int m, int n, int k, float[] a, int aOff, int lda, float[] bp, int bpOff, GemmKernel.Out o) {
         int blocks = (m + ROWS - 1) / ROWS;
         if (Parallel.threads() <= 1 || (long) m * n * k < GemmDriver.SERIAL_WORK || blocks < 2) {
-            rows(0, m, n, k, a, aOff, lda, bp, o);
+            rows(0, m, n, k, a, aOff, lda, bp, bpOff, o);
             return;
         }
         Split s = SPLITS.get();
         if (s.inUse) s = new Split(); // started from inside another parallel body on this thread
         s.inUse = true;
-        s.m = m; s.n = n; s.k = k; s.a = a; s.aOff = aOff; s.lda = lda; s.bp = bp; s.o = o;
+        s.m = m; s.n = n; s.k = k; s.a = a; s.aOff = aOff; s.lda = lda; s.bp = bp; s.bpOff = bpOff; s.o = o;
         try {
             Parallel.forRange(blocks, 1, s);
         } finally {
@@ -51,27 +51,27 @@ final class GemmNarrow {
 
     /** The region body over blocks of 8 rows, reused per calling thread so that a call allocates nothing. */
     private static final class Split implements Parallel.RangeBody {
-        int m, n, k, aOff, lda;
+        int m, n, k, aOff, lda, bpOff;
         float[] a, bp;
         GemmKernel.Out o;
         boolean inUse;
 
-        @Override public void run(int from, int to) { rows(from * ROWS, Math.min(m, to * ROWS), n, k, a, aOff, lda, bp, o); }
+        @Override public void run(int from, int to) { rows(from * ROWS, Math.min(m, to * ROWS), n, k, a, aOff, lda, bp, bpOff, o); }
     }
 
     /** Each thread's 8 rows of products, between a kernel and {@link #store}. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[ROWS * V]);
 
     /** Rows {@code [i0, i1)} of C. */
-    private static void rows(int i0, int i1, int n, int k, float[] a, int aOff, int lda, float[] bp, GemmKernel.Out o) {
+    private static void rows(int i0, int i1, int n, int k, float[] a, int aOff, int lda, float[] bp, int bpOff, GemmKernel.Out o) {
         float[] t = TILE.get();
         int i = i0;
         for (; i + ROWS <= i1; i += ROWS) {
-            block8(k, a, aOff + i * lda, lda, bp, t);
+            block8(k, a, aOff + i * lda, lda, bp, bpOff, t);
             store(t, ROWS, o, i, n);
         }
         for (; i < i1; i++) {
-            row1(k, a, aOff + i * lda, bp, t);
+            row1(k, a, aOff + i * lda, bp, bpOff, t);
             store(t, 1, o, i, n);
         }
         if (o.ep() != Epilogue.NONE || o.res() != null) {
@@ -84,11 +84,11 @@ final class GemmNarrow {
      * and the masked stores are {@link #store}'s, which keeps this method small enough for C1 to compile it (with
      * them it ran out of registers there, and the method never reached C2: 0.5 GFLOP/s).
      */
-    private static void block8(int k, float[] a, int aO, int lda, float[] bp, float[] t) {
+    private static void block8(int k, float[] a, int aO, int lda, float[] bp, int bO, float[] t) {
         int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         for (int p = 0; p < k; p++) {
-            FloatVector b = FloatVector.fromArray(S, bp, p * NR);
+            FloatVector b = FloatVector.fromArray(S, bp, bO + p * NR);
             c0 = FloatVector.broadcast(S, a[aO + p]).fma(b, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b, c1);
             c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b, c2);
@@ -103,9 +103,9 @@ final class GemmNarrow {
     }
 
     /** {@code t[0 ..]} = the row of A at {@code aO} x B. */
-    private static void row1(int k, float[] a, int aO, float[] bp, float[] t) {
+    private static void row1(int k, float[] a, int aO, float[] bp, int bO, float[] t) {
         FloatVector acc = FloatVector.zero(S);
-        for (int p = 0; p < k; p++) acc = FloatVector.broadcast(S, a[aO + p]).fma(FloatVector.fromArray(S, bp, p * NR), acc);
+        for (int p = 0; p < k; p++) acc = FloatVector.broadcast(S, a[aO + p]).fma(FloatVector.fromArray(S, bp, bO + p * NR), acc);
         acc.intoArray(t, 0);
     }
 

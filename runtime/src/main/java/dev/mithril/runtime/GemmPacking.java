@@ -28,13 +28,18 @@ final class GemmPacking {
 
     /** Packs op(B) ([k, n]) into {@code p}; {@code transB} means b holds B transposed (rows of length k). */
     static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p) {
+        packB(transB, k, n, b, bOff, ldb, p, 0);
+    }
+
+    /** As {@link #packB(boolean, int, int, float[], int, int, float[])}, the panels starting at {@code p[pOff]}. */
+    static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int pOff) {
         int nr = GemmKernel.NR, panels = panels(n, nr), grain = Math.max(1, GRAIN / Math.max(1, k * nr));
-        if (Parallel.threads() <= 1 || panels < 2 * grain) packB(transB, k, n, b, bOff, ldb, p, 0, panels);
+        if (Parallel.threads() <= 1 || panels < 2 * grain) packB(transB, k, n, b, bOff, ldb, p, pOff, 0, panels);
         else {
             PackTask task = PACK_TASKS.get();
             if (task.inUse) task = new PackTask(); // started from inside another parallel body on this thread
             task.inUse = true;
-            task.transB = transB; task.k = k; task.n = n; task.b = b; task.bOff = bOff; task.ldb = ldb; task.p = p;
+            task.transB = transB; task.k = k; task.n = n; task.b = b; task.bOff = bOff; task.ldb = ldb; task.p = p; task.pOff = pOff;
             try {
                 Parallel.forRange(panels, grain, task);
             } finally {
@@ -49,17 +54,17 @@ final class GemmPacking {
     /** The region body of a parallel float32 {@code packB}, reused per calling thread so that a call allocates nothing. */
     private static final class PackTask implements Parallel.RangeBody {
         boolean transB, inUse;
-        int k, n, bOff, ldb;
+        int k, n, bOff, ldb, pOff;
         float[] b, p;
 
-        @Override public void run(int from, int to) { packB(transB, k, n, b, bOff, ldb, p, from, to); }
+        @Override public void run(int from, int to) { packB(transB, k, n, b, bOff, ldb, p, pOff, from, to); }
     }
 
-    /** Panels {@code [from, to)} of {@link #packB(boolean, int, int, float[], int, int, float[])}. */
-    static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int from, int to) {
+    /** Panels {@code [from, to)} of {@link #packB(boolean, int, int, float[], int, int, float[], int)}. */
+    static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int pOff, int from, int to) {
         int nr = GemmKernel.NR;
         for (int j = from; j < to; j++) {
-            int j0 = j * nr, w = Math.min(nr, n - j0), base = j * k * nr;
+            int j0 = j * nr, w = Math.min(nr, n - j0), base = pOff + j * k * nr;
             if (!transB) {
                 for (int q = 0; q < k; q++) {
                     int d = base + q * nr;

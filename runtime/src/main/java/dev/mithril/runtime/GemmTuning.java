@@ -19,6 +19,16 @@ final class GemmTuning {
     static final int KC = Math.max(16, Integer.getInteger("mithril.gemm.kc", 128));
 
     /**
+     * Depth of one k block where the packed B panels start on a cache line ({@link CacheLines}; property
+     * {@code mithril.gemm.kcLined}). A slice is then 48 KiB and no longer stays in L1 next to the A sliver, but each
+     * tile touches C half as often and the panels' 64-byte loads no longer straddle lines. At 1024 cubed on one core,
+     * with the same packed panels: 150-153 GFLOP/s on a line at 256 deep, 141-147 at 128; off a line 135-139 at 256.
+     * So products whose panels cannot be put on a line (no native access; the convolutions' own panels) keep
+     * {@link #KC}.
+     */
+    static final int KC_LINED = Math.max(16, Integer.getInteger("mithril.gemm.kcLined", 256));
+
+    /**
      * Rows of A per packed block (a number of micro-kernel slivers, property {@code mithril.gemm.mc}): MC x KC elements
      * live in L2 while every B panel of the task streams past. Both sizes may be overridden to tune another machine.
      */

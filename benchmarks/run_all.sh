@@ -34,7 +34,7 @@
 #   resnet50 at batch 32, all levels, inference:     1 warm-up, 3 timed; its training at batch 32, Full: 1 and 3
 #   transformer at batch 1 and 16, all levels:       1 warm-up, 3 timed
 #   transformer at batch 64, Full only:              1 warm-up, 3 timed
-#   generation at batch 1 and 16, all levels:        1 warm-up, 3 timed; at batch 64, Full only: 0 warm-up, 2 timed
+#   generation at batch 1 and 16, all levels:        1 warm-up, 3 timed; at batch 64, Full only: 1 warm-up, 2 timed
 #   memory of the zoo models:                        15 warm-up (so that the JIT has compiled the kernels: until then the
 #                                                    Vector API allocates its vectors; with 3, ResNet-18's inference still
 #                                                    allocated 27 MB a call, 0.15 MB after 15), 2 calls around which memory is probed
@@ -100,7 +100,7 @@ step transformer-b64 5  --model transformer --batch-sizes 64 --mode inference,tr
 # scaling of the zoo models at one batch size each (no peer in those modes either).
 PEERS_SAVED=$PEERS; PEERS=""
 step generation 3       --model transformer --batch-sizes 1,16 --mode generation --level all --warmup 1 --runs 3
-step generation-b64 2   --model transformer --batch-sizes 64 --mode generation --level full --warmup 0 --runs 2
+step generation-b64 3   --model transformer --batch-sizes 64 --mode generation --level full --warmup 1 --runs 2
 step zoo-memory 4       --model resnet18,resnet50,transformer --batch-sizes 8 --mode memory --level full --warmup 15 --runs 2
 step zoo-scaling 1      --model resnet18,resnet50,transformer --batch-sizes 8 --mode scaling --level full --warmup 1 --runs 2
 

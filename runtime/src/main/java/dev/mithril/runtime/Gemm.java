@@ -66,9 +66,10 @@ public final class Gemm {
         if (nativeBlas) return "OpenBLAS cblas_sgemm/cblas_dgemm via FFM (" + NativeBlas.library() + ", "
                 + NativeBlas.threads() + " OpenBLAS threads)";
         return "pure Java: " + GemmKernel.MR + "x" + GemmKernel.NR + " float32 / " + GemmKernel64.MR + "x" + GemmKernel64.NR
-                + " float64 register tiles on " + GemmKernel.S + ", packed panels, k blocks of " + GemmTuning.KC
-                + (CacheLines.available() ? " (" + GemmTuning.KC_LINED + " for float32 panels on cache lines)"
-                        : " (float32 panels off cache lines: their addresses need --enable-native-access)")
+                + " float64 register tiles on " + GemmKernel.S + ", packed panels, float32 k blocks of "
+                + (CacheLines.available() ? GemmTuning.KC_LINED + " (panels on cache lines)"
+                        : GemmTuning.KC + " (panels off cache lines: their addresses need --enable-native-access)")
+                + ", float64 k blocks of " + GemmTuning.KC64
                 + ", " + Parallel.threads() + " threads";
     }
 

@@ -20,7 +20,7 @@ final class GemmBlocks {
     private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * Math.max(KC, KC_LINED)]);
     private static final ThreadLocal<float[]> T32 = ThreadLocal.withInitial(() -> new float[MR * NR]);
     private static final ThreadLocal<PackedWeights.Panels> B32 = new ThreadLocal<>();
-    private static final ThreadLocal<double[]> A64 = ThreadLocal.withInitial(() -> new double[MC * KC]);
+    private static final ThreadLocal<double[]> A64 = ThreadLocal.withInitial(() -> new double[MC * GemmTuning.KC64]);
     private static final ThreadLocal<double[]> T64 = ThreadLocal.withInitial(() -> new double[MR * NR64]);
     private static final ThreadLocal<double[]> B64 = new ThreadLocal<>();
 
@@ -211,7 +211,7 @@ final class GemmBlocks {
 
     private static void rect(GemmKernel64.Out o, boolean transA, double[] a, int aOff, int lda, double[] bp, int n, int k,
                              int i0, int i1, int p0, int p1) {
-        int kb = GemmDriver.blockSize(k, KC, 1);
+        int kb = GemmDriver.blockSize(k, GemmTuning.KC64, 1);
         double[] ap = A64.get(), t = T64.get();
         int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR64, Double.BYTES, MR), MR);
         for (int ic = i0; ic < i1; ic += mb) {

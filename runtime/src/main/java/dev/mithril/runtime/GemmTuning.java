@@ -43,14 +43,27 @@ final class GemmTuning {
     static final int C_BLOCK_BYTES = Math.max(16, Integer.getInteger("mithril.gemm.cblock", 256)) * 1024;
 
     /**
+     * Depth of one k block in float64 (property {@code mithril.gemm.kc64}), and the bytes of C one of its row blocks
+     * may cover (property {@code mithril.gemm.cblock64}, in KiB). A float64 tile does half the float32 tile's flops
+     * on the same bytes of C, so deeper blocks and longer row blocks pay: 1024 cubed on one core 50-52 -> 58-60
+     * GFLOP/s (OpenBLAS 71-72), 512 cubed 59 -> 59-61; on two cores 1024 cubed is unchanged at 105-108 (alternating
+     * JVMs, tenth session; the float32 values, 128 and 256 KiB, measured 50-56).
+     */
+    static final int KC64 = Math.max(16, Integer.getInteger("mithril.gemm.kc64", 192));
+    static final int C_BLOCK_BYTES_64 = Math.max(16, Integer.getInteger("mithril.gemm.cblock64", 512)) * 1024;
+
+    /** The bytes of C a row block may cover for elements of {@code elemBytes}. */
+    static int cBlockBytes(int elemBytes) { return elemBytes == Double.BYTES ? C_BLOCK_BYTES_64 : C_BLOCK_BYTES; }
+
+    /**
      * The fewest rows a row block should have: each row block streams its panels of packed B once per k block, so B is
      * read from L3 once per this many rows (at 16 rows, 2 bytes per multiply-add at one core's FMA rate: more than
      * L3 delivers). Tasks whose rows of C are too wide for it go by groups of {@link #panelGroup} panels.
      */
     static final int GROUP_ROWS = 64;
 
-    /** Column panels of {@code nr} elements whose rows of C fit {@link #C_BLOCK_BYTES} for {@link #GROUP_ROWS} rows. */
-    static int panelGroup(int nr, int elemBytes) { return Math.max(1, C_BLOCK_BYTES / (GROUP_ROWS * nr * elemBytes)); }
+    /** Column panels of {@code nr} elements whose rows of C fit {@link #cBlockBytes} for {@link #GROUP_ROWS} rows. */
+    static int panelGroup(int nr, int elemBytes) { return Math.max(1, cBlockBytes(elemBytes) / (GROUP_ROWS * nr * elemBytes)); }
 
     /**
      * Panels per group for a task of {@code panels} column panels: all of them up to two groups of {@link #panelGroup},
@@ -63,7 +76,7 @@ final class GemmTuning {
 
     /** Rows per block of an A x B task whose C rows are {@code cols} elements of {@code elemBytes} each. */
     static int blockRows(int cols, int elemBytes, int mr) {
-        int fit = C_BLOCK_BYTES / Math.max(1, cols * elemBytes) / mr * mr;
+        int fit = cBlockBytes(elemBytes) / Math.max(1, cols * elemBytes) / mr * mr;
         return Math.min(MC_ROWS, Math.max(2 * mr, fit));
     }
 

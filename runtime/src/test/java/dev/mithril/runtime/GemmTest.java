@@ -66,6 +66,49 @@ class GemmTest {
     }
 
     /**
+     * float64 with several row blocks (240 rows each at most) and k blocks ({@link GemmTuning#KC64} deep), B transposed
+     * and not, beta on the old C, one and two threads: against a double-precision reference, and the same bits on
+     * either thread count.
+     */
+    @Test void float64MultiBlockProduct() {
+        int m = 500, n = 130, k = 450, before = Parallel.threads(); // 3 row blocks, 3 k blocks, 6 panels (the last partial)
+        assertTrue(k > 2 * GemmTuning.KC64 && m > 2 * GemmTuning.MC_ROWS, "the shape must span several blocks");
+        java.util.Random r = new java.util.Random(5);
+        double[] a = new double[m * k], b = new double[k * n], c0 = new double[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = r.nextDouble() - 0.5;
+        for (int i = 0; i < b.length; i++) b[i] = r.nextDouble() - 0.5;
+        for (int i = 0; i < c0.length; i++) c0[i] = r.nextDouble() - 0.5;
+        double[] bt = new double[n * k];
+        for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+        double[] exp = new double[m * n];
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+            double sum = 0;
+            for (int p = 0; p < k; p++) sum += a[i * k + p] * b[p * n + j];
+            exp[i * n + j] = 0.75 * sum - 2.0 * c0[i * n + j];
+        }
+        double[][] got = new double[4][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                for (int tb = 0; tb < 2; tb++) {
+                    double[] c = c0.clone();
+                    if (tb == 0) Gemm.dgemm(false, false, m, n, k, 0.75, a, 0, k, b, 0, n, -2.0, c, 0, n);
+                    else Gemm.dgemm(false, true, m, n, k, 0.75, a, 0, k, bt, 0, k, -2.0, c, 0, n);
+                    for (int i = 0; i < c.length; i++) {
+                        assertEquals(exp[i], c[i], 1e-12 * Math.max(1, Math.abs(exp[i])),
+                                "dgemm " + m + "x" + n + "x" + k + (tb == 1 ? " B transposed" : "") + " on " + t + " thread(s), element " + i);
+                    }
+                    got[(t - 1) * 2 + tb] = c;
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+        assertArrayEquals(got[0], got[2], "the same bits on one and two threads");
+        assertArrayEquals(got[1], got[3], "the same bits on one and two threads, B transposed");
+    }
+
+    /**
      * Wide enough that two threads split the columns and each task has several row blocks, which the task right of
      * the split walks starting half-way down: every element is still computed once, bit-identical to one thread.
      */
@@ -96,13 +139,13 @@ class GemmTest {
      * double-precision reference, every group, row block and k block included.
      */
     @Test void wideProductsGoByPanelGroups() {
-        int m = 150, n = 4500, k = 200, before = Parallel.threads();
+        int m = 150, n = 4500, k = 600, before = Parallel.threads(); // k: several blocks at either float32 depth
         float[] x = Ref.randomArray(21, m * k), w = Ref.randomArray(22, n * k), bias = Ref.randomArray(23, n);
         double[] ref = Ref.gemm(false, true, m, n, k, x, 0, k, w, 0, k);
         float[] exp = new float[m * n];
         for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) exp[i * n + j] = (float) Math.max(0, ref[i * n + j] + bias[j]);
         PackedWeights pw = Gemm.pack(w, 0, n, k);
-        int md = 100, nd = 1500, kd = 150;
+        int md = 100, nd = 1500, kd = 450; // several k blocks of GemmTuning.KC64
         double[] ad = new double[md * kd], bd = new double[kd * nd], expd = new double[md * nd];
         for (int i = 0; i < ad.length; i++) ad[i] = x[i] - 0.25;
         for (int i = 0; i < bd.length; i++) bd[i] = w[i] * 0.5;
@@ -120,14 +163,14 @@ class GemmTest {
                 Arrays.fill(cp, Float.NaN);
                 Gemm.linear(x, 0, m, n, k, w, 0, bias, Epilogue.BIAS_RELU, c, 0);
                 Gemm.linear(x, 0, m, pw, bias, Epilogue.BIAS_RELU, cp, 0);
-                Ref.assertClose(exp, c, 1e-5, "plain 150x4500x200 on " + t + " thread(s)");
-                Ref.assertClose(exp, cp, 1e-5, "pre-packed 150x4500x200 on " + t + " thread(s)");
+                Ref.assertClose(exp, c, 1e-5, "plain 150x4500x600 on " + t + " thread(s)");
+                Ref.assertClose(exp, cp, 1e-5, "pre-packed 150x4500x600 on " + t + " thread(s)");
                 plain[t - 1] = c;
                 double[] cd = new double[md * nd];
                 Arrays.fill(cd, Double.NaN);
                 Gemm.dgemm(false, false, md, nd, kd, 1.0, ad, 0, kd, bd, 0, nd, 0.0, cd, 0, nd);
                 for (int i = 0; i < cd.length; i++) {
-                    assertEquals(expd[i], cd[i], 1e-12 * Math.max(1, Math.abs(expd[i])), "dgemm 100x1500x150 on " + t + " thread(s), element " + i);
+                    assertEquals(expd[i], cd[i], 1e-12 * Math.max(1, Math.abs(expd[i])), "dgemm 100x1500x450 on " + t + " thread(s), element " + i);
                 }
             }
         } finally {

@@ -45,9 +45,9 @@ final class GemmTuning {
     /**
      * Depth of one k block in float64 (property {@code mithril.gemm.kc64}), and the bytes of C one of its row blocks
      * may cover (property {@code mithril.gemm.cblock64}, in KiB). A float64 tile does half the float32 tile's flops
-     * on the same bytes of C, so deeper blocks and longer row blocks pay: 1024 cubed on one core 50-52 -> 58-60
-     * GFLOP/s (OpenBLAS 71-72), 512 cubed 59 -> 59-61; on two cores 1024 cubed is unchanged at 105-108 (alternating
-     * JVMs, tenth session; the float32 values, 128 and 256 KiB, measured 50-56).
+     * on the same bytes of C, so deeper blocks and longer row blocks pay: 1024 cubed went from 0.72 to 0.80-0.82 of
+     * OpenBLAS's {@code dgemm} on one core and from 0.76-0.79 to 0.82 on two ({@code GemmBenchmark ... f64},
+     * alternating JVMs against the float32 sizes, 128 and 256 KiB; docs/BENCHMARKS.md).
      */
     static final int KC64 = Math.max(16, Integer.getInteger("mithril.gemm.kc64", 192));
     static final int C_BLOCK_BYTES_64 = Math.max(16, Integer.getInteger("mithril.gemm.cblock64", 512)) * 1024;

@@ -62,8 +62,13 @@ public class GemmBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /** {@code f32} ({@code sgemm}) or {@code f64} ({@code dgemm}, float64 weights, {@code cblas_dgemm}). */
+    @Param({"f32"})
+    public String dtype;
+
     private int m, n, k;
     private float[] x, w, c;
+    private double[] xd, wd, cd;
     private PackedWeights packed;
 
     @Setup(Level.Trial)
@@ -79,6 +84,15 @@ public class GemmBenchmark {
         n = Integer.parseInt(p[1]);
         k = Integer.parseInt(p[2]);
         Random r = new Random(42);
+        if (dtype.equals("f64")) {
+            xd = new double[m * k];
+            wd = new double[n * k];
+            cd = new double[m * n];
+            for (int i = 0; i < xd.length; i++) xd[i] = r.nextDouble() * 2 - 1;
+            for (int i = 0; i < wd.length; i++) wd[i] = r.nextDouble() * 2 - 1;
+            packed = Gemm.pack(wd, 0, n, k);
+            return;
+        }
         x = new float[m * k];
         w = new float[n * k];
         c = new float[m * n];
@@ -90,7 +104,7 @@ public class GemmBenchmark {
     /** Times {@code other}'s operands from now on: the very same arrays, so the same offsets in memory. */
     private void share(GemmBenchmark other) {
         m = other.m; n = other.n; k = other.k;
-        x = other.x; w = other.w; c = other.c; packed = other.packed;
+        x = other.x; w = other.w; c = other.c; xd = other.xd; wd = other.wd; cd = other.cd; packed = other.packed;
     }
 
     /** The thread counts of the pool and of OpenBLAS for this implementation. */
@@ -103,10 +117,19 @@ public class GemmBenchmark {
         } else if (!impl.equals("java") && !impl.equals("javaPacked")) {
             throw new IllegalArgumentException("impl must be java, javaPacked or openblas, got " + impl);
         }
+        if (!dtype.equals("f32") && !dtype.equals("f64")) throw new IllegalArgumentException("dtype must be f32 or f64, got " + dtype);
     }
 
     @Benchmark
-    public float[] sgemm() {
+    public Object sgemm() {
+        if (xd != null) {
+            switch (impl) {
+                case "java" -> Gemm.dgemm(false, true, m, n, k, 1.0, xd, 0, k, wd, 0, k, 0.0, cd, 0, n);
+                case "javaPacked" -> Gemm.linear(xd, 0, m, packed, null, Epilogue.NONE, cd, 0);
+                default -> NativeBlas.dgemm(false, true, m, n, k, 1.0, xd, 0, k, wd, 0, k, 0.0, cd, 0, n);
+            }
+            return cd;
+        }
         switch (impl) {
             case "java" -> Gemm.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, c, 0, n);
             case "javaPacked" -> Gemm.linear(x, 0, m, packed, null, Epilogue.NONE, c, 0);
@@ -116,16 +139,19 @@ public class GemmBenchmark {
     }
 
     /**
-     * Interleaved comparison: {@code args[0]} threads, {@code args[1]} comma-separated shapes (MxNxK). Prints GFLOP/s
-     * of java, javaPacked and openblas per shape and the ratios to OpenBLAS.
+     * Interleaved comparison: {@code args[0]} threads, {@code args[1]} comma-separated shapes (MxNxK), optionally
+     * {@code args[2]} = {@code f64} for float64 ({@code dgemm} against {@code cblas_dgemm}). Prints GFLOP/s of java,
+     * javaPacked and openblas per shape and the ratios to OpenBLAS.
      */
     public static void main(String[] args) {
-        if (args.length != 2) throw new IllegalArgumentException("usage: GemmBenchmark <threads> <MxNxK,...>");
+        if (args.length != 2 && args.length != 3) throw new IllegalArgumentException("usage: GemmBenchmark <threads> <MxNxK,...> [f32|f64]");
         int threads = Integer.parseInt(args[0]);
+        String dtype = args.length == 3 ? args[2] : "f32";
         ThreadMXBean clock = ManagementFactory.getThreadMXBean();
         boolean cpuTime = threads == 1;
         String[] impls = {"java", "javaPacked", "openblas"};
-        System.out.printf("%d thread(s), timed by %s; GFLOP/s, best window of each%n", threads, cpuTime ? "thread CPU time" : "wall time");
+        System.out.printf("%s, %d thread(s), timed by %s; GFLOP/s, best window of each%n", dtype.equals("f64") ? "float64" : "float32", threads,
+                cpuTime ? "thread CPU time" : "wall time");
         for (String shape : args[1].split(",")) {
             GemmBenchmark[] runs = new GemmBenchmark[impls.length];
             for (int i = 0; i < impls.length; i++) {
@@ -133,6 +159,7 @@ public class GemmBenchmark {
                 runs[i].shape = shape;
                 runs[i].impl = impls[i];
                 runs[i].threads = threads;
+                runs[i].dtype = dtype;
                 runs[i].setUp();
             }
             double flops = 2.0 * runs[0].m * runs[0].n * runs[0].k;

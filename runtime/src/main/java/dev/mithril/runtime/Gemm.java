@@ -122,7 +122,7 @@ public final class Gemm {
                 inPieces(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, ep, maxPacked);
                 return;
             }
-            PackedWeights.Panels buffer = GemmBlocks.bBuffer32(packed);
+            GemmBlocks.PackBuffer buffer = GemmBlocks.bBuffer32(packed);
             float[] bp = buffer.data();
             if (!transA && GemmNarrow.fits(n)) { // one vector of columns: pack the one panel, read A in place
                 GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 0, 1);
@@ -177,7 +177,7 @@ public final class Gemm {
         float[] p = new float[size + CacheLines.SLACK];
         int off = Math.max(0, CacheLines.skip(p)); // on a cache line where its address is known (PackedWeights)
         GemmPacking.packB(true, k, n, w, wOff, k, p, off);
-        return PackedWeights.f32(n, k, new PackedWeights.Panels(p, off, size), w, wOff);
+        return PackedWeights.f32(n, k, p, off, size, w, wOff);
     }
 
     /**
@@ -216,12 +216,15 @@ public final class Gemm {
             // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
             // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes).
             if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
-            else if (GemmNarrow.fits(n)) {
-                PackedWeights.Panels p = w.panels(); // read once: another thread may replace them (PackedWeights)
-                GemmNarrow.run(m, n, k, x, xOff, k, p.data(), p.off(), out);
-            } else {
-                PackedWeights.Panels p = w.panelsOnLine();
-                GemmBlocks.run(out, false, x, xOff, k, p.data(), p.off(), CacheLines.available(), m, n, k);
+            else {
+                boolean narrow = GemmNarrow.fits(n);
+                long stamp = w.readPanels(!narrow); // the panels stay where they are until released
+                try {
+                    if (narrow) GemmNarrow.run(m, n, k, x, xOff, k, w.panels(), w.panelOff(), out);
+                    else GemmBlocks.run(out, false, x, xOff, k, w.panels(), w.panelOff(), CacheLines.available(), m, n, k);
+                } finally {
+                    w.release(stamp);
+                }
             }
         } finally {
             out.release();

@@ -1,6 +1,7 @@
 package dev.mithril.runtime;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The weight matrix of a linear layer, {@code w[n = out][k = in]} (PyTorch layout), rearranged once into the column
@@ -12,69 +13,85 @@ import java.lang.foreign.MemorySegment;
  */
 public final class PackedWeights {
     /**
-     * How many times one weight's panels are copied onto a cache line again after the collector moved them off one.
-     * A collector that keeps moving them (a young object copied between survivor spaces) stops being followed after
-     * that; the panels stay correct where they are, only slower.
+     * How many times one weight's panels are moved back onto a cache line after the collector moved the array. Each
+     * move is a copy within the array; a collector that keeps moving it stops being followed after that, and the
+     * panels stay correct where they are, only slower.
      */
-    static final int MAX_RELAYOUTS = 4;
+    static final int MAX_RELAYOUTS = 8;
 
     private final int n, k;
     final float[] source;
     final double[] panels64, source64;
     final int sourceOff;
-    /** The float32 panels; replaced, never changed in place, when they are copied onto a line again. */
-    private volatile Panels panels;
+    /** The float32 panels (null for float64), with {@link CacheLines#SLACK} floats of room, and a segment over them. */
+    private final float[] panels;
+    private final MemorySegment segment;
+    private final int panelSize;
+    /** Where the panels start in {@link #panels}; changed only under {@link #lock}'s write lock. */
+    private volatile int panelOff;
+    /** Products hold its read lock while they read the panels; moving them onto a line takes its write lock. */
+    private final StampedLock lock = new StampedLock();
     private int relayouts;
 
-    /** Packed float32 panels starting at {@code data[off]}, {@code size} floats. */
-    record Panels(float[] data, int off, int size, MemorySegment segment) {
-        Panels(float[] data, int off, int size) { this(data, off, size, CacheLines.segment(data)); }
-
-        /** Where a cache line starts in {@code data} now ({@link CacheLines#skip}); asking allocates nothing. */
-        int line() { return CacheLines.skip(segment); }
-    }
-
-    private PackedWeights(int n, int k, Panels panels, float[] source, double[] panels64, double[] source64, int sourceOff) {
+    private PackedWeights(int n, int k, float[] panels, int panelOff, int panelSize, float[] source, double[] panels64,
+                          double[] source64, int sourceOff) {
         this.n = n;
         this.k = k;
         this.panels = panels;
+        this.segment = panels == null ? null : CacheLines.segment(panels);
+        this.panelOff = panelOff;
+        this.panelSize = panelSize;
         this.source = source;
         this.panels64 = panels64;
         this.source64 = source64;
         this.sourceOff = sourceOff;
     }
 
-    static PackedWeights f32(int n, int k, Panels panels, float[] source, int sourceOff) {
-        return new PackedWeights(n, k, panels, source, null, null, sourceOff);
+    /** Float32 panels of {@code panelSize} floats packed at {@code panels[panelOff]}. */
+    static PackedWeights f32(int n, int k, float[] panels, int panelOff, int panelSize, float[] source, int sourceOff) {
+        return new PackedWeights(n, k, panels, panelOff, panelSize, source, null, null, sourceOff);
     }
 
     static PackedWeights f64(int n, int k, double[] panels, double[] source, int sourceOff) {
-        return new PackedWeights(n, k, null, null, panels, source, sourceOff);
+        return new PackedWeights(n, k, null, 0, 0, null, panels, source, sourceOff);
     }
 
-    /** The float32 panels as they are (null for float64 weights). */
-    Panels panels() { return panels; }
+    /** The array holding the float32 panels. Read it only between {@link #readPanels} and {@link #release}. */
+    float[] panels() { return panels; }
+
+    /** Where the panels start in {@link #panels()}; stable between {@link #readPanels} and {@link #release}. */
+    int panelOff() { return panelOff; }
 
     /**
-     * The float32 panels for a product of {@link GemmBlocks}: first copied into a new array where they start on a
-     * cache line, if the collector has moved them off one since they were packed or last copied (see
-     * {@link CacheLines}; at most {@link #MAX_RELAYOUTS} times). Threads multiplying by the old panels meanwhile
-     * keep reading them, unchanged.
+     * Holds the float32 panels steady for one product: until {@link #release} with the stamp returned, neither the
+     * array nor {@link #panelOff()} changes. First, if the collector has moved the array so that the panels no longer
+     * start on a cache line ({@link CacheLines}), they are copied onto one within the array (at most
+     * {@link #MAX_RELAYOUTS} times), unless another product is reading them right now; then that waits for a later
+     * call. {@code align}: whether to look at all (the blocked path, where placement pays; not the narrow one).
      */
-    Panels panelsOnLine() {
-        Panels p = panels;
-        if (relayouts >= MAX_RELAYOUTS) return p;
-        int line = p.line();
-        return line < 0 || line == p.off() ? p : relayout(p);
+    long readPanels(boolean align) {
+        if (align && relayouts < MAX_RELAYOUTS) {
+            int line = CacheLines.skip(segment);
+            if (line >= 0 && line != panelOff) relayout();
+        }
+        return lock.readLock();
     }
 
-    private synchronized Panels relayout(Panels moved) {
-        if (panels != moved || relayouts >= MAX_RELAYOUTS) return panels; // another thread did it
-        float[] data = new float[moved.data().length];
-        int off = Math.max(0, CacheLines.skip(data));
-        System.arraycopy(moved.data(), moved.off(), data, off, moved.size());
-        relayouts++;
-        return panels = new Panels(data, off, moved.size());
+    /** Ends what {@link #readPanels} began. */
+    void release(long stamp) { lock.unlockRead(stamp); }
+
+    private void relayout() {
+        long stamp = lock.tryWriteLock();
+        if (stamp == 0) return; // being read: the next product tries again
+        try {
+            int line = CacheLines.skip(segment); // again, under the lock
+            if (line < 0 || line == panelOff || relayouts >= MAX_RELAYOUTS) return;
+            System.arraycopy(panels, panelOff, panels, line, panelSize); // overlapping ranges copy correctly
+            panelOff = line;
+            relayouts++;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
     }
 
     /** Output features (rows of the original weight). */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Packed float32 panels placed on 64-byte cache lines ({@link CacheLines}): the address found is right, the blocked
  * product is right for panels at any of the 16 float offsets a line can start at and with either k-block depth, and
- * pre-packed weights that the collector moved off a line are copied back onto one without changing a result.
+ * pre-packed weights that the collector moved off a line are shifted back onto one, within their array and never
+ * under a product that is reading them, without changing a result.
  * The tests run with {@code --enable-native-access=ALL-UNNAMED} (the build's JVM flags), where addresses are known.
  */
 class GemmLinedPanelsTest {
@@ -71,29 +72,35 @@ class GemmLinedPanelsTest {
         }
     }
 
-    @Test void packedWeightsMovedOffALineAreCopiedBackOntoOne() {
+    @Test void packedWeightsMovedOffALineAreMovedBackOntoOneWhenNobodyReadsThem() {
         int m = 100, n = 96, k = 300; // past GemmDot's batches and GemmNarrow's width: the blocked path; whole panels
         float[] x = Ref.randomArray(31, m * k), w = Ref.randomArray(32, n * k);
         PackedWeights fresh = Gemm.pack(w, 0, n, k);
-        PackedWeights.Panels packed = fresh.panels();
-        assertEquals(CacheLines.skip(packed.data()), packed.off(), "packed onto a line");
+        assertEquals(CacheLines.skip(fresh.panels()), fresh.panelOff(), "packed onto a line");
+        int size = GemmPacking.packedSize(k, n, GemmKernel.NR);
         float[] want = new float[m * n];
         Gemm.linear(x, 0, m, fresh, null, Epilogue.NONE, want, 0);
 
         // the same panels one float off the line, as after a move by the collector
-        int off = (packed.off() + 1) % (CacheLines.SLACK + 1);
-        float[] shifted = new float[packed.data().length];
-        System.arraycopy(packed.data(), packed.off(), shifted, off, packed.size());
-        PackedWeights moved = PackedWeights.f32(n, k, new PackedWeights.Panels(shifted, off, packed.size()), w, 0);
+        float[] shifted = new float[fresh.panels().length];
+        int line = CacheLines.skip(shifted), off = (line + 1) % (CacheLines.SLACK + 1);
+        System.arraycopy(fresh.panels(), fresh.panelOff(), shifted, off, size);
+        PackedWeights moved = PackedWeights.f32(n, k, shifted, off, size, w, 0);
+
+        // while a product reads them, they stay where they are
+        long reading = moved.readPanels(false);
+        long second = moved.readPanels(true);
+        assertEquals(off, moved.panelOff(), "not moved under a reader");
+        moved.release(second);
+        moved.release(reading);
+
         float[] got = new float[m * n];
         Gemm.linear(x, 0, m, moved, null, Epilogue.NONE, got, 0);
-        assertArrayEquals(want, got, "same product after the copy");
-        PackedWeights.Panels now = moved.panels();
-        assertNotSame(shifted, now.data(), "copied into a new array");
-        assertEquals(CacheLines.skip(now.data()), now.off(), "on a line again");
-        for (int i = 0; i < packed.size(); i++) {
-            assertEquals(packed.data()[packed.off() + i], now.data()[now.off() + i], "panel element " + i);
+        assertArrayEquals(want, got, "same product after the move");
+        assertSame(shifted, moved.panels(), "moved within the same array");
+        assertEquals(CacheLines.skip(shifted), moved.panelOff(), "on a line again");
+        for (int i = 0; i < size; i++) {
+            assertEquals(fresh.panels()[fresh.panelOff() + i], shifted[moved.panelOff() + i], "panel element " + i);
         }
-        assertEquals(packed.size(), now.size());
     }
 }

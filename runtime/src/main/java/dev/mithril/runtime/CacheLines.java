@@ -20,7 +20,7 @@ import java.lang.invoke.MethodHandle;
  * <p>
  * The answer holds until the garbage collector next moves the array, so callers ask again before each large product
  * and treat a changed answer as a cost (a misaligned panel is slower, never wrong). A caller that asks often about
- * one array keeps its {@link #segment} and asks with that, so that asking allocates nothing.
+ * one array keeps it as a {@link Tracked}, so that asking allocates nothing.
  */
 final class CacheLines {
     static final int LINE_BYTES = 64;
@@ -51,17 +51,28 @@ final class CacheLines {
     /** Whether {@link #skip} can answer here. */
     static boolean available() { return MEMSET != null; }
 
-    /** What {@link #skip(MemorySegment)} asks with for {@code a}: a segment over it, or null where nothing is known. */
-    static MemorySegment segment(float[] a) { return MEMSET == null ? null : MemorySegment.ofArray(a); }
+    /**
+     * An array asked about often, with the segment it is asked with (null where nothing is known), so that asking
+     * allocates nothing.
+     */
+    record Tracked(float[] data, MemorySegment segment) {
+        Tracked(float[] data) { this(data, MEMSET == null ? null : MemorySegment.ofArray(data)); }
+
+        /** {@link CacheLines#skip(float[])} for {@code data}. */
+        int line() { return skip(segment); }
+
+        /** Where panels written now should start in {@code data}: on a line where that is known, else at 0. */
+        int start() { return Math.max(0, line()); }
+    }
 
     /**
      * The number of elements, 0 to {@link #SLACK}, from {@code a[0]} to the first element that starts a cache line
      * right now; -1 where that is not known.
      */
-    static int skip(float[] a) { return skip(segment(a)); }
+    static int skip(float[] a) { return new Tracked(a).line(); }
 
-    /** {@link #skip(float[])} for the array under {@code segment} (from {@link #segment}; null: -1). */
-    static int skip(MemorySegment segment) {
+    /** {@link #skip(float[])} for the array under {@code segment} (null: -1). */
+    private static int skip(MemorySegment segment) {
         if (MEMSET == null || segment == null) return -1;
         long address;
         try {

@@ -122,15 +122,14 @@ public final class Gemm {
                 inPieces(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, ep, maxPacked);
                 return;
             }
-            GemmBlocks.PackBuffer buffer = GemmBlocks.bBuffer32(packed);
+            CacheLines.Tracked buffer = GemmBlocks.bBuffer32(packed);
             float[] bp = buffer.data();
             if (!transA && GemmNarrow.fits(n)) { // one vector of columns: pack the one panel, read A in place
                 GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 0, 1);
                 GemmNarrow.run(m, n, k, a, aOff, lda, bp, 0, out);
                 return;
             }
-            int line = Math.max(0, buffer.line()); // the panels start on a cache line where its address is known
-            GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, line, CacheLines.available(), m, n, k);
+            GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, buffer.start(), CacheLines.available(), m, n, k);
         } finally {
             out.release();
         }
@@ -174,9 +173,9 @@ public final class Gemm {
         checkDims("Gemm.pack", 1, n, k);
         checkMatrix("Gemm.pack", "w", len(w), wOff, n, k, Math.max(1, k));
         int size = GemmPacking.packedSize(k, n, GemmKernel.NR);
-        float[] p = new float[size + CacheLines.SLACK];
-        int off = Math.max(0, CacheLines.skip(p)); // on a cache line where its address is known (PackedWeights)
-        GemmPacking.packB(true, k, n, w, wOff, k, p, off);
+        CacheLines.Tracked p = new CacheLines.Tracked(new float[size + CacheLines.SLACK]);
+        int off = p.start(); // on a cache line where its address is known (PackedWeights)
+        GemmPacking.packB(true, k, n, w, wOff, k, p.data(), off);
         return PackedWeights.f32(n, k, p, off, size, w, wOff);
     }
 

@@ -1,7 +1,5 @@
 package dev.mithril.runtime;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * The cache-blocked loops of one task from {@link GemmDriver}: for each block of up to {@code MC} rows and each k
  * block of up to {@code KC} ({@code KC_LINED} where the packed panels start on a cache line), pack that piece of A
@@ -21,28 +19,21 @@ final class GemmBlocks {
 
     private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * Math.max(KC, KC_LINED)]);
     private static final ThreadLocal<float[]> T32 = ThreadLocal.withInitial(() -> new float[MR * NR]);
-    private static final ThreadLocal<PackBuffer> B32 = new ThreadLocal<>();
+    private static final ThreadLocal<CacheLines.Tracked> B32 = new ThreadLocal<>();
     private static final ThreadLocal<double[]> A64 = ThreadLocal.withInitial(() -> new double[MC * GemmTuning.KC64]);
     private static final ThreadLocal<double[]> T64 = ThreadLocal.withInitial(() -> new double[MR * NR64]);
     private static final ThreadLocal<double[]> B64 = new ThreadLocal<>();
 
     private GemmBlocks() {}
 
-    /** A thread's buffer for packing B and a segment over it, to ask where a cache line starts in it. */
-    record PackBuffer(float[] data, MemorySegment segment) {
-        /** {@link CacheLines#skip} for {@code data}; asking allocates nothing. */
-        int line() { return CacheLines.skip(segment); }
-    }
-
     /**
      * A buffer for packing B on this thread, reused across calls while it is not too large: {@code data()} has
      * {@link CacheLines#SLACK} floats more than {@code size}, so that the panels can start on a cache line.
      */
-    static PackBuffer bBuffer32(int size) {
-        PackBuffer b = B32.get();
+    static CacheLines.Tracked bBuffer32(int size) {
+        CacheLines.Tracked b = B32.get();
         if (b != null && b.data().length >= size + CacheLines.SLACK) return b;
-        float[] data = new float[size + CacheLines.SLACK];
-        b = new PackBuffer(data, CacheLines.segment(data));
+        b = new CacheLines.Tracked(new float[size + CacheLines.SLACK]);
         if (size <= KEEP_B) B32.set(b);
         return b;
     }

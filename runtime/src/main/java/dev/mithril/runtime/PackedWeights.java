@@ -1,6 +1,5 @@
 package dev.mithril.runtime;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -23,9 +22,8 @@ public final class PackedWeights {
     final float[] source;
     final double[] panels64, source64;
     final int sourceOff;
-    /** The float32 panels (null for float64), with {@link CacheLines#SLACK} floats of room, and a segment over them. */
-    private final float[] panels;
-    private final MemorySegment segment;
+    /** The float32 panels (null for float64), with {@link CacheLines#SLACK} floats of room. */
+    private final CacheLines.Tracked panels;
     private final int panelSize;
     /** Where the panels start in {@link #panels}; changed only under {@link #lock}'s write lock. */
     private volatile int panelOff;
@@ -33,12 +31,11 @@ public final class PackedWeights {
     private final StampedLock lock = new StampedLock();
     private int relayouts;
 
-    private PackedWeights(int n, int k, float[] panels, int panelOff, int panelSize, float[] source, double[] panels64,
-                          double[] source64, int sourceOff) {
+    private PackedWeights(int n, int k, CacheLines.Tracked panels, int panelOff, int panelSize, float[] source,
+                          double[] panels64, double[] source64, int sourceOff) {
         this.n = n;
         this.k = k;
         this.panels = panels;
-        this.segment = panels == null ? null : CacheLines.segment(panels);
         this.panelOff = panelOff;
         this.panelSize = panelSize;
         this.source = source;
@@ -47,8 +44,8 @@ public final class PackedWeights {
         this.sourceOff = sourceOff;
     }
 
-    /** Float32 panels of {@code panelSize} floats packed at {@code panels[panelOff]}. */
-    static PackedWeights f32(int n, int k, float[] panels, int panelOff, int panelSize, float[] source, int sourceOff) {
+    /** Float32 panels of {@code panelSize} floats packed at {@code panels.data()[panelOff]}. */
+    static PackedWeights f32(int n, int k, CacheLines.Tracked panels, int panelOff, int panelSize, float[] source, int sourceOff) {
         return new PackedWeights(n, k, panels, panelOff, panelSize, source, null, null, sourceOff);
     }
 
@@ -57,7 +54,7 @@ public final class PackedWeights {
     }
 
     /** The array holding the float32 panels. Read it only between {@link #readPanels} and {@link #release}. */
-    float[] panels() { return panels; }
+    float[] panels() { return panels.data(); }
 
     /** Where the panels start in {@link #panels()}; stable between {@link #readPanels} and {@link #release}. */
     int panelOff() { return panelOff; }
@@ -71,7 +68,7 @@ public final class PackedWeights {
      */
     long readPanels(boolean align) {
         if (align && relayouts < MAX_RELAYOUTS) {
-            int line = CacheLines.skip(segment);
+            int line = panels.line();
             if (line >= 0 && line != panelOff) relayout();
         }
         return lock.readLock();
@@ -84,9 +81,9 @@ public final class PackedWeights {
         long stamp = lock.tryWriteLock();
         if (stamp == 0) return; // being read: the next product tries again
         try {
-            int line = CacheLines.skip(segment); // again, under the lock
+            int line = panels.line(); // again, under the lock
             if (line < 0 || line == panelOff || relayouts >= MAX_RELAYOUTS) return;
-            System.arraycopy(panels, panelOff, panels, line, panelSize); // overlapping ranges copy correctly
+            System.arraycopy(panels.data(), panelOff, panels.data(), line, panelSize); // overlapping ranges copy correctly
             panelOff = line;
             relayouts++;
         } finally {

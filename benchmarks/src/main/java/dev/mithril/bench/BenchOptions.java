@@ -17,9 +17,11 @@ import java.util.Set;
  * {@code --backend all}) and go into the report.
  */
 public record BenchOptions(List<Workload> models, List<Backend> backends, List<Level> levels, List<Integer> batches,
-                           List<Mode> modes, int threads, int runs, int warmup, Format format, Path out, boolean torch,
-                           List<String> notes) {
+                           List<Mode> modes, int threads, int runs, int warmup, int minSampleMs, Format format, Path out,
+                           boolean torch, List<String> notes) {
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
+    /** Inference and training samples group calls until they last this long (Timing.measure); 0: one call each. */
+    public static final int DEFAULT_MIN_SAMPLE_MS = 10;
     /** Where the reports and plots go when {@code --out} is not given. */
     public static final String DEFAULT_OUT = "bench-results";
 
@@ -27,17 +29,17 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
     public enum Format { TABLE, MARKDOWN, CSV, JSON }
 
     private static final Set<String> VALUED = Set.of("model", "backend", "level", "batch-sizes", "mode", "threads",
-            "runs", "warmup", "format", "out", "peers");
+            "runs", "warmup", "min-sample-ms", "format", "out", "peers");
 
     static final String USAGE = """
             usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|nd4j|all]
                                  [--level none|basic|full|all] [--batch-sizes LIST]
                                  [--mode inference|training|generation|compile|memory|scaling|all]
-                                 [--threads N] [--runs 10] [--warmup 20] [--format table|markdown|csv|json]
-                                 [--out DIR] [--peers torch]
+                                 [--threads N] [--runs 10] [--warmup 20] [--min-sample-ms 10]
+                                 [--format table|markdown|csv|json] [--out DIR] [--peers torch]
 
-            Times Mithril's generated models: warm-up calls, then N individually timed calls; the median is
-            reported with min and max. Lists are comma-separated (--model linear,mlp).
+            Times Mithril's generated models: warm-up calls, then N timed samples; the median is reported with
+            min and max. Lists are comma-separated (--model linear,mlp).
 
             options:
               --model LIST        models (default linear,mlp); resnet18, resnet50 (224x224, 1000 classes) and
@@ -67,14 +69,21 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
                                     generation transformer only: prompt of 16 tokens, 32 new ones (greedy), with the
                                                KV cache and without it per level; tokens/s and ms per token
               --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
-              --runs N            timed calls per measurement (default 10)
+              --runs N            timed samples per measurement (default 10)
               --warmup N          untimed calls before timing (default 20)
+              --min-sample-ms N   inference and training: each sample times as many consecutive calls as last
+                                  N ms together (a power of two, found by untimed trials after the warm-up) and
+                                  records their mean, so that short calls are not timed one at a time on a noisy
+                                  machine; the PyTorch peer does the same (default 10; 0: one call per sample)
               --format F          table, markdown, csv or json on standard output (default table)
               --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and the
                                   PNG plots there (default bench-results; --out none writes no files)
               --peers LIST        other frameworks timed in the same sitting: torch (/usr/bin/python3 with PyTorch)
               --help, -h          this text
             """;
+
+    /** {@link #minSampleMs} in nanoseconds, as {@link dev.mithril.examples.cli.Timing#measure} takes it. */
+    public long minSampleNanos() { return minSampleMs * 1_000_000L; }
 
     /** The user's batch sizes, or {@code w}'s published ones when none were given. */
     public List<Integer> batchesFor(Workload w) { return batches.isEmpty() ? w.defaultBatches() : batches; }
@@ -113,6 +122,6 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
         String out = o.get("out", DEFAULT_OUT);
         return new BenchOptions(models, backends, levels, o.intList("batch-sizes", List.of(), 1), modes,
                 o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
-                format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
+                o.intValue("min-sample-ms", DEFAULT_MIN_SAMPLE_MS, 0), format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
     }
 }

@@ -65,8 +65,11 @@ final class BenchRunner {
                 .environment("Mithril", SystemInfo.mithrilVersion())
                 .environment("Vector species", SystemInfo.vectorSpecies())
                 .environment("GEMM", "dev.mithril.runtime.Gemm (pure Java, Vector API)")
-                .environment("Protocol", o.warmup() + " warm-up calls, then " + o.runs()
-                        + " individually timed calls; median reported (min and max beside it). Inference: before a batch's"
+                .environment("Protocol", o.warmup() + " warm-up calls, then " + o.runs() + " timed samples; median reported"
+                        + " (min and max beside it). " + (o.minSampleMs() == 0 ? "Each sample is one call."
+                        : "Inference and training (PyTorch's too): each sample is the mean per call of as many consecutive"
+                        + " calls as last at least " + o.minSampleMs() + " ms together (a power of two, found by untimed"
+                        + " trials after the warm-up); other modes time one call per sample.") + " Inference: before a batch's"
                         + " Java subjects are timed, the best level and the hand-written model each run their warm-up calls once"
                         + " untimed, so that the one timed first is not measured while the JIT still compiles shared kernels")
                 .environment("Date", Instant.now().truncatedTo(ChronoUnit.SECONDS))
@@ -191,7 +194,7 @@ final class BenchRunner {
                 if (torch != null) {
                     progress.step("inference " + w.id() + " PyTorch batch " + batch);
                     try {
-                        peer = torch.measure(w, batch, Parallel.threads(), o.warmup(), o.runs());
+                        peer = torch.measure(w, batch, Parallel.threads(), o.warmup(), o.runs(), o.minSampleNanos());
                         rows.add(inferenceRow("PyTorch " + torch.version() + " (CPU)", w, batch, peer));
                         thr.add("PyTorch", batch, peer.throughput(batch));
                     } catch (IllegalStateException e) {
@@ -219,7 +222,8 @@ final class BenchRunner {
         tables.add(new Report.Table("inference", "Inference",
                 List.of("Backend", "Hardware", "Batch Size", "Input/Output Size", "Throughput (samples/s)",
                         "Min (samples/s)", "Max (samples/s)", "Latency (ms)"),
-                rows, List.of("Throughput at the median call time; Latency is the median time of one forward call of a whole batch.")));
+                rows, List.of("Throughput at the median call time; Latency is the median time of one forward call of a whole batch"
+                        + " (with --min-sample-ms, the median over samples of their mean per call; see Protocol).")));
         tables.add(new Report.Table("levels", "Optimization levels",
                 List.of("Model", "Level", "Batch Size", "Compile time (ms)", "Throughput (samples/s)", "Relative speed vs None (x)"),
                 levelRows, List.of(compileMillis.isEmpty()
@@ -247,7 +251,8 @@ final class BenchRunner {
                 List.of("Subject", "Median per call (ns)", "Min (ns)", "Max (ns)", "Share of fastest measured call (%)"),
                 List.of(List.of("empty model", overheadNs, (double) empty.minNanos(), (double) empty.maxNanos(),
                         fastestMedianNs == Double.MAX_VALUE ? Double.NaN : 100 * overheadNs / fastestMedianNs)),
-                List.of("An empty model timed with the same protocol: the clock reads and the call itself.")));
+                List.of("An empty model timed with the same protocol: the call itself and the clock reads, which a sample of"
+                        + " grouped calls shares among them.")));
     }
 
     /**
@@ -304,7 +309,7 @@ final class BenchRunner {
                     progress.step("training " + w.id() + " " + name + " batch " + batch);
                     Timing.Samples s;
                     try (TrainingStep step = TrainingStep.of(w, b, level, batch)) {
-                        s = Timing.measure(o.warmup(), o.runs(), step::run, clock);
+                        s = Timing.measure(o.warmup(), o.runs(), o.minSampleNanos(), step::run, clock);
                     } catch (IllegalStateException | OutOfMemoryError e) {
                         skip("training " + w.id() + " " + name + " batch " + batch, e);
                         continue;
@@ -317,7 +322,7 @@ final class BenchRunner {
                 if (torch != null) {
                     progress.step("training " + w.id() + " PyTorch batch " + batch);
                     try {
-                        Timing.Samples peer = torch.measureTraining(w, batch, Parallel.threads(), o.warmup(), o.runs());
+                        Timing.Samples peer = torch.measureTraining(w, batch, Parallel.threads(), o.warmup(), o.runs(), o.minSampleNanos());
                         rows.add(trainingRow("PyTorch " + torch.version() + " (CPU)", w, batch, peer));
                         thr.add("PyTorch", batch, peer.throughput(batch));
                         peerThr = peer.throughput(batch);
@@ -565,7 +570,7 @@ final class BenchRunner {
 
     private Timing.Samples measure(Supplier<Subject> make) {
         try (Subject s = make.get()) {
-            return Timing.measure(o.warmup(), o.runs(), s::call, clock);
+            return Timing.measure(o.warmup(), o.runs(), o.minSampleNanos(), s::call, clock);
         }
     }
 
@@ -575,7 +580,7 @@ final class BenchRunner {
      */
     private Timing.Samples measureOrSkip(String what, Supplier<Subject> make) {
         try (Subject s = make.get()) {
-            return Timing.measure(o.warmup(), o.runs(), s::call, clock);
+            return Timing.measure(o.warmup(), o.runs(), o.minSampleNanos(), s::call, clock);
         } catch (IllegalStateException | OutOfMemoryError e) {
             skip(what, e);
             return null;

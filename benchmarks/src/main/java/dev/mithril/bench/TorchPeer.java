@@ -68,26 +68,35 @@ final class TorchPeer {
 
     String version() { return version; }
 
-    /** Times {@code w} at {@code batch} in PyTorch with {@code threads} threads. */
-    Timing.Samples measure(Workload w, int batch, int threads, int warmup, int runs) {
-        String out = exec(List.of(PYTHON, script.toString(), w.id(), Integer.toString(batch), Integer.toString(threads),
-                Integer.toString(warmup), Integer.toString(runs)), 600);
-        return parseSamples(out);
+    /**
+     * Times {@code w} at {@code batch} in PyTorch with {@code threads} threads, by the protocol of {@link Timing#measure}
+     * with samples at least {@code minSampleNanos} long.
+     */
+    Timing.Samples measure(Workload w, int batch, int threads, int warmup, int runs, long minSampleNanos) {
+        return parseSamples(exec(command(w, batch, threads, warmup, runs, minSampleNanos, false), 600));
     }
 
     /** Times one training step of {@code w} (forward, loss, backward, SGD with momentum) at {@code batch} in PyTorch. */
-    Timing.Samples measureTraining(Workload w, int batch, int threads, int warmup, int runs) {
-        String out = exec(List.of(PYTHON, script.toString(), w.id(), Integer.toString(batch), Integer.toString(threads),
-                Integer.toString(warmup), Integer.toString(runs), "train"), 600);
-        return parseSamples(out);
+    Timing.Samples measureTraining(Workload w, int batch, int threads, int warmup, int runs, long minSampleNanos) {
+        return parseSamples(exec(command(w, batch, threads, warmup, runs, minSampleNanos, true), 600));
     }
 
-    /** The {@code SAMPLES_NS} line of the script's output as samples. */
+    private List<String> command(Workload w, int batch, int threads, int warmup, int runs, long minSampleNanos, boolean train) {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), w.id(), Integer.toString(batch),
+                Integer.toString(threads), Integer.toString(warmup), Integer.toString(runs)));
+        if (train) cmd.add("train");
+        cmd.add("min_sample_ns=" + minSampleNanos);
+        return cmd;
+    }
+
+    /** The {@code SAMPLES_NS} line (and {@code CALLS_PER_SAMPLE}, 1 when absent) of the script's output as samples. */
     static Timing.Samples parseSamples(String out) {
+        int calls = 1;
         for (String line : out.split("\n")) {
+            if (line.startsWith("CALLS_PER_SAMPLE ")) calls = Integer.parseInt(line.substring(17).trim());
             if (line.startsWith("SAMPLES_NS ")) {
                 long[] ns = Arrays.stream(line.substring(11).trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
-                return new Timing.Samples(ns);
+                return new Timing.Samples(ns, calls);
             }
         }
         throw new IllegalStateException("the PyTorch peer printed no SAMPLES_NS line: " + out.strip());

@@ -1,9 +1,12 @@
 # PyTorch peer for `mithril bench --peers torch`: times the same workloads with the same protocol
-# as Mithril's harness (untimed warm-up calls, then individually timed calls) and prints the samples.
+# as Mithril's harness (Timing.measure: untimed warm-up calls, then timed samples) and prints the samples.
 # Usage: python3 torch_peer.py {linear|mlp|resnet18|resnet50|transformer} BATCH THREADS WARMUP RUNS [train]
-# Output: "TORCH <version> threads=<n>" and "SAMPLES_NS <ns> <ns> ...", one timed forward call each; with `train`,
-# one timed training step each (forward, loss: MSE for linear, cross-entropy against random labels for the others,
-# per position for the transformer, backward, SGD momentum 0.9).
+#            [min_sample_ns=N]
+# Output: "TORCH <version> threads=<n>", "CALLS_PER_SAMPLE <c>" and "SAMPLES_NS <ns> <ns> ...", each sample the mean
+# time per call of c consecutive forward calls; with `train`, of training steps (forward, loss: MSE for linear,
+# cross-entropy against random labels for the others, per position for the transformer, backward, SGD momentum 0.9).
+# With min_sample_ns=N (default 0: one call per sample), c is the smallest power of two of calls (at most 65536)
+# that lasted N ns in an untimed trial after the warm-up, doubling from one, as in Timing.measure.
 # resnet18, resnet50 and transformer are the reference modules of the model zoo (reference_models.py, found in
 # the directory MITHRIL_REFERENCE_DIR names), the same architectures Mithril compiles; torchvision is not needed.
 import os, sys, time
@@ -11,7 +14,14 @@ import torch
 import torch.nn as nn
 
 model_name, batch, threads, warmup, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-train = len(sys.argv) > 6 and sys.argv[6] == 'train'
+extra = sys.argv[6:]
+train = 'train' in extra
+min_sample_ns = 0
+for arg in extra:
+    if arg.startswith('min_sample_ns='):
+        min_sample_ns = int(arg[len('min_sample_ns='):])
+    elif arg != 'train':
+        sys.exit('torch_peer.py: unknown argument %r (train or min_sample_ns=N)' % arg)
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -44,7 +54,31 @@ elif model_name.startswith('resnet'):
     x = torch.rand(batch, 3, 224, 224) * 2 - 1
 else:
     x = torch.rand(batch, width_in) * 2 - 1
-samples = []
+
+
+def timed(fn):
+    """Warm-up calls, the group size, then the samples: the protocol of Timing.measure."""
+    for _ in range(warmup):
+        fn()
+    calls = 1
+    while min_sample_ns > 0 and calls < 65536:
+        t0 = time.perf_counter_ns()
+        for _ in range(calls):
+            fn()
+        if time.perf_counter_ns() - t0 >= min_sample_ns:
+            break
+        calls *= 2
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        for _ in range(calls):
+            fn()
+        samples.append(round((time.perf_counter_ns() - t0) / calls))
+    print('TORCH %s threads=%d' % (torch.__version__, torch.get_num_threads()))
+    print('CALLS_PER_SAMPLE %d' % calls)
+    print('SAMPLES_NS ' + ' '.join(str(s) for s in samples))
+
+
 if train:
     import torch.nn.functional as F
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -67,23 +101,9 @@ if train:
         loss.backward()
         opt.step()
 
-    for _ in range(warmup):
-        step()
-    for _ in range(runs):
-        t0 = time.perf_counter_ns()
-        step()
-        samples.append(time.perf_counter_ns() - t0)
-    print('TORCH %s threads=%d' % (torch.__version__, torch.get_num_threads()))
-    print('SAMPLES_NS ' + ' '.join(str(s) for s in samples))
+    timed(step)
     sys.exit(0)
 
 model.eval()
 with torch.inference_mode():
-    for _ in range(warmup):
-        model(x)
-    for _ in range(runs):
-        t0 = time.perf_counter_ns()
-        model(x)
-        samples.append(time.perf_counter_ns() - t0)
-print('TORCH %s threads=%d' % (torch.__version__, torch.get_num_threads()))
-print('SAMPLES_NS ' + ' '.join(str(s) for s in samples))
+    timed(lambda: model(x))

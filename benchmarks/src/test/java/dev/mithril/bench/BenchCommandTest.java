@@ -52,6 +52,10 @@ class BenchCommandTest {
         var s = TorchPeer.parseSamples("TORCH 1.13.0 threads=2\nSAMPLES_NS 30 10 20\n");
         assertEquals(20.0, s.medianNanos());
         assertEquals(3, s.nanos().length);
+        assertEquals(1, s.calls(), "no CALLS_PER_SAMPLE line: one call each");
+        var grouped = TorchPeer.parseSamples("TORCH 1.13.0 threads=2\nCALLS_PER_SAMPLE 64\nSAMPLES_NS 7 5\n");
+        assertEquals(64, grouped.calls());
+        assertEquals(6.0, grouped.medianNanos());
     }
 
     @Test

@@ -20,7 +20,7 @@ class BenchOptionsTest {
         assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Backend.JAVA),
                 List.of(Level.NONE, Level.BASIC, Level.FULL),
                 List.of(), List.of(Mode.INFERENCE, Mode.TRAINING, Mode.COMPILE, Mode.MEMORY, Mode.SCALING), 0, 10, 20,
-                BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
+                10, BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
         assertEquals(List.of(Mode.values()), BenchOptions.parse(new String[] {"--model", "mlp,transformer"}).modes(),
                 "generation joins the default modes with the transformer");
         assertNull(BenchOptions.parse(new String[] {"--out", "none"}).out(), "--out none writes no files");
@@ -34,9 +34,18 @@ class BenchOptionsTest {
     void everyOption() {
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "mlp", "--backend", "java", "--level=full,none",
                 "--batch-sizes", "1,64", "--mode", "compile,memory", "--threads", "2", "--runs", "4", "--warmup", "0",
-                "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
+                "--min-sample-ms", "0", "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
         assertEquals(new BenchOptions(List.of(Workload.MLP), List.of(Backend.JAVA), List.of(Level.FULL, Level.NONE), List.of(1, 64),
-                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true, List.of()), o);
+                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true, List.of()), o);
+    }
+
+    @Test
+    void minimumSampleLength() {
+        assertEquals(10_000_000L, BenchOptions.parse(new String[0]).minSampleNanos(), "10 ms by default");
+        assertEquals(250_000_000L, BenchOptions.parse(new String[] {"--min-sample-ms", "250"}).minSampleNanos());
+        assertEquals(0L, BenchOptions.parse(new String[] {"--min-sample-ms=0"}).minSampleNanos(), "0: one call per sample");
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--min-sample-ms", "-1"}));
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--min-sample-ms", "ten"}));
     }
 
     @Test
@@ -120,7 +129,7 @@ class BenchOptionsTest {
         assertEquals("option --runs: expected an integer, got 'many'", error("--runs", "many"));
         assertEquals("option --batch-sizes: must be at least 1, got 0", error("--batch-sizes", "32,0"));
         assertEquals("option --out needs a value", error("--out"));
-        assertEquals("unknown option '--iterations' (known: --backend, --batch-sizes, --format, --level, --mode, --model, --out, "
+        assertEquals("unknown option '--iterations' (known: --backend, --batch-sizes, --format, --level, --min-sample-ms, --mode, --model, --out, "
                 + "--peers, --runs, --threads, --warmup)", error("--iterations", "3"));
     }
 

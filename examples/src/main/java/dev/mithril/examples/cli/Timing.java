@@ -5,8 +5,14 @@ import java.util.Arrays;
 /**
  * The measurement protocol shared by {@code mithril run} and {@code mithril bench}: {@code warmup}
  * untimed calls (so the JIT compiles the hot path and buffers are allocated), then {@code runs}
- * individually timed calls. Reported figures are the median, with min and max beside it, since the
+ * timed samples. Reported figures are the median, with min and max beside it, since the
  * median ignores the occasional GC pause or noisy neighbour that a mean would smear in.
+ *
+ * <p>A sample is one call, or with a minimum sample length ({@link #measure(int, int, long, Runnable, Clock)})
+ * a group of consecutive calls that together last at least that long, recorded as their mean per call. Calls of
+ * a fraction of a millisecond are otherwise timed one by one on a machine whose scheduler stalls a thread for longer
+ * than that: 30 samples of 0.3 ms are 9 ms of measurement, and one stall moves the median. The group size is found
+ * before timing, by doubling a group of untimed calls until it lasts the minimum (at most {@link #MAX_GROUP} calls).
  */
 public final class Timing {
     /** A monotonic clock in nanoseconds; {@link System#nanoTime} in real use, a fake one in tests. */
@@ -20,26 +26,60 @@ public final class Timing {
 
     private Timing() {}
 
-    /** Runs the protocol on {@code body} and returns the timed samples. */
+    /** The most calls one sample groups, whatever the minimum sample length asks. */
+    public static final int MAX_GROUP = 1 << 16;
+
+    /** Runs the protocol on {@code body}, one call per sample, and returns the timed samples. */
     public static Samples measure(int warmup, int runs, Runnable body, Clock clock) {
+        return measure(warmup, runs, 0, body, clock);
+    }
+
+    /**
+     * Runs the protocol on {@code body} with samples at least {@code minSampleNanos} long (0: one call per sample) and
+     * returns the timed samples, each the mean time per call of its group.
+     */
+    public static Samples measure(int warmup, int runs, long minSampleNanos, Runnable body, Clock clock) {
         if (warmup < 0) throw new IllegalArgumentException("Timing.measure: warmup must be >= 0, got " + warmup);
         if (runs < 1) throw new IllegalArgumentException("Timing.measure: runs must be >= 1, got " + runs);
+        if (minSampleNanos < 0) {
+            throw new IllegalArgumentException("Timing.measure: minimum sample length must be >= 0 ns, got " + minSampleNanos);
+        }
         for (int i = 0; i < warmup; i++) body.run();
+        int calls = minSampleNanos == 0 ? 1 : groupSize(minSampleNanos, body, clock);
         long[] ns = new long[runs];
         for (int i = 0; i < runs; i++) {
             long t0 = clock.nanos();
-            body.run();
-            ns[i] = clock.nanos() - t0;
+            for (int c = 0; c < calls; c++) body.run();
+            ns[i] = Math.round((double) (clock.nanos() - t0) / calls);
         }
-        return new Samples(ns);
+        return new Samples(ns, calls);
     }
 
-    /** Timed samples in nanoseconds, in the order they were taken. */
-    public record Samples(long[] nanos) {
+    /** The smallest power of two of calls (up to {@link #MAX_GROUP}) that lasted {@code minNanos}, found by untimed groups. */
+    private static int groupSize(long minNanos, Runnable body, Clock clock) {
+        int calls = 1;
+        while (calls < MAX_GROUP) {
+            long t0 = clock.nanos();
+            for (int c = 0; c < calls; c++) body.run();
+            if (clock.nanos() - t0 >= minNanos) break;
+            calls *= 2;
+        }
+        return calls;
+    }
+
+    /**
+     * Timed samples in nanoseconds per call, in the order they were taken; each sample the mean of {@code calls}
+     * consecutive calls.
+     */
+    public record Samples(long[] nanos, int calls) {
         public Samples {
             if (nanos.length == 0) throw new IllegalArgumentException("Samples: need at least one sample");
+            if (calls < 1) throw new IllegalArgumentException("Samples: calls per sample must be >= 1, got " + calls);
             nanos = nanos.clone();
         }
+
+        /** Samples of one call each. */
+        public Samples(long[] nanos) { this(nanos, 1); }
 
         /** The median; for an even count the mean of the two middle samples. */
         public double medianNanos() {

@@ -41,6 +41,57 @@ class TimingTest {
         assertEquals(50, s.maxNanos());
     }
 
+    /** A clock that advances by {@code perCall} ns at each call of the workload, and logs each read. */
+    private static class CallClock implements Timing.Clock {
+        final List<String> log;
+        final long perCall;
+        long now = 5_000;
+
+        CallClock(List<String> log, long perCall) { this.log = log; this.perCall = perCall; }
+
+        @Override public long nanos() { log.add("clock"); return now; }
+
+        void call() { log.add("call"); now += perCall; }
+    }
+
+    @Test
+    void samplesGroupTheFewestDoublingCallsThatLastTheMinimum() {
+        List<String> log = new ArrayList<>();
+        CallClock clock = new CallClock(log, 300);
+        // 1000 ns at 300 per call: trials of 1, 2, 4 calls (300, 600, 1200 ns), so 4 calls per sample
+        Timing.Samples s = Timing.measure(1, 3, 1_000, clock::call, clock);
+        assertEquals(4, s.calls());
+        assertEquals(List.of(300L, 300L, 300L), java.util.Arrays.stream(s.nanos()).boxed().toList());
+        assertEquals(1 + (1 + 2 + 4) + 3 * 4, log.stream().filter("call"::equals).count(),
+                "warm-up, the three trials, then three samples of four calls");
+        assertEquals(2 * 3 + 2 * 3, log.stream().filter("clock"::equals).count(), "two reads per trial and per sample");
+        assertEquals(300.0, s.medianNanos());
+    }
+
+    @Test
+    void groupMeansArePerCallAndRoundedAndTheGroupIsCapped() {
+        List<String> log = new ArrayList<>();
+        // a call of 0 ns never lasts the minimum: the group stops at MAX_GROUP
+        CallClock still = new CallClock(log, 0);
+        Timing.Samples capped = Timing.measure(0, 2, 1_000_000, still::call, still);
+        assertEquals(Timing.MAX_GROUP, capped.calls());
+        assertEquals(0.0, capped.medianNanos());
+        // a call longer than the minimum: one per sample, as without a minimum
+        CallClock slow = new CallClock(log, 5_000);
+        Timing.Samples one = Timing.measure(0, 2, 1_000, slow::call, slow);
+        assertEquals(1, one.calls());
+        assertEquals(5_000.0, one.medianNanos());
+        // calls alternating 100 and 201 ns, groups of 2 (301 ns >= 250): per-call mean 150.5 rounds to 151
+        long[] next = {100};
+        List<String> log2 = new ArrayList<>();
+        CallClock odd = new CallClock(log2, 0) {
+            @Override void call() { now += next[0]; next[0] = next[0] == 100 ? 201 : 100; }
+        };
+        Timing.Samples rounded = Timing.measure(0, 2, 250, odd::call, odd);
+        assertEquals(2, rounded.calls());
+        assertEquals(List.of(151L, 151L), java.util.Arrays.stream(rounded.nanos()).boxed().toList());
+    }
+
     @Test
     void medianOfEvenCountIsMeanOfMiddlePair() {
         Timing.Samples s = new Timing.Samples(new long[] {4_000_000, 1_000_000, 3_000_000, 2_000_000});
@@ -56,5 +107,7 @@ class TimingTest {
         assertThrows(IllegalArgumentException.class, () -> Timing.measure(-1, 1, () -> {}, Timing.SYSTEM));
         assertThrows(IllegalArgumentException.class, () -> Timing.measure(0, 0, () -> {}, Timing.SYSTEM));
         assertThrows(IllegalArgumentException.class, () -> new Timing.Samples(new long[0]));
+        assertThrows(IllegalArgumentException.class, () -> new Timing.Samples(new long[] {1}, 0));
+        assertThrows(IllegalArgumentException.class, () -> Timing.measure(0, 1, -1, () -> {}, Timing.SYSTEM));
     }
 }

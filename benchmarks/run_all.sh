@@ -25,11 +25,8 @@
 #
 # Inference first runs the warm-up calls of the best level and of the hand-written model once, untimed, at each
 # batch size, so that neither of the compared pair is timed while the JIT still compiles the kernels they share.
-# The protocol is the published one (warm-up calls, then timed samples, the median reported), with 100 warm-up
-# calls and 30 samples for linear and mlp (see the dense step). Inference and training samples (PyTorch's too) are
-# at least 10 ms long (bench's --min-sample-ms): a call of 0.3 ms is timed in a group of 32 consecutive calls and the
-# sample is their mean, so one stall of the VM moves one sample instead of the median. Calls of 10 ms and more are
-# timed one per sample, as before. The zoo models take seconds per call, so their steps use
+# The protocol is the published one (warm-up calls, then timed calls, the median reported), with 100 warm-up and
+# 30 timed calls for linear and mlp (see the dense step). The zoo models take seconds per call, so their steps use
 # fewer, and the heaviest rows fewer still; each step's command line, printed as it starts, says how many:
 #   resnet18 at batch 1 and 32, all levels:          30 warm-up, 5 timed (with fewer, batch 1 still runs some
 #                                                    convolution kernels interpreted: 2 measured 14-20 img/s, 10 about 38)

@@ -20,8 +20,12 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
                            List<Mode> modes, int threads, int runs, int warmup, int minSampleMs, Format format, Path out,
                            boolean torch, List<String> notes) {
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
-    /** Inference and training samples group calls until they last this long (Timing.measure); 0: one call each. */
-    public static final int DEFAULT_MIN_SAMPLE_MS = 10;
+    /**
+     * Inference and training samples group calls until they last this long (Timing.measure); 0: one call each. One
+     * call per sample by default: on this project's shared 2-core VM, 10 ms samples left the medians no steadier
+     * from run to run than single calls (docs/BENCHMARKS.md, "Samples of grouped calls").
+     */
+    public static final int DEFAULT_MIN_SAMPLE_MS = 0;
     /** Where the reports and plots go when {@code --out} is not given. */
     public static final String DEFAULT_OUT = "bench-results";
 
@@ -35,7 +39,7 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
             usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|nd4j|all]
                                  [--level none|basic|full|all] [--batch-sizes LIST]
                                  [--mode inference|training|generation|compile|memory|scaling|all]
-                                 [--threads N] [--runs 10] [--warmup 20] [--min-sample-ms 10]
+                                 [--threads N] [--runs 10] [--warmup 20] [--min-sample-ms 0]
                                  [--format table|markdown|csv|json] [--out DIR] [--peers torch]
 
             Times Mithril's generated models: warm-up calls, then N timed samples; the median is reported with
@@ -73,8 +77,8 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
               --warmup N          untimed calls before timing (default 20)
               --min-sample-ms N   inference and training: each sample times as many consecutive calls as last
                                   N ms together (a power of two, found by untimed trials after the warm-up) and
-                                  records their mean, so that short calls are not timed one at a time on a noisy
-                                  machine; the PyTorch peer does the same (default 10; 0: one call per sample)
+                                  records their mean, for calls too short to time one by one; the PyTorch peer
+                                  does the same (default 0: one call per sample)
               --format F          table, markdown, csv or json on standard output (default table)
               --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and the
                                   PNG plots there (default bench-results; --out none writes no files)

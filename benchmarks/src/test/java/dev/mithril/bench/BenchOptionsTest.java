@@ -20,7 +20,7 @@ class BenchOptionsTest {
         assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Backend.JAVA),
                 List.of(Level.NONE, Level.BASIC, Level.FULL),
                 List.of(), List.of(Mode.INFERENCE, Mode.TRAINING, Mode.COMPILE, Mode.MEMORY, Mode.SCALING), 0, 10, 20,
-                10, BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
+                0, BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
         assertEquals(List.of(Mode.values()), BenchOptions.parse(new String[] {"--model", "mlp,transformer"}).modes(),
                 "generation joins the default modes with the transformer");
         assertNull(BenchOptions.parse(new String[] {"--out", "none"}).out(), "--out none writes no files");
@@ -41,9 +41,9 @@ class BenchOptionsTest {
 
     @Test
     void minimumSampleLength() {
-        assertEquals(10_000_000L, BenchOptions.parse(new String[0]).minSampleNanos(), "10 ms by default");
+        assertEquals(0L, BenchOptions.parse(new String[0]).minSampleNanos(), "one call per sample by default");
         assertEquals(250_000_000L, BenchOptions.parse(new String[] {"--min-sample-ms", "250"}).minSampleNanos());
-        assertEquals(0L, BenchOptions.parse(new String[] {"--min-sample-ms=0"}).minSampleNanos(), "0: one call per sample");
+        assertEquals(10_000_000L, BenchOptions.parse(new String[] {"--min-sample-ms=10"}).minSampleNanos());
         assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--min-sample-ms", "-1"}));
         assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--min-sample-ms", "ten"}));
     }

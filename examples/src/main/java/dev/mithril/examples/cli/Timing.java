@@ -9,10 +9,10 @@ import java.util.Arrays;
  * median ignores the occasional GC pause or noisy neighbour that a mean would smear in.
  *
  * <p>A sample is one call, or with a minimum sample length ({@link #measure(int, int, long, Runnable, Clock)})
- * a group of consecutive calls that together last at least that long, recorded as their mean per call. Calls of
- * a fraction of a millisecond are otherwise timed one by one on a machine whose scheduler stalls a thread for longer
- * than that: 30 samples of 0.3 ms are 9 ms of measurement, and one stall moves the median. The group size is found
+ * a group of consecutive calls that together last at least that long, recorded as their mean per call: for calls
+ * too short to time singly, where the clock's reads and resolution are a share of the call. The group size is found
  * before timing, by doubling a group of untimed calls until it lasts the minimum (at most {@link #MAX_GROUP} calls).
+ * (On a shared VM it does not steady the medians: the noise there lasts longer than a sample.)
  */
 public final class Timing {
     /** A monotonic clock in nanoseconds; {@link System#nanoTime} in real use, a fake one in tests. */

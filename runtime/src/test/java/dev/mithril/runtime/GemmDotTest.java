@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * interpreter and compiled code, so the same call may round differently before and after the JIT.)
  */
 class GemmDotTest {
-    private static final int[] MS = {1, 2, 3, 4, 6, 7, 8, 9, 16, 17, 31, 32, 33, 34, 96};
+    private static final int[] MS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 32, 33, 34, 96};
     private static final int[] NS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
     /** 256 and 1000 at 10 columns fall on either side of the row-blocks-first threshold. */
     private static final int[] KS = {1, 15, 16, 17, 255, 256, 257, 1000};

@@ -267,6 +267,7 @@ public final class Gemm {
                 finishOnly(out, m, n, false);
                 return;
             }
+            if (transB && !transA && m <= GemmDot64.MAX_M) { GemmDot64.run(m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             double[] bp = GemmBlocks.bBuffer64(GemmPacking.packedSize(k, n, GemmKernel64.NR));
             GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
             GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
@@ -307,7 +308,12 @@ public final class Gemm {
                 finishOnly(out, m, n, false);
                 return;
             }
-            GemmBlocks.run(out, false, x, xOff, k, w.panels64, m, n, k);
+            // as in float32: one panel of outputs, or one or two rows, take dot products of x and the weights in place
+            if ((n <= GemmKernel64.NR || m <= 2) && m <= GemmDot64.MAX_M) {
+                GemmDot64.run(m, n, k, x, xOff, k, w.source64, w.sourceOff, k, out);
+            } else {
+                GemmBlocks.run(out, false, x, xOff, k, w.panels64, m, n, k);
+            }
         } finally {
             out.release();
         }

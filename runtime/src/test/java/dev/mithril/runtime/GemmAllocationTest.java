@@ -114,4 +114,19 @@ class GemmAllocationTest {
         long bytes = perCall(() -> Gemm.linear(x, 0, BATCH, pw, bias, Epilogue.BIAS_TANH, y, 0));
         assertEquals(0, bytes, threads + " thread(s): float64 Gemm.linear bytes per call");
     }
+
+    /** The float64 dot path ({@link GemmDot64}): dgemm with an [out, in] weight and the classifier layer, packed. */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void float64DotProductsAllocateNothing(int threads) {
+        Parallel.setThreads(threads);
+        int m = 32, n = 10, k = 256, wide = 300;
+        double[] x = new double[m * k], w = new double[wide * k], bias = new double[n], y = new double[m * wide];
+        for (int i = 0; i < x.length; i++) x[i] = Math.sin(i);
+        for (int i = 0; i < w.length; i++) w[i] = Math.cos(i) * 0.01;
+        long nt = perCall(() -> Gemm.dgemm(false, true, m, wide, k, 1.0, x, 0, k, w, 0, k, 0.0, y, 0, wide));
+        assertEquals(0, nt, threads + " thread(s): Gemm.dgemm NT " + m + "x" + wide + "x" + k + " bytes per call");
+        PackedWeights pw = Gemm.pack(w, 0, n, k);
+        long bytes = perCall(() -> Gemm.linear(x, 0, m, pw, bias, Epilogue.BIAS_RELU, y, 0));
+        assertEquals(0, bytes, threads + " thread(s): float64 classifier " + m + "x" + n + "x" + k + " bytes per call");
+    }
 }

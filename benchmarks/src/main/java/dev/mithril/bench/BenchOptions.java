@@ -21,9 +21,9 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
                            boolean torch, List<String> notes) {
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
     /**
-     * Inference and training samples group calls until they last this long (Timing.measure); 0: one call each. One
-     * call per sample by default: on this project's shared 2-core VM, 10 ms samples left the medians no steadier
-     * from run to run than single calls (docs/BENCHMARKS.md, "Samples of grouped calls").
+     * Inference, training and scaling samples group calls until they last this long (Timing.measure); 0: one call
+     * each. One call per sample by default: on this project's shared 2-core VM, 10 ms samples left the medians no
+     * steadier from run to run than single calls (docs/BENCHMARKS.md, "Samples of grouped calls").
      */
     public static final int DEFAULT_MIN_SAMPLE_MS = 0;
     /** Where the reports and plots go when {@code --out} is not given. */
@@ -75,10 +75,10 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
               --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
               --runs N            timed samples per measurement (default 10)
               --warmup N          untimed calls before timing (default 20)
-              --min-sample-ms N   inference and training: each sample times as many consecutive calls as last
-                                  N ms together (a power of two, found by untimed trials after the warm-up) and
-                                  records their mean, for calls too short to time one by one; the PyTorch peer
-                                  does the same (default 0: one call per sample)
+              --min-sample-ms N   inference, training and scaling: each sample times as many consecutive
+                                  calls as last N ms together (a power of two, found by untimed trials after
+                                  the warm-up) and records their mean, for calls too short to time one by one;
+                                  the PyTorch peer does the same (default 0: one call per sample)
               --format F          table, markdown, csv or json on standard output (default table)
               --out DIR           also write every format (report.txt, report.md, report.csv, report.json) and the
                                   PNG plots there (default bench-results; --out none writes no files)

@@ -67,9 +67,9 @@ final class BenchRunner {
                 .environment("GEMM", "dev.mithril.runtime.Gemm (pure Java, Vector API)")
                 .environment("Protocol", o.warmup() + " warm-up calls, then " + o.runs() + " timed samples; median reported"
                         + " (min and max beside it). " + (o.minSampleMs() == 0 ? "Each sample is one call."
-                        : "Inference and training (PyTorch's too): each sample is the mean per call of as many consecutive"
-                        + " calls as last at least " + o.minSampleMs() + " ms together (a power of two, found by untimed"
-                        + " trials after the warm-up); other modes time one call per sample.") + " Inference: before a batch's"
+                        : "Inference, training and scaling (PyTorch's too): each sample is the mean per call of as many"
+                        + " consecutive calls as last at least " + o.minSampleMs() + " ms together (a power of two, found by"
+                        + " untimed trials after the warm-up); other modes time one call per sample.") + " Inference: before a batch's"
                         + " Java subjects are timed, the best level and the hand-written model each run their warm-up calls once"
                         + " untimed, so that the one timed first is not measured while the JIT still compiles shared kernels")
                 .environment("Date", Instant.now().truncatedTo(ChronoUnit.SECONDS))

@@ -269,8 +269,7 @@ public final class Gemm {
             }
             if (transB && !transA && m <= GemmDot64.MAX_M) { GemmDot64.run(m, n, k, a, aOff, lda, b, bOff, ldb, out); return; }
             double[] bp = GemmBlocks.bBuffer64(GemmPacking.packedSize(k, n, GemmKernel64.NR));
-            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
-            GemmBlocks.run(out, transA, a, aOff, lda, bp, m, n, k);
+            GemmBlocks.runPackingB(out, transA, a, aOff, lda, transB, b, bOff, ldb, bp, m, n, k);
         } finally {
             out.release();
         }

@@ -129,4 +129,25 @@ class GemmAllocationTest {
         long bytes = perCall(() -> Gemm.linear(x, 0, m, pw, bias, Epilogue.BIAS_RELU, y, 0));
         assertEquals(0, bytes, threads + " thread(s): float64 classifier " + m + "x" + n + "x" + k + " bytes per call");
     }
+
+    /**
+     * Float64 products past the dot path that pack B as they go ({@code GemmBlocks.runPackingB}): one row block (each
+     * k block of a panel packed into the thread's slice buffer) and several (the whole buffer, packed on the first),
+     * B as it is and transposed (the 8 x 8 register transposes).
+     */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void float64PackingProductsAllocateNothing(int threads) {
+        Parallel.setThreads(threads);
+        int n = 200, k = 300;
+        double[] w = new double[n * k], x = new double[300 * k], y = new double[300 * n];
+        for (int i = 0; i < x.length; i++) x[i] = Math.sin(i);
+        for (int i = 0; i < w.length; i++) w[i] = Math.cos(i) * 0.01;
+        for (int m : new int[] {48, 300}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                int ldb = transB ? k : n;
+                long bytes = perCall(() -> Gemm.dgemm(false, transB, m, n, k, 1.0, x, 0, k, w, 0, ldb, 0.0, y, 0, n));
+                assertEquals(0, bytes, threads + " thread(s): Gemm.dgemm " + m + "x" + n + "x" + k + " transB=" + transB + " bytes per call");
+            }
+        }
+    }
 }

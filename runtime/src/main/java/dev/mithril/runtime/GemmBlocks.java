@@ -20,6 +20,9 @@ final class GemmBlocks {
     private static final ThreadLocal<float[]> A32 = ThreadLocal.withInitial(() -> new float[MC * Math.max(KC, KC_LINED)]);
     private static final ThreadLocal<float[]> T32 = ThreadLocal.withInitial(() -> new float[MR * NR]);
     private static final ThreadLocal<CacheLines.Tracked> B32 = new ThreadLocal<>();
+    /** One k block of one float32 panel, packed just before its tiles when a product has a single row block. */
+    private static final ThreadLocal<CacheLines.Tracked> S32 =
+            ThreadLocal.withInitial(() -> new CacheLines.Tracked(new float[Math.max(KC, KC_LINED) * NR + CacheLines.SLACK]));
     private static final ThreadLocal<double[]> A64 = ThreadLocal.withInitial(() -> new double[MC * GemmTuning.KC64]);
     private static final ThreadLocal<double[]> T64 = ThreadLocal.withInitial(() -> new double[MR * NR64]);
     private static final ThreadLocal<double[]> B64 = new ThreadLocal<>();
@@ -65,20 +68,7 @@ final class GemmBlocks {
      */
     static void run(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff, boolean lined,
                     int m, int n, int k) {
-        if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, 0, m, 0, GemmPacking.panels(n, NR));
-        else {
-            Task32 task = TASKS32.get();
-            if (task.inUse) task = new Task32(); // started from inside another product's block on this thread
-            task.inUse = true;
-            task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
-            task.bpOff = bpOff; task.lined = lined;
-            try {
-                GemmDriver.run(m, n, k, MR, NR, task);
-            } finally {
-                task.o = null; task.a = null; task.bp = null;
-                task.inUse = false;
-            }
-        }
+        runPackingB(o, transA, a, aOff, lda, false, null, 0, 0, bp, bpOff, lined, m, n, k);
     }
 
     private static final ThreadLocal<Task32> TASKS32 = ThreadLocal.withInitial(Task32::new);
@@ -90,14 +80,13 @@ final class GemmBlocks {
         boolean transA, lined, inUse;
         float[] a, bp;
         int aOff, lda, bpOff, n, k;
-        /** Whether each task first packs its own panels of op(B) from {@code b} ({@link #runPackingB}). */
-        boolean packB, transB;
+        /** The source of B's panels when the task packs them itself ({@link #runPackingB}); null: {@code bp} is packed. */
         float[] b;
+        boolean transB;
         int bOff, ldb;
 
         @Override public void run(int i0, int i1, int p0, int p1) {
-            if (packB) GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, bpOff, p0, p1);
-            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, p0, p1);
+            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, p0, p1, transB, b, bOff, ldb);
         }
     }
 
@@ -118,30 +107,33 @@ final class GemmBlocks {
     }
 
     /**
-     * C = epilogue(op(A) * op(B)) for k >= 1, packing B into {@code bp} inside the product's parallel region: the
-     * columns are split, and each task packs its own panels and then computes them. One region instead of a packing
-     * region followed by a product region, so threads meet once per call; each thread packs all of A instead of
-     * its share of the rows.
+     * C = epilogue(op(A) * op(B)) for k >= 1, packing B from {@code b} as the product goes ({@code b} null: {@code bp}
+     * holds it packed already). A task with a single row block packs each k block of each panel into a small buffer
+     * of its thread right before that block's tiles (read from L1; B read once); a task with several row blocks packs
+     * into {@code bp} on its first row block, and the others read it there. In parallel only the panels are split,
+     * so each thread packs what it computes, in the product's one region.
      */
     static void runPackingB(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda,
                             boolean transB, float[] b, int bOff, int ldb, float[] bp, int bpOff, boolean lined, int m, int n, int k) {
         int panels = GemmPacking.panels(n, NR);
-        if (GemmDriver.serial(m, n, k) || panels < 2) {
-            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, bpOff);
-            run(o, transA, a, aOff, lda, bp, bpOff, lined, m, n, k);
+        if (GemmDriver.serial(m, n, k)) {
+            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, 0, m, 0, panels, transB, b, bOff, ldb);
             return;
+        }
+        if (b != null && panels < 2) { // one panel cannot be split: pack it, then split the rows
+            GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, bpOff);
+            b = null;
         }
         Task32 task = TASKS32.get();
         if (task.inUse) task = new Task32(); // started from inside another product's block on this thread
         task.inUse = true;
         task.o = o; task.transA = transA; task.a = a; task.aOff = aOff; task.lda = lda; task.bp = bp; task.n = n; task.k = k;
         task.bpOff = bpOff; task.lined = lined;
-        task.packB = true; task.transB = transB; task.b = b; task.bOff = bOff; task.ldb = ldb;
+        task.transB = transB; task.b = b; task.bOff = bOff; task.ldb = ldb;
         try {
-            GemmDriver.run(m, n, k, MR, NR, true, task);
+            GemmDriver.run(m, n, k, MR, NR, b != null, task);
         } finally {
             task.o = null; task.a = null; task.bp = null; task.b = null;
-            task.packB = false;
             task.inUse = false;
         }
     }
@@ -157,35 +149,62 @@ final class GemmBlocks {
      * task's whole packed B again (the decoder's 50257-column output layer: 103 MB per 16 rows).
      */
     private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff,
-                              boolean lined, int n, int k, int i0, int i1, int p0, int p1) {
+                              boolean lined, int n, int k, int i0, int i1, int p0, int p1,
+                              boolean transB, float[] b, int bOff, int ldb) {
         int size = GemmTuning.groupPanels(p1 - p0, NR, Float.BYTES);
-        for (int g = p0; g < p1; g += size) rect(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, g, Math.min(p1, g + size));
+        for (int g = p0; g < p1; g += size) {
+            rect(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, g, Math.min(p1, g + size), transB, b, bOff, ldb);
+        }
     }
 
-    /** {@link #block} for a group of panels narrow enough for row blocks of {@link GemmTuning#GROUP_ROWS} rows. */
+    /**
+     * {@link #block} for a group of panels narrow enough for row blocks of {@link GemmTuning#GROUP_ROWS} rows;
+     * {@code b} non-null: B is packed from it as the product goes ({@link #runPackingB}).
+     */
     private static void rect(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff,
-                             boolean lined, int n, int k, int i0, int i1, int p0, int p1) {
+                             boolean lined, int n, int k, int i0, int i1, int p0, int p1,
+                             boolean transB, float[] b, int bOff, int ldb) {
         int kb = GemmDriver.blockSize(k, lined ? KC_LINED : KC, 1);
         float[] ap = A32.get(), t = T32.get();
         int mb = GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR, Float.BYTES, MR), MR);
         int blocks = (i1 - i0 + mb - 1) / mb, start = p0 == 0 ? 0 : blocks / 2;
+        // one row block: each slice of B is read by it alone, so it goes to a small buffer that stays in L1 rather
+        // than into bp, whose megabytes would go out to memory and be read back
+        boolean once = b != null && blocks == 1;
+        float[] src = bp;
+        int srcOff = bpOff;
+        if (once) {
+            CacheLines.Tracked slice = S32.get();
+            src = slice.data();
+            srcOff = lined ? slice.start() : 0;
+        }
         for (int bi = 0; bi < blocks; bi++) {
             int ic = i0 + (start + bi) % blocks * mb, mc = Math.min(mb, i1 - ic);
+            boolean pack = b != null && !once && bi == 0;
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
                 boolean first = pc == 0, last = pc + kc == k;
                 GemmPacking.packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
                 // what the tiles after each one read: the next sliver of A (the first after the last), and 1/8 of
                 // the next B panel slice per sliver (after the task's last panel, the first panel's next k block,
-                // which the next row block starts with when this is the last k block)
+                // which the next row block starts with when this is the last k block); a slice packed as the
+                // product goes is not there yet, so those tiles touch their own slice instead
                 int nextPc = last ? 0 : Math.min(pc + kc, k - kc);
                 for (int j = p0; j < p1; j++) {
-                    int col = j * NR, cols = Math.min(NR, n - col), bO = bpOff + j * k * NR + pc * NR;
-                    int bNextSlice = j + 1 < p1 ? bO + k * NR : bpOff + p0 * k * NR + nextPc * NR;
+                    int col = j * NR, cols = Math.min(NR, n - col), bO, bNextSlice;
+                    if (once) {
+                        GemmPacking.packSlice(transB, kc, n, b, bOff + (transB ? pc : pc * ldb), ldb, src, srcOff, j);
+                        bO = srcOff;
+                        bNextSlice = srcOff;
+                    } else {
+                        if (pack) GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, bpOff, j, pc, pc + kc);
+                        bO = bpOff + j * k * NR + pc * NR;
+                        bNextSlice = j + 1 < p1 ? bO + k * NR : bpOff + p0 * k * NR + nextPc * NR;
+                    }
                     for (int ir = 0; ir < mc; ir += MR) {
                         int aNext = (ir + MR < mc ? ir + MR : 0) * kc;
                         int bNext = bNextSlice + ir / MR % 8 * kc * GemmKernel.TOUCH_B;
-                        GemmKernel.tile(o, ap, ir * kc, bp, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t,
+                        GemmKernel.tile(o, ap, ir * kc, src, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t,
                                 aNext, bNext);
                     }
                 }

@@ -63,33 +63,43 @@ final class GemmPacking {
 
     /** Panels {@code [from, to)} of {@link #packB(boolean, int, int, float[], int, int, float[], int)}. */
     static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int pOff, int from, int to) {
-        int nr = GemmKernel.NR;
-        for (int j = from; j < to; j++) {
-            int j0 = j * nr, w = Math.min(nr, n - j0), base = pOff + j * k * nr;
-            if (!transB) {
-                for (int q = 0; q < k; q++) {
-                    int d = base + q * nr;
-                    System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
-                    for (int c = w; c < nr; c++) p[d + c] = 0f;
+        for (int j = from; j < to; j++) packB(transB, k, n, b, bOff, ldb, p, pOff, j, 0, k);
+    }
+
+    /**
+     * Panel {@code j} of op(B)'s first {@code k} rows into {@code p[pOff .. pOff + k * NR)} (the caller offsets
+     * {@code bOff} to the k block it wants): one k block's slice, packed just before its tiles.
+     */
+    static void packSlice(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int pOff, int j) {
+        packB(transB, k, n, b, bOff, ldb, p, pOff - j * k * GemmKernel.NR, j, 0, k);
+    }
+
+    /** Rows {@code [q0, q1)} of panel {@code j} of {@link #packB(boolean, int, int, float[], int, int, float[], int)}. */
+    static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int pOff, int j, int q0, int q1) {
+        int nr = GemmKernel.NR, j0 = j * nr, w = Math.min(nr, n - j0), base = pOff + j * k * nr;
+        if (!transB) {
+            for (int q = q0; q < q1; q++) {
+                int d = base + q * nr;
+                System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
+                for (int c = w; c < nr; c++) p[d + c] = 0f;
+            }
+        } else if (w == nr) {
+            // a whole panel: each packed row is three gathers, one from each group of V source rows
+            int[] rows = gatherRows(ldb);
+            for (int v = 0; v < nr; v += V) {
+                int src = bOff + (j0 + v) * ldb;
+                for (int q = q0; q < q1; q++) FloatVector.fromArray(S, b, src + q, rows, 0).intoArray(p, base + q * nr + v);
+            }
+        } else {
+            // k in steps of one cache line of each source row: the nr source lines and the written rows of
+            // the panel stay in L1, where a whole-k column walk would write to a different line every element
+            for (int s0 = q0; s0 < q1; s0 += T_STEP) {
+                int s1 = Math.min(q1, s0 + T_STEP);
+                for (int c = 0; c < w; c++) {
+                    int src = bOff + (j0 + c) * ldb;
+                    for (int q = s0; q < s1; q++) p[base + q * nr + c] = b[src + q];
                 }
-            } else if (w == nr) {
-                // a whole panel: each packed row is three gathers, one from each group of V source rows
-                int[] rows = gatherRows(ldb);
-                for (int v = 0; v < nr; v += V) {
-                    int src = bOff + (j0 + v) * ldb;
-                    for (int q = 0; q < k; q++) FloatVector.fromArray(S, b, src + q, rows, 0).intoArray(p, base + q * nr + v);
-                }
-            } else {
-                // k in steps of one cache line of each source row: the nr source lines and the written rows of
-                // the panel stay in L1, where a whole-k column walk would write to a different line every element
-                for (int q0 = 0; q0 < k; q0 += T_STEP) {
-                    int q1 = Math.min(k, q0 + T_STEP);
-                    for (int c = 0; c < w; c++) {
-                        int src = bOff + (j0 + c) * ldb;
-                        for (int q = q0; q < q1; q++) p[base + q * nr + c] = b[src + q];
-                    }
-                    for (int q = q0; q < q1; q++) for (int c = w; c < nr; c++) p[base + q * nr + c] = 0f;
-                }
+                for (int q = s0; q < s1; q++) for (int c = w; c < nr; c++) p[base + q * nr + c] = 0f;
             }
         }
     }

@@ -143,6 +143,21 @@ public class GemmBenchmark {
      * {@code args[2]} = {@code f64} for float64 ({@code dgemm} against {@code cblas_dgemm}). Prints GFLOP/s of java,
      * javaPacked and openblas per shape and the ratios to OpenBLAS.
      */
+    /**
+     * OpenBLAS's pthread workers spin after a call before they sleep (2^28 cycles by default, about 0.1 s here). On two
+     * cores that spinning thread took a core from the next round's Java products: a third of the two-thread runs of
+     * 128x256x512 to 200x256x1024 measured about 125 GFLOP/s instead of 200-230, in our code before and after a change
+     * alike, and none with {@code OPENBLAS_THREAD_TIMEOUT=4}. Waiting here lets OpenBLAS keep its default while the
+     * Java rounds get both cores.
+     */
+    private static void letOpenBlasThreadsSleep() {
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static void main(String[] args) {
         if (args.length != 2 && args.length != 3) throw new IllegalArgumentException("usage: GemmBenchmark <threads> <MxNxK,...> [f32|f64]");
         int threads = Integer.parseInt(args[0]);
@@ -182,6 +197,7 @@ public class GemmBenchmark {
                         long dt = (cpuTime ? clock.getCurrentThreadCpuTime() : System.nanoTime()) - t0;
                         best[i] = Math.max(best[i], flops * calls / Math.max(1, dt));
                     }
+                    if (threads > 1 && impls[i].equals("openblas")) letOpenBlasThreadsSleep();
                 }
             }
             System.out.printf("%-16s java %6.1f  javaPacked %6.1f  openblas %6.1f  java/openblas %.2f  packed/openblas %.2f%n",

@@ -203,4 +203,53 @@ class GemmDotTest {
             }
         }
     }
+
+    /**
+     * Wide products copy A's rows so that each starts on a cache line ({@link GemmDot#LINE_UP_N} columns on one thread,
+     * {@link GemmDot#LINE_UP_N_PARALLEL} on two). With offsets, a leading dimension past k and depths that leave every
+     * remainder of 16, against the reference; and the copy changes no bit: the columns of the 4 x 5 blocks that a
+     * product one column narrower than the threshold computes the same way (everything but its edge) are equal. That
+     * is compared after 400 calls of both, once the blocks are compiled: a lane reduction may add in another order in
+     * the interpreter.
+     */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void rowsLinedUpForWideProducts(int threads) {
+        Parallel.setThreads(threads);
+        int wide = threads == 1 ? GemmDot.LINE_UP_N : GemmDot.LINE_UP_N_PARALLEL;
+        assertTrue(CacheLines.available(), "the tests run with native access, so the copy is taken");
+        long seed = 700;
+        for (int m : new int[] {1, 5, 32, 96}) {
+            for (int k : new int[] {1, 17, 300}) {
+                int lda = k + 3, aOff = 2, ldb = k + 1, bOff = 1, ldc = wide + 2, cOff = 3;
+                float[] a = Ref.randomArray(seed++, aOff + m * lda), b = Ref.randomArray(seed++, bOff + wide * ldb);
+                float[] c0 = Ref.randomArray(seed++, cOff + m * ldc);
+                double[] ref = Ref.gemm(false, true, m, wide, k, a, aOff, lda, b, bOff, ldb);
+                float[] c = c0.clone();
+                Gemm.sgemm(false, true, m, wide, k, 1f, a, aOff, lda, b, bOff, ldb, -0.5f, c, cOff, ldc);
+                float[] expected = c0.clone();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < wide; j++) expected[cOff + i * ldc + j] = (float) (ref[i * wide + j] - 0.5 * c0[cOff + i * ldc + j]);
+                }
+                String what = threads + " thread(s), " + m + " x " + wide + " x " + k;
+                Ref.assertClose(expected, c, 1e-5, what);
+
+                if (m != 32 || k != 300) continue;
+                float[] narrow = c0.clone();
+                for (int call = 0; call < 400; call++) {
+                    System.arraycopy(c0, 0, c, 0, c.length);
+                    Gemm.sgemm(false, true, m, wide, k, 1f, a, aOff, lda, b, bOff, ldb, -0.5f, c, cOff, ldc);
+                    System.arraycopy(c0, 0, narrow, 0, c.length);
+                    Gemm.sgemm(false, true, m, wide - 1, k, 1f, a, aOff, lda, b, bOff, ldb, -0.5f, narrow, cOff, ldc);
+                }
+                int blockColumns = (wide - 1) / 5 * 5;
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < blockColumns; j++) {
+                        int at = cOff + i * ldc + j;
+                        assertEquals(Float.floatToRawIntBits(narrow[at]), Float.floatToRawIntBits(c[at]),
+                                what + ": row " + i + " column " + j + " with and without the copy");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -59,11 +59,23 @@ final class CacheLines {
         Tracked(float[] data) { this(data, MEMSET == null ? null : MemorySegment.ofArray(data)); }
 
         /** {@link CacheLines#skip(float[])} for {@code data}. */
-        int line() { return skip(segment); }
+        int line() { return skip(segment, Float.BYTES); }
 
         /** Where panels written now should start in {@code data}: on a line where that is known, else at 0. */
         int start() { return Math.max(0, line()); }
     }
+
+    /** {@link Tracked} for a double array: {@code line()} counts doubles, 0 to {@link #SLACK64}. */
+    record Tracked64(double[] data, MemorySegment segment) {
+        Tracked64(double[] data) { this(data, MEMSET == null ? null : MemorySegment.ofArray(data)); }
+
+        int line() { return skip(segment, Double.BYTES); }
+
+        int start() { return Math.max(0, line()); }
+    }
+
+    /** Doubles of room a buffer needs so that a line-aligned start exists among its first elements. */
+    static final int SLACK64 = LINE_BYTES / Double.BYTES - 1;
 
     /**
      * The number of elements, 0 to {@link #SLACK}, from {@code a[0]} to the first element that starts a cache line
@@ -71,8 +83,8 @@ final class CacheLines {
      */
     static int skip(float[] a) { return new Tracked(a).line(); }
 
-    /** {@link #skip(float[])} for the array under {@code segment} (null: -1). */
-    private static int skip(MemorySegment segment) {
+    /** {@link #skip(float[])} for the array under {@code segment} (null: -1), in elements of {@code bytes}. */
+    private static int skip(MemorySegment segment, int bytes) {
         if (MEMSET == null || segment == null) return -1;
         long address;
         try {
@@ -80,7 +92,7 @@ final class CacheLines {
         } catch (Throwable t) {
             return -1;
         }
-        if (address % Float.BYTES != 0) return -1;
-        return (int) ((LINE_BYTES - address % LINE_BYTES) % LINE_BYTES / Float.BYTES);
+        if (address % bytes != 0) return -1;
+        return (int) ((LINE_BYTES - address % LINE_BYTES) % LINE_BYTES / bytes);
     }
 }

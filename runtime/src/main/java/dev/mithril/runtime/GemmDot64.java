@@ -33,7 +33,21 @@ final class GemmDot64 {
 
     static void run(int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb, GemmKernel64.Out o) {
         int blocks = (n + NB - 1) / NB;
-        if (Parallel.threads() <= 1 || (long) m * n * k < GemmDriver.SERIAL_WORK || blocks < 2) {
+        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= GemmDriver.SERIAL_WORK && blocks >= 2;
+        long lineStride = ((long) k + 7) & ~7L; // doubles per copied row: whole 64-byte lines
+        if (n >= (parallel ? GemmDot.LINE_UP_N_PARALLEL : GemmDot.LINE_UP_N) && CacheLines.available()
+                && m * lineStride + CacheLines.SLACK64 <= MAX_LINED_A) {
+            // as in GemmDot: A's rows copied so that each starts on a cache line, the same values in the same order
+            int ld = (int) lineStride;
+            CacheLines.Tracked64 lined = linedRows(m * ld + CacheLines.SLACK64);
+            int start = lined.start();
+            double[] copy = lined.data();
+            for (int i = 0; i < m; i++) System.arraycopy(a, aOff + i * lda, copy, start + i * ld, k);
+            a = copy;
+            aOff = start;
+            lda = ld;
+        }
+        if (!parallel) {
             columns(m, n, k, a, aOff, lda, b, bOff, ldb, o, 0, n);
             return;
         }
@@ -50,6 +64,20 @@ final class GemmDot64 {
     }
 
     private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+
+    /** The largest copy of A's rows kept per thread (doubles): 32 rows of 10,240. */
+    private static final int MAX_LINED_A = MAX_M * 10_240 + CacheLines.SLACK64;
+    private static final ThreadLocal<CacheLines.Tracked64> LINED_A = new ThreadLocal<>();
+
+    /** This thread's buffer for A's lined-up rows, at least {@code size} doubles. */
+    private static CacheLines.Tracked64 linedRows(int size) {
+        CacheLines.Tracked64 t = LINED_A.get();
+        if (t == null || t.data().length < size) {
+            t = new CacheLines.Tracked64(new double[size]);
+            LINED_A.set(t);
+        }
+        return t;
+    }
 
     /** The region body over blocks of NB columns, reused per calling thread so that a call allocates nothing. */
     private static final class Split implements Parallel.RangeBody {

@@ -121,4 +121,43 @@ class GemmDot64Test {
             for (int i = 0; i < y.length; i++) close(exp[i], y[i], "call " + call + ", element " + i);
         }
     }
+
+    /**
+     * Wide products copy A's rows onto cache lines, as in float32 ({@link GemmDot#LINE_UP_N} columns on one thread,
+     * {@link GemmDot#LINE_UP_N_PARALLEL} on two): against a plain double loop with offsets, a leading dimension past
+     * k and depths that leave every remainder of 8; and no bit changes against a product one column narrower, which is
+     * not copied, in the columns of their common 4 x 5 blocks (after 400 calls of both).
+     */
+    @ParameterizedTest @ValueSource(ints = {1, 2})
+    void rowsLinedUpForWideProducts(int threads) {
+        Parallel.setThreads(threads);
+        int wide = threads == 1 ? GemmDot.LINE_UP_N : GemmDot.LINE_UP_N_PARALLEL;
+        long seed = 800;
+        for (int m : new int[] {1, 5, 32}) {
+            for (int k : new int[] {1, 9, 300}) {
+                int lda = k + 3, aOff = 2, ldb = k + 1, bOff = 1, ldc = wide + 2, cOff = 3;
+                double[] a = random(seed++, aOff + m * lda), b = random(seed++, bOff + wide * ldb), c0 = random(seed++, cOff + m * ldc);
+                double[] c = c0.clone(), narrow = c0.clone();
+                // the bits are compared once the blocks are compiled: a lane reduction may add in another order in
+                // the interpreter
+                boolean bits = m == 32 && k == 300;
+                for (int call = 0; call < (bits ? 400 : 1); call++) {
+                    System.arraycopy(c0, 0, c, 0, c.length);
+                    Gemm.dgemm(false, true, m, wide, k, 1.0, a, aOff, lda, b, bOff, ldb, -0.5, c, cOff, ldc);
+                    System.arraycopy(c0, 0, narrow, 0, c.length);
+                    Gemm.dgemm(false, true, m, wide - 1, k, 1.0, a, aOff, lda, b, bOff, ldb, -0.5, narrow, cOff, ldc);
+                }
+                String what = threads + " thread(s), " + m + " x " + wide + " x " + k;
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < wide; j++) {
+                        int at = cOff + i * ldc + j;
+                        close(dot(a, aOff, lda, b, bOff, ldb, i, j, k) - 0.5 * c0[at], c[at], what + " at " + i + "," + j);
+                        if (bits && j < (wide - 1) / 5 * 5) {
+                            assertEquals(narrow[at], c[at], 0.0, what + ": " + i + "," + j + " with and without the copy");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -43,6 +43,22 @@ class GemmLinedPanelsTest {
         assertNotEquals(1, Integer.bitCount(seen), "40 arrays all at the same offset: the answer does not depend on the array");
     }
 
+    /** The same for double arrays ({@link CacheLines.Tracked64}, which {@code GemmDot64} lines A's rows up with). */
+    @Test void theDoubleSkippedToStartsACacheLine() throws Throwable {
+        int seen = 0;
+        for (int size = 20; size < 60; size++) {
+            CacheLines.Tracked64 t = new CacheLines.Tracked64(new double[size]);
+            int skip = t.line();
+            assertTrue(skip >= 0 && skip <= CacheLines.SLACK64, "skip " + skip);
+            t.data()[skip] = Double.longBitsToDouble(0x3f3f3f3f3f3f3f3fL);
+            long marked = ((MemorySegment) MEMCHR.invokeExact(MemorySegment.ofArray(t.data()), 0x3f, 8L * size)).address();
+            if (t.line() != skip) continue;
+            assertEquals(0, marked % CacheLines.LINE_BYTES, "a[" + skip + "] of a double[" + size + "] at " + marked);
+            seen |= 1 << skip;
+        }
+        assertNotEquals(1, Integer.bitCount(seen), "40 arrays all at the same offset: the answer does not depend on the array");
+    }
+
     @Test void blockedProductIsRightWithPanelsAtEveryOffsetAndEitherDepth() {
         int m = 70, n = 100, k = 530; // several row tiles, panels (the last partial) and k blocks at either depth
         float[] a = Ref.randomArray(21, m * k), b = Ref.randomArray(22, n * k);

@@ -235,6 +235,10 @@ final class GemmBlocks {
         int panels = GemmPacking.panels(n, NR64);
         if (GemmDriver.serial(m, n, k)) block(o, transA, a, aOff, lda, bp, n, k, 0, m, 0, panels, transB, b, bOff, ldb);
         else {
+            if (b != null && panels < 2) { // one panel cannot be split: pack it, then split the rows
+                GemmPacking.packB(transB, k, n, b, bOff, ldb, bp);
+                b = null;
+            }
             Task64 task = TASKS64.get();
             if (task.inUse) task = new Task64();
             task.inUse = true;

@@ -78,9 +78,9 @@ final class GemmTuning {
      * Whether a product that packs B as it goes takes all its {@code rows} as one row block: they fit the A packing
      * buffer, and their rows of C cover at most four times {@link #cBlockBytes}. One row block packs each slice of B
      * into a small buffer that stays in L1 ({@code GemmBlocks.runPackingB}); several pack all of B into a buffer that
-     * goes out to memory. float64 64 x 1024 x 1024 went from 0.72-0.75 to 0.96-0.98 of OpenBLAS on one core, 128 rows
-     * from 0.72-0.76 to 0.85-0.89. A product that reads pre-packed panels keeps {@link #blockRows}: 128 rows in one
-     * block took it from 60-67 to 21-22 GFLOP/s.
+     * goes out to memory. float64 64 x 1024 x 1024 went from 0.74-0.75 to 0.97-1.04 of OpenBLAS on one core, 128 rows
+     * from 0.73-0.74 to 0.90-0.98, and float32 128 x 1024 x 1024 from 0.94-0.95 to 1.00-1.02. A product that reads
+     * pre-packed panels keeps {@link #blockRows}: 128 float64 rows in one block took it from 60-67 to 21-22 GFLOP/s.
      */
     static boolean oneRowBlock(int rows, int cols, int elemBytes) {
         return rows <= MC_ROWS && (long) rows * cols * elemBytes <= 4L * cBlockBytes(elemBytes);

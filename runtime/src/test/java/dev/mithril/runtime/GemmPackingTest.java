@@ -76,8 +76,8 @@ class GemmPackingTest {
         int before = Parallel.threads();
         long seed = 950;
         try {
-            for (int m : new int[] {33, 50, 300}) {
-                int n = 77, k = 450;
+            for (int[] mn : new int[][] {{33, 77}, {50, 77}, {300, 77}, {300, 20}}) { // 20 columns: one panel, rows split
+                int m = mn[0], n = mn[1], k = 450;
                 assertTrue(k > 2 * GemmTuning.KC64 && 300 > GemmTuning.MC_ROWS, "several k blocks; 300 rows, several row blocks");
                 for (boolean transB : new boolean[] {false, true}) {
                     int lda = k + 1, ldb = (transB ? k : n) + 2, ldc = n + 3, aOff = 2, bOff = 5, cOff = 1;
@@ -152,8 +152,8 @@ class GemmPackingTest {
         int before = Parallel.threads();
         long seed = 1950;
         try {
-            for (int m : new int[] {40, 100, 300}) {
-                int n = 101, k = 600;
+            for (int[] mn : new int[][] {{40, 101}, {100, 101}, {300, 101}, {300, 40}}) { // 40 columns: one panel
+                int m = mn[0], n = mn[1], k = 600;
                 assertTrue(k > 2 * Math.max(GemmTuning.KC, GemmTuning.KC_LINED) && 300 > GemmTuning.MC_ROWS, "several k and row blocks");
                 for (int t = 0; t < 4; t++) {
                     boolean transA = (t & 1) != 0, transB = (t & 2) != 0;

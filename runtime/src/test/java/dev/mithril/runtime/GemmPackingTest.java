@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * row block. Checked against the layout's definition and a plain double loop.
  */
 class GemmPackingTest {
-    private static final int NR = GemmKernel64.NR, NR32 = GemmKernel.NR;
+    private static final int NR64 = GemmKernel64.NR, NR32 = GemmKernel.NR;
 
     /** The packed layout by definition: row q of panel j holds op(B)[q][j*nr + c], zero past column n. */
     private static double[] expectedPacking(boolean transB, int k, int n, double[] b, int bOff, int ldb, int nr) {
@@ -37,7 +37,7 @@ class GemmPackingTest {
                 for (int n : new int[] {1, 23, 24, 25, 48, 71}) {
                     int ldb = (transB ? k : n) + 5, bOff = 3;
                     double[] b = random(seed++, bOff + (transB ? n : k) * ldb);
-                    double[] exp = expectedPacking(transB, k, n, b, bOff, ldb, NR);
+                    double[] exp = expectedPacking(transB, k, n, b, bOff, ldb, NR64);
                     String what = "transB=" + transB + " k=" + k + " n=" + n;
                     double[] p = new double[exp.length];
                     java.util.Arrays.fill(p, Double.NaN); // the padding must be written, not assumed
@@ -46,16 +46,16 @@ class GemmPackingTest {
 
                     // the same panels k block by k block, in place and at the start of a slice buffer
                     int kb = Math.max(1, k / 3 + 1);
-                    double[] pieces = new double[exp.length], slice = new double[kb * NR];
-                    for (int j = 0; j < GemmPacking.panels(n, NR); j++) {
+                    double[] pieces = new double[exp.length], slice = new double[kb * NR64];
+                    for (int j = 0; j < GemmPacking.panels(n, NR64); j++) {
                         for (int q0 = 0; q0 < k; q0 += kb) {
                             int q1 = Math.min(k, q0 + kb);
                             GemmPacking.packB(transB, k, n, b, bOff, ldb, pieces, j, q0, q1);
                             java.util.Arrays.fill(slice, Double.NaN);
                             GemmPacking.packSlice(transB, q1 - q0, n, b, bOff + (transB ? q0 : q0 * ldb), ldb, slice, j);
                             for (int q = q0; q < q1; q++) {
-                                for (int c = 0; c < NR; c++) {
-                                    assertEquals(exp[j * k * NR + q * NR + c], slice[(q - q0) * NR + c],
+                                for (int c = 0; c < NR64; c++) {
+                                    assertEquals(exp[j * k * NR64 + q * NR64 + c], slice[(q - q0) * NR64 + c],
                                             what + " slice of panel " + j + " row " + q + " column " + c);
                                 }
                             }

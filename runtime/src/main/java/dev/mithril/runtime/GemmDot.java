@@ -48,19 +48,14 @@ final class GemmDot {
      * third of a 48 KiB L1, leaving room for the 4 rows of A.
      */
     private static final int SMALL_B = 4096;
-    /**
-     * Below this many multiply-adds one thread does it all. (Two threads at the classifier layer 32 x 10 x 256, a
-     * 4 x 5 block column each, measured slower than one: 82 against 97 GFLOP/s.)
-     */
-    private static final long SERIAL_WORK = GemmDriver.SERIAL_WORK;
-
     private GemmDot() {}
 
     static void run(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, GemmKernel.Out o) {
-        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= SERIAL_WORK;
+        // below GemmDriver.SERIAL_WORK one thread does it all (two threads at the classifier layer 32 x 10 x 256, a
+        // 4 x 5 block column each, measured slower than one: 82 against 97 GFLOP/s)
+        boolean parallel = !GemmDriver.serial(m, n, k);
         long lineStride = ((long) k + 15) & ~15L; // floats per copied row: whole 64-byte lines
-        if (n >= (parallel ? LINE_UP_N_PARALLEL : LINE_UP_N) && CacheLines.available()
-                && m * lineStride + CacheLines.SLACK <= MAX_LINED_A) {
+        if (linesUpRows(n, parallel) && m * lineStride + CacheLines.SLACK <= MAX_LINED_A) {
             // A's rows copied so that each starts on a cache line: the same values summed in the same order
             int ld = (int) lineStride;
             CacheLines.Tracked lined = linedRows(m * ld + CacheLines.SLACK);
@@ -100,6 +95,11 @@ final class GemmDot {
      * slower with it, 32 x 512 x 1024 faster, hence {@link #LINE_UP_N_PARALLEL}.
      */
     static final int LINE_UP_N = 128, LINE_UP_N_PARALLEL = 512;
+
+    /** Whether a product with {@code n} columns copies A's rows onto lines first (float32 and float64 alike). */
+    static boolean linesUpRows(int n, boolean parallel) {
+        return n >= (parallel ? LINE_UP_N_PARALLEL : LINE_UP_N) && CacheLines.available();
+    }
     /** The largest copy kept per thread (floats): 96 rows of 10,240. */
     private static final int MAX_LINED_A = 96 * 10_240 + CacheLines.SLACK;
     private static final ThreadLocal<CacheLines.Tracked> LINED_A = new ThreadLocal<>();

@@ -33,10 +33,9 @@ final class GemmDot64 {
 
     static void run(int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb, GemmKernel64.Out o) {
         int blocks = (n + NB - 1) / NB;
-        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= GemmDriver.SERIAL_WORK && blocks >= 2;
+        boolean parallel = !GemmDriver.serial(m, n, k) && blocks >= 2;
         long lineStride = ((long) k + 7) & ~7L; // doubles per copied row: whole 64-byte lines
-        if (n >= (parallel ? GemmDot.LINE_UP_N_PARALLEL : GemmDot.LINE_UP_N) && CacheLines.available()
-                && m * lineStride + CacheLines.SLACK64 <= MAX_LINED_A) {
+        if (GemmDot.linesUpRows(n, parallel) && m * lineStride + CacheLines.SLACK64 <= MAX_LINED_A) {
             // as in GemmDot: A's rows copied so that each starts on a cache line, the same values in the same order
             int ld = (int) lineStride;
             CacheLines.Tracked64 lined = linedRows(m * ld + CacheLines.SLACK64);

@@ -28,9 +28,10 @@ import jdk.incubator.vector.VectorSpecies;
  * past the last whole vector ({@code k % V}) are added by {@link #addTails} after the block is stored, not into each
  * sum.
  *
- * <p>The columns are split over threads in whole blocks, so each element is computed by the same code whatever the
- * thread count. (Not always to the same bit: a lane reduction adds in another order in the interpreter than in
- * compiled code.) Bias, residual and activation are applied by a vector pass over each finished row segment.
+ * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
+ * in multiples of 16. Either way each element is computed by the same code whatever the thread count. (Not always to
+ * the same bit: a lane reduction adds in another order in the interpreter than in compiled code.) Bias, residual and
+ * activation are applied by a vector pass over each finished row segment.
  */
 final class GemmDot {
     /**
@@ -51,9 +52,7 @@ final class GemmDot {
     private GemmDot() {}
 
     static void run(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, GemmKernel.Out o) {
-        // below GemmDriver.SERIAL_WORK one thread does it all (two threads at the classifier layer 32 x 10 x 256, a
-        // 4 x 5 block column each, measured slower than one: 82 against 97 GFLOP/s)
-        boolean parallel = !GemmDriver.serial(m, n, k);
+        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= SERIAL_WORK;
         long lineStride = ((long) k + 15) & ~15L; // floats per copied row: whole 64-byte lines
         if (linesUpRows(n, parallel) && m * lineStride + CacheLines.SLACK <= MAX_LINED_A) {
             // A's rows copied so that each starts on a cache line: the same values summed in the same order
@@ -68,21 +67,36 @@ final class GemmDot {
         }
         int blocks = (n + NB - 1) / NB;
         if (!parallel) {
-            columns(m, n, k, a, aOff, lda, b, bOff, ldb, o, 0, n);
+            columns(0, m, k, a, aOff, lda, b, bOff, ldb, o, 0, n);
             return;
         }
         Split s = SPLITS.get();
         if (s.inUse) s = new Split(); // started from inside another parallel body on this thread
         s.inUse = true;
         s.m = m; s.n = n; s.k = k; s.a = a; s.aOff = aOff; s.lda = lda; s.b = b; s.bOff = bOff; s.ldb = ldb; s.o = o;
+        // fewer column blocks than two per thread: rows are split instead, so that the threads' shares stay even
+        // and write C's rows apart rather than sharing every row's line
+        s.byRows = blocks < 2 * Parallel.threads() && m >= 2 * ROW_UNIT;
         try {
-            Parallel.forRange(blocks, 1, s);
+            Parallel.forRange(s.byRows ? (m + ROW_UNIT - 1) / ROW_UNIT : blocks, 1, s);
         } finally {
             s.a = null; s.b = null; s.o = null;
             s.inUse = false;
         }
     }
 
+    /**
+     * Below this many multiply-adds one thread does it all. A region costs about 0.6 µs on the 2-core VM of the
+     * benchmarks (two cache-line round trips and the bookkeeping, {@link Parallel}); on two threads the classifier
+     * layer 32 x 10 x 256 (81,920) took 1.50 µs split against 1.67 on one thread, 16 x 10 x 256 and 32 x 10 x 128
+     * (40,960) 1.1-1.3 µs split against 0.86-1.10 on one, 32 x 32 x 64 (65,536) 2.2-2.4 against 2.6.
+     */
+    static final long SERIAL_WORK = 64L * 1024;
+    /**
+     * Rows are split in multiples of the tallest block (16 x 1), so that every share starts where a block of each
+     * height would start in the whole product, and each element is computed by the same block as on one thread.
+     */
+    private static final int ROW_UNIT = 16;
     private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
 
     /**
@@ -121,7 +135,12 @@ final class GemmDot {
         GemmKernel.Out o;
         boolean inUse;
 
-        @Override public void run(int from, int to) { columns(m, n, k, a, aOff, lda, b, bOff, ldb, o, from * NB, Math.min(n, to * NB)); }
+        boolean byRows;
+
+        @Override public void run(int from, int to) {
+            if (byRows) columns(from * ROW_UNIT, Math.min(m, to * ROW_UNIT), k, a, aOff, lda, b, bOff, ldb, o, 0, n);
+            else columns(0, m, k, a, aOff, lda, b, bOff, ldb, o, from * NB, Math.min(n, to * NB));
+        }
     }
 
     /**
@@ -130,11 +149,14 @@ final class GemmDot {
      * below the 4 x 5 blocks go by 2 x 5 and 1 x 5 blocks, which read each 5 rows of B once (single dot products read
      * B once per row: batches of 2, 3 and 6 ran at half the speed of 4); below the edge blocks, single dot products.
      */
-    private static void columns(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void columns(int i0, int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 GemmKernel.Out o, int j0, int j1) {
         float[] c = o.c();
         float alpha = o.alpha(), beta = o.beta();
-        int cOff = o.cOff(), ldc = o.ldc(), full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
+        int ldc = o.ldc(), cOff = o.cOff() + i0 * ldc, i1 = m;
+        aOff += i0 * lda;
+        m -= i0;
+        int full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
@@ -174,7 +196,7 @@ final class GemmDot {
             singles(i, m, j, j + 1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         }
         if (o.ep() != Epilogue.NONE || o.res() != null) {
-            for (int r = 0; r < m; r++) finishRow(o, r, j0, j1 - j0);
+            for (int r = i0; r < i1; r++) finishRow(o, r, j0, j1 - j0);
         }
     }
 

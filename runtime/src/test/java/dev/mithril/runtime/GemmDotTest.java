@@ -67,7 +67,8 @@ class GemmDotTest {
 
     @ParameterizedTest @ValueSource(ints = {96, 33})
     void splitOverTwoThreads(int m) {
-        // 10 columns: a 4-column block per thread and the 8 x 2 edge; 7 columns: the 8 x 2 and 16 x 1 edges
+        // 10 and 7 columns are fewer column blocks than two per thread: the rows are split, in multiples of 16 (33 rows:
+        // the second share has the row below the last whole block); each share still has the 8 x 2 and 16 x 1 edges
         for (int n : new int[] {10, 7}) {
             int k = 1000;
             float[] a = Ref.randomArray(m + n, m * k), b = Ref.randomArray(m * n, n * k);
@@ -76,11 +77,34 @@ class GemmDotTest {
                 Parallel.setThreads(t);
                 Gemm.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, cs[t - 1], 0, n);
             }
-            assertTrue((long) m * n * k >= GemmDriver.SERIAL_WORK, "the product must be large enough to be split");
+            assertTrue((long) m * n * k >= GemmDot.SERIAL_WORK, "the product must be large enough to be split");
             double[] ref = Ref.gemm(false, true, m, n, k, a, 0, k, b, 0, k);
             float[] exp = new float[m * n];
             for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
             for (int t = 1; t <= 2; t++) Ref.assertClose(exp, cs[t - 1], 1e-5, t + " thread(s): m=" + m + " n=" + n + " k=" + k);
+        }
+    }
+
+    /**
+     * Split by rows, each thread finishes only its own rows: bias and activation applied once to every row (a row
+     * finished twice would have ReLU(x + 2 bias) or a doubled bias), for the classifier's 32 x 10 x 256 and a row count
+     * that leaves a partial row block.
+     */
+    @ParameterizedTest @ValueSource(ints = {32, 37})
+    void rowSplitFinishesEveryRowOnce(int m) {
+        int n = 10, k = 256;
+        assertTrue((long) m * n * k >= GemmDot.SERIAL_WORK, "the product must be large enough to be split");
+        float[] x = Ref.randomArray(m, m * k), w = Ref.randomArray(m + 1, n * k), bias = Ref.randomArray(m + 2, n);
+        double[] ref = Ref.gemm(false, true, m, n, k, x, 0, k, w, 0, k);
+        float[] exp = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) exp[i * n + j] = (float) Math.max(0, ref[i * n + j] + bias[j]);
+        }
+        for (int t = 1; t <= 2; t++) {
+            Parallel.setThreads(t);
+            float[] c = new float[m * n];
+            Gemm.linear(x, 0, m, n, k, w, 0, bias, Epilogue.BIAS_RELU, c, 0);
+            Ref.assertClose(exp, c, 1e-5, t + " thread(s): m=" + m);
         }
     }
 

@@ -109,8 +109,8 @@ public final class Parallel {
      * caller writes and the worker reads, and its end one line the worker writes and the caller reads, about one round
      * trip between the cores (280-290 ns on the 2-core VM the benchmarks ran on). The earlier design, a shared ticket
      * that every thread claimed chunks from by compare-and-set and a shared done counter, passed lines back and forth
-     * four or five times: {@code ParallelBenchmark} (a region of two nearly empty chunks) took 980-1050 ns with it and
-     * 525-755 ns with these records, in alternating runs. The caller keeps nothing that changes per region in the
+     * four or five times: {@code ParallelBenchmark} (a region of two nearly empty chunks) took 830-1050 ns with it and
+     * 520-565 ns with these records, in alternating runs. The caller keeps nothing that changes per region in the
      * pool's own fields, which every worker reads while it spins.
      *
      * <p>The padding (eight longs before and after the fields) keeps other objects' fields off these lines.
@@ -148,10 +148,10 @@ public final class Parallel {
 
     /**
      * The pool's workers. A region of {@code chunks} chunks gives chunk 0 to the caller and chunk {@code i + 1} to
-     * worker {@code i}, by writing the worker's {@link HandOver}. A chunk is taken by a compare-and-set of its worker's claim word
-     * from an older generation to the region's: the worker sets it when it sees the hand-over; a caller that has waited
-     * {@link #STEAL_NANOS} for a worker that has not started (descheduled, or still waking from a park) sets it
-     * itself and runs the chunk. Exactly one of them runs it, and the claim's generation keeps a late worker from
+     * worker {@code i}, by writing the worker's {@link HandOver}. A chunk is taken by a compare-and-set of its worker's
+     * claim word from an older generation to the region's: the worker sets it when it sees the hand-over; a caller
+     * whose own chunk is done, and which has waited {@link #STEAL_NANOS} for a worker that has not claimed
+     * (descheduled, or still waking from a park), sets it itself and runs the chunk. Exactly one of them runs it, and the claim's generation keeps a late worker from
      * running a chunk of a region that has ended. Each worker's claim word is its own line (stride {@link #PAD}), which
      * only the caller's rare take touches.
      */
@@ -170,11 +170,14 @@ public final class Parallel {
          */
         static final long CALLER_SPIN_NANOS = SPIN_NANOS / 4;
         /**
-         * How long a caller waits for a worker to start its chunk before taking the chunk itself: longer than a
-         * spinning worker takes to see a region (well under a microsecond), shorter than a parked one takes to wake
-         * (5-50 µs), so that a small region does not wait for a sleeping or descheduled thread.
+         * How long a caller whose own chunk is done waits for a worker to claim its chunk before taking the chunk
+         * itself (property {@code mithril.steal.ns}, nanoseconds): longer than a spinning worker takes to see a
+         * region (one round trip, 0.3 µs), far shorter than a parked one takes to wake (5-50 µs) or a descheduled
+         * one to get a core back. Under two CPU-bound threads beside a 3-thread pool on 2 cores, a stress of small
+         * regions ran 1.21M regions in 15 s with 1 µs, 1.55M with 0.3 µs and 1.73M with 0 (the shared-ticket pool
+         * before it: 1.42M); with 10 µs and a yielding wait it had run 23K in 20 s.
          */
-        static final long STEAL_NANOS = 10_000;
+        static final long STEAL_NANOS = Math.max(0, Long.getLong("mithril.steal.ns", 500));
 
         private final Thread[] workers;
         private final HandOver[] handOvers;
@@ -248,31 +251,35 @@ public final class Parallel {
         }
 
         /**
-         * Waits for worker {@code i}'s chunk of region {@code gen}: spins, takes the chunk if the worker has not
-         * started it after {@link #STEAL_NANOS}, yields until {@link #CALLER_SPIN_NANOS}, then parks. Returns the
-         * region's first error.
+         * Waits for worker {@code i}'s chunk of region {@code gen}. First it spins, without yielding, for up to
+         * {@link #STEAL_NANOS}; if the worker has not claimed the chunk by then, it takes the chunk and runs it. Once
+         * the worker has the chunk, it spins, yielding every 64 turns, until {@link #CALLER_SPIN_NANOS}, then parks.
+         * Returns the region's first error.
          */
         private Throwable await(int i, long gen, Throwable error) {
             Answer answer = answers[i];
             long since = System.nanoTime();
-            boolean mayTake = true;
+            // a caller that yielded here, on a machine with more runnable threads than cores, lost the core for a
+            // scheduler slice while the chunk it waited for was not even started: under two CPU-bound threads beside
+            // a 3-thread pool on 2 cores, regions took 870 µs instead of 10
             for (int spins = 1; answer.finished != gen; spins++) {
-                if ((spins & 63) != 0) {
+                if ((spins & 7) != 0 || System.nanoTime() - since < STEAL_NANOS) {
                     Thread.onSpinWait();
                     continue;
                 }
-                long waited = System.nanoTime() - since;
-                if (mayTake && waited > STEAL_NANOS) {
-                    long c = claims.get(i * PAD);
-                    if (c < gen && claims.compareAndSet(i * PAD, c, gen)) {
-                        HandOver h = handOvers[i];
-                        return runChunk(h.body, h.from, h.to, error);
-                    }
-                    mayTake = false; // the worker has it: wait for it
+                long c = claims.get(i * PAD);
+                if (c < gen && claims.compareAndSet(i * PAD, c, gen)) {
+                    HandOver h = handOvers[i];
+                    return runChunk(h.body, h.from, h.to, error);
                 }
-                if (waited < CALLER_SPIN_NANOS) {
+                break; // the worker has it
+            }
+            for (int spins = 1; answer.finished != gen; spins++) {
+                if ((spins & 63) != 0) {
+                    Thread.onSpinWait();
+                } else if (System.nanoTime() - since < CALLER_SPIN_NANOS) {
                     Thread.yield();
-                } else if (!mayTake) {
+                } else {
                     // the flag is set before finished is read again, and the worker reads it after writing finished:
                     // one of the two sees the other's write, so the wake-up is not lost
                     HandOver h = handOvers[i];

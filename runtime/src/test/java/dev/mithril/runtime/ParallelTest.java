@@ -89,6 +89,34 @@ class ParallelTest {
     }
 
     /**
+     * A worker that has parked (2 ms after its last region, far past its spin) takes 5-50 µs to wake: the caller, whose
+     * own chunk is tiny, takes the worker's chunk itself rather than wait for it. Both chunks then run on the calling
+     * thread, each exactly once; a pool that never took chunks would run the second on the worker every time.
+     */
+    @Test void callerTakesTheChunkOfASleepingWorker() {
+        int old = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            Parallel.forRange(2, 1, (f, t) -> { }); // the pool and its worker exist
+            int taken = 0;
+            for (int r = 0; r < 20; r++) {
+                Thread.sleep(2);
+                Thread[] ranOn = new Thread[2];
+                AtomicIntegerArray hits = new AtomicIntegerArray(2);
+                Parallel.forRange(2, 1, (f, t) -> { for (int i = f; i < t; i++) { hits.incrementAndGet(i); ranOn[i] = Thread.currentThread(); } });
+                assertEquals(1, hits.get(0));
+                assertEquals(1, hits.get(1));
+                if (ranOn[1] == Thread.currentThread()) taken++;
+            }
+            assertTrue(taken > 0, "in 20 regions after the worker parked, the caller never took its chunk");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            Parallel.setThreads(old);
+        }
+    }
+
+    /**
      * Workers spin for a while after a region and then park: regions that come after the workers have parked (pauses
      * longer than the spin), and regions right behind each other (workers still spinning), must each run every index
      * once and return; a lost wake-up would hang here, which the timeout turns into a failure.

@@ -151,9 +151,9 @@ public final class Parallel {
      * worker {@code i}, by writing the worker's {@link HandOver}. A chunk is taken by a compare-and-set of its worker's
      * claim word from an older generation to the region's: the worker sets it when it sees the hand-over; a caller
      * whose own chunk is done, and which has waited {@link #STEAL_NANOS} for a worker that has not claimed
-     * (descheduled, or still waking from a park), sets it itself and runs the chunk. Exactly one of them runs it, and the claim's generation keeps a late worker from
-     * running a chunk of a region that has ended. Each worker's claim word is its own line (stride {@link #PAD}), which
-     * only the caller's rare take touches.
+     * (descheduled, or still waking from a park), sets it itself and runs the chunk. Exactly one of them runs it, and
+     * the claim's generation keeps a late worker from running a chunk of a region that has ended. Each worker's claim
+     * word is its own line (stride {@link #PAD}), which only the caller's rare take touches.
      */
     private static final class Pool {
         private static final int PAD = 16;
@@ -237,7 +237,7 @@ public final class Parallel {
             throw new RuntimeException(error);
         }
 
-        /** Runs {@code [from, to)} of {@code body} on the calling thread as part of a region; returns the region's first error. */
+        /** Runs {@code [from, to)} of {@code body} on the calling thread as part of a region; returns its first error. */
         private static Throwable runChunk(RangeBody body, int from, int to, Throwable error) {
             IN_REGION.set(true);
             try {

@@ -128,7 +128,10 @@ final class GemmDot {
         return t;
     }
 
-    /** The region body over blocks of NB columns, reused per calling thread so that a call allocates nothing. */
+    /**
+     * The region body over blocks of NB columns, or of ROW_UNIT rows ({@code byRows}), reused per calling thread so
+     * that a call allocates nothing.
+     */
     private static final class Split implements Parallel.RangeBody {
         int m, n, k, aOff, lda, bOff, ldb;
         float[] a, b;
@@ -144,18 +147,19 @@ final class GemmDot {
     }
 
     /**
-     * Columns {@code [j0, j1)} of C, all rows: blocks of 4 x 5 dot products; at the column edge a 4 x 4 block, or 8 x 2
-     * and 16 x 1 blocks, so that the last one to four columns do not fall to single dot products. The one to three rows
-     * below the 4 x 5 blocks go by 2 x 5 and 1 x 5 blocks, which read each 5 rows of B once (single dot products read
-     * B once per row: batches of 2, 3 and 6 ran at half the speed of 4); below the edge blocks, single dot products.
+     * Rows {@code [i0, i1)} by columns {@code [j0, j1)} of C: blocks of 4 x 5 dot products; at the column edge a 4 x 4
+     * block, or 8 x 2 and 16 x 1 blocks, so that the last one to four columns do not fall to single dot products. The
+     * one to three rows below the 4 x 5 blocks go by 2 x 5 and 1 x 5 blocks, which read each 5 rows of B once (single
+     * dot products read B once per row: batches of 2, 3 and 6 ran at half the speed of 4); below the edge blocks,
+     * single dot products.
      */
-    private static void columns(int i0, int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void columns(int i0, int i1, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 GemmKernel.Out o, int j0, int j1) {
         float[] c = o.c();
         float alpha = o.alpha(), beta = o.beta();
-        int ldc = o.ldc(), cOff = o.cOff() + i0 * ldc, i1 = m;
+        // from here on, rows count from i0: A, C and m are those of the share
+        int ldc = o.ldc(), cOff = o.cOff() + i0 * ldc, m = i1 - i0;
         aOff += i0 * lda;
-        m -= i0;
         int full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {

@@ -227,13 +227,12 @@ final class GemmPacking {
     /** Packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into {@code dst}. */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] dst) {
         int slivers = (mc + MR - 1) / MR;
-        int[] idx = !transA && 2 * MR == V ? sliverIndex(lda) : null; // once per block: a ThreadLocal lookup per sliver showed in profiles
+        boolean whole = !transA && MR == 8 && V == 16; // {@link #sliver}: 8 rows of 16 lanes
         for (int s = 0; s < slivers; s++) {
             int base = s * kc * MR, rows = Math.min(MR, mc - s * MR);
-            if (idx != null && rows == MR) {
-                // a whole sliver: each gather reads two k steps of its MR rows (1-3% of 1024 cubed over the scalar copy)
-                int src = aOff + (i0 + s * MR) * lda + p0, q = 0;
-                for (; q + 2 <= kc; q += 2) FloatVector.fromArray(S, a, src + q, idx, 0).intoArray(dst, base + q * MR);
+            if (whole && rows == MR) {
+                int src = aOff + (i0 + s * MR) * lda + p0, q = kc / V * V;
+                sliver(a, src, lda, dst, base, q);
                 for (; q < kc; q++) for (int r = 0; r < MR; r++) dst[base + q * MR + r] = a[src + r * lda + q];
                 continue;
             }
@@ -249,13 +248,81 @@ final class GemmPacking {
         }
     }
 
-    private static final ThreadLocal<int[]> SLIVER_INDEX = ThreadLocal.withInitial(() -> new int[V]);
+    /** The permutes of {@link #sliver}: rows 0 and 1 of level l take the lower and the upper halves of pairs. */
+    private static final float[][] T16 = sliverIndexes();
 
-    /** Lane l reads row {@code l % MR}, column {@code l / MR} of a sliver: two k steps of MR rows per gather. */
-    static int[] sliverIndex(int lda) {
-        int[] idx = SLIVER_INDEX.get();
-        if (idx[MR - 1] != (MR - 1) * lda || idx[MR] != 1) for (int l = 0; l < V; l++) idx[l] = l % MR * lda + l / MR;
+    /**
+     * Index vectors for {@code selectFrom(a, b)} that transpose 8 rows of 16 floats (vector i: row i, lanes: 16 k steps)
+     * into 8 vectors of two k steps of the 8 rows (vector j: lane {@code l} is row {@code l % 8}, k step
+     * {@code 2j + l / 8}), in three levels of 8 permutes, each level applied to the pairs (i, i + 4) and written back as
+     * (2i, 2i + 1) as in {@link #transposeIndexes}. They are found by tracking which (row, k step) each lane holds,
+     * level by level: level l moves lane bit {@code 3 - l} (k step bits 3, 2, 1) into the vector index and the
+     * vector index's top bit (a row bit) into the lanes; the last level also puts the lanes in their final order.
+     */
+    private static float[][] sliverIndexes() {
+        int[][] row = new int[8][16], step = new int[8][16];
+        for (int v = 0; v < 8; v++) for (int l = 0; l < 16; l++) { row[v][l] = v; step[v][l] = l; }
+        float[][] idx = new float[6][16];
+        for (int level = 0; level < 3; level++) {
+            int[][] nRow = new int[8][16], nStep = new int[8][16];
+            for (int v = 0; v < 8; v++) {
+                int i = v / 2, half = v % 2; // from the pair (i, i + 4)
+                for (int l = 0; l < 16; l++) {
+                    int from;
+                    if (level < 2) {
+                        // the 16 lanes as blocks of 2h (h = 8, then 4): the lower halves of a's and b's blocks, or the upper
+                        int h = 8 >> level, g = l / (2 * h) * 2 * h, w = l % (2 * h);
+                        from = (w < h ? g + w : 16 + g + w - h) + half * h;
+                    } else {
+                        // vector v = 2i + half holds k steps 2v, 2v + 1: find each (row l % 8, step 2v + l / 8) in the pair
+                        from = -1;
+                        for (int src = 0; src < 32; src++) {
+                            int sv = src < 16 ? i : i + 4, sl = src % 16;
+                            if (row[sv][sl] == l % 8 && step[sv][sl] == 2 * v + l / 8) from = src;
+                        }
+                    }
+                    idx[2 * level + half][l] = from;
+                    int sv = from < 16 ? i : i + 4;
+                    nRow[v][l] = row[sv][from % 16];
+                    nStep[v][l] = step[sv][from % 16];
+                }
+            }
+            row = nRow; step = nStep;
+        }
+        for (int v = 0; v < 8; v++) for (int l = 0; l < 16; l++) {
+            if (row[v][l] != l % 8 || step[v][l] != 2 * v + l / 8) throw new AssertionError("sliver transpose at " + v + ", " + l);
+        }
         return idx;
+    }
+
+    /**
+     * The first {@code kq} (a multiple of 16) k steps of a whole 8-row float32 sliver: {@code dst[base + q * 8 + r] =
+     * a[src + r * lda + q]}, 16 k steps at a time as 8 loads, 24 permutes and 8 stores (one gather per two k steps before).
+     */
+    private static void sliver(float[] a, int src, int lda, float[] dst, int base, int kq) {
+        FloatVector l0 = FloatVector.fromArray(S, T16[0], 0), h0 = FloatVector.fromArray(S, T16[1], 0);
+        FloatVector l1 = FloatVector.fromArray(S, T16[2], 0), h1 = FloatVector.fromArray(S, T16[3], 0);
+        FloatVector l2 = FloatVector.fromArray(S, T16[4], 0), h2 = FloatVector.fromArray(S, T16[5], 0);
+        for (int q = 0; q < kq; q += V) {
+            int s = src + q;
+            FloatVector r0 = FloatVector.fromArray(S, a, s), r1 = FloatVector.fromArray(S, a, s + lda);
+            FloatVector r2 = FloatVector.fromArray(S, a, s + 2 * lda), r3 = FloatVector.fromArray(S, a, s + 3 * lda);
+            FloatVector r4 = FloatVector.fromArray(S, a, s + 4 * lda), r5 = FloatVector.fromArray(S, a, s + 5 * lda);
+            FloatVector r6 = FloatVector.fromArray(S, a, s + 6 * lda), r7 = FloatVector.fromArray(S, a, s + 7 * lda);
+            FloatVector a0 = l0.selectFrom(r0, r4), a1 = h0.selectFrom(r0, r4), a2 = l0.selectFrom(r1, r5), a3 = h0.selectFrom(r1, r5);
+            FloatVector a4 = l0.selectFrom(r2, r6), a5 = h0.selectFrom(r2, r6), a6 = l0.selectFrom(r3, r7), a7 = h0.selectFrom(r3, r7);
+            FloatVector c0 = l1.selectFrom(a0, a4), c1 = h1.selectFrom(a0, a4), c2 = l1.selectFrom(a1, a5), c3 = h1.selectFrom(a1, a5);
+            FloatVector c4 = l1.selectFrom(a2, a6), c5 = h1.selectFrom(a2, a6), c6 = l1.selectFrom(a3, a7), c7 = h1.selectFrom(a3, a7);
+            int o = base + q * MR;
+            l2.selectFrom(c0, c4).intoArray(dst, o);
+            h2.selectFrom(c0, c4).intoArray(dst, o + V);
+            l2.selectFrom(c1, c5).intoArray(dst, o + 2 * V);
+            h2.selectFrom(c1, c5).intoArray(dst, o + 3 * V);
+            l2.selectFrom(c2, c6).intoArray(dst, o + 4 * V);
+            h2.selectFrom(c2, c6).intoArray(dst, o + 5 * V);
+            l2.selectFrom(c3, c7).intoArray(dst, o + 6 * V);
+            h2.selectFrom(c3, c7).intoArray(dst, o + 7 * V);
+        }
     }
 
     /** Packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into {@code dst}, float64. */

@@ -107,6 +107,44 @@ class GemmPackingTest {
         }
     }
 
+    /**
+     * A blocks as slivers by definition: column q of sliver s holds op(A)[i0 + s*MR + r][p0 + q], zero past row i0 + mc.
+     * Row-major float32 slivers of whole MR rows go through 8 x 16 register transposes (16 k steps at a time, the rest
+     * element by element); every element of the block must be written, which the NaN fill checks.
+     */
+    @Test void float32AndFloat64SliversMatchTheirDefinition() {
+        int mr = GemmKernel.MR;
+        long seed = 2100;
+        for (boolean transA : new boolean[] {false, true}) {
+            for (int mc : new int[] {1, mr - 1, mr, mr + 3, 4 * mr}) {
+                for (int kc : new int[] {1, 15, 16, 17, 33, 64, 131}) {
+                    int i0 = 5, p0 = 3, rows = i0 + mc + 2, cols = p0 + kc + 4;
+                    int lda = (transA ? rows : cols) + 3, aOff = 7;
+                    double[] a = random(seed++, aOff + (transA ? cols : rows) * lda);
+                    int slivers = (mc + mr - 1) / mr;
+                    double[] exp = new double[slivers * kc * mr];
+                    for (int sv = 0; sv < slivers; sv++) {
+                        for (int q = 0; q < kc; q++) {
+                            for (int r = 0; r < mr; r++) {
+                                int i = i0 + sv * mr + r, p = p0 + q;
+                                exp[sv * kc * mr + q * mr + r] = sv * mr + r >= mc ? 0.0 : transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                            }
+                        }
+                    }
+                    String what = "transA=" + transA + " mc=" + mc + " kc=" + kc;
+                    float[] a32 = GemmShapesTest.toFloat(a), d32 = new float[exp.length];
+                    java.util.Arrays.fill(d32, Float.NaN);
+                    GemmPacking.packA(transA, a32, aOff, lda, i0, mc, p0, kc, d32);
+                    assertArrayEquals(GemmShapesTest.toDouble(GemmShapesTest.toFloat(exp)), GemmShapesTest.toDouble(d32), "float32 " + what);
+                    double[] d64 = new double[exp.length];
+                    java.util.Arrays.fill(d64, Double.NaN);
+                    GemmPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, d64);
+                    assertArrayEquals(exp, d64, "float64 " + what);
+                }
+            }
+        }
+    }
+
     @Test void float32PanelsMatchTheirDefinition() {
         long seed = 1900;
         for (boolean transB : new boolean[] {false, true}) {

@@ -15,9 +15,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The packing passes of one float32 {@code sgemm} on their own, on one thread: all of a row-major {@code n x n} A
- * packed into slivers block by block ({@code GemmPacking.packA}, 64 rows by 256 k steps at a time, as the 1024-cubed
- * product does), and all of a transposed B ({@code W[n][k]}, a linear layer's weight) packed into panels. It sits in
+ * The packing passes of one {@code sgemm} on their own, on one thread: all of a row-major {@code n x n} A packed into
+ * slivers block by block ({@code GemmPacking.packA}, 64 rows by 256 k steps at a time, as the 1024-cubed product
+ * does; float64 by 192), and all of a transposed B ({@code W[n][k]}, a linear layer's weight) packed into panels. It sits in
  * the runtime's package to reach the package-private packing code; it is a benchmark, not part of the runtime.
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/mithril.jar org.openjdk.jmh.Main PackingBenchmark
@@ -34,7 +34,8 @@ public class PackingBenchmark {
     public int n;
 
     private float[] a, ap, bp;
-    private static final int MC = 64, KC = 256;
+    private double[] a64, ap64;
+    private static final int MC = 64, KC = 256, KC64 = 192;
 
     @Setup
     public void setUp() {
@@ -42,6 +43,9 @@ public class PackingBenchmark {
         a = new float[n * n];
         for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - 0.5f;
         ap = new float[MC * KC];
+        a64 = new double[n * n];
+        for (int i = 0; i < a64.length; i++) a64[i] = a[i];
+        ap64 = new double[MC * KC64];
         bp = new float[GemmPacking.packedSize(n, n, GemmKernel.NR)];
     }
 
@@ -52,6 +56,15 @@ public class PackingBenchmark {
             for (int pc = 0; pc < n; pc += KC) GemmPacking.packA(false, a, 0, n, ic, Math.min(MC, n - ic), pc, Math.min(KC, n - pc), ap);
         }
         return ap;
+    }
+
+    /** All of a float64 A, one 64 x 192 block after another (float64's k blocks are 192 deep). */
+    @Benchmark
+    public double[] packA64() {
+        for (int ic = 0; ic < n; ic += MC) {
+            for (int pc = 0; pc < n; pc += KC64) GemmPacking.packA(false, a64, 0, n, ic, Math.min(MC, n - ic), pc, Math.min(KC64, n - pc), ap64);
+        }
+        return ap64;
     }
 
     /** All of a transposed B into its panels. */

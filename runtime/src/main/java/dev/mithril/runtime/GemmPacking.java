@@ -148,7 +148,7 @@ final class GemmPacking {
             return;
         }
         if (w == nr && V64 == 8) {
-            transpose8(b, bOff + j0 * ldb, ldb, p, base, q0, q1);
+            transpose8(b, bOff + j0 * ldb, ldb, p, base, nr, q0, q1);
             return;
         }
         // k in steps of one cache line of each source row, as in float32
@@ -187,15 +187,16 @@ final class GemmPacking {
     }
 
     /**
-     * Rows {@code [q0, q1)} of a whole float64 panel (24 rows of the transposed source, each of 8 of them read 8
-     * elements at a time and transposed in registers; a tail of fewer than 8 element by element): {@code p[base + q *
-     * 24 + c] = b[src + c * ldb + q]}. 8 loads, 24 permutes and 8 stores per 64 elements, where the element copy is 64
+     * Rows {@code [q0, q1)} of a whole float64 panel of {@code nr} (a multiple of 8) columns: {@code nr} rows of the
+     * transposed source, each 8 of them read 8 elements at a time and transposed in registers; a tail of fewer than
+     * 8 element by element: {@code p[base + q * nr + c] = b[src + c * ldb + q]}. B's panels (nr = 24) and A's whole
+     * slivers (nr = 8: rows of A are the source rows, k steps the packed rows) both come through here. 8 loads, 24 permutes and 8 stores per 64 elements, where the element copy is 64
      * loads and 64 stores: packing the k blocks of a 480 x 480 to 1008 x 1008 B one by one, the copy took 1.4-1.7x as
      * long (0.84 and 1.10 against 0.61 and 0.64 ns per element, one core).
      */
-    private static void transpose8(double[] b, int src, int ldb, double[] p, int base, int q0, int q1) {
+    private static void transpose8(double[] b, int src, int ldb, double[] p, int base, int nr, int q0, int q1) {
         VectorSpecies<Double> d = GemmKernel64.S;
-        int nr = GemmKernel64.NR, q8 = q0 + (q1 - q0) / 8 * 8;
+        int q8 = q0 + (q1 - q0) / 8 * 8;
         DoubleVector l0 = DoubleVector.fromArray(d, T8[0], 0), h0 = DoubleVector.fromArray(d, T8[1], 0);
         DoubleVector l1 = DoubleVector.fromArray(d, T8[2], 0), h1 = DoubleVector.fromArray(d, T8[3], 0);
         DoubleVector l2 = DoubleVector.fromArray(d, T8[4], 0), h2 = DoubleVector.fromArray(d, T8[5], 0);
@@ -330,6 +331,10 @@ final class GemmPacking {
         int slivers = (mc + MR - 1) / MR;
         for (int s = 0; s < slivers; s++) {
             int base = s * kc * MR, rows = Math.min(MR, mc - s * MR);
+            if (!transA && rows == MR && MR == 8 && V64 == 8) { // a whole sliver: 8 x 8 transposes in registers
+                transpose8(a, aOff + (i0 + s * MR) * lda + p0, lda, dst, base, MR, 0, kc);
+                continue;
+            }
             if (!transA) {
                 for (int r = 0; r < rows; r++) {
                     int src = aOff + (i0 + s * MR + r) * lda + p0;

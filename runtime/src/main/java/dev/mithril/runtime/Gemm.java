@@ -122,7 +122,8 @@ public final class Gemm {
                 inPieces(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, ep, maxPacked);
                 return;
             }
-            CacheLines.Tracked buffer = GemmBlocks.bBuffer32(packed);
+            int roomy = GemmBlocks.packedSize32(k, n, Parallel.threads()); // room for the threads' own panels
+            CacheLines.Tracked buffer = GemmBlocks.bBuffer32(roomy <= maxPacked ? roomy : packed);
             float[] bp = buffer.data();
             if (!transA && GemmNarrow.fits(n)) { // one vector of columns: pack the one panel, read A in place
                 GemmPacking.packB(transB, k, n, b, bOff, ldb, bp, 0, 0, 1);

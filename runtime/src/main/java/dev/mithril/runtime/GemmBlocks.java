@@ -83,11 +83,37 @@ final class GemmBlocks {
         /** The source of B's panels when the task packs them itself ({@link #runPackingB}); null: {@code bp} is packed. */
         float[] b;
         boolean transB;
+        /** The split counts columns in vectors, each task packing its own panels (below); else whole panels. */
+        boolean units;
         int bOff, ldb;
 
-        @Override public void run(int i0, int i1, int p0, int p1) {
-            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, p0, p1, transB, b, bOff, ldb);
+        @Override public void run(int i0, int i1, int p0, int p1) { run(i0, i1, p0, p1, 0); }
+
+        /**
+         * Where the task packs B itself, {@code [p0, p1)} counts columns in vectors ({@link #COLUMN_UNIT}), not panels:
+         * the task packs its columns into panels of its own, starting at panel {@code ceil(c0 / NR) + part} of the
+         * buffer, so that the threads' shares differ by at most one vector of columns (1024 columns on two
+         * threads: 512 each, where whole panels split them 528 and 496).
+         */
+        @Override public void run(int i0, int i1, int p0, int p1, int part) {
+            if (!units) {
+                block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, p0, p1, transB, b, bOff, ldb, 0,
+                        p0 == 0 && p1 == GemmPacking.panels(n, NR));
+                return;
+            }
+            int c0 = p0 * COLUMN_UNIT, c1 = Math.min(n, p1 * COLUMN_UNIT), w = c1 - c0;
+            int slot = (c0 + NR - 1) / NR + part;
+            block(o, transA, a, aOff, lda, bp, bpOff + slot * k * NR, lined, w, k, i0, i1, 0, GemmPacking.panels(w, NR),
+                    transB, b, bOff + (transB ? c0 * ldb : c0), ldb, c0, c0 == 0 && c1 == n);
         }
+    }
+
+    /** Columns per unit of a panel split where each task packs its own panels: one vector. */
+    private static final int COLUMN_UNIT = GemmKernel.V;
+
+    /** Floats a buffer for {@code n} columns of packed B needs, when the product may be split over {@code t} tasks. */
+    static int packedSize32(int k, int n, int t) {
+        return GemmPacking.packedSize(k, n, NR) + (t > 1 ? Math.multiplyExact(t * NR, Math.max(k, 1)) : 0);
     }
 
     /** As {@link Task32}, float64. */
@@ -110,14 +136,15 @@ final class GemmBlocks {
      * C = epilogue(op(A) * op(B)) for k >= 1, packing B from {@code b} as the product goes ({@code b} null: {@code bp}
      * holds it packed already). A task with a single row block packs each k block of each panel into a small buffer
      * of its thread right before that block's tiles (read from L1; B read once); a task with several row blocks packs
-     * into {@code bp} on its first row block, and the others read it there. In parallel only the panels are split,
-     * so each thread packs what it computes, in the product's one region.
+     * into {@code bp} on its first row block, and the others read it there. In parallel only the columns are split,
+     * in vectors where {@code bp} has a spare panel per thread ({@link Task32#run(int, int, int, int, int)}), else in
+     * whole panels, so each thread packs what it computes, in the product's one region.
      */
     static void runPackingB(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda,
                             boolean transB, float[] b, int bOff, int ldb, float[] bp, int bpOff, boolean lined, int m, int n, int k) {
         int panels = GemmPacking.panels(n, NR);
         if (GemmDriver.serial(m, n, k)) {
-            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, 0, m, 0, panels, transB, b, bOff, ldb);
+            block(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, 0, m, 0, panels, transB, b, bOff, ldb, 0, true);
             return;
         }
         if (b != null && panels < 2) { // one panel cannot be split: pack it, then split the rows
@@ -131,7 +158,12 @@ final class GemmBlocks {
         task.bpOff = bpOff; task.lined = lined;
         task.transB = transB; task.b = b; task.bOff = bOff; task.ldb = ldb;
         try {
-            GemmDriver.run(m, n, k, MR, NR, b != null, task);
+            // the tasks' own panels start at ceil(c0 / NR) + part: that needs room for one panel more per task than n
+            // needs; a buffer without it (a product close to the buffer kept between calls) is split by whole panels
+            int t = Parallel.threads(), room = (bp.length - bpOff) / (NR * Math.max(1, k)) - panels;
+            task.units = b != null && room >= t;
+            if (task.units) GemmDriver.run(m, n, k, MR, COLUMN_UNIT, true, task, t);
+            else GemmDriver.run(m, n, k, MR, NR, b != null, task);
         } finally {
             task.o = null; task.a = null; task.bp = null; task.b = null;
             task.inUse = false;
@@ -150,10 +182,11 @@ final class GemmBlocks {
      */
     private static void block(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff,
                               boolean lined, int n, int k, int i0, int i1, int p0, int p1,
-                              boolean transB, float[] b, int bOff, int ldb) {
+                              boolean transB, float[] b, int bOff, int ldb, int c0, boolean alone) {
         int size = GemmTuning.groupPanels(p1 - p0, NR, Float.BYTES);
         for (int g = p0; g < p1; g += size) {
-            rect(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, g, Math.min(p1, g + size), transB, b, bOff, ldb);
+            rect(o, transA, a, aOff, lda, bp, bpOff, lined, n, k, i0, i1, g, Math.min(p1, g + size), transB, b, bOff, ldb, c0,
+                    alone && size >= p1 - p0);
         }
     }
 
@@ -163,16 +196,15 @@ final class GemmBlocks {
      */
     private static void rect(GemmKernel.Out o, boolean transA, float[] a, int aOff, int lda, float[] bp, int bpOff,
                              boolean lined, int n, int k, int i0, int i1, int p0, int p1,
-                             boolean transB, float[] b, int bOff, int ldb) {
+                             boolean transB, float[] b, int bOff, int ldb, int c0, boolean alone) {
         int kb = GemmDriver.blockSize(k, lined ? KC_LINED : KC, 1);
         float[] ap = A32.get(), t = T32.get();
         // one row block where B is packed as the product goes, unless a task beside this one computes the same rows
         // at the same time: the row blocks are then staggered (below), or the two would pass the lines of C they
         // share back and forth (128 x 1024 x 1024 on two threads: 0.84-0.97 of OpenBLAS as one block, 0.95-1.00 as two)
-        boolean alone = p0 == 0 && p1 == GemmPacking.panels(n, NR);
         int mb = b != null && alone && GemmTuning.oneRowBlock(i1 - i0, (p1 - p0) * NR, Float.BYTES)
                 ? i1 - i0 : GemmDriver.blockSize(i1 - i0, GemmTuning.blockRows((p1 - p0) * NR, Float.BYTES, MR), MR);
-        int blocks = (i1 - i0 + mb - 1) / mb, start = p0 == 0 ? 0 : blocks / 2;
+        int blocks = (i1 - i0 + mb - 1) / mb, start = p0 == 0 && c0 == 0 ? 0 : blocks / 2;
         // one row block: each slice of B is read by it alone, so it goes to a small buffer that stays in L1 rather
         // than into bp, whose megabytes would go out to memory and be read back
         boolean once = b != null && blocks == 1;
@@ -209,7 +241,7 @@ final class GemmBlocks {
                     for (int ir = 0; ir < mc; ir += MR) {
                         int aNext = (ir + MR < mc ? ir + MR : 0) * kc;
                         int bNext = bNextSlice + ir / MR % 8 * kc * GemmKernel.TOUCH_B;
-                        GemmKernel.tile(o, ap, ir * kc, src, bO, kc, ic + ir, col, Math.min(MR, mc - ir), cols, first, last, t,
+                        GemmKernel.tile(o, ap, ir * kc, src, bO, kc, ic + ir, c0 + col, Math.min(MR, mc - ir), cols, first, last, t,
                                 aNext, bNext);
                     }
                 }

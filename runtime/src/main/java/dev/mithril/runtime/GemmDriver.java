@@ -11,6 +11,9 @@ final class GemmDriver {
     @FunctionalInterface
     interface Block {
         void run(int i0, int i1, int p0, int p1);
+
+        /** As {@link #run(int, int, int, int)}, told which column part of the split it is (0 for the first). */
+        default void run(int i0, int i1, int p0, int p1, int part) { run(i0, i1, p0, p1); }
     }
 
     /** Below this many multiply-adds one thread finishes before a second would have woken up. */
@@ -28,9 +31,13 @@ final class GemmDriver {
      * that pack their own panels of B (each thread then owns its panels from packing to the last k block).
      */
     static void run(int m, int n, int k, int mr, int nr, boolean byColumns, Block block) {
+        run(m, n, k, mr, nr, byColumns, block, Parallel.threads());
+    }
+
+    /** As {@link #run(int, int, int, int, int, boolean, Block)}, in at most {@code t} parts whatever the pool's size. */
+    static void run(int m, int n, int k, int mr, int nr, boolean byColumns, Block block, int t) {
         int slivers = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
-        int t = Parallel.threads();
-        if (serial(m, n, k)) {
+        if (serial(m, n, k) || t <= 1) {
             block.run(0, m, 0, panels);
             return;
         }
@@ -66,7 +73,7 @@ final class GemmDriver {
                 int rp = task / colParts, cp = task % colParts;
                 int s0 = (int) ((long) slivers * rp / rowParts), s1 = (int) ((long) slivers * (rp + 1) / rowParts);
                 int p0 = (int) ((long) panels * cp / colParts), p1 = (int) ((long) panels * (cp + 1) / colParts);
-                if (s0 < s1 && p0 < p1) block.run(s0 * mr, Math.min(m, s1 * mr), p0, p1);
+                if (s0 < s1 && p0 < p1) block.run(s0 * mr, Math.min(m, s1 * mr), p0, p1, cp);
             }
         }
     }

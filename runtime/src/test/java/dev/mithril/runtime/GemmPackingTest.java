@@ -225,4 +225,60 @@ class GemmPackingTest {
             Parallel.setThreads(before);
         }
     }
+
+    /**
+     * Products that pack B as they go, split over threads in vectors of columns: each task packs its own columns into
+     * panels of its own (the second of two tasks over 160 columns starts at column 80, inside the first's second
+     * panel), with a bias and ReLU applied at the task's own columns. On 2 and 3 threads against a plain double loop,
+     * and to the bit against one thread; again on a fresh thread whose packing buffer has no room for the tasks' own
+     * panels, which splits by whole panels instead.
+     */
+    @Test void float32ProductsSplitByVectorsOfColumns() throws Exception {
+        int before = Parallel.threads();
+        long seed = 2300;
+        try {
+            for (int[] mn : new int[][] {{300, 160}, {100, 160}, {300, 203}, {260, 37 + 48 * 3}}) {
+                int m = mn[0], n = mn[1], k = 300;
+                boolean transB = n % 2 == 0;
+                int lda = k + 1, ldb = (transB ? k : n) + 2, ldc = n + 3, aOff = 2, bOff = 5, cOff = 1;
+                float[] af = GemmShapesTest.toFloat(random(seed++, aOff + m * lda));
+                float[] bf = GemmShapesTest.toFloat(random(seed++, bOff + (transB ? n : k) * ldb));
+                float[] bias = GemmShapesTest.toFloat(random(seed++, n));
+                double[] exp = new double[cOff + m * ldc];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < k; p++) sum += (double) af[aOff + i * lda + p] * bf[bOff + (transB ? j * ldb + p : p * ldb + j)];
+                        exp[cOff + i * ldc + j] = Math.max(0, sum + bias[j]);
+                    }
+                }
+                float[] one = null;
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setThreads(threads);
+                    float[] c = new float[cOff + m * ldc];
+                    Gemm.sgemm(false, transB, m, n, k, 1f, af, aOff, lda, bf, bOff, ldb, 0f, c, cOff, ldc, bias, Epilogue.BIAS_RELU);
+                    String what = "m=" + m + " n=" + n + " transB=" + transB + " on " + threads + " thread(s)";
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double e = exp[cOff + i * ldc + j], g = c[cOff + i * ldc + j];
+                            assertEquals(e, g, 1e-4 * (1 + Math.abs(e)), what + " at (" + i + ", " + j + ")");
+                        }
+                    }
+                    if (threads == 1) one = c;
+                    else assertArrayEquals(one, c, "the same bits as on one thread, " + what);
+                    if (threads == 2) {
+                        float[] fresh = new float[cOff + m * ldc];
+                        int exact = GemmPacking.packedSize(k, n, GemmKernel.NR); // no room past it: whole panels
+                        Thread th = new Thread(() -> Gemm.sgemm(false, transB, m, n, k, 1f, af, aOff, lda, bf, bOff, ldb, 0f,
+                                fresh, cOff, ldc, bias, Epilogue.BIAS_RELU, exact));
+                        th.start();
+                        th.join();
+                        assertArrayEquals(one, fresh, "split by whole panels on a fresh thread, " + what);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
 }

@@ -256,11 +256,13 @@ final class GemmPacking {
      * Index vectors for {@code selectFrom(a, b)} that transpose 8 rows of 16 floats (vector i: row i, lanes: 16 k steps)
      * into 8 vectors of two k steps of the 8 rows (vector j: lane {@code l} is row {@code l % 8}, k step
      * {@code 2j + l / 8}), in three levels of 8 permutes, each level applied to the pairs (i, i + 4) and written back as
-     * (2i, 2i + 1) as in {@link #transposeIndexes}. They are found by tracking which (row, k step) each lane holds,
-     * level by level: level l moves lane bit {@code 3 - l} (k step bits 3, 2, 1) into the vector index and the
-     * vector index's top bit (a row bit) into the lanes; the last level also puts the lanes in their final order.
+     * (2i, 2i + 1) as in {@link #transposeIndexes}, whose first two levels (blocks of 8, then 4 lanes) are the first
+     * two here. The last is found by tracking which (row, k step) each lane holds, level by level: level l moves lane
+     * bit {@code 3 - l} (k step bits 3, 2, 1) into the vector index and the vector index's top bit (a row bit) into
+     * the lanes; the last level also puts the lanes in their final order.
      */
     private static float[][] sliverIndexes() {
+        double[][] interleave = transposeIndexes(16);
         int[][] row = new int[8][16], step = new int[8][16];
         for (int v = 0; v < 8; v++) for (int l = 0; l < 16; l++) { row[v][l] = v; step[v][l] = l; }
         float[][] idx = new float[6][16];
@@ -271,9 +273,7 @@ final class GemmPacking {
                 for (int l = 0; l < 16; l++) {
                     int from;
                     if (level < 2) {
-                        // the 16 lanes as blocks of 2h (h = 8, then 4): the lower halves of a's and b's blocks, or the upper
-                        int h = 8 >> level, g = l / (2 * h) * 2 * h, w = l % (2 * h);
-                        from = (w < h ? g + w : 16 + g + w - h) + half * h;
+                        from = (int) interleave[2 * level + half][l];
                     } else {
                         // vector v = 2i + half holds k steps 2v, 2v + 1: find each (row l % 8, step 2v + l / 8) in the pair
                         from = -1;

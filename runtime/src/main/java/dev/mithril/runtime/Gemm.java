@@ -174,10 +174,14 @@ public final class Gemm {
         checkDims("Gemm.pack", 1, n, k);
         checkMatrix("Gemm.pack", "w", len(w), wOff, n, k, Math.max(1, k));
         int size = GemmPacking.packedSize(k, n, GemmKernel.NR);
-        CacheLines.Tracked p = new CacheLines.Tracked(new float[size + CacheLines.SLACK]);
+        // one panel of outputs (a classifier) is multiplied by dot products at small batches (linear): for those, a
+        // copy with each 5 rows' vectors interleaved (GemmDot.packDots) follows the panels, on a line as well
+        int dots = n <= GemmKernel.NR ? GemmDot.dotsSize(n, k) : 0, dotsAt = (size + 15) & ~15;
+        CacheLines.Tracked p = new CacheLines.Tracked(new float[dotsAt + dots + CacheLines.SLACK]);
         int off = p.start(); // on a cache line where its address is known (PackedWeights)
         GemmPacking.packB(true, k, n, w, wOff, k, p.data(), off);
-        return PackedWeights.f32(n, k, p, off, size, w, wOff);
+        if (dots > 0) GemmDot.packDots(w, wOff, k, n, k, p.data(), off + dotsAt);
+        return PackedWeights.f32(n, k, p, off, dots > 0 ? dotsAt + dots : size, dots > 0 ? dotsAt : -1, w, wOff);
     }
 
     /**
@@ -215,8 +219,18 @@ public final class Gemm {
             // of outputs read x in place against the packed panel (GemmNarrow). One or two rows (a decoder's step)
             // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
             // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes).
-            if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
-            else {
+            if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) {
+                // the interleaved copy's blocks store their sums, so accumulating into C reads the weights in place
+                if (!w.hasDots() || accumulate) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
+                else {
+                    long stamp = w.readPanels(true);
+                    try {
+                        GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, w.panels(), w.dotsOff(), out);
+                    } finally {
+                        w.release(stamp);
+                    }
+                }
+            } else {
                 boolean narrow = GemmNarrow.fits(n);
                 long stamp = w.readPanels(!narrow); // the panels stay where they are until released
                 try {

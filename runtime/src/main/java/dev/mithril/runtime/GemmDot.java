@@ -28,6 +28,15 @@ import jdk.incubator.vector.VectorSpecies;
  * past the last whole vector ({@code k % V}) are added by {@link #addTails} after the block is stored, not into each
  * sum.
  *
+ * <p>The 4 x 5 blocks read B best from a copy with each block's 5 rows interleaved per vector ({@link #packDots}):
+ * all 5 weight vectors at one address and fixed distances, so the loop keeps 4 fewer addresses live, and the block
+ * stores its sums without alpha and beta, which would hold 2 of the 32 vector registers across the loop (its 20
+ * accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved accumulators between registers in
+ * every iteration). Weights packed once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and
+ * {@link Gemm#linear} passes it here; other products with alpha 1 and beta 0 copy a small B
+ * ({@link #MAX_COPIED_DOTS}) on each call. On the classifier 32 x 10 x 256, one thread, median over 64 placements
+ * of the operands (GemmAlignment): {@code linear} 0.86 -> 1.02 of OpenBLAS, {@code sgemm} 0.86 -> 0.93.
+ *
  * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
  * in multiples of 16. Either way each element is computed by the same code whatever the thread count. (Not always to
  * the same bit: a lane reduction adds in another order in the interpreter than in compiled code.) Bias, residual and
@@ -52,7 +61,34 @@ final class GemmDot {
     private GemmDot() {}
 
     static void run(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, GemmKernel.Out o) {
+        run(m, n, k, a, aOff, lda, b, bOff, ldb, null, 0, o);
+    }
+
+    /**
+     * As {@link #run(int, int, int, float[], int, int, float[], int, int, GemmKernel.Out)}, with the 4 x 5 blocks
+     * reading B's whole vectors from {@code dots} at {@code dOff}, B's rows interleaved by {@link #packDots} (null:
+     * B in place). The rest (the columns past the last 5, the rows below the last 4, the products past the last whole
+     * vector) still reads B in place, so {@code b} is required either way. With {@code dots}, alpha must be 1 and beta
+     * 0 (a linear layer that does not accumulate).
+     */
+    static void run(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                    float[] dots, int dOff, GemmKernel.Out o) {
+        if (dots != null && (o.alpha() != 1f || o.beta() != 0f)) {
+            throw new IllegalArgumentException("GemmDot: the interleaved blocks take alpha 1 and beta 0, not "
+                    + o.alpha() + " and " + o.beta());
+        }
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= SERIAL_WORK;
+        // a small B is interleaved here, when one thread does it all: lines this thread has just written would be
+        // read by the other thread from this core's cache (the classifier on two threads went 0.9 -> 0.7 of OpenBLAS)
+        if (dots == null && !parallel && m >= MB && o.alpha() == 1f && o.beta() == 0f) {
+            int size = dotsSize(n, k);
+            if (size > 0 && size <= MAX_COPIED_DOTS) {
+                CacheLines.Tracked t = dotsBuffer(size);
+                dots = t.data();
+                dOff = t.start();
+                packDots(b, bOff, ldb, n, k, dots, dOff);
+            }
+        }
         long lineStride = ((long) k + 15) & ~15L; // floats per copied row: whole 64-byte lines
         if (linesUpRows(n, parallel) && m * lineStride + CacheLines.SLACK <= MAX_LINED_A) {
             // A's rows copied so that each starts on a cache line: the same values summed in the same order
@@ -67,20 +103,21 @@ final class GemmDot {
         }
         int blocks = (n + NB - 1) / NB;
         if (!parallel) {
-            columns(0, m, k, a, aOff, lda, b, bOff, ldb, o, 0, n);
+            columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, o, 0, n);
             return;
         }
         Split s = SPLITS.get();
         if (s.inUse) s = new Split(); // started from inside another parallel body on this thread
         s.inUse = true;
         s.m = m; s.n = n; s.k = k; s.a = a; s.aOff = aOff; s.lda = lda; s.b = b; s.bOff = bOff; s.ldb = ldb; s.o = o;
+        s.dots = dots; s.dOff = dOff;
         // fewer column blocks than two per thread: rows are split instead, so that the threads' shares stay even
         // and write C's rows apart rather than sharing every row's line
         s.byRows = blocks < 2 * Parallel.threads() && m >= 2 * ROW_UNIT;
         try {
             Parallel.forRange(s.byRows ? (m + ROW_UNIT - 1) / ROW_UNIT : blocks, 1, s);
         } finally {
-            s.a = null; s.b = null; s.o = null;
+            s.a = null; s.b = null; s.o = null; s.dots = null;
             s.inUse = false;
         }
     }
@@ -114,6 +151,25 @@ final class GemmDot {
     static boolean linesUpRows(int n, boolean parallel) {
         return n >= (parallel ? LINE_UP_N_PARALLEL : LINE_UP_N) && CacheLines.available();
     }
+    /**
+     * Up to this many floats of B (its interleaved copy, {@link #dotsSize}) a product without packed weights copies B
+     * before its 4 x 5 blocks: 16K floats (64 KiB) take about as long to copy as 4 rows of A take to multiply by them,
+     * and stay in L2 for the blocks. (The classifier's 10 x 256 is 2,560.) Larger, the copy would cost more than the
+     * layout saves and push A out of the caches.
+     */
+    static final int MAX_COPIED_DOTS = 16 * 1024;
+    private static final ThreadLocal<CacheLines.Tracked> DOTS = new ThreadLocal<>();
+
+    /** This thread's buffer for a copied B's interleaved vectors, at least {@code size} floats from a line. */
+    private static CacheLines.Tracked dotsBuffer(int size) {
+        CacheLines.Tracked t = DOTS.get();
+        if (t == null || t.data().length < size + CacheLines.SLACK) {
+            t = new CacheLines.Tracked(new float[MAX_COPIED_DOTS + CacheLines.SLACK]);
+            DOTS.set(t);
+        }
+        return t;
+    }
+
     /** The largest copy kept per thread (floats): 96 rows of 10,240. */
     private static final int MAX_LINED_A = 96 * 10_240 + CacheLines.SLACK;
     private static final ThreadLocal<CacheLines.Tracked> LINED_A = new ThreadLocal<>();
@@ -133,16 +189,16 @@ final class GemmDot {
      * that a call allocates nothing.
      */
     private static final class Split implements Parallel.RangeBody {
-        int m, n, k, aOff, lda, bOff, ldb;
-        float[] a, b;
+        int m, n, k, aOff, lda, bOff, ldb, dOff;
+        float[] a, b, dots;
         GemmKernel.Out o;
         boolean inUse;
 
         boolean byRows;
 
         @Override public void run(int from, int to) {
-            if (byRows) columns(from * ROW_UNIT, Math.min(m, to * ROW_UNIT), k, a, aOff, lda, b, bOff, ldb, o, 0, n);
-            else columns(0, m, k, a, aOff, lda, b, bOff, ldb, o, from * NB, Math.min(n, to * NB));
+            if (byRows) columns(from * ROW_UNIT, Math.min(m, to * ROW_UNIT), k, a, aOff, lda, b, bOff, ldb, dots, dOff, o, 0, n);
+            else columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, o, from * NB, Math.min(n, to * NB));
         }
     }
 
@@ -154,7 +210,7 @@ final class GemmDot {
      * single dot products.
      */
     private static void columns(int i0, int i1, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                GemmKernel.Out o, int j0, int j1) {
+                                float[] dots, int dOff, GemmKernel.Out o, int j0, int j1) {
         float[] c = o.c();
         float alpha = o.alpha(), beta = o.beta();
         // from here on, rows count from i0: A, C and m are those of the share
@@ -164,14 +220,16 @@ final class GemmDot {
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    block4x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    if (dots == null) block4x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    else block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
                 }
             }
             for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    block4x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    if (dots == null) block4x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    else block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
                 }
                 // while these 5 rows of B are still in L1: a second pass over a B larger than L2 would read it from
                 // memory again (5 rows of A at 1024 x 1024 ran at 35 GFLOP/s, 4 rows at 54)
@@ -293,6 +351,89 @@ final class GemmDot {
         put(c, cO + 3, alpha, beta, s33.reduceLanes(ADD));
         put(c, cO + 4, alpha, beta, s34.reduceLanes(ADD));
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, alpha);
+    }
+
+    /**
+     * The 4 x 5 block at row {@code i}, column {@code j} (both multiples of the block) from B's interleaved vectors in
+     * {@code dots}, then the products past the last whole vector from B in place; alpha 1, beta 0 ({@link #run}).
+     */
+    private static void block4x5Dots(int i, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                     float[] dots, int dOff, float[] c, int cOff, int ldc) {
+        int kv = k / V * V, aO = aOff + i * lda, cO = cOff + i * ldc + j;
+        interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc);
+        if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bOff + j * ldb, ldb, c, cO, ldc, 1f);
+    }
+
+    /**
+     * Floats of the interleaved copy of {@code w[n][k]} that {@link #packDots} writes: its whole blocks of 5 rows,
+     * whole vectors of k only.
+     */
+    static int dotsSize(int n, int k) { return n / NB * NB * (k / V * V); }
+
+    /**
+     * Copies {@code w[n][k]} (row stride {@code ldw}) so that each block of 5 rows (NB) has its vectors of k side by
+     * side: for block {@code g} and vector {@code p} (a multiple of V below {@code kv = k / V * V}), row
+     * {@code 5g + r}'s floats {@code p .. p + V - 1} land at {@code dOff + 5g * kv + 5p + r * V}. A 4 x 5 block then
+     * reads its 5 weight vectors at one address and fixed distances. Rows past the last whole block and floats past
+     * the last whole vector are not copied: {@link #run} reads those in place.
+     */
+    static void packDots(float[] w, int wOff, int ldw, int n, int k, float[] dst, int dOff) {
+        int kv = k / V * V;
+        for (int g = 0; g + NB <= n; g += NB) {
+            for (int r = 0; r < NB; r++) {
+                int src = wOff + (g + r) * ldw, to = dOff + g * kv + r * V;
+                for (int p = 0; p < kv; p += V) FloatVector.fromArray(S, w, src + p).intoArray(dst, to + NB * p);
+            }
+        }
+    }
+
+    /**
+     * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (a block of 5 interleaved rows of B at {@code wO},
+     * {@link #packDots}) over the first {@code kv} (a multiple of V) products. No alpha or beta: two floats live across
+     * the loop would take 2 of the 32 vector registers, and its 20 accumulators, 5 weight vectors and 4 rows of A
+     * already take 29.
+     */
+    private static void interleaved4x5(int kv, float[] a, int aO, int lda, float[] w, int wO, float[] c, int cO, int ldc) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
+                s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
+                s33 = s00, s34 = s00;
+        int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0, q = wO; p < kv; p += V, q += NB * V) {
+            FloatVector y0 = FloatVector.fromArray(S, w, q), y1 = FloatVector.fromArray(S, w, q + V),
+                    y2 = FloatVector.fromArray(S, w, q + 2 * V), y3 = FloatVector.fromArray(S, w, q + 3 * V),
+                    y4 = FloatVector.fromArray(S, w, q + 4 * V), x;
+            x = FloatVector.fromArray(S, a, aO + p);
+            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
+            x = FloatVector.fromArray(S, a, a1 + p);
+            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
+            x = FloatVector.fromArray(S, a, a2 + p);
+            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23); s24 = x.fma(y4, s24);
+            x = FloatVector.fromArray(S, a, a3 + p);
+            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
+        }
+        c[cO] = s00.reduceLanes(ADD);
+        c[cO + 1] = s01.reduceLanes(ADD);
+        c[cO + 2] = s02.reduceLanes(ADD);
+        c[cO + 3] = s03.reduceLanes(ADD);
+        c[cO + 4] = s04.reduceLanes(ADD);
+        cO += ldc;
+        c[cO] = s10.reduceLanes(ADD);
+        c[cO + 1] = s11.reduceLanes(ADD);
+        c[cO + 2] = s12.reduceLanes(ADD);
+        c[cO + 3] = s13.reduceLanes(ADD);
+        c[cO + 4] = s14.reduceLanes(ADD);
+        cO += ldc;
+        c[cO] = s20.reduceLanes(ADD);
+        c[cO + 1] = s21.reduceLanes(ADD);
+        c[cO + 2] = s22.reduceLanes(ADD);
+        c[cO + 3] = s23.reduceLanes(ADD);
+        c[cO + 4] = s24.reduceLanes(ADD);
+        cO += ldc;
+        c[cO] = s30.reduceLanes(ADD);
+        c[cO + 1] = s31.reduceLanes(ADD);
+        c[cO + 2] = s32.reduceLanes(ADD);
+        c[cO + 3] = s33.reduceLanes(ADD);
+        c[cO + 4] = s34.reduceLanes(ADD);
     }
 
     /** C[2][5] at {@code cO} = alpha * (2 rows of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */

@@ -25,14 +25,21 @@ public final class PackedWeights {
     /** The float32 panels (null for float64), with {@link CacheLines#SLACK} floats of room. */
     private final CacheLines.Tracked panels;
     private final int panelSize;
+    /**
+     * Where {@link GemmDot#packDots}'s interleaved copy of the weight starts, counted from the panels' start, or -1
+     * where there is none. It lies in the same array right after the panels (inside {@code panelSize}), so that it
+     * moves with them.
+     */
+    private final int dotsAt;
     /** Where the panels start in {@link #panels}; changed only under {@link #lock}'s write lock. */
     private volatile int panelOff;
     /** Products hold its read lock while they read the panels; moving them onto a line takes its write lock. */
     private final StampedLock lock = new StampedLock();
     private int relayouts;
 
-    private PackedWeights(int n, int k, CacheLines.Tracked panels, int panelOff, int panelSize, float[] source,
+    private PackedWeights(int n, int k, CacheLines.Tracked panels, int panelOff, int panelSize, int dotsAt, float[] source,
                           double[] panels64, double[] source64, int sourceOff) {
+        this.dotsAt = dotsAt;
         this.n = n;
         this.k = k;
         this.panels = panels;
@@ -44,14 +51,24 @@ public final class PackedWeights {
         this.sourceOff = sourceOff;
     }
 
-    /** Float32 panels of {@code panelSize} floats packed at {@code panels.data()[panelOff]}. */
-    static PackedWeights f32(int n, int k, CacheLines.Tracked panels, int panelOff, int panelSize, float[] source, int sourceOff) {
-        return new PackedWeights(n, k, panels, panelOff, panelSize, source, null, null, sourceOff);
+    /**
+     * Float32 panels of {@code panelSize} floats packed at {@code panels.data()[panelOff]}, of which the last ones from
+     * {@code panelOff + dotsAt} on are the interleaved copy for dot products ({@code dotsAt = -1}: none).
+     */
+    static PackedWeights f32(int n, int k, CacheLines.Tracked panels, int panelOff, int panelSize, int dotsAt,
+                             float[] source, int sourceOff) {
+        return new PackedWeights(n, k, panels, panelOff, panelSize, dotsAt, source, null, null, sourceOff);
     }
 
     static PackedWeights f64(int n, int k, double[] panels, double[] source, int sourceOff) {
-        return new PackedWeights(n, k, null, 0, 0, null, panels, source, sourceOff);
+        return new PackedWeights(n, k, null, 0, 0, -1, null, panels, source, sourceOff);
     }
+
+    /** Whether there is an interleaved copy for {@link GemmDot} ({@link #dotsOff()}). */
+    boolean hasDots() { return dotsAt >= 0; }
+
+    /** Where the interleaved copy starts in {@link #panels()}; stable between {@link #readPanels} and {@link #release}. */
+    int dotsOff() { return panelOff + dotsAt; }
 
     /** The array holding the float32 panels. Read it only between {@link #readPanels} and {@link #release}. */
     float[] panels() { return panels.data(); }

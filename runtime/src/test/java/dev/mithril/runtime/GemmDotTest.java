@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * blocks first for a small B, column blocks first for a large one) and every leftover it hands to single dot products,
  * against a double-precision reference. Widths of 1 to 17 columns leave each remainder of a 5-column block; rows
  * around 4, 8 and 16 leave every row remainder; depths below, at and past a vector's lanes exercise the tails past the
- * last whole vector; beta 0 (over NaN), 1 and another value. Products of at least {@link GemmDriver#SERIAL_WORK} run
- * split over 2 threads. (Not compared bit for bit with one thread: a lane reduction's order differs between the
+ * last whole vector; beta 0 (over NaN), 1 and another value, each with alpha 1 and another (alpha 1 with beta 0
+ * multiplies a small B through its interleaved copy, {@link GemmDot#packDots}). Products of at least
+ * {@link GemmDriver#SERIAL_WORK} run split over 2 threads. (Not compared bit for bit with one thread: a lane reduction's order differs between the
  * interpreter and compiled code, so the same call may round differently before and after the JIT.)
  */
 class GemmDotTest {
@@ -42,7 +43,8 @@ class GemmDotTest {
                     int lda = k + 3, ldb = k + 1, ldc = n + 2, aOff = 5, bOff = 2, cOff = 1;
                     float[] a = Ref.randomArray(seed++, aOff + m * lda), b = Ref.randomArray(seed++, bOff + n * ldb);
                     float[] c = Ref.randomArray(seed++, cOff + m * ldc);
-                    float alpha = 0.75f, beta = BETAS[calls++ % BETAS.length];
+                    // alpha 1 with beta 0 takes B interleaved into a copy (a small B, 4 rows or more), at B's own stride
+                    float alpha = (calls / BETAS.length) % 2 == 0 ? 1f : 0.75f, beta = BETAS[calls++ % BETAS.length];
                     if (beta == 0f) Arrays.fill(c, Float.NaN); // must be ignored, not multiplied by 0
                     float[] c0 = c.clone();
                     Gemm.sgemm(false, true, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
@@ -139,6 +141,81 @@ class GemmDotTest {
                 Ref.assertClose(expected[s], y, 1e-5, "call " + call + ": " + m + " x " + n + " x " + k);
             }
         }
+    }
+
+    /**
+     * {@link GemmDot#packDots}'s layout by its definition: for each whole block of 5 weight rows and each whole vector
+     * of k, the 5 rows' vectors side by side; nothing written past {@link GemmDot#dotsSize} (NaN-filled room, and an
+     * offset into the destination).
+     */
+    @Test
+    void dotsInterleaveWholeBlocksOfRowsAndWholeVectors() {
+        int v = GemmKernel.V;
+        for (int n : new int[] {1, 4, 5, 9, 10, 11, 48}) {
+            for (int k : new int[] {1, v - 1, v, v + 1, 3 * v + 5, 256}) {
+                float[] w = Ref.randomArray(n * 1000 + k, 3 + n * k);
+                int size = GemmDot.dotsSize(n, k), kv = k / v * v;
+                assertEquals(n / 5 * 5 * kv, size, "n=" + n + " k=" + k);
+                float[] dst = new float[7 + size + 20];
+                Arrays.fill(dst, Float.NaN);
+                GemmDot.packDots(w, 3, k, n, k, dst, 7);
+                for (int i = 0; i < dst.length; i++) {
+                    if (i < 7 || i >= 7 + size) assertTrue(Float.isNaN(dst[i]), "wrote outside at " + i + ": n=" + n + " k=" + k);
+                }
+                for (int g = 0; g + 5 <= n; g += 5) {
+                    for (int r = 0; r < 5; r++) {
+                        for (int p = 0; p < kv; p++) {
+                            int at = 7 + g * kv + 5 * (p / v * v) + r * v + p % v;
+                            assertEquals(w[3 + (g + r) * k + p], dst[at], "row " + (g + r) + " float " + p + ": n=" + n + " k=" + k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packed weights of one panel at batches of the dot path read the interleaved copy: called until the JIT has
+     * compiled its block, every call checked against the reference, at shapes with every remainder (rows below the
+     * 4-row blocks, columns past the 5-column blocks, floats past the last whole vector) and the classifier's
+     * 32 x 10 x 256, with bias and ReLU.
+     */
+    @Test
+    void compiledInterleavedBlocksAgreeWithTheReference() {
+        Parallel.setThreads(1);
+        int[][] shapes = {{32, 10, 256}, {33, 14, 31}, {96, 11, 20}, {9, 17, 7}, {6, GemmKernel.NR, 40}};
+        PackedWeights[] ws = new PackedWeights[shapes.length];
+        float[][] xs = new float[shapes.length][], biases = new float[shapes.length][], expected = new float[shapes.length][];
+        for (int s = 0; s < shapes.length; s++) {
+            int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+            float[] w = Ref.randomArray(70 + s, n * k);
+            ws[s] = Gemm.pack(w, 0, n, k);
+            // one panel of outputs gets the interleaved copy, unless it would be empty (k below a vector: 9 x 17 x 7)
+            assertEquals(k >= GemmKernel.V, ws[s].hasDots(), m + " x " + n + " x " + k);
+            xs[s] = Ref.randomArray(80 + s, m * k);
+            biases[s] = Ref.randomArray(90 + s, n);
+            double[] ref = Ref.gemm(false, true, m, n, k, xs[s], 0, k, w, 0, k);
+            expected[s] = new float[m * n];
+            for (int i = 0; i < m * n; i++) expected[s][i] = (float) Math.max(0, ref[i] + biases[s][i % n]);
+        }
+        for (int call = 0; call < 600; call++) {
+            for (int s = 0; s < shapes.length; s++) {
+                int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+                float[] y = new float[m * n];
+                Arrays.fill(y, Float.NaN);
+                Gemm.linear(xs[s], 0, m, ws[s], biases[s], Epilogue.BIAS_RELU, y, 0);
+                Ref.assertClose(expected[s], y, 1e-5, "call " + call + ": " + m + " x " + n + " x " + k);
+            }
+        }
+        // compiled, the copy changes no bit: accumulating into zeros reads the weights in place, in the same order
+        for (int s = 0; s < shapes.length; s++) {
+            int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+            float[] viaCopy = new float[m * n], inPlace = new float[m * n];
+            Gemm.linear(xs[s], 0, m, ws[s], null, Epilogue.NONE, viaCopy, 0);
+            Gemm.linear(xs[s], 0, m, ws[s], null, Epilogue.NONE, null, 0, true, inPlace, 0);
+            assertArrayEquals(inPlace, viaCopy, m + " x " + n + " x " + k);
+        }
+        assertFalse(Gemm.pack(Ref.randomArray(1, 49 * 8), 0, 49, 8).hasDots(), "more than one panel: no copy");
     }
 
     /** The classifier layer at Full level: packed weights of one panel go to the dot path, with bias, residual and ReLU. */

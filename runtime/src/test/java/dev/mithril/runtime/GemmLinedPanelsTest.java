@@ -101,7 +101,7 @@ class GemmLinedPanelsTest {
         float[] shifted = new float[fresh.panels().length];
         int line = CacheLines.skip(shifted), off = (line + 1) % (CacheLines.SLACK + 1);
         System.arraycopy(fresh.panels(), fresh.panelOff(), shifted, off, size);
-        PackedWeights moved = PackedWeights.f32(n, k, new CacheLines.Tracked(shifted), off, size, w, 0);
+        PackedWeights moved = PackedWeights.f32(n, k, new CacheLines.Tracked(shifted), off, size, -1, w, 0);
 
         // while a product reads them, they stay where they are
         long reading = moved.readPanels(false);

@@ -63,6 +63,8 @@ final class GemmDot64 {
     }
 
     private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+    /** This thread's 4 x 5 block of sums, for products whose alpha or beta asks for more than a store. */
+    private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[MB * NB]);
 
     /** The largest copy of A's rows kept per thread (doubles): 32 rows of 10,240. */
     private static final int MAX_LINED_A = MAX_M * 10_240 + CacheLines.SLACK64;
@@ -93,18 +95,19 @@ final class GemmDot64 {
                                 GemmKernel64.Out o, int j0, int j1) {
         double[] c = o.c();
         double alpha = o.alpha(), beta = o.beta();
+        double[] sums = alpha == 1 && beta == 0 ? null : SUMS.get(); // null: the 4 x 5 blocks store straight into C
         int cOff = o.cOff(), ldc = o.ldc(), full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    block4x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums);
                 }
             }
             for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    block4x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums);
                 }
                 lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
             }
@@ -141,9 +144,29 @@ final class GemmDot64 {
         }
     }
 
-    /** C[4][5] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */
-    private static void block4x5(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb,
-                                 double[] c, int cO, int ldc, double alpha, double beta) {
+    /**
+     * C[4][5] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C: the block
+     * stores straight into C where alpha is 1 and beta 0 ({@code sums} null); otherwise into {@code sums}, which is
+     * then combined with C.
+     */
+    private static void fourByFive(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb,
+                                   double[] c, int cO, int ldc, double alpha, double beta, double[] sums) {
+        if (sums == null) {
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc);
+            return;
+        }
+        block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB);
+        for (int r = 0; r < MB; r++) {
+            for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
+        }
+    }
+
+    /**
+     * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}), stored as they are: no alpha
+     * or beta live across the loop, where 20 accumulators, 5 rows of B and 4 of A already take 29 of the 32 vector
+     * registers ({@link GemmDot}'s block measured the same way).
+     */
+    private static void block4x5(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb, double[] c, int cO, int ldc) {
         DoubleVector s00 = DoubleVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -161,30 +184,30 @@ final class GemmDot64 {
             x = DoubleVector.fromArray(S, a, a3 + p);
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
         }
-        put(c, cO, alpha, beta, s00.reduceLanes(ADD));
-        put(c, cO + 1, alpha, beta, s01.reduceLanes(ADD));
-        put(c, cO + 2, alpha, beta, s02.reduceLanes(ADD));
-        put(c, cO + 3, alpha, beta, s03.reduceLanes(ADD));
-        put(c, cO + 4, alpha, beta, s04.reduceLanes(ADD));
+        c[cO] = s00.reduceLanes(ADD);
+        c[cO + 1] = s01.reduceLanes(ADD);
+        c[cO + 2] = s02.reduceLanes(ADD);
+        c[cO + 3] = s03.reduceLanes(ADD);
+        c[cO + 4] = s04.reduceLanes(ADD);
         cO += ldc;
-        put(c, cO, alpha, beta, s10.reduceLanes(ADD));
-        put(c, cO + 1, alpha, beta, s11.reduceLanes(ADD));
-        put(c, cO + 2, alpha, beta, s12.reduceLanes(ADD));
-        put(c, cO + 3, alpha, beta, s13.reduceLanes(ADD));
-        put(c, cO + 4, alpha, beta, s14.reduceLanes(ADD));
+        c[cO] = s10.reduceLanes(ADD);
+        c[cO + 1] = s11.reduceLanes(ADD);
+        c[cO + 2] = s12.reduceLanes(ADD);
+        c[cO + 3] = s13.reduceLanes(ADD);
+        c[cO + 4] = s14.reduceLanes(ADD);
         cO += ldc;
-        put(c, cO, alpha, beta, s20.reduceLanes(ADD));
-        put(c, cO + 1, alpha, beta, s21.reduceLanes(ADD));
-        put(c, cO + 2, alpha, beta, s22.reduceLanes(ADD));
-        put(c, cO + 3, alpha, beta, s23.reduceLanes(ADD));
-        put(c, cO + 4, alpha, beta, s24.reduceLanes(ADD));
+        c[cO] = s20.reduceLanes(ADD);
+        c[cO + 1] = s21.reduceLanes(ADD);
+        c[cO + 2] = s22.reduceLanes(ADD);
+        c[cO + 3] = s23.reduceLanes(ADD);
+        c[cO + 4] = s24.reduceLanes(ADD);
         cO += ldc;
-        put(c, cO, alpha, beta, s30.reduceLanes(ADD));
-        put(c, cO + 1, alpha, beta, s31.reduceLanes(ADD));
-        put(c, cO + 2, alpha, beta, s32.reduceLanes(ADD));
-        put(c, cO + 3, alpha, beta, s33.reduceLanes(ADD));
-        put(c, cO + 4, alpha, beta, s34.reduceLanes(ADD));
-        if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, alpha);
+        c[cO] = s30.reduceLanes(ADD);
+        c[cO + 1] = s31.reduceLanes(ADD);
+        c[cO + 2] = s32.reduceLanes(ADD);
+        c[cO + 3] = s33.reduceLanes(ADD);
+        c[cO + 4] = s34.reduceLanes(ADD);
+        if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1);
     }
 
     /** C[1][5] at {@code cO} = alpha * (one row of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link GemmDot64#MAX_M} rows), through {@code Gemm.dgemm} and the packed float64 {@code linear}, against a plain
  * double loop: every block shape (4 x 5, the rows below in 1 x 5, the columns past the last 5 in 4 x 1 and single dot
  * products), both block orders (10 columns of depth 100 keep B in L1, of depth 600 not), depths below, at and past a
- * vector's lanes (the tails), beta 0 over NaN, 1 and another value, leading dimensions and offsets, 1 and 2 threads.
+ * vector's lanes (the tails), beta 0 over NaN, 1 and another value, each with alpha 1 and another, leading
+ * dimensions and offsets, 1 and 2 threads.
  */
 class GemmDot64Test {
     private static final int[] MS = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32};
@@ -56,7 +57,8 @@ class GemmDot64Test {
                 for (int k : KS) {
                     int lda = k + 3, ldb = k + 1, ldc = n + 2, aOff = 5, bOff = 2, cOff = 1;
                     double[] a = random(seed++, aOff + m * lda), b = random(seed++, bOff + n * ldb), c = random(seed++, cOff + m * ldc);
-                    double alpha = 0.75, beta = BETAS[calls++ % BETAS.length];
+                    // alpha 1 with beta 0: the 4 x 5 blocks store straight into C; otherwise through a block of sums
+                    double alpha = (calls / BETAS.length) % 2 == 0 ? 1 : 0.75, beta = BETAS[calls++ % BETAS.length];
                     if (beta == 0.0) Arrays.fill(c, Double.NaN); // must be ignored, not multiplied by 0
                     double[] c0 = c.clone();
                     Gemm.dgemm(false, true, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);

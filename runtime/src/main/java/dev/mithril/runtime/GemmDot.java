@@ -29,14 +29,14 @@ import jdk.incubator.vector.VectorSpecies;
  * sum.
  *
  * <p>The 4 x 5 blocks read B best from a copy with each block's 5 rows interleaved per vector ({@link #packDots}):
- * all 5 weight vectors at one address and fixed distances, so the loop keeps 4 fewer addresses live, and the block
- * stores its sums without alpha and beta, which would hold 2 of the 32 vector registers across the loop (its 20
- * accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved accumulators between registers in
- * every iteration). The in-place 4 x 5 block stores plain sums too; where alpha or beta asks for more, it stores
- * them into a small per-thread block that is then combined with C. Weights packed once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and
- * {@link Gemm#linear} passes it here; other products with alpha 1 and beta 0 copy a small B
- * ({@link #MAX_COPIED_DOTS}) on each call. On the classifier 32 x 10 x 256, one thread, median over 64 placements
- * of the operands (GemmAlignment): {@code linear} 0.86 -> 1.02 of OpenBLAS, {@code sgemm} 0.86 -> 0.93.
+ * all 5 weight vectors at one address and fixed distances, so the loop keeps 4 fewer addresses live. Weights packed
+ * once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and {@link Gemm#linear} passes it here;
+ * other products with alpha 1 and beta 0 copy a small B ({@link #MAX_COPIED_DOTS}) on each call. Every 4 x 5 block,
+ * interleaved or in place, stores plain sums: alpha and beta would hold 2 of the 32 vector registers across the loop
+ * (its 20 accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved accumulators between
+ * registers in every iteration). Where alpha or beta asks for more, the sums go to a small per-thread block that is
+ * then combined with C. On the classifier 32 x 10 x 256, one thread, median over 64 placements of the operands
+ * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.93-0.94.
  *
  * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
  * in multiples of 16. Either way each element is computed by the same code whatever the thread count. (Not always to
@@ -225,16 +225,18 @@ final class GemmDot {
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    if (dots == null) fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums);
-                    else block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
+                    if (dots != null) block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
+                    else fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc,
+                            alpha, beta, sums);
                 }
             }
             for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    if (dots == null) fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums);
-                    else block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
+                    if (dots != null) block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
+                    else fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc,
+                            alpha, beta, sums);
                 }
                 // while these 5 rows of B are still in L1: a second pass over a B larger than L2 would read it from
                 // memory again (5 rows of A at 1024 x 1024 ran at 35 GFLOP/s, 4 rows at 54)

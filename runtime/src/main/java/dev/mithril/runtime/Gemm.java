@@ -220,9 +220,11 @@ public final class Gemm {
             // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
             // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes).
             if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) {
-                // the interleaved copy's blocks store their sums, so accumulating into C reads the weights in place
-                if (!w.hasDots() || accumulate) GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
-                else {
+                // the interleaved copy's blocks store their sums, so accumulating into C reads the weights in place;
+                // below 4 rows there are no 4 x 5 blocks to read it, and no reason to hold the panels
+                if (!w.hasDots() || accumulate || !GemmDot.hasRowBlocks(m)) {
+                    GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, out);
+                } else {
                     long stamp = w.readPanels(true);
                     try {
                         GemmDot.run(m, n, k, x, xOff, k, w.source, w.sourceOff, k, w.panels(), w.dotsOff(), out);

@@ -81,7 +81,7 @@ final class GemmDot {
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= SERIAL_WORK;
         // a small B is interleaved here, when one thread does it all: lines this thread has just written would be
         // read by the other thread from this core's cache (the classifier on two threads went 0.9 -> 0.7 of OpenBLAS)
-        if (dots == null && !parallel && m >= MB && o.alpha() == 1f && o.beta() == 0f) {
+        if (dots == null && !parallel && hasRowBlocks(m) && o.alpha() == 1f && o.beta() == 0f) {
             int size = dotsSize(n, k);
             if (size > 0 && size <= MAX_COPIED_DOTS) {
                 CacheLines.Tracked t = dotsBuffer(size);
@@ -390,6 +390,9 @@ final class GemmDot {
         interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc);
         if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bOff + j * ldb, ldb, c, cO, ldc, 1f);
     }
+
+    /** Whether {@code m} rows make at least one block of 4, the only blocks that read the interleaved copy. */
+    static boolean hasRowBlocks(int m) { return m >= MB; }
 
     /**
      * Floats of the interleaved copy of {@code w[n][k]} that {@link #packDots} writes: its whole blocks of 5 rows,

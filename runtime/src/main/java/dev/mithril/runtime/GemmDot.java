@@ -225,18 +225,14 @@ final class GemmDot {
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    if (dots != null) block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
-                    else fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc,
-                            alpha, beta, sums);
+                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums);
                 }
             }
             for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    if (dots != null) block4x5Dots(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc);
-                    else fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc,
-                            alpha, beta, sums);
+                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums);
                 }
                 // while these 5 rows of B are still in L1: a second pass over a B larger than L2 would read it from
                 // memory again (5 rows of A at 1024 x 1024 ran at 35 GFLOP/s, 4 rows at 54)
@@ -315,19 +311,26 @@ final class GemmDot {
     }
 
     /**
-     * C[4][5] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C: the block
-     * stores straight into C where alpha is 1 and beta 0 ({@code sums} null); otherwise into {@code sums}, which is
-     * then combined with C.
+     * The 4 x 5 block at row {@code i}, column {@code j} of C (both multiples of the block) = alpha * A . B + beta * C.
+     * With {@code dots} (alpha 1, beta 0, {@link #run}) from B's interleaved vectors, then the products past the last
+     * whole vector from B in place; else from B in place, stored straight into C where {@code sums} is null (alpha 1,
+     * beta 0), otherwise into {@code sums}, which is then combined with C.
      */
-    private static void fourByFive(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb,
-                                   float[] c, int cO, int ldc, float alpha, float beta, float[] sums) {
-        if (sums == null) {
+    private static void fourByFive(int i, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                   float[] dots, int dOff, float[] c, int cOff, int ldc, float alpha, float beta,
+                                   float[] sums) {
+        int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j;
+        if (dots != null) {
+            int kv = k / V * V;
+            interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc);
+            if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
+        } else if (sums == null) {
             block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc);
-            return;
-        }
-        block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB);
-        for (int r = 0; r < MB; r++) {
-            for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
+        } else {
+            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB);
+            for (int r = 0; r < MB; r++) {
+                for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
+            }
         }
     }
 
@@ -378,17 +381,6 @@ final class GemmDot {
         c[cO + 3] = s33.reduceLanes(ADD);
         c[cO + 4] = s34.reduceLanes(ADD);
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1f);
-    }
-
-    /**
-     * The 4 x 5 block at row {@code i}, column {@code j} (both multiples of the block) from B's interleaved vectors in
-     * {@code dots}, then the products past the last whole vector from B in place; alpha 1, beta 0 ({@link #run}).
-     */
-    private static void block4x5Dots(int i, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                     float[] dots, int dOff, float[] c, int cOff, int ldc) {
-        int kv = k / V * V, aO = aOff + i * lda, cO = cOff + i * ldc + j;
-        interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc);
-        if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bOff + j * ldb, ldb, c, cO, ldc, 1f);
     }
 
     /** Whether {@code m} rows make at least one block of 4, the only blocks that read the interleaved copy. */

@@ -91,8 +91,14 @@ class GemmLinedPanelsTest {
     @Test void packedWeightsMovedOffALineAreMovedBackOntoOneWhenNobodyReadsThem() {
         int m = 100, n = 96, k = 300; // past GemmDot's batches and GemmNarrow's width: the blocked path; whole panels
         float[] x = Ref.randomArray(31, m * k), w = Ref.randomArray(32, n * k);
-        PackedWeights fresh = Gemm.pack(w, 0, n, k);
-        assertEquals(CacheLines.skip(fresh.panels()), fresh.panelOff(), "packed onto a line");
+        PackedWeights fresh = null;
+        boolean packedOnLine = false; // as below: a look counts only when the collector left the array in place
+        for (int attempt = 0; attempt < 8 && !packedOnLine; attempt++) {
+            fresh = Gemm.pack(w, 0, n, k);
+            int before = CacheLines.skip(fresh.panels()), after = CacheLines.skip(fresh.panels());
+            packedOnLine = before == after && fresh.panelOff() == before;
+        }
+        assertTrue(packedOnLine, "packed onto a line (8 tries)");
         int size = GemmPacking.packedSize(k, n, GemmKernel.NR);
         float[] want = new float[m * n];
         Gemm.linear(x, 0, m, fresh, null, Epilogue.NONE, want, 0);
@@ -110,11 +116,20 @@ class GemmLinedPanelsTest {
         moved.release(second);
         moved.release(reading);
 
-        float[] got = new float[m * n];
-        Gemm.linear(x, 0, m, moved, null, Epilogue.NONE, got, 0);
-        assertArrayEquals(want, got, "same product after the move");
-        assertSame(shifted, moved.panels(), "moved within the same array");
-        assertEquals(CacheLines.skip(shifted), moved.panelOff(), "on a line again");
+        // the collector may move the array again between the product's relayout and the look at it (CI saw this once):
+        // a look counts only when the array stayed put across it, and a move after the relayout earns another product
+        boolean onLine = false;
+        String last = "";
+        for (int attempt = 0; attempt < 8 && !onLine; attempt++) {
+            float[] got = new float[m * n];
+            Gemm.linear(x, 0, m, moved, null, Epilogue.NONE, got, 0);
+            assertArrayEquals(want, got, "same product after the move");
+            assertSame(shifted, moved.panels(), "moved within the same array");
+            int before = CacheLines.skip(shifted), at = moved.panelOff(), after = CacheLines.skip(shifted);
+            onLine = before == after && at == before;
+            last = "panels at " + at + ", line at " + before + " then " + after;
+        }
+        assertTrue(onLine, "on a line again after a product (8 tries; last: " + last + ")");
         for (int i = 0; i < size; i++) {
             assertEquals(fresh.panels()[fresh.panelOff() + i], shifted[moved.panelOff() + i], "panel element " + i);
         }

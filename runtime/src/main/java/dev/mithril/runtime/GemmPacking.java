@@ -20,6 +20,21 @@ final class GemmPacking {
     /** Transposed B's whole panels are gathered: 1.45x faster than the blocked scalar copy (0.48 ms per 1024 x 1024, one core). */
     private static final ThreadLocal<int[]> GATHER_ROWS = ThreadLocal.withInitial(() -> new int[V]);
 
+    /**
+     * The species of {@code MR} floats (null where there is none): a transposed A's k step goes into a sliver as one
+     * vector, not as a {@code System.arraycopy} of 8 floats, which called the copy stub 131,072 times in a 1024-cubed
+     * product (docs/BENCHMARKS.md, sixteenth session: TN and TT 0.87 -> 0.91-0.92 of OpenBLAS). A row-major B's whole
+     * panels are copied by vectors for the same reason.
+     */
+    private static final VectorSpecies<Float> SLIVER = sliverSpecies();
+
+    private static VectorSpecies<Float> sliverSpecies() {
+        for (VectorSpecies<Float> s : new VectorSpecies[] {FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512}) {
+            if (s.length() == MR && s.vectorBitSize() <= S.vectorBitSize()) return s;
+        }
+        return null;
+    }
+
     private GemmPacking() {}
 
     static int panels(int n, int nr) { return (n + nr - 1) / nr; }
@@ -77,7 +92,14 @@ final class GemmPacking {
     /** Rows {@code [q0, q1)} of panel {@code j} of {@link #packB(boolean, int, int, float[], int, int, float[], int)}. */
     static void packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] p, int pOff, int j, int q0, int q1) {
         int nr = GemmKernel.NR, j0 = j * nr, w = Math.min(nr, n - j0), base = pOff + j * k * nr;
-        if (!transB) {
+        if (!transB && w == nr) { // a whole panel: each packed row is NR floats of one row of B, three vectors
+            for (int q = q0, src = bOff + q0 * ldb + j0; q < q1; q++, src += ldb) {
+                int d = base + q * nr;
+                FloatVector.fromArray(S, b, src).intoArray(p, d);
+                FloatVector.fromArray(S, b, src + V).intoArray(p, d + V);
+                FloatVector.fromArray(S, b, src + 2 * V).intoArray(p, d + 2 * V);
+            }
+        } else if (!transB) {
             for (int q = q0; q < q1; q++) {
                 int d = base + q * nr;
                 System.arraycopy(b, bOff + q * ldb + j0, p, d, w);
@@ -139,6 +161,16 @@ final class GemmPacking {
     private static void packB(boolean transB, int k, int n, double[] b, int bOff, int ldb, double[] p, int j, int q0, int q1,
                               int pOff) {
         int nr = GemmKernel64.NR, j0 = j * nr, w = Math.min(nr, n - j0), base = pOff + j * k * nr;
+        if (!transB && w == nr) { // a whole panel: three vectors per row, as in float32
+            VectorSpecies<Double> d = GemmKernel64.S;
+            for (int q = q0, src = bOff + q0 * ldb + j0; q < q1; q++, src += ldb) {
+                int o = base + q * nr;
+                DoubleVector.fromArray(d, b, src).intoArray(p, o);
+                DoubleVector.fromArray(d, b, src + V64).intoArray(p, o + V64);
+                DoubleVector.fromArray(d, b, src + 2 * V64).intoArray(p, o + 2 * V64);
+            }
+            return;
+        }
         if (!transB) {
             for (int q = q0; q < q1; q++) {
                 int d = base + q * nr;
@@ -242,6 +274,12 @@ final class GemmPacking {
                     int src = aOff + (i0 + s * MR + r) * lda + p0;
                     for (int q = 0; q < kc; q++) dst[base + q * MR + r] = a[src + q];
                 }
+            } else if (rows == MR && SLIVER != null) {
+                // A stored transposed: each k step of a sliver is MR floats side by side, one vector of MR lanes
+                for (int q = 0, src = aOff + p0 * lda + i0 + s * MR; q < kc; q++, src += lda) {
+                    FloatVector.fromArray(SLIVER, a, src).intoArray(dst, base + q * MR);
+                }
+                continue;
             } else {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
             }
@@ -340,6 +378,11 @@ final class GemmPacking {
                     int src = aOff + (i0 + s * MR + r) * lda + p0;
                     for (int q = 0; q < kc; q++) dst[base + q * MR + r] = a[src + q];
                 }
+            } else if (rows == MR && V64 == MR) { // as in float32: one vector per k step
+                for (int q = 0, src = aOff + p0 * lda + i0 + s * MR; q < kc; q++, src += lda) {
+                    DoubleVector.fromArray(GemmKernel64.S, a, src).intoArray(dst, base + q * MR);
+                }
+                continue;
             } else {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
             }

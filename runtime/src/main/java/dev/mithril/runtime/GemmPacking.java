@@ -23,8 +23,8 @@ final class GemmPacking {
     /**
      * The species of {@code MR} floats (null where there is none): a transposed A's k step goes into a sliver as one
      * vector, not as a {@code System.arraycopy} of 8 floats, which called the copy stub 131,072 times in a 1024-cubed
-     * product (docs/BENCHMARKS.md, sixteenth session: TN and TT 0.87 -> 0.91-0.92 of OpenBLAS). A row-major B's whole
-     * panels are copied by vectors for the same reason.
+     * product (docs/BENCHMARKS.md, sixteenth session: TN 0.88 -> 0.92 and TT 0.87 -> 0.92 of OpenBLAS on one thread).
+     * A row-major B's whole panels are copied by vectors for the same reason.
      */
     private static final VectorSpecies<Float> SLIVER = sliverSpecies();
 
@@ -222,9 +222,10 @@ final class GemmPacking {
      * Rows {@code [q0, q1)} of a whole float64 panel of {@code nr} (a multiple of 8) columns: {@code nr} rows of the
      * transposed source, each 8 of them read 8 elements at a time and transposed in registers; a tail of fewer than
      * 8 element by element: {@code p[base + q * nr + c] = b[src + c * ldb + q]}. B's panels (nr = 24) and A's whole
-     * slivers (nr = 8: rows of A are the source rows, k steps the packed rows) both come through here. 8 loads, 24 permutes and 8 stores per 64 elements, where the element copy is 64
-     * loads and 64 stores: packing the k blocks of a 480 x 480 to 1008 x 1008 B one by one, the copy took 1.4-1.7x as
-     * long (0.84 and 1.10 against 0.61 and 0.64 ns per element, one core).
+     * slivers (nr = 8: rows of A are the source rows, k steps the packed rows) both come through here. 8 loads, 24
+     * permutes and 8 stores per 64 elements, where the element copy is 64 loads and 64 stores: packing the k blocks of
+     * a 480 x 480 to 1008 x 1008 B one by one, the copy took 1.4-1.7x as long (0.84 and 1.10 against 0.61 and 0.64 ns
+     * per element, one core).
      */
     private static void transpose8(double[] b, int src, int ldb, double[] p, int base, int nr, int q0, int q1) {
         VectorSpecies<Double> d = GemmKernel64.S;

@@ -218,8 +218,9 @@ public final class Gemm {
             // batches take dot products of x and the original weights in place; larger ones with at most one vector
             // of outputs read x in place against the packed panel (GemmNarrow). One or two rows (a decoder's step)
             // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
-            // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes).
-            if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M) {
+            // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes). Outputs that fill whole vectors go to the
+            // panels from one tile of rows on (panelsForFewRows).
+            if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M && !panelsForFewRows(m, n)) {
                 // the interleaved copy's blocks store their sums, so accumulating into C reads the weights in place;
                 // below 4 rows there are no 4 x 5 blocks to read it, and no reason to hold the panels
                 if (!w.hasDots() || accumulate || !GemmDot.hasRowBlocks(m)) {
@@ -245,6 +246,28 @@ public final class Gemm {
         } finally {
             out.release();
         }
+    }
+
+    /**
+     * Whether packed weights of at most one panel, at a batch the dot products would take, go to the packed panels
+     * instead: outputs that fill whole vectors (16, 32 and 48 with 16 lanes), from 8 rows on (a block of
+     * {@link GemmNarrow}'s rows, and at least a tile of the micro-kernel's; fewer go one row at a time there).
+     * The dot products' loops feed their FMAs from two vector loads per ~4.5 FMAs and run at about half the FMA rate
+     * (docs/BENCHMARKS.md, {@code DotLoopRates}); the micro-kernel broadcasts A and loads one vector per 8 FMAs. One
+     * vector of outputs reads A in place against the panel ({@link GemmNarrow}): against OpenBLAS at 16 outputs by
+     * 256, one thread, 0.82 -> 1.00 at 8 rows, 0.92 -> 0.97 at 32, 1.25 -> 1.37 at 96 (AVX2: 8 outputs by 256, 1.12 ->
+     * 1.47 at 32 rows). Two and three vectors take the 8 x 48 tiles, which pack A: 32 outputs 0.98 -> 1.28 at 8 rows,
+     * 0.97 -> 1.20 at 32, 1.02 -> 1.43 at 96; 48 outputs 1.44 -> 1.84 at 32. Not where the product is split over
+     * threads with fewer than 32 rows each (two threads at 32 x 48 x 256 went from 175-190 to 128-131 GFLOP/s, at 96
+     * rows from 160-173 to 238-248), nor on 16 vector registers (AVX2's 4 x 24 tiles: 16 outputs 0.91 -> 0.56). Outputs
+     * that leave part of a vector empty stay with the dot products (10 outputs: 1.02 against 0.63 through
+     * {@code GemmNarrow}).
+     */
+    static boolean panelsForFewRows(int m, int n) {
+        if (m < Math.max(GemmKernel.MR, GemmNarrow.ROWS) || n % GemmKernel.V != 0) return false;
+        if (n == GemmKernel.V) return true;
+        int threads = Parallel.threads();
+        return GemmTuning.WIDE_REGISTER_FILE && (threads == 1 || m >= 32 * threads);
     }
 
     /** As {@link #linear(float[], int, int, PackedWeights, float[], Epilogue, float[], int)}, packing {@code w[n][k]} on the fly. */

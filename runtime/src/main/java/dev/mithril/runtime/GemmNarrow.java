@@ -7,18 +7,22 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@code C = A * packed B} when all of C's columns fit in one vector ({@code n <= V}: a classifier layer's 10 outputs)
  * and A is not transposed; {@link Gemm} sends batches here that are past {@link GemmDot#MAX_M} (and {@code sgemm}'s
- * with B not transposed). Each row of C is one vector accumulator, fed by broadcasting A's elements, read in place,
- * against the first vector of each row of B's one packed panel. The general path packs A, which cost more than the
- * product here: 24 against 64 GFLOP/s at 128 x 10 x 256 on one core. Smaller batches stay with {@link GemmDot}, which
- * is faster there (63 against 40 GFLOP/s at 32 x 10 x 256): a broadcast per FMA keeps the shuffle port as busy as the
- * FMAs. Rows go in blocks of 8 (8 accumulators); the last few rows one by one.
+ * with B not transposed), and packed weights of exactly one vector of outputs from 8 rows on
+ * ({@link Gemm#panelsForFewRows}). Each row of C is one vector accumulator, fed by broadcasting A's elements, read in
+ * place, against the first vector of each row of B's one packed panel. The general path packs A, which cost more than
+ * the product here: 24 against 64 GFLOP/s at 128 x 10 x 256 on one core. Smaller batches of fewer outputs than lanes
+ * stay with {@link GemmDot}, which is faster there (at 32 x 10 x 256, 1.02 of OpenBLAS against 0.63 here: 6 of the 16
+ * lanes of every FMA here are empty). Rows go in blocks of {@link #ROWS} (8 accumulators); the last few rows one by
+ * one.
  *
  * <p>Blocks of rows are split over threads when the product is large enough ({@link GemmDriver#SERIAL_WORK}); each
  * element is computed by the same code whatever the thread count.
  */
 final class GemmNarrow {
     private static final VectorSpecies<Float> S = GemmKernel.S;
-    private static final int V = GemmKernel.V, NR = GemmKernel.NR, ROWS = 8;
+    private static final int V = GemmKernel.V, NR = GemmKernel.NR;
+    /** Rows per block (8 accumulators); the rows past the last block go one at a time. */
+    static final int ROWS = 8;
 
     private GemmNarrow() {}
 

@@ -239,13 +239,15 @@ class GemmDotTest {
 
     /**
      * Linear layers of up to one panel of outputs at batches within the dot path, weights packed once: every block
-     * shape and remainder with bias, residual and an activation, and accumulation into C.
+     * shape and remainder with bias, residual and an activation, and accumulation into C. Outputs that fill whole
+     * vectors leave the dot products for the panels from 8 rows on, on two threads from 64 rows
+     * ({@link Gemm#panelsForFewRows}): 7 and 8 rows, 31 and 33, 64 and 96 fall on either side.
      */
     @ParameterizedTest @ValueSource(ints = {1, 2})
     void packedLinearLayersOfEveryNarrowWidth(int threads) {
         Parallel.setThreads(threads);
         long seed = 900;
-        for (int m : new int[] {1, 7, 31, 33, 96}) {
+        for (int m : new int[] {1, 7, 8, 31, 33, 64, 96}) {
             for (int n = 1; n <= GemmKernel.NR; n++) {
                 for (int k : new int[] {15, 256, 257}) {
                     float[] x = Ref.randomArray(seed++, 1 + m * k), w = Ref.randomArray(seed++, n * k), bias = Ref.randomArray(seed++, n);

@@ -219,7 +219,7 @@ public final class Gemm {
             // of outputs read x in place against the packed panel (GemmNarrow). One or two rows (a decoder's step)
             // also take dot products: the packed tiles would compute 4 rows for them (1.1-1.7x slower at m = 1,
             // 1.3-1.75x at m = 2; at 3 rows either way wins on some shapes). Outputs that fill whole vectors go to the
-            // panels from one tile of rows on (panelsForFewRows).
+            // panels from 8 rows on (panelsForFewRows).
             if ((n <= GemmKernel.NR || m <= 2) && m <= GemmDot.MAX_M && !panelsForFewRows(m, n)) {
                 // the interleaved copy's blocks store their sums, so accumulating into C reads the weights in place;
                 // below 4 rows there are no 4 x 5 blocks to read it, and no reason to hold the panels

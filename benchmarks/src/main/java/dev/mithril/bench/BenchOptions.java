@@ -1,5 +1,7 @@
 package dev.mithril.bench;
 
+import dev.mithril.examples.cli.Timing;
+
 import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.Options;
@@ -17,7 +19,7 @@ import java.util.Set;
  * {@code --backend all}) and go into the report.
  */
 public record BenchOptions(List<Workload> models, List<Backend> backends, List<Level> levels, List<Integer> batches,
-                           List<Mode> modes, int threads, int runs, int warmup, int minSampleMs, Format format, Path out,
+                           List<Mode> modes, int threads, int runs, int warmup, int warmupMs, int minSampleMs, Format format, Path out,
                            boolean torch, List<String> notes) {
     public static final int DEFAULT_RUNS = 10, DEFAULT_WARMUP = 20; // C2 compiles the vector kernels during the first calls
     /**
@@ -33,13 +35,13 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
     public enum Format { TABLE, MARKDOWN, CSV, JSON }
 
     private static final Set<String> VALUED = Set.of("model", "backend", "level", "batch-sizes", "mode", "threads",
-            "runs", "warmup", "min-sample-ms", "format", "out", "peers");
+            "runs", "warmup", "warmup-ms", "min-sample-ms", "format", "out", "peers");
 
     static final String USAGE = """
             usage: mithril bench [--model linear|mlp|resnet18|resnet50|transformer|all] [--backend java|nd4j|all]
                                  [--level none|basic|full|all] [--batch-sizes LIST]
                                  [--mode inference|training|generation|compile|memory|scaling|all]
-                                 [--threads N] [--runs 10] [--warmup 20] [--min-sample-ms 0]
+                                 [--threads N] [--runs 10] [--warmup 20] [--warmup-ms 1500] [--min-sample-ms 0]
                                  [--format table|markdown|csv|json] [--out DIR] [--peers torch]
 
             Times Mithril's generated models: warm-up calls, then N timed samples; the median is reported with
@@ -75,6 +77,9 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
               --threads N         kernel threads (default: -Dmithril.threads or the number of cores)
               --runs N            timed samples per measurement (default 10)
               --warmup N          untimed calls before timing (default 20)
+              --warmup-ms N       inference, training, scaling and generation: the warm-up calls go on until they
+                                  have lasted N ms (default 1500); the JIT compiles in the background, so a count
+                                  alone is too short for small calls (the MLP at batch 32 read 2.4x slow after 20)
               --min-sample-ms N   inference, training and scaling: each sample times as many consecutive
                                   calls as last N ms together (a power of two, found by untimed trials after
                                   the warm-up) and records their mean, for calls too short to time one by one;
@@ -88,6 +93,9 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
 
     /** {@link #minSampleMs} in nanoseconds, as {@link dev.mithril.examples.cli.Timing#measure} takes it. */
     public long minSampleNanos() { return minSampleMs * 1_000_000L; }
+
+    /** {@link #warmupMs} in nanoseconds, as {@link dev.mithril.examples.cli.Timing#warmUp} takes it. */
+    public long minWarmupNanos() { return warmupMs * 1_000_000L; }
 
     /** The user's batch sizes, or {@code w}'s published ones when none were given. */
     public List<Integer> batchesFor(Workload w) { return batches.isEmpty() ? w.defaultBatches() : batches; }
@@ -126,6 +134,6 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
         String out = o.get("out", DEFAULT_OUT);
         return new BenchOptions(models, backends, levels, o.intList("batch-sizes", List.of(), 1), modes,
                 o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
-                o.intValue("min-sample-ms", DEFAULT_MIN_SAMPLE_MS, 0), format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
+                o.intValue("warmup-ms", Timing.DEFAULT_WARMUP_MS, 0), o.intValue("min-sample-ms", DEFAULT_MIN_SAMPLE_MS, 0), format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
     }
 }

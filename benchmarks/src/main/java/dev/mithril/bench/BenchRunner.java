@@ -65,7 +65,8 @@ final class BenchRunner {
                 .environment("Mithril", SystemInfo.mithrilVersion())
                 .environment("Vector species", SystemInfo.vectorSpecies())
                 .environment("GEMM", "dev.mithril.runtime.Gemm (pure Java, Vector API)")
-                .environment("Protocol", o.warmup() + " warm-up calls, then " + o.runs() + " timed samples; median reported"
+                .environment("Protocol", o.warmup() + " warm-up calls lasting at least " + o.warmupMs() + " ms (inference,"
+                        + " training, scaling, generation), then " + o.runs() + " timed samples; median reported"
                         + " (min and max beside it). " + (o.minSampleMs() == 0 ? "Each sample is one call."
                         : "Inference, training and scaling (PyTorch's too): each sample is the mean per call of as many"
                         + " consecutive calls as last at least " + o.minSampleMs() + " ms together (a power of two, found by"
@@ -279,8 +280,8 @@ final class BenchRunner {
 
     /** The warm-up's number of untimed calls of {@code call}, recorded as {@code what}. */
     private void warm(String what, Runnable call) {
-        for (int i = 0; i < o.warmup(); i++) call.run();
-        warmed.add(what + ": " + o.warmup() + " calls");
+        long calls = Timing.warmUp(o.warmup(), o.minWarmupNanos(), call, clock);
+        warmed.add(what + ": " + calls + " calls");
     }
 
     /** The untimed warm-up round's subjects in the order they ran, with their calls (for tests). */
@@ -309,7 +310,7 @@ final class BenchRunner {
                     progress.step("training " + w.id() + " " + name + " batch " + batch);
                     Timing.Samples s;
                     try (TrainingStep step = TrainingStep.of(w, b, level, batch)) {
-                        s = Timing.measure(o.warmup(), o.runs(), o.minSampleNanos(), step::run, clock);
+                        s = Timing.measure(o.warmup(), o.minWarmupNanos(), o.runs(), o.minSampleNanos(), step::run, clock);
                     } catch (IllegalStateException | OutOfMemoryError e) {
                         skip("training " + w.id() + " " + name + " batch " + batch, e);
                         continue;
@@ -431,16 +432,16 @@ final class BenchRunner {
                 try (BenchGeneration g = BenchGeneration.of(level, batch)) {
                     if (i == 0) {
                         progress.step("generation " + w.id() + " KV cache hand-written batch " + batch);
-                        Timing.Samples s = Timing.measure(o.warmup(), o.runs(), g::withHandWrittenCache, clock);
+                        Timing.Samples s = Timing.measure(o.warmup(), o.minWarmupNanos(), o.runs(), 0, g::withHandWrittenCache, clock);
                         rows.add(generationRow("KV cache, hand-written (GptDecoder)", batch, s));
                         chart.add("KV cache hand-written", batch, BenchGeneration.tokensPerSecond(batch, s));
                     }
                     progress.step("generation " + w.id() + " KV cache Java/" + level.classToken() + " batch " + batch);
-                    Timing.Samples c = Timing.measure(o.warmup(), o.runs(), g::withCache, clock);
+                    Timing.Samples c = Timing.measure(o.warmup(), o.minWarmupNanos(), o.runs(), 0, g::withCache, clock);
                     rows.add(generationRow("KV cache, Java/" + level.classToken(), batch, c));
                     chart.add("KV cache Java/" + level.classToken(), batch, BenchGeneration.tokensPerSecond(batch, c));
                     progress.step("generation " + w.id() + " no cache Java/" + level.classToken() + " batch " + batch);
-                    Timing.Samples s = Timing.measure(o.warmup(), o.runs(), g::withoutCache, clock);
+                    Timing.Samples s = Timing.measure(o.warmup(), o.minWarmupNanos(), o.runs(), 0, g::withoutCache, clock);
                     rows.add(generationRow("no cache, Java/" + level.classToken(), batch, s));
                     chart.add("no cache Java/" + level.classToken(), batch, BenchGeneration.tokensPerSecond(batch, s));
                 }
@@ -570,7 +571,7 @@ final class BenchRunner {
 
     private Timing.Samples measure(Supplier<Subject> make) {
         try (Subject s = make.get()) {
-            return Timing.measure(o.warmup(), o.runs(), o.minSampleNanos(), s::call, clock);
+            return Timing.measure(o.warmup(), o.minWarmupNanos(), o.runs(), o.minSampleNanos(), s::call, clock);
         }
     }
 
@@ -580,7 +581,7 @@ final class BenchRunner {
      */
     private Timing.Samples measureOrSkip(String what, Supplier<Subject> make) {
         try (Subject s = make.get()) {
-            return Timing.measure(o.warmup(), o.runs(), o.minSampleNanos(), s::call, clock);
+            return Timing.measure(o.warmup(), o.minWarmupNanos(), o.runs(), o.minSampleNanos(), s::call, clock);
         } catch (IllegalStateException | OutOfMemoryError e) {
             skip(what, e);
             return null;

@@ -31,7 +31,7 @@ class BenchCommandTest {
     @Test
     void outWritesEveryFormatAndAPlotPerKind(@TempDir Path dir) throws Exception {
         assertEquals(0, run("--model", "linear", "--level", "none,full", "--batch-sizes", "2", "--runs", "1", "--warmup", "0",
-                "--mode", "inference,training,memory,scaling", "--out", dir.toString()));
+                "--warmup-ms", "0", "--mode", "inference,training,memory,scaling", "--out", dir.toString()));
         for (String f : new String[] {"report.txt", "report.md", "report.csv", "report.json", "inference_linear.png",
                 "levels_linear.png", "training_linear.png", "memory_linear.png", "scaling_linear.png"}) {
             Path p = dir.resolve(f);

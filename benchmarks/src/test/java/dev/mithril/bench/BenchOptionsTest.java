@@ -20,7 +20,7 @@ class BenchOptionsTest {
         assertEquals(new BenchOptions(List.of(Workload.LINEAR, Workload.MLP), List.of(Backend.JAVA),
                 List.of(Level.NONE, Level.BASIC, Level.FULL),
                 List.of(), List.of(Mode.INFERENCE, Mode.TRAINING, Mode.COMPILE, Mode.MEMORY, Mode.SCALING), 0, 10, 20,
-                0, BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
+                1500, 0, BenchOptions.Format.TABLE, Path.of("bench-results"), false, List.of()), o);
         assertEquals(List.of(Mode.values()), BenchOptions.parse(new String[] {"--model", "mlp,transformer"}).modes(),
                 "generation joins the default modes with the transformer");
         assertNull(BenchOptions.parse(new String[] {"--out", "none"}).out(), "--out none writes no files");
@@ -34,9 +34,16 @@ class BenchOptionsTest {
     void everyOption() {
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "mlp", "--backend", "java", "--level=full,none",
                 "--batch-sizes", "1,64", "--mode", "compile,memory", "--threads", "2", "--runs", "4", "--warmup", "0",
-                "--min-sample-ms", "0", "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
+                "--warmup-ms", "250", "--min-sample-ms", "0", "--format", "json", "--out", "/tmp/x", "--peers", "torch"});
         assertEquals(new BenchOptions(List.of(Workload.MLP), List.of(Backend.JAVA), List.of(Level.FULL, Level.NONE), List.of(1, 64),
-                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true, List.of()), o);
+                List.of(Mode.COMPILE, Mode.MEMORY), 2, 4, 0, 250, 0, BenchOptions.Format.JSON, Path.of("/tmp/x"), true, List.of()), o);
+    }
+
+    @Test
+    void minimumWarmupTime() {
+        assertEquals(1_500_000_000L, BenchOptions.parse(new String[0]).minWarmupNanos(), "a second and a half by default");
+        assertEquals(0L, BenchOptions.parse(new String[] {"--warmup-ms", "0"}).minWarmupNanos());
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--warmup-ms", "-5"}));
     }
 
     @Test
@@ -130,7 +137,7 @@ class BenchOptionsTest {
         assertEquals("option --batch-sizes: must be at least 1, got 0", error("--batch-sizes", "32,0"));
         assertEquals("option --out needs a value", error("--out"));
         assertEquals("unknown option '--iterations' (known: --backend, --batch-sizes, --format, --level, --min-sample-ms, --mode, --model, --out, "
-                + "--peers, --runs, --threads, --warmup)", error("--iterations", "3"));
+                + "--peers, --runs, --threads, --warmup, --warmup-ms)", error("--iterations", "3"));
     }
 
     private static String error(String... args) {

@@ -47,7 +47,7 @@ class BenchProtocolTest {
     void runnerReportsTheMedianOfEachSubjectAndTheOverhead() {
         // three runs per subject, so every subject sees durations 30, 10, 20 us in that order
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "linear", "--level", "none", "--batch-sizes", "2",
-                "--runs", "3", "--warmup", "1", "--min-sample-ms", "0"});
+                "--runs", "3", "--warmup", "1", "--min-sample-ms", "0", "--warmup-ms", "0"});
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         BenchRunner.Outcome r = new BenchRunner(o, new ScriptedClock(30_000, 10_000, 20_000),
                 new PrintStream(err, true, StandardCharsets.UTF_8)).run();
@@ -75,7 +75,7 @@ class BenchProtocolTest {
         // and its one sample, 0.5 ms for 2 calls, is 0.25 ms per call. Java/None then starts on a 1.5 ms trial: one
         // call per sample, sampled at 0.5 ms; and so does the hand-written twin after it.
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "linear", "--mode", "inference", "--level", "none",
-                "--batch-sizes", "2", "--runs", "1", "--warmup", "0", "--min-sample-ms", "1"});
+                "--batch-sizes", "2", "--runs", "1", "--warmup", "0", "--min-sample-ms", "1", "--warmup-ms", "0"});
         BenchRunner.Outcome r = new BenchRunner(o, new ScriptedClock(500_000, 1_500_000),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
         assertTrue(r.measured());
@@ -91,7 +91,7 @@ class BenchProtocolTest {
     @Test
     void theComparedPairIsWarmedBeforeAnySubjectOfTheBatchIsTimed() {
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "linear", "--level", "none,full", "--batch-sizes", "2,3",
-                "--runs", "2", "--warmup", "4", "--min-sample-ms", "0"});
+                "--runs", "2", "--warmup", "4", "--min-sample-ms", "0", "--warmup-ms", "0"});
         BenchRunner runner = new BenchRunner(o, new ScriptedClock(10_000),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertTrue(runner.run().measured());
@@ -103,7 +103,7 @@ class BenchProtocolTest {
     @Test
     void generationWarmsTheCachedDecoderAndTheHandWrittenOneBeforeTimingEither() {
         BenchOptions o = BenchOptions.parse(new String[] {"--model", "transformer", "--mode", "generation", "--level", "full",
-                "--batch-sizes", "1", "--runs", "1", "--warmup", "1", "--min-sample-ms", "0"});
+                "--batch-sizes", "1", "--runs", "1", "--warmup", "1", "--min-sample-ms", "0", "--warmup-ms", "0"});
         BenchRunner runner = new BenchRunner(o, new ScriptedClock(10_000),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertTrue(runner.run().measured());

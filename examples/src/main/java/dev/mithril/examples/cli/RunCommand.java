@@ -28,7 +28,7 @@ public final class RunCommand implements Command {
 
     @Override public String usage() {
         return """
-                usage: mithril [run] [--batch-sizes 32,128,1024] [--runs 10] [--warmup 100]
+                usage: mithril [run] [--batch-sizes 32,128,1024] [--runs 10] [--warmup 100] [--warmup-ms 1500]
 
                 Runs the annotated MLP example [784, 1024, 512, 256, 10] (dev.mithril.examples.Mlp), generated for the
                 Java backend at levels None, Basic and Full, on random inputs, and prints per batch size and level:
@@ -39,18 +39,20 @@ public final class RunCommand implements Command {
                   --batch-sizes LIST  comma-separated batch sizes (default 32,128,1024)
                   --runs N            timed runs per measurement; the median is reported (default 10)
                   --warmup N          untimed runs before timing (default 100)
+                  --warmup-ms N       and those go on until they have lasted N ms (default 1500): the JIT
+                                      compiles in the background, so a count alone is too short at small batches
                   --help, -h          this text
                 """;
     }
 
     /** Parsed options of {@code run}. */
-    record Settings(List<Integer> batches, int runs, int warmup) {}
+    record Settings(List<Integer> batches, int runs, int warmup, int warmupMs) {}
 
     static Settings parse(String[] args) {
-        Options o = Options.parse("run", args, Options.names("batch-sizes", "runs", "warmup"), Options.names());
+        Options o = Options.parse("run", args, Options.names("batch-sizes", "runs", "warmup", "warmup-ms"), Options.names());
         if (o.help()) return null;
         return new Settings(o.intList("batch-sizes", DEFAULT_BATCHES, 1), o.intValue("runs", DEFAULT_RUNS, 1),
-                o.intValue("warmup", DEFAULT_WARMUP, 0));
+                o.intValue("warmup", DEFAULT_WARMUP, 0), o.intValue("warmup-ms", Timing.DEFAULT_WARMUP_MS, 0));
     }
 
     @Override public int run(String[] args) {
@@ -58,8 +60,8 @@ public final class RunCommand implements Command {
         if (s == null) { out.print(usage()); return 0; }
         out.printf("MLP %s, Java backend, %s, %d threads; JDK %s%n", Arrays.toString(ExampleModels.MLP_WIDTHS),
                 SystemInfo.hardware(), SystemInfo.threads(), Runtime.version());
-        out.printf("protocol: %d warm-up calls, then the median of %d timed calls (forward only, input prepared once)%n%n",
-                s.warmup(), s.runs());
+        out.printf("protocol: %d warm-up calls lasting at least %d ms, then the median of %d timed calls (forward only, "
+                + "input prepared once)%n%n", s.warmup(), s.warmupMs(), s.runs());
         TextTable t = new TextTable("Batch", "Level", "Throughput (samples/s)", "Latency (ms, median)", "Speed-up vs None",
                 "max |out - None|");
         Level[] levels = Level.values();
@@ -74,7 +76,8 @@ public final class RunCommand implements Command {
                     ExampleModels.Forward m = models[i];
                     float[] y = m.forward(x).data().clone();
                     if (reference == null) reference = y;
-                    Timing.Samples samples = Timing.measure(s.warmup(), s.runs(), () -> m.forward(x), Timing.SYSTEM);
+                    Timing.Samples samples = Timing.measure(s.warmup(), s.warmupMs() * 1_000_000L, s.runs(), 0,
+                            () -> m.forward(x), Timing.SYSTEM);
                     double thr = samples.throughput(batch);
                     if (levels[i] == Level.NONE) noneThroughput = thr;
                     t.row(batch, levels[i].classToken(), fmt("%,.0f", thr), fmt("%.3f", samples.medianMillis()),

@@ -4,9 +4,15 @@ import java.util.Arrays;
 
 /**
  * The measurement protocol shared by {@code mithril run} and {@code mithril bench}: {@code warmup}
- * untimed calls (so the JIT compiles the hot path and buffers are allocated), then {@code runs}
- * timed samples. Reported figures are the median, with min and max beside it, since the
- * median ignores the occasional GC pause or noisy neighbour that a mean would smear in.
+ * untimed calls, continued until they have lasted at least a minimum time (so the JIT compiles the hot path and
+ * buffers are allocated), then {@code runs} timed samples. Reported figures are the median, with min and max beside
+ * it, since the median ignores the occasional GC pause or noisy neighbour that a mean would smear in.
+ *
+ * <p>A count alone is not enough: C2 compiles in the background, so what a number of calls buys depends on how long
+ * they take. On the 2-core VM of docs/BENCHMARKS.md the MLP at Full, batch 32, timed alone ({@code mithril bench})
+ * after 20 warm-up calls read 34-35K samples/s, after 300 82-87K; in {@code mithril run} (after None and Basic) 100
+ * calls gave 36-80K, and 100 calls lasting at least 0.5 s 35-45K, 1 s 47-88K, 1.5 s 82-87K (four runs each), 2 s
+ * 76-88K. Hence {@link #DEFAULT_WARMUP_MS}. Calls of a second or more (ResNet-50) reach it after one or two.
  *
  * <p>A sample is one call, or with a minimum sample length ({@link #measure(int, int, long, Runnable, Clock)})
  * a group of consecutive calls that together last at least that long, recorded as their mean per call: for calls
@@ -29,22 +35,33 @@ public final class Timing {
     /** The most calls one sample groups, whatever the minimum sample length asks. */
     public static final int MAX_GROUP = 1 << 16;
 
+    /** The least time the warm-up of {@code mithril run} and {@code mithril bench} lasts unless told otherwise. */
+    public static final int DEFAULT_WARMUP_MS = 1500;
+
     /** Runs the protocol on {@code body}, one call per sample, and returns the timed samples. */
     public static Samples measure(int warmup, int runs, Runnable body, Clock clock) {
-        return measure(warmup, runs, 0, body, clock);
+        return measure(warmup, 0, runs, 0, body, clock);
     }
 
     /**
      * Runs the protocol on {@code body} with samples at least {@code minSampleNanos} long (0: one call per sample) and
-     * returns the timed samples, each the mean time per call of its group.
+     * returns the timed samples, each the mean time per call of its group; the warm-up is {@code warmup} calls.
      */
     public static Samples measure(int warmup, int runs, long minSampleNanos, Runnable body, Clock clock) {
-        if (warmup < 0) throw new IllegalArgumentException("Timing.measure: warmup must be >= 0, got " + warmup);
+        return measure(warmup, 0, runs, minSampleNanos, body, clock);
+    }
+
+    /**
+     * Runs the protocol on {@code body}: {@link #warmUp} with {@code warmup} calls and {@code minWarmupNanos}, then
+     * {@code runs} samples at least {@code minSampleNanos} long (0: one call per sample); returns the timed samples,
+     * each the mean time per call of its group.
+     */
+    public static Samples measure(int warmup, long minWarmupNanos, int runs, long minSampleNanos, Runnable body, Clock clock) {
         if (runs < 1) throw new IllegalArgumentException("Timing.measure: runs must be >= 1, got " + runs);
         if (minSampleNanos < 0) {
             throw new IllegalArgumentException("Timing.measure: minimum sample length must be >= 0 ns, got " + minSampleNanos);
         }
-        for (int i = 0; i < warmup; i++) body.run();
+        warmUp(warmup, minWarmupNanos, body, clock);
         int calls = minSampleNanos == 0 ? 1 : groupSize(minSampleNanos, body, clock);
         long[] ns = new long[runs];
         for (int i = 0; i < runs; i++) {
@@ -53,6 +70,26 @@ public final class Timing {
             ns[i] = Math.round((double) (clock.nanos() - t0) / calls);
         }
         return new Samples(ns, calls);
+    }
+
+    /**
+     * Calls {@code body} untimed {@code calls} times, then on until the calls together have lasted at least
+     * {@code minNanos} (the clock read after each call past the count); returns how many calls were made.
+     */
+    public static long warmUp(int calls, long minNanos, Runnable body, Clock clock) {
+        if (calls < 0) throw new IllegalArgumentException("Timing: warm-up calls must be >= 0, got " + calls);
+        if (minNanos < 0) throw new IllegalArgumentException("Timing: minimum warm-up time must be >= 0 ns, got " + minNanos);
+        if (minNanos == 0) {
+            for (int i = 0; i < calls; i++) body.run();
+            return calls;
+        }
+        long t0 = clock.nanos(), made = 0;
+        for (; made < calls; made++) body.run();
+        while (clock.nanos() - t0 < minNanos) {
+            body.run();
+            made++;
+        }
+        return made;
     }
 
     /** The smallest power of two of calls (up to {@link #MAX_GROUP}) that lasted {@code minNanos}, found by untimed groups. */

@@ -82,13 +82,13 @@ class MainTest {
 
     @Test
     void realRunCommandRejectsUnknownOptionsAndParsesItsOwn() {
-        assertEquals(new RunCommand.Settings(List.of(32, 128, 1024), 10, 100), RunCommand.parse(new String[0]));
-        assertEquals(new RunCommand.Settings(List.of(8), 2, 0),
-                RunCommand.parse(new String[] {"--batch-sizes", "8", "--runs=2", "--warmup", "0"}));
+        assertEquals(new RunCommand.Settings(List.of(32, 128, 1024), 10, 100, 1500), RunCommand.parse(new String[0]));
+        assertEquals(new RunCommand.Settings(List.of(8), 2, 0, 0),
+                RunCommand.parse(new String[] {"--batch-sizes", "8", "--runs=2", "--warmup", "0", "--warmup-ms", "0"}));
         Main m = new Main(List.of(new RunCommand(), new InfoCommand()), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, m.execute(new String[] {"--level", "full"}));
-        assertTrue(err().startsWith("mithril run: unknown option '--level' (known: --batch-sizes, --runs, --warmup)\nusage: mithril [run]"), err());
+        assertTrue(err().startsWith("mithril run: unknown option '--level' (known: --batch-sizes, --runs, --warmup, --warmup-ms)\nusage: mithril [run]"), err());
     }
 
     @Test

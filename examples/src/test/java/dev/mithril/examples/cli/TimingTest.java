@@ -102,6 +102,34 @@ class TimingTest {
         assertEquals(32 / 0.001, s.maxThroughput(32), 1e-6);
     }
 
+    /**
+     * The warm-up makes its calls, then goes on until they have lasted the minimum: 100 ns a call, 2 calls and 1 µs
+     * make 10 calls; 20 calls already last 2 µs, so no more; no minimum, no clock read.
+     */
+    @Test
+    void warmupLastsAtLeastTheMinimumTime() {
+        List<String> log = new ArrayList<>();
+        CallClock clock = new CallClock(log, 100);
+        assertEquals(10, Timing.warmUp(2, 1_000, clock::call, clock));
+        assertEquals(10, log.stream().filter("call"::equals).count());
+        assertEquals(5_000 + 1_000, clock.now);
+
+        log.clear();
+        assertEquals(20, Timing.warmUp(20, 1_000, clock::call, clock));
+        assertEquals(List.of("clock"), log.subList(0, 1));
+        assertEquals(20, log.stream().filter("call"::equals).count());
+
+        log.clear();
+        assertEquals(3, Timing.warmUp(3, 0, clock::call, clock));
+        assertEquals(List.of("call", "call", "call"), log);
+
+        // measure: the warm-up (1 call, then on to 500 ns: 5 calls) before the timed samples (2, one call each)
+        log.clear();
+        Timing.Samples s = Timing.measure(1, 500, 2, 0, clock::call, clock);
+        assertEquals(7, log.stream().filter("call"::equals).count());
+        assertEquals(List.of(100L, 100L), java.util.Arrays.stream(s.nanos()).boxed().toList());
+    }
+
     @Test
     void rejectsBadCounts() {
         assertThrows(IllegalArgumentException.class, () -> Timing.measure(-1, 1, () -> {}, Timing.SYSTEM));
@@ -109,5 +137,7 @@ class TimingTest {
         assertThrows(IllegalArgumentException.class, () -> new Timing.Samples(new long[0]));
         assertThrows(IllegalArgumentException.class, () -> new Timing.Samples(new long[] {1}, 0));
         assertThrows(IllegalArgumentException.class, () -> Timing.measure(0, 1, -1, () -> {}, Timing.SYSTEM));
+        assertThrows(IllegalArgumentException.class, () -> Timing.warmUp(0, -1, () -> {}, Timing.SYSTEM));
+        assertThrows(IllegalArgumentException.class, () -> Timing.warmUp(-1, 0, () -> {}, Timing.SYSTEM));
     }
 }

@@ -238,6 +238,33 @@ class GemmDotTest {
     }
 
     /**
+     * Which packed products of few rows leave the dot products for the panels ({@link Gemm#panelsForFewRows}): whole
+     * vectors of outputs from 8 rows on; one vector everywhere, two or three only with 32 vector registers and, split
+     * over threads, from 32 rows a thread; never a vector partly empty.
+     */
+    @Test
+    void fewRowsTakeThePanelsOnlyForWholeVectorsOfOutputs() {
+        int v = GemmKernel.V;
+        boolean wide = GemmTuning.WIDE_REGISTER_FILE;
+        try {
+            Parallel.setThreads(1);
+            assertFalse(Gemm.panelsForFewRows(7, v), "fewer than 8 rows");
+            assertTrue(Gemm.panelsForFewRows(8, v), "one vector of outputs");
+            assertTrue(Gemm.panelsForFewRows(96, v));
+            assertFalse(Gemm.panelsForFewRows(32, v - 1), "a vector partly empty");
+            assertFalse(Gemm.panelsForFewRows(32, v + 2), "a vector partly empty");
+            assertEquals(wide, Gemm.panelsForFewRows(8, 2 * v), "two vectors: the 8 x 48 tiles");
+            assertEquals(wide, Gemm.panelsForFewRows(32, 3 * v), "three vectors");
+            Parallel.setThreads(2);
+            assertTrue(Gemm.panelsForFewRows(8, v), "one vector, split or not");
+            assertFalse(Gemm.panelsForFewRows(63, 2 * v), "two threads: fewer than 32 rows each");
+            assertEquals(wide, Gemm.panelsForFewRows(64, 2 * v), "two threads: 32 rows each");
+        } finally {
+            Parallel.setThreads(threadsBefore);
+        }
+    }
+
+    /**
      * Linear layers of up to one panel of outputs at batches within the dot path, weights packed once: every block
      * shape and remainder with bias, residual and an activation, and accumulation into C. Outputs that fill whole
      * vectors leave the dot products for the panels from 8 rows on, on two threads from 64 rows

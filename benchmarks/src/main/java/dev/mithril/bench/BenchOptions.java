@@ -134,6 +134,7 @@ public record BenchOptions(List<Workload> models, List<Backend> backends, List<L
         String out = o.get("out", DEFAULT_OUT);
         return new BenchOptions(models, backends, levels, o.intList("batch-sizes", List.of(), 1), modes,
                 o.intValue("threads", 0, 1), o.intValue("runs", DEFAULT_RUNS, 1), o.intValue("warmup", DEFAULT_WARMUP, 0),
-                o.intValue("warmup-ms", Timing.DEFAULT_WARMUP_MS, 0), o.intValue("min-sample-ms", DEFAULT_MIN_SAMPLE_MS, 0), format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
+                o.intValue("warmup-ms", Timing.DEFAULT_WARMUP_MS, 0), o.intValue("min-sample-ms", DEFAULT_MIN_SAMPLE_MS, 0),
+                format, out.equals("none") ? null : Path.of(out), peers.contains("torch"), List.copyOf(notes));
     }
 }

@@ -46,7 +46,10 @@ public final class RunCommand implements Command {
     }
 
     /** Parsed options of {@code run}. */
-    record Settings(List<Integer> batches, int runs, int warmup, int warmupMs) {}
+    record Settings(List<Integer> batches, int runs, int warmup, int warmupMs) {
+        /** {@link #warmupMs} in nanoseconds, as {@link Timing#measure} takes it. */
+        long minWarmupNanos() { return warmupMs * 1_000_000L; }
+    }
 
     static Settings parse(String[] args) {
         Options o = Options.parse("run", args, Options.names("batch-sizes", "runs", "warmup", "warmup-ms"), Options.names());
@@ -76,8 +79,8 @@ public final class RunCommand implements Command {
                     ExampleModels.Forward m = models[i];
                     float[] y = m.forward(x).data().clone();
                     if (reference == null) reference = y;
-                    Timing.Samples samples = Timing.measure(s.warmup(), s.warmupMs() * 1_000_000L, s.runs(), 0,
-                            () -> m.forward(x), Timing.SYSTEM);
+                    Timing.Samples samples = Timing.measure(s.warmup(), s.minWarmupNanos(), s.runs(), 0, () -> m.forward(x),
+                            Timing.SYSTEM);
                     double thr = samples.throughput(batch);
                     if (levels[i] == Level.NONE) noneThroughput = thr;
                     t.row(batch, levels[i].classToken(), fmt("%,.0f", thr), fmt("%.3f", samples.medianMillis()),

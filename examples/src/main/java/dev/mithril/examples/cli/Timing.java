@@ -79,13 +79,9 @@ public final class Timing {
     public static long warmUp(int calls, long minNanos, Runnable body, Clock clock) {
         if (calls < 0) throw new IllegalArgumentException("Timing: warm-up calls must be >= 0, got " + calls);
         if (minNanos < 0) throw new IllegalArgumentException("Timing: minimum warm-up time must be >= 0 ns, got " + minNanos);
-        if (minNanos == 0) {
-            for (int i = 0; i < calls; i++) body.run();
-            return calls;
-        }
-        long t0 = clock.nanos(), made = 0;
+        long t0 = minNanos == 0 ? 0 : clock.nanos(), made = 0; // no minimum: the clock is not read at all
         for (; made < calls; made++) body.run();
-        while (clock.nanos() - t0 < minNanos) {
+        while (minNanos > 0 && clock.nanos() - t0 < minNanos) {
             body.run();
             made++;
         }

@@ -67,7 +67,8 @@ public final class Gemm {
                 + NativeBlas.threads() + " OpenBLAS threads)";
         return "pure Java: " + GemmKernel.MR + "x" + GemmKernel.NR + " float32 / " + GemmKernel64.MR + "x" + GemmKernel64.NR
                 + " float64 register tiles on " + GemmKernel.S + ", packed panels, float32 k blocks of "
-                + (CacheLines.available() ? GemmTuning.KC_LINED + " (panels on cache lines)"
+                + (CacheLines.available() ? GemmTuning.KC_LINED + " (panels on cache lines; L2 "
+                        + (GemmTuning.L2_BYTES > 0 ? (GemmTuning.L2_BYTES >> 10) + " KiB)" : "size not known)")
                         : GemmTuning.KC + " (panels off cache lines: their addresses need --enable-native-access)")
                 + ", float64 k blocks of " + GemmTuning.KC64
                 + ", " + Parallel.threads() + " threads";

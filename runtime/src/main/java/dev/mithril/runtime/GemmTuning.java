@@ -1,5 +1,9 @@
 package dev.mithril.runtime;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import jdk.incubator.vector.FloatVector;
 
 /** Machine facts the GEMM blocking is derived from. Sizes are in bytes so float32 and float64 share them. */
@@ -19,14 +23,64 @@ final class GemmTuning {
     static final int KC = Math.max(16, Integer.getInteger("mithril.gemm.kc", 128));
 
     /**
+     * Bytes of one core's level-2 cache as Linux reports it ({@code /sys/devices/system/cpu/cpu0/cache}); 0 where it
+     * is not known (another system, or the files are not readable).
+     */
+    static final long L2_BYTES = l2Bytes(Path.of("/sys/devices/system/cpu/cpu0/cache"));
+
+    /**
      * Depth of one k block where the packed B panels start on a cache line ({@link CacheLines}; property
-     * {@code mithril.gemm.kcLined}). A slice is then 48 KiB and no longer stays in L1 next to the A sliver, but each
-     * tile touches C half as often and the panels' 64-byte loads no longer straddle lines. At 1024 cubed on one core,
-     * with the same packed panels: 150-153 GFLOP/s on a line at 256 deep, 141-147 at 128; off a line 135-139 at 256.
-     * So products whose panels cannot be put on a line (no native access; the convolutions' own panels) keep
+     * {@code mithril.gemm.kcLined}), from the size of L2 ({@link #kcLined(long)}). Every k block reads and writes each
+     * tile of C once more, so the deepest blocks whose B slice ({@code KC_LINED x NR} floats) and packed A block (at
+     * least 64 rows of that depth) still stay in L2 beside the block's rows of C are the fastest. The slice no longer
+     * fits L1 beside the A sliver from 256 on; with panels on a line that measured better than 128 (tenth session:
+     * 150-153 against 141-147 GFLOP/s at 1024 cubed), and deeper still better again on this machine's 2 MiB L2
+     * (eighteenth session, {@code GemmBenchmark}, medians of 5-6 alternating JVMs, {@code sgemm} / packed against OpenBLAS):
+     * 1024 cubed, one thread, 0.90 / 0.95 at 256, 0.92 / 0.97 at 512, 0.94 / 0.98 at 1024; two threads 0.90 / 0.94,
+     * 0.95 / 1.01, 0.96 / 1.00; 128 x 1024 x 1024 0.97 / 1.12 at 256, 1.04 / 1.15 at 1024; 1024 x 512 x 1024 0.91 / 0.97,
+     * 0.96 / 1.00. Products whose panels cannot be put on a line (no native access; the convolutions' own panels) keep
      * {@link #KC}.
      */
-    static final int KC_LINED = Math.max(16, Integer.getInteger("mithril.gemm.kcLined", 256));
+    static final int KC_LINED = Math.max(16, Integer.getInteger("mithril.gemm.kcLined", kcLined(L2_BYTES)));
+
+    /**
+     * The lined k depth for {@code l2} bytes of L2: 1024 from 2 MiB, 512 from 1 MiB (a 1024-deep slice, 192 KiB,
+     * with 64 rows of A, 256 KiB, and the block's 256 KiB of C would fill most of it), 256 below; 512 where the size
+     * is not known (0).
+     */
+    static int kcLined(long l2) {
+        if (l2 <= 0) return 512;
+        return l2 >= 2L << 20 ? 1024 : l2 >= 1L << 20 ? 512 : 256;
+    }
+
+    /**
+     * The size of the unified or data level-2 cache described under {@code dir} (directories {@code index*} with files
+     * {@code level}, {@code type} and {@code size}, as in Linux's sysfs); 0 if none is found or a file cannot be read.
+     */
+    static long l2Bytes(Path dir) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "index*")) {
+            for (Path e : entries) {
+                if (!Files.readString(e.resolve("level")).strip().equals("2")) continue;
+                if (Files.readString(e.resolve("type")).strip().equals("Instruction")) continue;
+                return cacheBytes(Files.readString(e.resolve("size")));
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** A cache size as sysfs writes it ({@code 2048K}, {@code 1M}, {@code 512}) in bytes; 0 if it is not one. */
+    static long cacheBytes(String size) {
+        String s = size.strip();
+        long unit = 1;
+        if (s.endsWith("K")) unit = 1L << 10;
+        else if (s.endsWith("M")) unit = 1L << 20;
+        else if (s.endsWith("G")) unit = 1L << 30;
+        if (unit != 1) s = s.substring(0, s.length() - 1);
+        if (s.isEmpty() || !s.chars().allMatch(Character::isDigit) || s.length() > 12) return 0;
+        return Long.parseLong(s) * unit;
+    }
 
     /**
      * Rows of A per packed block (a number of micro-kernel slivers, property {@code mithril.gemm.mc}): MC x KC elements

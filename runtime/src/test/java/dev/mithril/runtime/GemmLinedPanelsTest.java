@@ -60,7 +60,8 @@ class GemmLinedPanelsTest {
     }
 
     @Test void blockedProductIsRightWithPanelsAtEveryOffsetAndEitherDepth() {
-        int m = 70, n = 100, k = 530; // several row tiles, panels (the last partial) and k blocks at either depth
+        // several row tiles, panels (the last partial) and k blocks at either depth
+        int m = 70, n = 100, k = 2 * Math.max(GemmTuning.KC, GemmTuning.KC_LINED) + 18;
         float[] a = Ref.randomArray(21, m * k), b = Ref.randomArray(22, n * k);
         double[] exp = Ref.gemm(false, true, m, n, k, a, 0, k, b, 0, k);
         float[] expF = new float[exp.length];

@@ -191,7 +191,7 @@ class GemmPackingTest {
         long seed = 1950;
         try {
             for (int[] mn : new int[][] {{40, 101}, {100, 101}, {300, 101}, {300, 40}}) { // 40 columns: one panel
-                int m = mn[0], n = mn[1], k = 600;
+                int m = mn[0], n = mn[1], k = 2 * Math.max(GemmTuning.KC, GemmTuning.KC_LINED) + 88;
                 assertTrue(k > 2 * Math.max(GemmTuning.KC, GemmTuning.KC_LINED) && 300 > GemmTuning.MC_ROWS, "several k and row blocks");
                 for (int t = 0; t < 4; t++) {
                     boolean transA = (t & 1) != 0, transB = (t & 2) != 0;

@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * How fast this machine runs the inner loops our float32 kernels are made of, with every operand in L1: loops of
  * FMAs on registers only (the FMA rate, and with 4 accumulators its latency); tiles that broadcast A and load B, the
- * 8x48 micro-kernel's 8 x 3 vectors (8 scalar broadcasts and 3 vector loads per 24 FMAs) and a 12 x 2-vector tile
- * (12 and 2); and dot-product blocks of R rows of A by C rows of B (R + C vector loads per R x C FMAs, the shape of
+ * 8x48 micro-kernel's 8 x 3 vectors (8 scalar broadcasts and 3 vector loads per 24 FMAs), the same with its B panel
+ * starting 0, 4, 8 and 12 floats into the array (one of the four starts on a 64-byte line, where no load straddles
+ * two), the same again with B's 3 vectors held in registers (broadcasts only), and a 12 x 2-vector tile (12 and 2);
+ * and dot-product blocks of R rows of A by C rows of B (R + C vector loads per R x C FMAs, the shape of
  * {@code GemmDot}'s blocks), among them 1 x 16 (a vector load per FMA). The loops are written here, not taken from
  * the runtime, so that their shapes stay fixed while the runtime changes. Each round times every loop in turn (thread
  * CPU time, best of {@value #WINDOWS} windows of about {@value #WINDOW_MS} ms); prints GFLOP/s, the fraction of the
@@ -36,11 +38,15 @@ public final class DotLoopRates {
         if (args.length > 1 || k <= 0 || k % V != 0) {
             throw new IllegalArgumentException("usage: DotLoopRates [k], k a positive multiple of " + V);
         }
-        float[] a = fill(16 * k + 16), b = fill(16 * k + 16), sliver = fill(12 * k), panel = fill(k * 3 * V);
+        float[] a = fill(16 * k + 16), b = fill(16 * k + 16), sliver = fill(12 * k), panel = fill(k * 3 * V + 12);
         Loop[] loops = {
             new Loop("FMAs on registers (12 accumulators)", 0, 12L * V * k, () -> peak(k, a)),
             new Loop("FMAs on registers (4 accumulators: latency)", 0, 4L * V * k, () -> chains4(k, a)),
-            new Loop("8 x 3 vectors, the micro-kernel (8 broadcasts)", 3.0 / 24, 24L * V * k, () -> broadcast8x3(k, sliver, panel)),
+            new Loop("8 x 3 vectors, the micro-kernel (8 broadcasts)", 3.0 / 24, 24L * V * k, () -> broadcast8x3(k, sliver, panel, 0)),
+            new Loop("8 x 3 vectors, panel 4 floats in", 3.0 / 24, 24L * V * k, () -> broadcast8x3(k, sliver, panel, 4)),
+            new Loop("8 x 3 vectors, panel 8 floats in", 3.0 / 24, 24L * V * k, () -> broadcast8x3(k, sliver, panel, 8)),
+            new Loop("8 x 3 vectors, panel 12 floats in", 3.0 / 24, 24L * V * k, () -> broadcast8x3(k, sliver, panel, 12)),
+            new Loop("8 x 3 vectors, B in registers (broadcasts only)", 0, 24L * V * k, () -> broadcastsOnly8x3(k, sliver, panel)),
             new Loop("12 x 2 vectors (12 broadcasts)", 2.0 / 24, 24L * V * k, () -> broadcast12x2(k, sliver, panel)),
             new Loop("dot 4x4", 8.0 / 16, 16L * k, () -> dot4x4(k, a, 0, k, b, 0)),
             new Loop("dot 4x5", 9.0 / 20, 20L * k, () -> dot4x5(k, a, 0, k, b, 0)),
@@ -105,15 +111,46 @@ public final class DotLoopRates {
         s0.intoArray(SINK, 0); s1.intoArray(SINK, V); s2.intoArray(SINK, 2 * V); s3.intoArray(SINK, 3 * V);
     }
 
-    /** An 8 x 3V tile over k steps: A's 8 values of a step broadcast, B's 3 vectors of a step loaded. */
-    private static void broadcast8x3(int k, float[] a, float[] b) {
+    /** An 8 x 3V tile over k steps: A's 8 values of a step broadcast, B's 3 vectors of a step loaded from {@code b[bO..]}. */
+    private static void broadcast8x3(int k, float[] a, float[] b, int bO) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z,
                 c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z, c60 = z, c61 = z, c62 = z, c70 = z, c71 = z,
                 c72 = z;
-        for (int p = 0, ia = 0, ib = 0; p < k; p++, ia += 8, ib += 3 * V) {
+        for (int p = 0, ia = 0, ib = bO; p < k; p++, ia += 8, ib += 3 * V) {
             FloatVector b0 = FloatVector.fromArray(S, b, ib), b1 = FloatVector.fromArray(S, b, ib + V),
                     b2 = FloatVector.fromArray(S, b, ib + 2 * V), x;
+            x = FloatVector.broadcast(S, a[ia]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ia + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ia + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ia + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ia + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ia + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ia + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ia + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(SINK, 0 * V); c01.intoArray(SINK, 1 * V); c02.intoArray(SINK, 2 * V); c10.intoArray(SINK, 3 * V);
+        c11.intoArray(SINK, 4 * V); c12.intoArray(SINK, 5 * V); c20.intoArray(SINK, 6 * V); c21.intoArray(SINK, 7 * V);
+        c22.intoArray(SINK, 8 * V); c30.intoArray(SINK, 9 * V); c31.intoArray(SINK, 10 * V);
+        c32.intoArray(SINK, 11 * V); c40.intoArray(SINK, 12 * V); c41.intoArray(SINK, 13 * V);
+        c42.intoArray(SINK, 14 * V); c50.intoArray(SINK, 15 * V); c51.intoArray(SINK, 16 * V);
+        c52.intoArray(SINK, 17 * V); c60.intoArray(SINK, 18 * V); c61.intoArray(SINK, 19 * V);
+        c62.intoArray(SINK, 20 * V); c70.intoArray(SINK, 21 * V); c71.intoArray(SINK, 22 * V);
+        c72.intoArray(SINK, 23 * V);
+    }
+
+    /**
+     * {@link #broadcast8x3} with B's 3 vectors loaded once, before the loop: the same 8 broadcasts and 24 FMAs per step
+     * without the vector loads, so that the two rates tell what those loads cost.
+     */
+    private static void broadcastsOnly8x3(int k, float[] a, float[] b) {
+        FloatVector z = FloatVector.zero(S), b0 = FloatVector.fromArray(S, b, 0), b1 = FloatVector.fromArray(S, b, V),
+                b2 = FloatVector.fromArray(S, b, 2 * V);
+        FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z,
+                c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z, c60 = z, c61 = z, c62 = z, c70 = z, c71 = z,
+                c72 = z;
+        for (int p = 0, ia = 0; p < k; p++, ia += 8) {
+            FloatVector x;
             x = FloatVector.broadcast(S, a[ia]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
             x = FloatVector.broadcast(S, a[ia + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
             x = FloatVector.broadcast(S, a[ia + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);

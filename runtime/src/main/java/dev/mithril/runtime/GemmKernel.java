@@ -8,13 +8,16 @@ import jdk.incubator.vector.VectorSpecies;
  * The float32 micro-kernels of {@link Gemm}: an {@code MR x NR} block of C ({@code NR} = three vectors of the
  * preferred species) held in registers while streaming a packed A sliver and a packed B panel, then written back
  * with alpha/beta, bias, residual and activation. {@code MR} follows the register file: 8 rows (24 accumulators)
- * where there are 32 vector registers (AVX-512, AArch64), 4 rows (12 accumulators) where there are 16 (AVX2).
- * Row tails of at most 4 use the 4-row kernel; everything else is padded with zeros by the packing.
+ * where there are 32 vector registers (AVX-512, AArch64), 3 rows (9 accumulators) where there are 16 (AVX2). With 16
+ * registers a 4-row tile's 12 accumulators, 3 B vectors and the broadcasts C2 hoists above them do not fit: it kept 4
+ * accumulators on the stack, each step loading, adding and storing them, and ran at 0.58-0.62 of the FMA rate on hot
+ * data, where 3 rows ran at 0.84-0.87 (eighteenth session, {@code -XX:UseAVX=2}). Row tails of at most 4 of the
+ * 8-row tile use the 4-row kernel; everything else is padded with zeros by the packing.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> S = Activations.S;
     static final int V = Activations.V;
-    static final int MR = GemmTuning.WIDE_REGISTER_FILE ? 8 : 4;
+    static final int MR = GemmTuning.WIDE_REGISTER_FILE ? 8 : 3;
     static final int NR = 3 * V;
     /**
      * Floats of the next B panel slice that one tile touches per k step: a tile covers 1/8 of a slice ({@code kc * NR}
@@ -103,8 +106,10 @@ final class GemmKernel {
             k8(ap, aO, bp, bO, kc, t, 0, NR, false, width, aNext, bNext);
         } else if (MR == 8 && rows > 4) {
             k8(ap, aO, bp, bO, kc, t, 0, NR, false, NR, aNext, bNext);
-        } else {
+        } else if (MR == 8) {
             k4(ap, aO, bp, bO, kc, t);
+        } else {
+            k3(ap, aO, bp, bO, kc, t);
         }
         for (int r = 0; r < rows; r++) store(o, t, r * NR, row + r, col, cols, first, last);
     }
@@ -256,6 +261,23 @@ final class GemmKernel {
         c70.intoArray(out, o); c71.intoArray(out, o + V);
     }
 
+    /** The 3-row tile of 16-register machines into {@code t} (row stride NR); A's slivers are 3 rows. */
+    private static void k3(float[] ap, int aO, float[] bp, int bO, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = aO + p * MR, b = bO + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + V), b2 = FloatVector.fromArray(S, bp, b + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, ap[a]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[a + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
+        c10.intoArray(t, NR); c11.intoArray(t, NR + V); c12.intoArray(t, NR + 2 * V);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
+    }
+
+    /** The 4-row tail of the 8-row tile into {@code t} (row stride NR); its slivers are 8 rows, the last 4 zero. */
     private static void k4(float[] ap, int aO, float[] bp, int bO, int kc, float[] t) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00,
                 c10 = c00, c11 = c00, c12 = c00,

@@ -70,7 +70,8 @@ final class GemmKernel64 {
             return;
         }
         if (MR == 8 && rows > 4) k8(ap, aO, bp, bO, kc, t, 0, NR, false);
-        else k4(ap, aO, bp, bO, kc, t);
+        else if (MR == 8) k4(ap, aO, bp, bO, kc, t);
+        else k3(ap, aO, bp, bO, kc, t);
         for (int r = 0; r < rows; r++) store(o, t, r * NR, row + r, col, cols, first, last);
     }
 
@@ -117,6 +118,22 @@ final class GemmKernel64 {
         c50.intoArray(out, o); c51.intoArray(out, o + V); c52.intoArray(out, o + 2 * V); o += ld;
         c60.intoArray(out, o); c61.intoArray(out, o + V); c62.intoArray(out, o + 2 * V); o += ld;
         c70.intoArray(out, o); c71.intoArray(out, o + V); c72.intoArray(out, o + 2 * V);
+    }
+
+    /** As {@link GemmKernel}'s 3-row tile of 16-register machines, in double. */
+    private static void k3(double[] ap, int aO, double[] bp, int bO, int kc, double[] t) {
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = aO + p * MR, b = bO + p * NR;
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, b), b1 = DoubleVector.fromArray(S, bp, b + V), b2 = DoubleVector.fromArray(S, bp, b + 2 * V);
+            DoubleVector x;
+            x = DoubleVector.broadcast(S, ap[a]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = DoubleVector.broadcast(S, ap[a + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = DoubleVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        c00.intoArray(t, 0); c01.intoArray(t, V); c02.intoArray(t, 2 * V);
+        c10.intoArray(t, NR); c11.intoArray(t, NR + V); c12.intoArray(t, NR + 2 * V);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + V); c22.intoArray(t, 2 * NR + 2 * V);
     }
 
     private static void k4(double[] ap, int aO, double[] bp, int bO, int kc, double[] t) {

@@ -281,8 +281,12 @@ final class GemmPacking {
                     FloatVector.fromArray(SLIVER, a, src).intoArray(dst, base + q * MR);
                 }
                 continue;
-            } else {
+            } else if (MR > 4) {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
+            } else { // the few floats of a 3-row sliver's k step: a copy stub call each would cost more than they do
+                for (int q = 0, src = aOff + p0 * lda + i0 + s * MR; q < kc; q++, src += lda) {
+                    for (int r = 0; r < rows; r++) dst[base + q * MR + r] = a[src + r];
+                }
             }
             for (int q = 0; q < kc; q++) for (int r = rows; r < MR; r++) dst[base + q * MR + r] = 0f;
         }
@@ -384,8 +388,12 @@ final class GemmPacking {
                     DoubleVector.fromArray(GemmKernel64.S, a, src).intoArray(dst, base + q * MR);
                 }
                 continue;
-            } else {
+            } else if (MR > 4) {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
+            } else { // as in float32
+                for (int q = 0, src = aOff + p0 * lda + i0 + s * MR; q < kc; q++, src += lda) {
+                    for (int r = 0; r < rows; r++) dst[base + q * MR + r] = a[src + r];
+                }
             }
             for (int q = 0; q < kc; q++) for (int r = rows; r < MR; r++) dst[base + q * MR + r] = 0.0;
         }

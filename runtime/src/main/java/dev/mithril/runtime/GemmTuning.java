@@ -10,7 +10,7 @@ import jdk.incubator.vector.FloatVector;
 final class GemmTuning {
     /**
      * 32 architectural vector registers: AVX-512 (which is what a 512-bit preferred species means on x86) and
-     * AArch64. Plain AVX2 has 16, which fits only the 4-row tile.
+     * AArch64. Plain AVX2 has 16, which fits only the 3-row tile ({@link GemmKernel}).
      */
     static final boolean WIDE_REGISTER_FILE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             || System.getProperty("os.arch", "").equals("aarch64");

@@ -3,8 +3,10 @@ package dev.mithril.runtime;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +57,22 @@ class GemmTuningTest {
         assertEquals(want, GemmTuning.KC_LINED);
         assertTrue(Gemm.implementation().contains("k blocks of " + (CacheLines.available() ? GemmTuning.KC_LINED : GemmTuning.KC)),
                 Gemm.implementation());
+    }
+
+    /**
+     * The build runs the GEMM and convolution tests a second time with {@code -XX:UseAVX=2} (runtime/pom.xml): there
+     * the 16-register tiles must be the ones in use, or that run would test nothing new.
+     */
+    @Test void sixteenVectorRegistersTakeTheThreeRowTile() {
+        boolean narrowRun = ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:UseAVX=2")
+                && System.getProperty("os.arch", "").matches("amd64|x86_64");
+        if (narrowRun) {
+            assertEquals(256, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+            assertFalse(GemmTuning.WIDE_REGISTER_FILE);
+        }
+        assertEquals(GemmTuning.WIDE_REGISTER_FILE ? 8 : 3, GemmKernel.MR);
+        assertEquals(GemmKernel.MR, GemmKernel64.MR);
+        assertTrue(Gemm.implementation().startsWith("pure Java: " + GemmKernel.MR + "x" + GemmKernel.NR), Gemm.implementation());
     }
 
     private static void cache(Path dir, int index, String level, String type, String size) throws IOException {

@@ -284,7 +284,16 @@ final class GemmPacking {
             } else if (MR > 4) {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
             } else { // the few floats of a 3-row sliver's k step: a copy stub call each would cost more than they do
-                for (int q = 0, src = aOff + p0 * lda + i0 + s * MR; q < kc; q++, src += lda) {
+                int src = aOff + p0 * lda + i0 + s * MR, q = 0;
+                if (rows == MR && MR == 3) {
+                    // 4 floats a step, the 4th overwritten by the next step; the last step, whose 4th float would
+                    // land past the sliver (or be read past A), by elements below
+                    int lastSrc = src + (kc - 1) * lda;
+                    for (; q < kc - 1 && lastSrc + 4 <= a.length; q++, src += lda) {
+                        FloatVector.fromArray(FloatVector.SPECIES_128, a, src).intoArray(dst, base + q * MR);
+                    }
+                }
+                for (; q < kc; q++, src += lda) {
                     for (int r = 0; r < rows; r++) dst[base + q * MR + r] = a[src + r];
                 }
             }
@@ -390,8 +399,15 @@ final class GemmPacking {
                 continue;
             } else if (MR > 4) {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
-            } else { // as in float32
-                for (int q = 0, src = aOff + p0 * lda + i0 + s * MR; q < kc; q++, src += lda) {
+            } else { // as in float32, 4 doubles a step where a species has them
+                int src = aOff + p0 * lda + i0 + s * MR, q = 0;
+                if (rows == MR && MR == 3 && DoubleVector.SPECIES_256.length() == 4) {
+                    int lastSrc = src + (kc - 1) * lda;
+                    for (; q < kc - 1 && lastSrc + 4 <= a.length; q++, src += lda) {
+                        DoubleVector.fromArray(DoubleVector.SPECIES_256, a, src).intoArray(dst, base + q * MR);
+                    }
+                }
+                for (; q < kc; q++, src += lda) {
                     for (int r = 0; r < rows; r++) dst[base + q * MR + r] = a[src + r];
                 }
             }

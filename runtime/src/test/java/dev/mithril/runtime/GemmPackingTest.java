@@ -131,18 +131,49 @@ class GemmPackingTest {
                             }
                         }
                     }
-                    String what = "transA=" + transA + " mc=" + mc + " kc=" + kc;
-                    float[] a32 = GemmShapesTest.toFloat(a), d32 = new float[exp.length];
-                    java.util.Arrays.fill(d32, Float.NaN);
-                    GemmPacking.packA(transA, a32, aOff, lda, i0, mc, p0, kc, d32);
-                    assertArrayEquals(GemmShapesTest.toDouble(GemmShapesTest.toFloat(exp)), GemmShapesTest.toDouble(d32), "float32 " + what);
-                    double[] d64 = new double[exp.length];
-                    java.util.Arrays.fill(d64, Double.NaN);
-                    GemmPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, d64);
-                    assertArrayEquals(exp, d64, "float64 " + what);
+                    assertSlivers(transA, a, aOff, lda, i0, mc, p0, kc, exp, "transA=" + transA + " mc=" + mc + " kc=" + kc);
                 }
             }
         }
+    }
+
+    /**
+     * Transposed A whose block ends the array (the last rows of op(A), the last k steps, no padding after them): the
+     * copies that move more floats per k step than a sliver has rows must not read past A nor write past the block.
+     */
+    @Test void transposedSliversThatEndTheArray() {
+        int mr = GemmKernel.MR;
+        long seed = 2300;
+        for (int mc : new int[] {mr, 2 * mr, 2 * mr + 1}) {
+            for (int kc : new int[] {1, 2, 5, 17}) {
+                int m = mc + 4, k = kc + 3, i0 = m - mc, p0 = k - kc, lda = m, aOff = 2;
+                double[] a = random(seed++, aOff + k * lda); // stored k x m, nothing after its last element
+                int slivers = (mc + mr - 1) / mr;
+                double[] exp = new double[slivers * kc * mr];
+                for (int sv = 0; sv < slivers; sv++) {
+                    for (int q = 0; q < kc; q++) {
+                        for (int r = 0; r < mr; r++) {
+                            int i = i0 + sv * mr + r;
+                            exp[sv * kc * mr + q * mr + r] = sv * mr + r >= mc ? 0.0 : a[aOff + (p0 + q) * lda + i];
+                        }
+                    }
+                }
+                assertSlivers(true, a, aOff, lda, i0, mc, p0, kc, exp, "mc=" + mc + " kc=" + kc);
+            }
+        }
+    }
+
+    /** The block packed in float32 and in float64 into destinations of exactly its size, filled with NaN first. */
+    private static void assertSlivers(boolean transA, double[] a, int aOff, int lda, int i0, int mc, int p0, int kc, double[] exp,
+                                      String what) {
+        float[] a32 = GemmShapesTest.toFloat(a), d32 = new float[exp.length];
+        java.util.Arrays.fill(d32, Float.NaN);
+        GemmPacking.packA(transA, a32, aOff, lda, i0, mc, p0, kc, d32);
+        assertArrayEquals(GemmShapesTest.toDouble(GemmShapesTest.toFloat(exp)), GemmShapesTest.toDouble(d32), "float32 " + what);
+        double[] d64 = new double[exp.length];
+        java.util.Arrays.fill(d64, Double.NaN);
+        GemmPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, d64);
+        assertArrayEquals(exp, d64, "float64 " + what);
     }
 
     @Test void float32PanelsMatchTheirDefinition() {

@@ -57,8 +57,9 @@ final class GemmDot {
     /**
      * 16 vector registers (AVX2): the 4 x 5 blocks' 20 accumulators, 5 weight vectors and 4 rows of A do not fit, and
      * neither do the 8 x 2 and 16 x 1 edge blocks. There every pair of columns goes by 4 x 2 blocks (8 accumulators,
-     * 6 loads per 8 FMAs) reading B in place, and the rest by single dot products ({@link #pairs}). With
-     * {@code -XX:UseAVX=2}, on hot data: 4 x 2 ran at 75-78 GFLOP/s where 4 x 5 ran at 60 (a 124 GFLOP/s peak).
+     * 6 loads per 8 FMAs) reading B in place; the one to three rows below the last 4 keep the 2 x 5 and 1 x 5 blocks
+     * ({@link #pairs}). With {@code -XX:UseAVX=2}, on hot data: 4 x 2 ran at 75-78 GFLOP/s where 4 x 5 ran at 60 (a
+     * 124 GFLOP/s peak); batch-32 {@code sgemm} went from 0.72-0.84 to 0.94-1.01 of OpenBLAS (docs/BENCHMARKS.md).
      */
     private static final boolean NARROW = !GemmTuning.WIDE_REGISTER_FILE;
     /**
@@ -283,8 +284,8 @@ final class GemmDot {
 
     /**
      * {@link #columns} where there are 16 vector registers ({@link #NARROW}): rows {@code [i0, i1)} by columns
-     * {@code [j0, j1)}, each pair of columns by 4 x 2 blocks, the rows below the last 4 and a last odd column by
-     * single dot products; then bias, residual and activation.
+     * {@code [j0, j1)}: each pair of columns by 4 x 2 blocks, a last odd column by single dot products; the one to three
+     * rows below the last 4 as {@link #columns} does them; then bias, residual and activation.
      */
     private static void pairs(int i0, int i1, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               GemmKernel.Out o, int j0, int j1) {
@@ -297,9 +298,13 @@ final class GemmDot {
             for (int i = 0; i < rows; i += MB) {
                 block4x2(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
             }
-            singles(rows, m, j, j + 2, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         }
-        if (j < j1) singles(0, m, j, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+        if (j < j1) singles(0, rows, j, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+        // the one to three rows below: 2 x 5 and 1 x 5 blocks as with 32 registers (single dot products there took
+        // 2 x 1024 x 1024 from 29.8 to 26.3 GFLOP/s and 3 x 1024 x 784 from 40.2 to 32.6), then single dot products
+        int full = j0 + (j1 - j0) / NB * NB;
+        for (int jj = j0; jj < full && rows < m; jj += NB) lastRows(rows, m, jj, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+        singles(rows, m, full, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         if (o.ep() != Epilogue.NONE || o.res() != null) {
             for (int r = i0; r < i1; r++) finishRow(o, r, j0, j1 - j0);
         }

@@ -1,10 +1,9 @@
 package dev.mithril.bench;
 
-import dev.mithril.examples.cli.Timing;
-
 import dev.mithril.dsl.Backend;
 import dev.mithril.dsl.Level;
 import dev.mithril.examples.cli.Options;
+import dev.mithril.examples.cli.Timing;
 import dev.mithril.examples.cli.UsageException;
 import java.nio.file.Path;
 import java.util.ArrayList;

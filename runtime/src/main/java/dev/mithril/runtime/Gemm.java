@@ -260,7 +260,8 @@ public final class Gemm {
      * 1.47 at 32 rows). Two and three vectors take the 8 x 48 tiles, which pack A: 32 outputs 0.98 -> 1.28 at 8 rows,
      * 0.97 -> 1.20 at 32, 1.02 -> 1.43 at 96; 48 outputs 1.44 -> 1.84 at 32. Not where the product is split over
      * threads with fewer than 32 rows each (two threads at 32 x 48 x 256 went from 175-190 to 128-131 GFLOP/s, at 96
-     * rows from 160-173 to 238-248), nor on 16 vector registers (AVX2's 4 x 24 tiles: 16 outputs 0.91 -> 0.56). Outputs
+     * rows from 160-173 to 238-248), nor on 16 vector registers (AVX2's tiles, 4 x 24 when measured: 16 outputs 0.91
+     * -> 0.56; not measured again with the 3 x 24 tiles of the eighteenth session). Outputs
      * that leave part of a vector empty stay with the dot products (10 outputs: 1.02 against 0.63 through
      * {@code GemmNarrow}).
      */

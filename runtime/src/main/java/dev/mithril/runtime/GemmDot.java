@@ -230,14 +230,15 @@ final class GemmDot {
                                 float[] dots, int dOff, GemmKernel.Out o, int j0, int j1) {
         float[] c = o.c();
         float alpha = o.alpha(), beta = o.beta();
-        if (NARROW) {
-            pairs(i0, i1, k, a, aOff, lda, b, bOff, ldb, o, j0, j1);
-            return;
-        }
-        float[] sums = alpha == 1f && beta == 0f ? null : SUMS.get(); // null: the 4 x 5 blocks store straight into C
         // from here on, rows count from i0: A, C and m are those of the share
         int ldc = o.ldc(), cOff = o.cOff() + i0 * ldc, m = i1 - i0;
         aOff += i0 * lda;
+        if (NARROW) {
+            pairs(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, j0, j1);
+            finishRows(o, i0, i1, j0, j1);
+            return;
+        }
+        float[] sums = alpha == 1f && beta == 0f ? null : SUMS.get(); // null: the 4 x 5 blocks store straight into C
         int full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
@@ -277,22 +278,23 @@ final class GemmDot {
             }
             singles(i, m, j, j + 1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         }
+        finishRows(o, i0, i1, j0, j1);
+    }
+
+    /** Bias, residual and activation, where the product has them, over rows {@code [i0, i1)} by columns {@code [j0, j1)}. */
+    private static void finishRows(GemmKernel.Out o, int i0, int i1, int j0, int j1) {
         if (o.ep() != Epilogue.NONE || o.res() != null) {
             for (int r = i0; r < i1; r++) finishRow(o, r, j0, j1 - j0);
         }
     }
 
     /**
-     * {@link #columns} where there are 16 vector registers ({@link #NARROW}): rows {@code [i0, i1)} by columns
-     * {@code [j0, j1)}: each pair of columns by 4 x 2 blocks, a last odd column by single dot products; the one to three
-     * rows below the last 4 as {@link #columns} does them; then bias, residual and activation.
+     * {@link #columns} where there are 16 vector registers ({@link #NARROW}): the share's {@code m} rows (A, C and its
+     * offsets already moved to them) by columns {@code [j0, j1)}: each pair of columns by 4 x 2 blocks, a last odd column
+     * by single dot products; the one to three rows below the last 4 as {@link #columns} does them.
      */
-    private static void pairs(int i0, int i1, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                              GemmKernel.Out o, int j0, int j1) {
-        float[] c = o.c();
-        float alpha = o.alpha(), beta = o.beta();
-        int ldc = o.ldc(), cOff = o.cOff() + i0 * ldc, m = i1 - i0;
-        aOff += i0 * lda;
+    private static void pairs(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, float alpha, float beta, int j0, int j1) {
         int rows = m / MB * MB, j = j0;
         for (; j + 2 <= j1; j += 2) {
             for (int i = 0; i < rows; i += MB) {
@@ -305,9 +307,6 @@ final class GemmDot {
         int full = j0 + (j1 - j0) / NB * NB;
         for (int jj = j0; jj < full && rows < m; jj += NB) lastRows(rows, m, jj, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         singles(rows, m, full, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
-        if (o.ep() != Epilogue.NONE || o.res() != null) {
-            for (int r = i0; r < i1; r++) finishRow(o, r, j0, j1 - j0);
-        }
     }
 
     /** C[4][2] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (2 rows of B at {@code bO}) + beta * C. */

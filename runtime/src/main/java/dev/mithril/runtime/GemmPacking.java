@@ -399,9 +399,9 @@ final class GemmPacking {
                 continue;
             } else if (MR > 4) {
                 for (int q = 0; q < kc; q++) System.arraycopy(a, aOff + (p0 + q) * lda + i0 + s * MR, dst, base + q * MR, rows);
-            } else { // as in float32, 4 doubles a step where a species has them
+            } else { // as in float32, 4 doubles a step
                 int src = aOff + p0 * lda + i0 + s * MR, q = 0;
-                if (rows == MR && MR == 3 && DoubleVector.SPECIES_256.length() == 4) {
+                if (rows == MR && MR == 3) {
                     int lastSrc = src + (kc - 1) * lda;
                     for (; q < kc - 1 && lastSrc + 4 <= a.length; q++, src += lda) {
                         DoubleVector.fromArray(DoubleVector.SPECIES_256, a, src).intoArray(dst, base + q * MR);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GemmAllocationTest {
     private static final int WARMUP = 3000, CALLS = 200;
+    private static final long PATIENCE_NANOS = 20_000_000_000L;
     private static final int[][] LAYERS = {{1024, 784}, {512, 1024}, {256, 512}, {10, 256}};
     private static final int BATCH = 32;
     private static int threadsBefore;
@@ -37,20 +39,38 @@ class GemmAllocationTest {
     }
 
     /**
-     * Bytes allocated per call of {@code body} after warm-up, on this thread, less what the measurement itself
-     * allocates (the bean's bookkeeping, measured around an empty body); the best of three tries. Any object is at
-     * least 16 bytes, so an allocation in every call shows as 16 or more, while a one-off allocation somewhere in
-     * the window (the JIT installing code, a class initialised) rounds down to 0.
+     * Bytes allocated per call of {@code body} once compiled, on this thread, less what the measurement itself
+     * allocates (the bean's bookkeeping, measured around an empty body). Any object is at least 16 bytes, so an
+     * allocation in every call shows as 16 or more, while a one-off allocation somewhere in the window (the JIT
+     * installing code, a class initialised) rounds down to 0.
+     *
+     * <p>A fixed number of warm-up calls does not guarantee compiled code: C2 compiles in the background, and on a
+     * busy machine the small products here (a few microseconds a call) can finish thousands of calls before their
+     * methods are installed, while the interpreter and C1 box every vector. So a window that allocates is followed by
+     * more warm-up and another window, for up to {@code PATIENCE_NANOS}; the best window counts. A real regression
+     * allocates in every window, however long the wait.
      */
-    private static long perCall(Runnable body) {
+    private static long perCall(Runnable body) { return perCall(body, PATIENCE_NANOS); }
+
+    private static long perCall(Runnable body, long patienceNanos) {
         for (int i = 0; i < WARMUP; i++) body.run();
         Runnable empty = () -> { };
-        long best = Long.MAX_VALUE;
-        for (int attempt = 0; attempt < 3 && best > 0; attempt++) {
+        long best = Long.MAX_VALUE, deadline = System.nanoTime() + patienceNanos;
+        for (int attempt = 0; best > 0 && (attempt < 3 || System.nanoTime() < deadline); attempt++) {
             long overhead = window(empty);
             best = Math.min(best, Math.max(0, window(body) - overhead) / CALLS);
+            if (best > 0 && attempt >= 2) for (int i = 0; i < WARMUP; i++) body.run();
         }
         return best;
+    }
+
+    private static Object sink;
+
+    /** The measurement itself: one small array per call is seen, with no patience and with it. */
+    @Test
+    void anAllocationInEveryCallIsSeen() {
+        assertTrue(perCall(() -> sink = new int[1], 0) >= 16, "an int[1] per call");
+        assertTrue(perCall(() -> sink = new float[64], 1_000_000_000L) >= 256, "a float[64] per call");
     }
 
     @ParameterizedTest @ValueSource(ints = {1, 2})

@@ -32,9 +32,11 @@ final class Activations {
 
     static float gelu(float x) { return 0.5f * x * (1f + erf(x * INV_SQRT2)); }
 
-    static float sigmoid(float x) { return 1f / (1f + (float) Math.exp(-x)); }
+    /** {@link VectorMath#sigmoid(float)}: the vector loops' lanes and their scalar tails agree bit for bit. */
+    static float sigmoid(float x) { return VectorMath.sigmoid(x); }
 
-    static float tanh(float x) { return (float) Math.tanh(x); }
+    /** {@link VectorMath#tanh(float)}, likewise. */
+    static float tanh(float x) { return VectorMath.tanh(x); }
 
     static float relu(float x) { return x > 0f ? x : 0f; }
 
@@ -64,34 +66,42 @@ final class Activations {
 
     /** {@code 0.5 x (1 + erf(x / sqrt 2))} with the vector form of {@link #erf(float)} written in line. */
     static void geluInPlace(float[] a, int off, int n) {
-        int i = 0;
-        for (; i <= n - V; i += V) {
-            FloatVector x = FloatVector.fromArray(S, a, off + i);
-            FloatVector z = x.mul(INV_SQRT2), az = z.abs();
-            FloatVector t = FloatVector.broadcast(S, 1f).div(az.fma(P, 1f));
-            FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3)).fma(t, FloatVector.broadcast(S, A2))
-                    .fma(t, FloatVector.broadcast(S, A1)).mul(t);
-            FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
-            FloatVector y = FloatVector.broadcast(S, 1f).sub(poly.mul(e));
-            FloatVector erf = y.blend(y.neg(), z.compare(VectorOperators.LT, 0f));
-            x.mul(0.5f).mul(erf.add(1f)).intoArray(a, off + i);
+        int bound = n - n % V;
+        float[] e = scratch();
+        for (int c = 0; c < bound; c += PIECE) { // e^(-z^2) for a piece through VectorMath.expInto, then the rest
+            int len = Math.min(PIECE, bound - c);
+            for (int i = 0; i < len; i += V) {
+                FloatVector az = FloatVector.fromArray(S, a, off + c + i).mul(INV_SQRT2).abs();
+                az.mul(az).intoArray(e, i);
+            }
+            VectorMath.expInto(e, 0, -1f, 0f, e, 0, len);
+            for (int i = 0; i < len; i += V) {
+                FloatVector x = FloatVector.fromArray(S, a, off + c + i);
+                FloatVector z = x.mul(INV_SQRT2), az = z.abs();
+                FloatVector t = FloatVector.broadcast(S, 1f).div(az.fma(P, 1f));
+                FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3)).fma(t, FloatVector.broadcast(S, A2))
+                        .fma(t, FloatVector.broadcast(S, A1)).mul(t);
+                FloatVector y = FloatVector.broadcast(S, 1f).sub(poly.mul(FloatVector.fromArray(S, e, i)));
+                FloatVector erf = y.blend(y.neg(), z.compare(VectorOperators.LT, 0f));
+                x.mul(0.5f).mul(erf.add(1f)).intoArray(a, off + c + i);
+            }
         }
-        for (; i < n; i++) a[off + i] = gelu(a[off + i]);
+        for (int i = bound; i < n; i++) a[off + i] = gelu(a[off + i]);
     }
 
+    /** Floats per piece of a row whose exponentials go through {@link #scratch} (a multiple of every vector length). */
+    static final int PIECE = 256;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PIECE]);
+
+    /** This thread's scratch piece, for kernels that take e^x of a value computed from their input in place. */
+    static float[] scratch() { return SCRATCH.get(); }
+
     static void sigmoidInPlace(float[] a, int off, int n) {
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (; i <= n - V; i += V) {
-            one.div(FloatVector.fromArray(S, a, off + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(a, off + i);
-        }
-        for (; i < n; i++) a[off + i] = sigmoid(a[off + i]);
+        VectorMath.sigmoidInto(a, off, a, off, n);
     }
 
     static void tanhInPlace(float[] a, int off, int n) {
-        int i = 0;
-        for (; i <= n - V; i += V) FloatVector.fromArray(S, a, off + i).lanewise(VectorOperators.TANH).intoArray(a, off + i);
-        for (; i < n; i++) a[off + i] = tanh(a[off + i]);
+        VectorMath.tanhInto(a, off, a, off, n);
     }
 
     /** {@code dst[i] = act(src[i])} for {@code n} values; {@code dst} may be {@code src}. */

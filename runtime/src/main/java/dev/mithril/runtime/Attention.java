@@ -443,11 +443,14 @@ public final class Attention {
                         for (int d = 0; d < hd; d++) acc[r * hd + d] *= corr;
                         m[r] = bm;
                     }
-                    for (int c = 0; c < BK; c += V) FloatVector.fromArray(S, s, sr + c).sub(m[r]).lanewise(VectorOperators.EXP).intoArray(s, sr + c);
+                    for (int c = 0; c < BK; c += V) FloatVector.fromArray(S, s, sr + c).sub(m[r]).intoArray(s, sr + c);
+                }
+                // the exponentials of all the block's rows in one call (masked scores are -inf, so 0)
+                VectorMath.expInto(s, 0, 1f, 0f, s, 0, ROWS * BK);
+                for (int r = 0; r < ROWS; r++) {
+                    int valid = Math.min(BK, Math.min(i0 + r, t - 1) + 1 - j0), sr = r * BK;
                     for (int jj = valid; jj < BK; jj++) s[sr + jj] = 0f;
-                    FloatVector total = FloatVector.fromArray(S, s, sr).add(FloatVector.fromArray(S, s, sr + V))
-                            .add(FloatVector.fromArray(S, s, sr + 2 * V).add(FloatVector.fromArray(S, s, sr + 3 * V)));
-                    sum[r] += total.reduceLanes(VectorOperators.ADD);
+                    sum[r] += VectorMath.sumOf(s, sr, BK);
                 }
                 accumulateRows4(s, jn, v, vOff + j0 * hd, hd, acc, hd);
             }
@@ -574,11 +577,13 @@ public final class Attention {
                 blockDots4(qs, sc.kt, tp, j0, hd, p);
                 blockDots4(g, sc.vt, tp, j0, hd, ds);
                 for (int r = 0; r < ROWS; r++) {
+                    for (int c = 0; c < BK; c += V) FloatVector.fromArray(S, p, r * BK + c).sub(li[r]).intoArray(p, r * BK + c);
+                }
+                VectorMath.expInto(p, 0, 1f, 0f, p, 0, ROWS * BK); // all the block's rows in one call
+                for (int r = 0; r < ROWS; r++) {
                     int sr = r * BK, valid = i0 + r < t ? Math.min(BK, i0 + r + 1 - j0) : 0; // rows past T add nothing
                     for (int c = 0; c < BK; c += V) {
-                        FloatVector pv = FloatVector.fromArray(S, p, sr + c).sub(li[r]).lanewise(VectorOperators.EXP);
-                        pv.intoArray(p, sr + c);
-                        pv.mul(FloatVector.fromArray(S, ds, sr + c).sub(di[r])).intoArray(ds, sr + c);
+                        FloatVector.fromArray(S, p, sr + c).mul(FloatVector.fromArray(S, ds, sr + c).sub(di[r])).intoArray(ds, sr + c);
                     }
                     for (int jj = Math.max(0, valid); jj < BK; jj++) { p[sr + jj] = 0f; ds[sr + jj] = 0f; }
                 }
@@ -637,8 +642,7 @@ public final class Attention {
             int r = cOff + j * hd, d = 0;
             FloatVector a = FloatVector.zero(S);
             for (; d < bound; d += V) a = FloatVector.fromArray(S, q, qOff + d).fma(FloatVector.fromArray(S, k, r + d), a);
-            float dot = a.reduceLanes(VectorOperators.ADD);
-            for (; d < hd; d++) dot += q[qOff + d] * k[r + d];
+            float dot = VectorMath.dotOf(q, qOff, k, r, hd);
             s[j] = dot * scale;
             m = Math.max(m, s[j]);
         }

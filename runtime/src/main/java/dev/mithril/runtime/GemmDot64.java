@@ -1,7 +1,5 @@
 package dev.mithril.runtime;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
-
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -65,6 +63,12 @@ final class GemmDot64 {
     private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
     /** This thread's 4 x 5 block of sums, for products whose alpha or beta asks for more than a store. */
     private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[MB * NB]);
+    /**
+     * This thread's accumulators of one block, stored for their lane sums ({@link VectorMath#sumsInto}): the sums
+     * come out the same in every JIT tier, where {@code reduceLanes} would not, and no vector crosses a call that
+     * C2 might not inline (a block with 20 sums in line passes its inlining budget and boxes them).
+     */
+    private static final ThreadLocal<double[]> TILE = ThreadLocal.withInitial(() -> new double[VectorMath.groupedLength(MB * NB, V)]);
 
     /** The largest copy of A's rows kept per thread (doubles): 32 rows of 10,240. */
     private static final int MAX_LINED_A = MAX_M * 10_240 + CacheLines.SLACK64;
@@ -94,27 +98,29 @@ final class GemmDot64 {
     private static void columns(int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                                 GemmKernel64.Out o, int j0, int j1) {
         double[] c = o.c();
+        double[] t = TILE.get();
+        int to = 0;
         double alpha = o.alpha(), beta = o.beta();
         double[] sums = alpha == 1 && beta == 0 ? null : SUMS.get(); // null: the 4 x 5 blocks store straight into C
         int cOff = o.cOff(), ldc = o.ldc(), full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums);
+                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums, t, to);
                 }
             }
-            for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+            for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums);
+                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums, t, to);
                 }
-                lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+                lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
             }
         }
         for (int j = full; j < j1; j++) {
             for (int i = 0; i < rows; i += MB) {
-                block4x1(k, a, aOff + i * lda, lda, b, bOff + j * ldb, c, cOff + i * ldc + j, ldc, alpha, beta);
+                block4x1(k, a, aOff + i * lda, lda, b, bOff + j * ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
             }
             for (int i = rows; i < m; i++) {
                 int idx = cOff + i * ldc + j;
@@ -128,8 +134,8 @@ final class GemmDot64 {
 
     /** The one to three rows {@code [i, m)} below the 4-row blocks, by the 5 columns at {@code j}, a row at a time. */
     private static void lastRows(int i, int m, int j, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
-                                 double[] c, int cOff, int ldc, double alpha, double beta) {
-        for (; i < m; i++) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta);
+                                 double[] c, int cOff, int ldc, double alpha, double beta, double[] t, int to) {
+        for (; i < m; i++) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta, t, to);
     }
 
     /** Bias, residual and activation over C[i][j0 .. j0+len), which already holds alpha*AB + beta*C. */
@@ -150,12 +156,12 @@ final class GemmDot64 {
      * then combined with C.
      */
     private static void fourByFive(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb,
-                                   double[] c, int cO, int ldc, double alpha, double beta, double[] sums) {
+                                   double[] c, int cO, int ldc, double alpha, double beta, double[] sums, double[] t, int to) {
         if (sums == null) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc);
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, to);
             return;
         }
-        block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB);
+        block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t, to);
         for (int r = 0; r < MB; r++) {
             for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
         }
@@ -166,7 +172,7 @@ final class GemmDot64 {
      * or beta live across the loop, where 20 accumulators, 5 rows of B and 4 of A already take 29 of the 32 vector
      * registers ({@link GemmDot}'s block measured the same way).
      */
-    private static void block4x5(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb, double[] c, int cO, int ldc) {
+    private static void block4x5(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb, double[] c, int cO, int ldc, double[] t, int to) {
         DoubleVector s00 = DoubleVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -184,34 +190,71 @@ final class GemmDot64 {
             x = DoubleVector.fromArray(S, a, a3 + p);
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
         }
-        c[cO] = s00.reduceLanes(ADD);
-        c[cO + 1] = s01.reduceLanes(ADD);
-        c[cO + 2] = s02.reduceLanes(ADD);
-        c[cO + 3] = s03.reduceLanes(ADD);
-        c[cO + 4] = s04.reduceLanes(ADD);
-        cO += ldc;
-        c[cO] = s10.reduceLanes(ADD);
-        c[cO + 1] = s11.reduceLanes(ADD);
-        c[cO + 2] = s12.reduceLanes(ADD);
-        c[cO + 3] = s13.reduceLanes(ADD);
-        c[cO + 4] = s14.reduceLanes(ADD);
-        cO += ldc;
-        c[cO] = s20.reduceLanes(ADD);
-        c[cO + 1] = s21.reduceLanes(ADD);
-        c[cO + 2] = s22.reduceLanes(ADD);
-        c[cO + 3] = s23.reduceLanes(ADD);
-        c[cO + 4] = s24.reduceLanes(ADD);
-        cO += ldc;
-        c[cO] = s30.reduceLanes(ADD);
-        c[cO + 1] = s31.reduceLanes(ADD);
-        c[cO + 2] = s32.reduceLanes(ADD);
-        c[cO + 3] = s33.reduceLanes(ADD);
-        c[cO + 4] = s34.reduceLanes(ADD);
+        if (V == 8) {
+            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
+            s00 = s00.blend(s01, VectorMath.DM4).add(s01.blend(s00, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s02 = s02.blend(s03, VectorMath.DM4).add(s03.blend(s02, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s04 = s04.blend(s10, VectorMath.DM4).add(s10.blend(s04, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s11 = s11.blend(s12, VectorMath.DM4).add(s12.blend(s11, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s13 = s13.blend(s14, VectorMath.DM4).add(s14.blend(s13, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s20 = s20.blend(s21, VectorMath.DM4).add(s21.blend(s20, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s22 = s22.blend(s23, VectorMath.DM4).add(s23.blend(s22, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s24 = s24.blend(s30, VectorMath.DM4).add(s30.blend(s24, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s31 = s31.blend(s32, VectorMath.DM4).add(s32.blend(s31, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s33 = s33.blend(s34, VectorMath.DM4).add(s34.blend(s33, VectorMath.DM4).rearrange(VectorMath.DX4));
+            s00 = s00.blend(s02, VectorMath.DM2).add(s02.blend(s00, VectorMath.DM2).rearrange(VectorMath.DX2));
+            s04 = s04.blend(s11, VectorMath.DM2).add(s11.blend(s04, VectorMath.DM2).rearrange(VectorMath.DX2));
+            s13 = s13.blend(s20, VectorMath.DM2).add(s20.blend(s13, VectorMath.DM2).rearrange(VectorMath.DX2));
+            s22 = s22.blend(s24, VectorMath.DM2).add(s24.blend(s22, VectorMath.DM2).rearrange(VectorMath.DX2));
+            s31 = s31.blend(s33, VectorMath.DM2).add(s33.blend(s31, VectorMath.DM2).rearrange(VectorMath.DX2));
+            s00 = s00.blend(s04, VectorMath.DM1).add(s04.blend(s00, VectorMath.DM1).rearrange(VectorMath.DX1));
+            s13 = s13.blend(s22, VectorMath.DM1).add(s22.blend(s13, VectorMath.DM1).rearrange(VectorMath.DX1));
+            s31 = s31.add(s31.rearrange(VectorMath.DX1));
+            s00.intoArray(t, to); s13.intoArray(t, to + V); s31.intoArray(t, to + 2 * V);
+            c[cO] = t[to]; c[cO + 1] = t[to + 4]; c[cO + 2] = t[to + 2];
+            c[cO + 3] = t[to + 6]; c[cO + 4] = t[to + 1];
+            c[cO + ldc] = t[to + 5]; c[cO + ldc + 1] = t[to + 3]; c[cO + ldc + 2] = t[to + 7];
+            c[cO + ldc + 3] = t[to + 8]; c[cO + ldc + 4] = t[to + 12];
+            c[cO + 2 * ldc] = t[to + 10]; c[cO + 2 * ldc + 1] = t[to + 14]; c[cO + 2 * ldc + 2] = t[to + 9];
+            c[cO + 2 * ldc + 3] = t[to + 13]; c[cO + 2 * ldc + 4] = t[to + 11];
+            c[cO + 3 * ldc] = t[to + 15]; c[cO + 3 * ldc + 1] = t[to + 16]; c[cO + 3 * ldc + 2] = t[to + 20];
+            c[cO + 3 * ldc + 3] = t[to + 18]; c[cO + 3 * ldc + 4] = t[to + 22];
+        } else {
+            s00.intoArray(t, to); s01.intoArray(t, to + V); s02.intoArray(t, to + 2 * V); s03.intoArray(t, to + 3 * V);
+            s04.intoArray(t, to + 4 * V); s10.intoArray(t, to + 5 * V); s11.intoArray(t, to + 6 * V); s12.intoArray(t, to + 7 * V);
+            s13.intoArray(t, to + 8 * V); s14.intoArray(t, to + 9 * V); s20.intoArray(t, to + 10 * V); s21.intoArray(t, to + 11 * V);
+            s22.intoArray(t, to + 12 * V); s23.intoArray(t, to + 13 * V); s24.intoArray(t, to + 14 * V); s30.intoArray(t, to + 15 * V);
+            s31.intoArray(t, to + 16 * V); s32.intoArray(t, to + 17 * V); s33.intoArray(t, to + 18 * V); s34.intoArray(t, to + 19 * V);
+            VectorMath.sumsInto(t, to, 20);
+            c[cO] = t[to];
+            c[cO + 1] = t[to + 1];
+            c[cO + 2] = t[to + 2];
+            c[cO + 3] = t[to + 3];
+            c[cO + 4] = t[to + 4];
+            cO += ldc;
+            c[cO] = t[to + 5];
+            c[cO + 1] = t[to + 6];
+            c[cO + 2] = t[to + 7];
+            c[cO + 3] = t[to + 8];
+            c[cO + 4] = t[to + 9];
+            cO += ldc;
+            c[cO] = t[to + 10];
+            c[cO + 1] = t[to + 11];
+            c[cO + 2] = t[to + 12];
+            c[cO + 3] = t[to + 13];
+            c[cO + 4] = t[to + 14];
+            cO += ldc;
+            c[cO] = t[to + 15];
+            c[cO + 1] = t[to + 16];
+            c[cO + 2] = t[to + 17];
+            c[cO + 3] = t[to + 18];
+            c[cO + 4] = t[to + 19];
+        }
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1);
     }
 
     /** C[1][5] at {@code cO} = alpha * (one row of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */
-    private static void block1x5(int k, double[] a, int aO, double[] b, int bO, int ldb, double[] c, int cO, double alpha, double beta) {
+    private static void block1x5(int k, double[] a, int aO, double[] b, int bO, int ldb, double[] c, int cO, double alpha, double beta, double[] t, int to) {
         DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0;
         int b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
         for (; p <= k - 2 * V; p += 2 * V) {
@@ -230,17 +273,20 @@ final class GemmDot64 {
             s3 = x.fma(DoubleVector.fromArray(S, b, b3 + p), s3);
             s4 = x.fma(DoubleVector.fromArray(S, b, b4 + p), s4);
         }
-        put(c, cO, alpha, beta, s0.add(t0).reduceLanes(ADD));
-        put(c, cO + 1, alpha, beta, s1.add(t1).reduceLanes(ADD));
-        put(c, cO + 2, alpha, beta, s2.add(t2).reduceLanes(ADD));
-        put(c, cO + 3, alpha, beta, s3.add(t3).reduceLanes(ADD));
-        put(c, cO + 4, alpha, beta, s4.add(t4).reduceLanes(ADD));
+        s0.add(t0).intoArray(t, to); s1.add(t1).intoArray(t, to + V); s2.add(t2).intoArray(t, to + 2 * V); s3.add(t3).intoArray(t, to + 3 * V);
+        s4.add(t4).intoArray(t, to + 4 * V);
+        VectorMath.sumsInto(t, to, 5);
+        put(c, cO, alpha, beta, t[to]);
+        put(c, cO + 1, alpha, beta, t[to + 1]);
+        put(c, cO + 2, alpha, beta, t[to + 2]);
+        put(c, cO + 3, alpha, beta, t[to + 3]);
+        put(c, cO + 4, alpha, beta, t[to + 4]);
         if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
     }
 
     /** C[4][1] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (the row of B at {@code bO}) + beta * C. */
     private static void block4x1(int k, double[] a, int aO, int lda, double[] b, int bO,
-                                 double[] c, int cO, int ldc, double alpha, double beta) {
+                                 double[] c, int cO, int ldc, double alpha, double beta, double[] t, int to) {
         DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, p = 0;
         for (; p <= k - V; p += V) {
@@ -250,21 +296,18 @@ final class GemmDot64 {
             s2 = DoubleVector.fromArray(S, a, a2 + p).fma(y, s2);
             s3 = DoubleVector.fromArray(S, a, a3 + p).fma(y, s3);
         }
-        put(c, cO, alpha, beta, s0.reduceLanes(ADD));
-        put(c, cO + ldc, alpha, beta, s1.reduceLanes(ADD));
-        put(c, cO + 2 * ldc, alpha, beta, s2.reduceLanes(ADD));
-        put(c, cO + 3 * ldc, alpha, beta, s3.reduceLanes(ADD));
+        s0.intoArray(t, to); s1.intoArray(t, to + V); s2.intoArray(t, to + 2 * V); s3.intoArray(t, to + 3 * V);
+        VectorMath.sumsInto(t, to, 4);
+        put(c, cO, alpha, beta, t[to]);
+        put(c, cO + ldc, alpha, beta, t[to + 1]);
+        put(c, cO + 2 * ldc, alpha, beta, t[to + 2]);
+        put(c, cO + 3 * ldc, alpha, beta, t[to + 3]);
         if (p < k) addTails(4, 1, k, p, a, aO, lda, b, bO, 0, c, cO, ldc, alpha);
     }
 
     /** One dot product of k elements. */
     private static double dot(int k, double[] a, int aO, double[] b, int bO) {
-        DoubleVector s = DoubleVector.zero(S);
-        int p = 0;
-        for (; p <= k - V; p += V) s = DoubleVector.fromArray(S, a, aO + p).fma(DoubleVector.fromArray(S, b, bO + p), s);
-        double sum = s.reduceLanes(ADD);
-        for (; p < k; p++) sum += a[aO + p] * b[bO + p];
-        return sum;
+        return VectorMath.dotOf(a, aO, b, bO, k);
     }
 
     /**

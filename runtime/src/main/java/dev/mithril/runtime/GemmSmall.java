@@ -47,16 +47,7 @@ final class GemmSmall {
     }
 
     static float dot(float[] x, int xo, float[] y, int yo, int k) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0;
-        int p = 0;
-        for (; p <= k - 2 * V; p += 2 * V) {
-            s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
-            s1 = FloatVector.fromArray(S, x, xo + p + V).fma(FloatVector.fromArray(S, y, yo + p + V), s1);
-        }
-        for (; p <= k - V; p += V) s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
-        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) s += x[xo + p] * y[yo + p];
-        return s;
+        return VectorMath.dotOf(x, xo, y, yo, k);
     }
 
     private static void axpy(float alpha, float[] x, int xo, float[] y, int n) {

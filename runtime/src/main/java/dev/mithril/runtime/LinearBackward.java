@@ -136,22 +136,37 @@ public final class LinearBackward {
                 for (; i < len; i++) out[off + i] = Gradients.tanhGrad(y[off + i], g[off + i]);
             }
             case GELU -> {
-                // Φ(x) = (1 + erf(z)) / 2 with z = x / sqrt 2, and φ(x) = exp(-z²) / sqrt(2π): one exp serves both.
-                for (; i <= len - V; i += V) {
-                    FloatVector x = FloatVector.fromArray(S, y, off + i), gv = FloatVector.fromArray(S, g, off + i);
-                    FloatVector z = x.mul(Activations.INV_SQRT2), az = z.abs();
-                    FloatVector t = FloatVector.broadcast(S, 1f).div(az.fma(Activations.P, 1f));
-                    FloatVector poly = t.fma(Activations.A5, Activations.A4).fma(t, FloatVector.broadcast(S, Activations.A3))
-                            .fma(t, FloatVector.broadcast(S, Activations.A2)).fma(t, FloatVector.broadcast(S, Activations.A1)).mul(t);
-                    FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
-                    FloatVector half = poly.mul(e).mul(0.5f); // Φ(-|x|), at its own scale in the left tail
-                    FloatVector cdf = FloatVector.broadcast(S, 1f).sub(half).blend(half, z.compare(VectorOperators.LT, 0f));
-                    FloatVector pdf = e.mul(Activations.INV_SQRT_2PI);
-                    gv.mul(x.fma(pdf, cdf)).intoArray(out, off + i);
+                // Φ(x) = (1 + erf(z)) / 2 with z = x / sqrt 2, and φ(x) = exp(-z²) / sqrt(2π): one exp serves both,
+                // taken for a piece of the row at a time through VectorMath.expInto into a scratch piece
+                float[] es = Activations.scratch();
+                int bound = len - len % V;
+                for (int c = 0; c < bound; c += Activations.PIECE) {
+                    int pl = Math.min(Activations.PIECE, bound - c);
+                    for (int q = 0; q < pl; q += V) {
+                        FloatVector az = FloatVector.fromArray(S, y, off + c + q).mul(Activations.INV_SQRT2).abs();
+                        az.mul(az).intoArray(es, q);
+                    }
+                    VectorMath.expInto(es, 0, -1f, 0f, es, 0, pl);
+                    for (int q = 0; q < pl; q += V) geluGradVector(y, g, out, off + c + q, es, q);
                 }
+                i = bound;
                 for (; i < len; i++) out[off + i] = Gradients.geluGrad(y[off + i], g[off + i]);
             }
         }
+    }
+
+    /** One vector of the GELU's gradient at {@code at}, with e^(-z^2) at {@code es[eOff]}. */
+    private static void geluGradVector(float[] y, float[] g, float[] out, int at, float[] es, int eOff) {
+        FloatVector x = FloatVector.fromArray(S, y, at), gv = FloatVector.fromArray(S, g, at);
+        FloatVector z = x.mul(Activations.INV_SQRT2), az = z.abs();
+        FloatVector t = FloatVector.broadcast(S, 1f).div(az.fma(Activations.P, 1f));
+        FloatVector poly = t.fma(Activations.A5, Activations.A4).fma(t, FloatVector.broadcast(S, Activations.A3))
+                .fma(t, FloatVector.broadcast(S, Activations.A2)).fma(t, FloatVector.broadcast(S, Activations.A1)).mul(t);
+        FloatVector e = FloatVector.fromArray(S, es, eOff);
+        FloatVector half = poly.mul(e).mul(0.5f); // Φ(-|x|), at its own scale in the left tail
+        FloatVector cdf = FloatVector.broadcast(S, 1f).sub(half).blend(half, z.compare(VectorOperators.LT, 0f));
+        FloatVector pdf = e.mul(Activations.INV_SQRT_2PI);
+        gv.mul(x.fma(pdf, cdf)).intoArray(out, at);
     }
 
     private static void check(String what, float[] a, long need) {

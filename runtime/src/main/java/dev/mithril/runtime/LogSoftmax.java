@@ -81,6 +81,15 @@ public final class LogSoftmax {
         });
     }
 
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** This thread's scratch row of at least {@code n} floats. */
+    private static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s.length < n) SCRATCH.set(s = new float[n]);
+        return s;
+    }
+
     private static void forwardRowF32(float[] a, float[] o, int off, int n) {
         int i = 0, bound = S.loopBound(n);
         float max = Float.NEGATIVE_INFINITY;
@@ -90,10 +99,16 @@ public final class LogSoftmax {
             max = mv.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) max = Math.max(max, a[off + i]);
-        FloatVector sv = FloatVector.zero(S);
-        for (i = 0; i < bound; i += V) sv = sv.add(FloatVector.fromArray(S, a, off + i).sub(max).lanewise(VectorOperators.EXP));
-        double sum = sv.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) sum += Math.exp(a[off + i] - max);
+        // the exponentials are written out and summed by VectorMath.sumOf, an array-level call that boxes nothing
+        // whatever C2 inlines; through o, or a scratch row when o is a (in place)
+        float[] e = o;
+        int eOff = off;
+        if (o == a) {
+            e = scratch(n);
+            eOff = 0;
+        }
+        VectorMath.expInto(a, off, 1f, max, e, eOff, n);
+        float sum = VectorMath.sumOf(e, eOff, n);
         // A row of -inf stays -inf - (-inf) = NaN, as in PyTorch; a finite max keeps everything finite.
         float shift = max + (float) Math.log(sum);
         for (i = 0; i < bound; i += V) FloatVector.fromArray(S, a, off + i).sub(shift).intoArray(o, off + i);
@@ -124,15 +139,12 @@ public final class LogSoftmax {
 
     private static void logBackwardRowF32(float[] g, float[] y, float[] dx, int off, int n) {
         int i = 0, bound = S.loopBound(n);
-        FloatVector sv = FloatVector.zero(S);
-        for (; i < bound; i += V) sv = sv.add(FloatVector.fromArray(S, g, off + i));
-        float sum = sv.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) sum += g[off + i];
+        float sum = VectorMath.sumOf(g, off, n);
+        VectorMath.expInto(y, off, 1f, 0f, dx, off, n); // p = e^y, through dx (a fresh tensor)
         for (i = 0; i < bound; i += V) {
-            FloatVector p = FloatVector.fromArray(S, y, off + i).lanewise(VectorOperators.EXP);
-            FloatVector.fromArray(S, g, off + i).sub(p.mul(sum)).intoArray(dx, off + i);
+            FloatVector.fromArray(S, g, off + i).sub(FloatVector.fromArray(S, dx, off + i).mul(sum)).intoArray(dx, off + i);
         }
-        for (; i < n; i++) dx[off + i] = g[off + i] - (float) Math.exp(y[off + i]) * sum;
+        for (; i < n; i++) dx[off + i] = g[off + i] - dx[off + i] * sum;
     }
 
     private static void backwardF32(float[] g, float[] y, float[] dx, int off, int len, int inner, boolean log) {

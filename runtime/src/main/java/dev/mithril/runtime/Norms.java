@@ -474,12 +474,9 @@ public final class Norms {
         int i = 0;
         // Sum blocks of 256 in float vectors, then fold each block into a double: fast and still accurate.
         while (i < n) {
-            int end = Math.min(n, i + 256), bound = i + S.loopBound(end - i);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < bound; i += V) acc = acc.add(FloatVector.fromArray(S, a, off + i));
-            float tail = 0;
-            for (; i < end; i++) tail += a[off + i];
-            s += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+            int end = Math.min(n, i + 256);
+            s += VectorMath.sumOf(a, off + i, end - i);
+            i = end;
         }
         return s;
     }
@@ -501,7 +498,7 @@ public final class Norms {
             for (; i < bound; i += V) { FloatVector d = FloatVector.fromArray(S, a, off + i).sub(m); acc = d.fma(d, acc); }
             float tail = 0;
             for (; i < end; i++) { float d = a[off + i] - m; tail += d * d; }
-            s += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+            s += (double) VectorMath.sum(acc) + tail;
         }
         return s;
     }
@@ -524,7 +521,7 @@ public final class Norms {
             for (; i < bound; i += V) acc = FloatVector.fromArray(S, a, off + i).sub(m).fma(FloatVector.fromArray(S, g, off + i), acc);
             float tail = 0;
             for (; i < end; i++) tail += g[off + i] * (a[off + i] - m);
-            s += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+            s += (double) VectorMath.sum(acc) + tail;
         }
         return s;
     }

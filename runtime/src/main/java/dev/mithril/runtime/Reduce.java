@@ -139,12 +139,7 @@ final class Reduce {
     }
 
     static float sumRow(float[] a, int off, int n) {
-        int i = 0, bound = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        for (; i < bound; i += V) acc = acc.add(FloatVector.fromArray(S, a, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += a[off + i];
-        return s;
+        return VectorMath.sumOf(a, off, n);
     }
 
     /** {@code o[oo + i] += a[off + i]} for {@code i < n}. */

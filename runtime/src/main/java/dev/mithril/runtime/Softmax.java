@@ -55,19 +55,8 @@ final class Softmax {
             max = mv.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) max = Math.max(max, a[off + i]);
-        FloatVector sv = FloatVector.zero(S);
-        float sum = 0f;
-        for (i = 0; i < bound; i += V) {
-            FloatVector e = FloatVector.fromArray(S, a, off + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(o, off + i);
-            sv = sv.add(e);
-        }
-        for (; i < n; i++) {
-            float e = (float) Math.exp(a[off + i] - max);
-            o[off + i] = e;
-            sum += e;
-        }
-        float inv = 1f / (sum + sv.reduceLanes(VectorOperators.ADD));
+        VectorMath.expInto(a, off, 1f, max, o, off, n);
+        float inv = 1f / VectorMath.sumOf(o, off, n);
         for (i = 0; i < bound; i += V) FloatVector.fromArray(S, o, off + i).mul(inv).intoArray(o, off + i);
         for (; i < n; i++) o[off + i] *= inv;
     }
@@ -84,16 +73,11 @@ final class Softmax {
         for (int j = 0; j < len; j++) {
             int b = off + j * inner;
             int i = 0;
-            for (; i < bound; i += V) {
-                FloatVector e = FloatVector.fromArray(S, a, b + i).sub(FloatVector.fromArray(S, m, i)).lanewise(VectorOperators.EXP);
-                e.intoArray(o, b + i);
-                FloatVector.fromArray(S, sum, i).add(e).intoArray(sum, i);
-            }
-            for (; i < inner; i++) {
-                float e = (float) Math.exp(a[b + i] - m[i]);
-                o[b + i] = e;
-                sum[i] += e;
-            }
+            for (; i < bound; i += V) FloatVector.fromArray(S, a, b + i).sub(FloatVector.fromArray(S, m, i)).intoArray(o, b + i);
+            for (; i < inner; i++) o[b + i] = a[b + i] - m[i];
+            VectorMath.expInto(o, b, 1f, 0f, o, b, inner);
+            for (i = 0; i < bound; i += V) FloatVector.fromArray(S, sum, i).add(FloatVector.fromArray(S, o, b + i)).intoArray(sum, i);
+            for (; i < inner; i++) sum[i] += o[b + i];
         }
         for (int i = 0; i < inner; i++) sum[i] = 1f / sum[i];
         for (int j = 0; j < len; j++) {

@@ -2,7 +2,6 @@ package dev.mithril.runtime;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,8 +17,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (784 -> 1024 -> 512 -> 256 -> 10), a few epilogues, and a product large enough to pack B in parallel.
  */
 class GemmAllocationTest {
-    private static final int WARMUP = 3000, CALLS = 200;
-    private static final long PATIENCE_NANOS = 20_000_000_000L;
     private static final int[][] LAYERS = {{1024, 784}, {512, 1024}, {256, 512}, {10, 256}};
     private static final int BATCH = 32;
     private static int threadsBefore;
@@ -28,41 +25,9 @@ class GemmAllocationTest {
 
     @AfterAll static void restoreThreads() { Parallel.setThreads(threadsBefore); }
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static long perCall(Runnable body) { return Allocations.perCall(body); }
 
-    /** Bytes allocated by {@code CALLS} calls of {@code body}, on this thread. */
-    private static long window(Runnable body) {
-        long a0 = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < CALLS; i++) body.run();
-        return THREADS.getCurrentThreadAllocatedBytes() - a0;
-    }
-
-    /**
-     * Bytes allocated per call of {@code body} once compiled, on this thread, less what the measurement itself
-     * allocates (the bean's bookkeeping, measured around an empty body). Any object is at least 16 bytes, so an
-     * allocation in every call shows as 16 or more, while a one-off allocation somewhere in the window (the JIT
-     * installing code, a class initialised) rounds down to 0.
-     *
-     * <p>A fixed number of warm-up calls does not guarantee compiled code: C2 compiles in the background, and on a
-     * busy machine the small products here (a few microseconds a call) can finish thousands of calls before their
-     * methods are installed, while the interpreter and C1 box every vector. So a window that allocates is followed by
-     * more warm-up and another window, for up to {@code PATIENCE_NANOS}; the best window counts. A real regression
-     * allocates in every window, however long the wait.
-     */
-    private static long perCall(Runnable body) { return perCall(body, PATIENCE_NANOS); }
-
-    private static long perCall(Runnable body, long patienceNanos) {
-        for (int i = 0; i < WARMUP; i++) body.run();
-        Runnable empty = () -> { };
-        long best = Long.MAX_VALUE, deadline = System.nanoTime() + patienceNanos;
-        for (int attempt = 0; best > 0 && (attempt < 3 || System.nanoTime() < deadline); attempt++) {
-            long overhead = window(empty);
-            best = Math.min(best, Math.max(0, window(body) - overhead) / CALLS);
-            if (best > 0 && attempt >= 2) for (int i = 0; i < WARMUP; i++) body.run();
-        }
-        return best;
-    }
+    private static long perCall(Runnable body, long patienceNanos) { return Allocations.perCall(body, patienceNanos); }
 
     private static Object sink;
 

@@ -3,6 +3,7 @@ package dev.mithril.runtime.train;
 import dev.mithril.runtime.DType;
 import dev.mithril.runtime.Parallel;
 import dev.mithril.runtime.Tensor;
+import dev.mithril.runtime.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -69,19 +70,14 @@ final class RowsF32 {
         j = 0;
         while (j < bound) {
             int end = Math.min(bound, j + 256);
-            FloatVector acc = FloatVector.zero(S), zacc = FloatVector.zero(S);
-            for (; j < end; j += V) {
-                FloatVector zv = FloatVector.fromArray(S, z, off + j);
-                FloatVector ev = zv.sub(max).lanewise(VectorOperators.EXP);
-                ev.intoArray(g, off + j);
-                acc = acc.add(ev);
-                zacc = zacc.add(zv);
-            }
-            sum += acc.reduceLanes(VectorOperators.ADD);
-            zsum += zacc.reduceLanes(VectorOperators.ADD);
+            VectorMath.expInto(z, off + j, 1f, max, g, off + j, end - j);
+            // summed from the arrays (VectorMath.sumOf): no vector is passed to a call C2 might not inline
+            sum += VectorMath.sumOf(g, off + j, end - j);
+            zsum += VectorMath.sumOf(z, off + j, end - j);
+            j = end;
         }
         for (; j < c; j++) {
-            float ev = (float) Math.exp(z[off + j] - max);
+            float ev = VectorMath.exp(z[off + j] - max);
             g[off + j] = ev;
             sum += ev;
             zsum += z[off + j];

@@ -19,7 +19,9 @@ import javax.lang.model.element.Modifier;
 /**
  * Writes the loop of one {@link FusedElementwise} node as a private static method over float arrays (double
  * arrays for a float64 node): a Vector API loop with a scalar tail when every operation has a vector form and
- * every operand is read element by element or as a scalar, else a scalar loop. Bounds are literals when the
+ * every operand is read element by element or as a scalar, else a scalar loop. Sigmoid and tanh are cut out of the
+ * vector loops: each becomes a pass of VectorMath's array form over the output between them (Math's, one element at
+ * a time, for float64), so that their results do not depend on how far the JIT has compiled the code. Bounds are literals when the
  * shape is known, else passed in: arrays may be planned buffers longer than the values they hold.
  */
 final class FusedLoop {
@@ -27,10 +29,20 @@ final class FusedLoop {
     static final ClassName DOUBLE_VECTOR = ClassName.get("jdk.incubator.vector", "DoubleVector");
     static final ClassName VECTOR_OPERATORS = ClassName.get("jdk.incubator.vector", "VectorOperators");
     static final ClassName KERNELS = ClassName.get("dev.mithril.runtime", "Kernels");
+    /** Exponentials with the same bits in every JIT tier (the Vector API's own EXP and TANH differ between them). */
+    static final ClassName VECTOR_MATH = ClassName.get("dev.mithril.runtime", "VectorMath");
     /** The species field of float64 loops (float32 loops use {@code SPECIES}). */
     static final String SPECIES_F64 = "SPECIES_F64";
-    private static final Set<String> VECTOR_FORMS = Set.of("add", "sub", "mul", "div", "relu", "sigmoid", "tanh",
+    private static final Set<String> VECTOR_FORMS = Set.of("add", "sub", "mul", "div", "relu",
             "relu_grad", "sigmoid_grad", "tanh_grad");
+    /**
+     * Float32 operations that may close a vectorized loop: the loop computes their argument, then the whole output
+     * goes through VectorMath's array form once. Their vector forms are not written in the loop: the Vector API's own
+     * EXP and TANH give different bits compiled and interpreted, and a call that passes VectorMath a vector boxes it
+     * wherever C2 declines to inline it. Anywhere else in an expression (and in float64 loops) they make the loop
+     * scalar, where Math's functions give the same bits in every JIT tier.
+     */
+    private static final Set<String> CLOSING_FORMS = Set.of("sigmoid", "tanh");
 
     private final Node node;
     private final FusedElementwise op;
@@ -41,8 +53,12 @@ final class FusedLoop {
     private final List<String> params = new ArrayList<>();
     private final List<Access> access = new ArrayList<>();
 
-    FusedLoop(Node node) {
+    /** The input whose buffer the output takes over (the memory plan's in-place write), or null. */
+    private final String inPlaceOf;
+
+    FusedLoop(Node node, String inPlaceOf) {
         this.node = node;
+        this.inPlaceOf = inPlaceOf;
         this.op = (FusedElementwise) node.op();
         DType dt = node.type().dtype();
         if (dt != DType.F32 && dt != DType.F64) {
@@ -61,9 +77,76 @@ final class FusedLoop {
         }
     }
 
+    /** Marks "the value the previous stage left in out[i]" in a stage's expression. */
+    private static final int PREV = -1;
+
+    /**
+     * One pass over the output: {@code out[i] = expr} (which may read {@code out[i]} itself, as {@link #PREV}), then,
+     * unless {@code closing} is null, {@code VectorMath.<closing>Into} over the whole output.
+     */
+    private record Stage(Expr expr, String closing) {}
+
+    /**
+     * A float32 expression cut at its sigmoid and tanh operations into passes, innermost first, each reading the one
+     * before it through {@code out}: {@code tanh(sigmoid(a * b) + b) * b} becomes {@code out = a * b}, sigmoid,
+     * {@code out = out + b}, tanh, {@code out = out * b}. Null where two of them do not nest (sigmoid(a) * tanh(b)
+     * would need a second buffer), or where a later pass would read the input whose buffer out has taken over. Float64
+     * loops close with a scalar pass of Math's function instead.
+     */
+    private List<Stage> stages() {
+        List<Stage> out = new ArrayList<>();
+        Expr cur = op.expr();
+        while (true) {
+            List<Expr.Apply> innermost = new ArrayList<>();
+            innermostClosing(cur, innermost);
+            if (innermost.isEmpty()) break;
+            if (innermost.size() > 1) return null;
+            Expr.Apply t = innermost.get(0);
+            out.add(new Stage(t.args().get(0), t.kind()));
+            cur = replace(cur, t, new Expr.Leaf(PREV));
+        }
+        if (!(cur instanceof Expr.Leaf l && l.index() == PREV)) out.add(new Stage(cur, null));
+        // the passes after the first read their inputs after out was written: not the input out overwrites
+        for (int k = 1; k < out.size(); k++) if (readsInPlaceInput(out.get(k).expr())) return null;
+        return out;
+    }
+
+    private boolean readsInPlaceInput(Expr e) {
+        return switch (e) {
+            case Expr.Leaf l -> l.index() != PREV && inPlaceOf != null && node.inputs().get(l.index()).name().equals(inPlaceOf);
+            case Expr.Literal l -> false;
+            case Expr.Apply a -> a.args().stream().anyMatch(this::readsInPlaceInput);
+        };
+    }
+
+    /** The closing operations in {@code e} whose arguments hold none. */
+    private static void innermostClosing(Expr e, List<Expr.Apply> found) {
+        if (!(e instanceof Expr.Apply a)) return;
+        int before = found.size();
+        for (Expr x : a.args()) innermostClosing(x, found);
+        if (found.size() == before && CLOSING_FORMS.contains(a.kind())) found.add(a);
+    }
+
+    private static Expr replace(Expr e, Expr target, Expr with) {
+        if (e == target) return with;
+        if (!(e instanceof Expr.Apply a)) return e;
+        return new Expr.Apply(a.kind(), a.args().stream().map(x -> replace(x, target, with)).toList());
+    }
+
     /** Whether the loop uses the Vector API (and so the class needs its species). */
     boolean vectorized() {
-        return op.expr().usesOnly(VECTOR_FORMS) && access.stream().allMatch(a -> a == Access.FULL || a == Access.SCALAR);
+        boolean forms = stages() != null && stages().stream().allMatch(st -> st.expr().usesOnly(VECTOR_FORMS));
+        return forms && access.stream().allMatch(a -> a == Access.FULL || a == Access.SCALAR);
+    }
+
+    /** How the generated code computes the node, for its comment. */
+    String describe() {
+        if (!vectorized()) return "one scalar loop";
+        List<Stage> st = stages();
+        if (st == null || st.size() == 1 && st.get(0).closing() == null) return "one vector loop";
+        List<String> closing = st.stream().map(Stage::closing).filter(java.util.Objects::nonNull).toList();
+        return (st.size() == 1 ? "one vector loop" : st.size() + " vector loops") + " and " + (f64 ? "Math's " : "VectorMath's ")
+                + String.join(" and ", closing);
     }
 
     /** Whether the loop is over doubles (and its species is {@link #SPECIES_F64}). */
@@ -105,15 +188,24 @@ final class FusedLoop {
         for (int k = 0; k < params.size(); k++) {
             if (access.get(k) == Access.SCALAR) m.addStatement("$T $LScalar = $L[0]", element, params.get(k), params.get(k));
         }
-        m.addStatement("int i = 0");
-        if (vectorized()) {
-            m.beginControlFlow("for (; i < $L.loopBound($L); i += $L.length())", species, bound, species)
-                    .addStatement("$L.intoArray(out, i)", vector(op.expr()))
-                    .endControlFlow();
+        m.addStatement("int i");
+        if (!vectorized()) {
+            m.beginControlFlow("for (i = 0; i < $L; i++)", bound).addStatement("out[i] = $L", scalar(op.expr())).endControlFlow();
+            return m.build();
         }
-        m.beginControlFlow("for (; i < $L; i++)", bound)
-                .addStatement("out[i] = $L", scalar(op.expr()))
-                .endControlFlow();
+        for (Stage st : stages()) {
+            m.beginControlFlow("for (i = 0; i < $L.loopBound($L); i += $L.length())", species, bound, species)
+                    .addStatement("$L.intoArray(out, i)", vector(st.expr()))
+                    .endControlFlow();
+            m.beginControlFlow("for (; i < $L; i++)", bound).addStatement("out[i] = $L", scalar(st.expr())).endControlFlow();
+            if (st.closing() == null) continue;
+            if (f64) {
+                Expr closing = new Expr.Apply(st.closing(), List.of(new Expr.Leaf(PREV)));
+                m.beginControlFlow("for (i = 0; i < $L; i++)", bound).addStatement("out[i] = $L", scalar(closing)).endControlFlow();
+            } else {
+                m.addStatement("$T.$LInto(out, 0, out, 0, $L)", VECTOR_MATH, st.closing(), bound);
+            }
+        }
         return m.build();
     }
 
@@ -123,6 +215,7 @@ final class FusedLoop {
     private CodeBlock scalar(Expr e) {
         return switch (e) {
             case Expr.Literal l -> CodeBlock.of("$L", literal(l.value()));
+            case Expr.Leaf l when l.index() == PREV -> CodeBlock.of("out[i]");
             case Expr.Leaf l -> switch (access.get(l.index())) {
                 case FULL -> CodeBlock.of("$L[i]", params.get(l.index()));
                 case SCALAR -> CodeBlock.of("$LScalar", params.get(l.index()));
@@ -142,7 +235,7 @@ final class FusedLoop {
                     case "relu" -> CodeBlock.of(f64 ? "Math.max($L, 0.0)" : "Math.max($L, 0f)", x.get(0));
                     case "gelu" -> CodeBlock.of("$T.gelu($L)", KERNELS, x.get(0));
                     case "sigmoid" -> CodeBlock.of("$T.sigmoid($L)", KERNELS, x.get(0));
-                    case "tanh" -> CodeBlock.of(f64 ? "Math.tanh($L)" : "(float) Math.tanh($L)", x.get(0));
+                    case "tanh" -> f64 ? CodeBlock.of("Math.tanh($L)", x.get(0)) : CodeBlock.of("$T.tanh($L)", VECTOR_MATH, x.get(0));
                     case "relu_grad" -> CodeBlock.of("$T.reluGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
                     case "gelu_grad" -> CodeBlock.of("$T.geluGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
                     case "sigmoid_grad" -> CodeBlock.of("$T.sigmoidGrad($L, $L)", Statements.GRADIENTS, x.get(0), x.get(1));
@@ -156,6 +249,7 @@ final class FusedLoop {
     private CodeBlock vector(Expr e) {
         return switch (e) {
             case Expr.Literal l -> CodeBlock.of("$T.broadcast($L, $L)", vectorClass, species, literal(l.value()));
+            case Expr.Leaf l when l.index() == PREV -> CodeBlock.of("$T.fromArray($L, out, i)", vectorClass, species);
             case Expr.Leaf l -> access.get(l.index()) == Access.SCALAR
                     ? CodeBlock.of("$T.broadcast($L, $LScalar)", vectorClass, species, params.get(l.index()))
                     : CodeBlock.of("$T.fromArray($L, $L, i)", vectorClass, species, params.get(l.index()));
@@ -167,9 +261,6 @@ final class FusedLoop {
                     case "mul" -> CodeBlock.of("$L.mul($L)", x.get(0), x.get(1));
                     case "div" -> CodeBlock.of("$L.div($L)", x.get(0), x.get(1));
                     case "relu" -> CodeBlock.of(f64 ? "$L.max(0.0)" : "$L.max(0f)", x.get(0));
-                    case "tanh" -> CodeBlock.of("$L.lanewise($T.TANH)", x.get(0), VECTOR_OPERATORS);
-                    case "sigmoid" -> CodeBlock.of("$T.broadcast($L, $L).div($L.neg().lanewise($T.EXP).add($L))", vectorClass, species,
-                            f64 ? "1.0" : "1f", x.get(0), VECTOR_OPERATORS, f64 ? "1.0" : "1f");
                     // The gradients match their scalar forms in Gradients operation for operation (same rounding, NaN y gives 0).
                     case "relu_grad" -> CodeBlock.of("$T.zero($L).blend($L, $L.compare($T.GT, $L))", vectorClass, species, x.get(1), x.get(0),
                             VECTOR_OPERATORS, f64 ? "0.0" : "0f");

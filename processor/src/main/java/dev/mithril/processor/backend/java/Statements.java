@@ -131,13 +131,13 @@ final class Statements {
             }
             case FusedElementwise f -> {
                 if (!planned) m.addStatement("$L$L = $L", decl(n), out, zeros(n));
-                FusedLoop loop = new FusedLoop(n);
+                FusedLoop loop = new FusedLoop(n, plan == null || !plan.isPlanned(n.name()) ? null : plan.inPlace().get(n.name()));
                 String method = names.unique(out + "Loop");
                 type.addMethod(loop.method(method));
                 if (loop.float64()) species64 |= loop.vectorized();
                 else species |= loop.vectorized();
-                m.addComment("$L = $L: $L elementwise ops fused into one $L loop$L", n.name(),
-                        JavaRenderer.describe(f.expr(), n.inputs()), f.expr().operations(), loop.vectorized() ? "vector" : "scalar", bufferNote(n));
+                m.addComment("$L = $L: $L elementwise ops fused into $L$L", n.name(),
+                        JavaRenderer.describe(f.expr(), n.inputs()), f.expr().operations(), loop.describe(), bufferNote(n));
                 m.addStatement("$L($L)", method, loop.arguments(in, out));
             }
             case MatMul mm when mm.transA() || mm.transB() ->

@@ -366,6 +366,8 @@ public final class Attention {
         final float[] kt, vt, vc, kc, p = new float[ROWS * BK], ds = new float[ROWS * BK], s = new float[ROWS * BK], acc, qs, g, dqa, dkAcc, dvAcc;
         /** Per query row of a block: the running maximum and sum (forward), log-sum-exp and dO·O (backward). */
         final float[] rowMax = new float[ROWS], rowSum = new float[ROWS];
+        /** The block's rows, each added into one vector, for their lane sums together (VectorMath.sumsInto). */
+        final float[] rowVectors = new float[VectorMath.groupedLength(ROWS, V)];
         final int t, hd, tp;
 
         /** This thread's buffers for {@code t} positions of head size {@code hd}; the columns of kt and vt past t are zero. */
@@ -447,11 +449,17 @@ public final class Attention {
                 }
                 // the exponentials of all the block's rows in one call (masked scores are -inf, so 0)
                 VectorMath.expInto(s, 0, 1f, 0f, s, 0, ROWS * BK);
+                float[] rv = sc.rowVectors;
                 for (int r = 0; r < ROWS; r++) {
                     int valid = Math.min(BK, Math.min(i0 + r, t - 1) + 1 - j0), sr = r * BK;
                     for (int jj = valid; jj < BK; jj++) s[sr + jj] = 0f;
-                    sum[r] += VectorMath.sumOf(s, sr, BK);
+                    // the row's vectors added in index order, as VectorMath.sumOf adds them: the same bits, with the
+                    // four rows' lane sums folded together (one sumOf per row: 588-651 against 531-543 µs at T=128)
+                    FloatVector.fromArray(S, s, sr).add(FloatVector.fromArray(S, s, sr + V)).add(FloatVector.fromArray(S, s, sr + 2 * V))
+                            .add(FloatVector.fromArray(S, s, sr + 3 * V)).intoArray(rv, r * V);
                 }
+                VectorMath.sumsInto(rv, 0, ROWS);
+                for (int r = 0; r < ROWS; r++) sum[r] += rv[r];
                 accumulateRows4(s, jn, v, vOff + j0 * hd, hd, acc, hd);
             }
             for (int r = 0; r < ROWS && i0 + r < t; r++) {

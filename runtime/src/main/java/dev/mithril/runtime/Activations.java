@@ -67,14 +67,10 @@ final class Activations {
     /** {@code 0.5 x (1 + erf(x / sqrt 2))} with the vector form of {@link #erf(float)} written in line. */
     static void geluInPlace(float[] a, int off, int n) {
         int bound = n - n % V;
-        float[] e = scratch();
-        for (int c = 0; c < bound; c += PIECE) { // e^(-z^2) for a piece through VectorMath.expInto, then the rest
-            int len = Math.min(PIECE, bound - c);
-            for (int i = 0; i < len; i += V) {
-                FloatVector az = FloatVector.fromArray(S, a, off + c + i).mul(INV_SQRT2).abs();
-                az.mul(az).intoArray(e, i);
-            }
-            VectorMath.expInto(e, 0, -1f, 0f, e, 0, len);
+        float[] e = Scratch.floats(Scratch.GELU_EXP, VectorMath.PIECE);
+        for (int c = 0; c < bound; c += VectorMath.PIECE) { // e^(-z^2) for a piece, then the rest
+            int len = Math.min(VectorMath.PIECE, bound - c);
+            gaussianPiece(a, off + c, len, e);
             for (int i = 0; i < len; i += V) {
                 FloatVector x = FloatVector.fromArray(S, a, off + c + i);
                 FloatVector z = x.mul(INV_SQRT2), az = z.abs();
@@ -89,12 +85,18 @@ final class Activations {
         for (int i = bound; i < n; i++) a[off + i] = gelu(a[off + i]);
     }
 
-    /** Floats per piece of a row whose exponentials go through {@link #scratch} (a multiple of every vector length). */
-    static final int PIECE = 256;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PIECE]);
-
-    /** This thread's scratch piece, for kernels that take e^x of a value computed from their input in place. */
-    static float[] scratch() { return SCRATCH.get(); }
+    /**
+     * {@code e[i] = e^(-z^2)} with {@code z = x[off + i] / sqrt 2}, for {@code i < len} (whole vectors): the factor of
+     * the erf approximation and of the normal density that GELU and its gradient share, through
+     * {@link VectorMath#expInto} so that it is the same in every JIT tier.
+     */
+    static void gaussianPiece(float[] x, int off, int len, float[] e) {
+        for (int i = 0; i < len; i += V) {
+            FloatVector az = FloatVector.fromArray(S, x, off + i).mul(INV_SQRT2).abs();
+            az.mul(az).intoArray(e, i);
+        }
+        VectorMath.expInto(e, 0, -1f, 0f, e, 0, len);
+    }
 
     static void sigmoidInPlace(float[] a, int off, int n) {
         VectorMath.sigmoidInto(a, off, a, off, n);

@@ -644,14 +644,9 @@ public final class Attention {
 
     private static void decodeF32(float[] q, int qOff, float[] k, float[] v, int cOff, float[] out, int n, int hd, float scale,
                                   float[] s, float[] acc) {
-        int bound = S.loopBound(hd);
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            int r = cOff + j * hd, d = 0;
-            FloatVector a = FloatVector.zero(S);
-            for (; d < bound; d += V) a = FloatVector.fromArray(S, q, qOff + d).fma(FloatVector.fromArray(S, k, r + d), a);
-            float dot = VectorMath.dotOf(q, qOff, k, r, hd);
-            s[j] = dot * scale;
+            s[j] = VectorMath.dotOf(q, qOff, k, cOff + j * hd, hd) * scale;
             m = Math.max(m, s[j]);
         }
         float sum = 0f;

@@ -234,13 +234,12 @@ final class GemmDot {
                                 float[] dots, int dOff, GemmKernel.Out o, int j0, int j1) {
         float[] c = o.c();
         float[] t = TILE.get();
-        int to = 0; // where the tile starts against a cache line made no difference (the classifier, 8 placements)
         float alpha = o.alpha(), beta = o.beta();
         // from here on, rows count from i0: A, C and m are those of the share
         int ldc = o.ldc(), cOff = o.cOff() + i0 * ldc, m = i1 - i0;
         aOff += i0 * lda;
         if (NARROW) {
-            pairs(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, j0, j1, t, to);
+            pairs(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, j0, j1, t);
             finishRows(o, i0, i1, j0, j1);
             return;
         }
@@ -249,38 +248,38 @@ final class GemmDot {
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums, t, to);
+                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums, t);
                 }
             }
-            for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
+            for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums, t, to);
+                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums, t);
                 }
                 // while these 5 rows of B are still in L1: a second pass over a B larger than L2 would read it from
                 // memory again (5 rows of A at 1024 x 1024 ran at 35 GFLOP/s, 4 rows at 54)
-                lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
+                lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
             }
         }
         int j = full, i;
         if (j1 - j == 4) {
             for (i = 0; i < rows; i += MB) {
-                block4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
+                block4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
             }
             singles(rows, m, j, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
             j = j1;
         }
         if (j1 - j >= 2) {
             for (i = 0; i + 8 <= m; i += 8) {
-                block8x2(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
+                block8x2(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
             }
             singles(i, m, j, j + 2, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
             j += 2;
         }
         if (j < j1) {
             for (i = 0; i + 16 <= m; i += 16) {
-                block16x1(k, a, aOff + i * lda, lda, b, bOff + j * ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
+                block16x1(k, a, aOff + i * lda, lda, b, bOff + j * ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
             }
             singles(i, m, j, j + 1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         }
@@ -300,24 +299,24 @@ final class GemmDot {
      * by single dot products; the one to three rows below the last 4 as {@link #columns} does them.
      */
     private static void pairs(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc, float alpha, float beta, int j0, int j1, float[] t, int to) {
+                              float[] c, int cOff, int ldc, float alpha, float beta, int j0, int j1, float[] t) {
         int rows = m / MB * MB, j = j0;
         for (; j + 2 <= j1; j += 2) {
             for (int i = 0; i < rows; i += MB) {
-                block4x2(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
+                block4x2(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
             }
         }
         if (j < j1) singles(0, rows, j, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         // the one to three rows below: 2 x 5 and 1 x 5 blocks as with 32 registers (single dot products there took
         // 2 x 1024 x 1024 from 29.8 to 26.3 GFLOP/s and 3 x 1024 x 784 from 40.2 to 32.6), then single dot products
         int full = j0 + (j1 - j0) / NB * NB;
-        for (int jj = j0; jj < full && rows < m; jj += NB) lastRows(rows, m, jj, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
+        for (int jj = j0; jj < full && rows < m; jj += NB) lastRows(rows, m, jj, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
         singles(rows, m, full, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
     }
 
     /** C[4][2] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (2 rows of B at {@code bO}) + beta * C. */
     private static void block4x2(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb,
-                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t, int to) {
+                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
         int p = 0;
         for (; p <= k - V; p += V) {
@@ -336,23 +335,23 @@ final class GemmDot {
             s00 = s00.blend(s10, VectorMath.FM2).add(s10.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
             s20 = s20.blend(s30, VectorMath.FM2).add(s30.blend(s20, VectorMath.FM2).rearrange(VectorMath.FX2));
             s00 = s00.blend(s20, VectorMath.FM1).add(s20.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
-            s00.intoArray(t, to);
-            put(c, cO, alpha, beta, t[to]); put(c, cO + 1, alpha, beta, t[to + 4]);
-            put(c, cO + ldc, alpha, beta, t[to + 2]); put(c, cO + ldc + 1, alpha, beta, t[to + 6]);
-            put(c, cO + 2 * ldc, alpha, beta, t[to + 1]); put(c, cO + 2 * ldc + 1, alpha, beta, t[to + 5]);
-            put(c, cO + 3 * ldc, alpha, beta, t[to + 3]); put(c, cO + 3 * ldc + 1, alpha, beta, t[to + 7]);
+            s00.intoArray(t, 0);
+            put(c, cO, alpha, beta, t[0]); put(c, cO + 1, alpha, beta, t[4]);
+            put(c, cO + ldc, alpha, beta, t[2]); put(c, cO + ldc + 1, alpha, beta, t[6]);
+            put(c, cO + 2 * ldc, alpha, beta, t[1]); put(c, cO + 2 * ldc + 1, alpha, beta, t[5]);
+            put(c, cO + 3 * ldc, alpha, beta, t[3]); put(c, cO + 3 * ldc + 1, alpha, beta, t[7]);
         } else {
-            s00.intoArray(t, to); s01.intoArray(t, to + V); s10.intoArray(t, to + 2 * V); s11.intoArray(t, to + 3 * V);
-            s20.intoArray(t, to + 4 * V); s21.intoArray(t, to + 5 * V); s30.intoArray(t, to + 6 * V); s31.intoArray(t, to + 7 * V);
-            VectorMath.sumsInto(t, to, 8);
-            put(c, cO, alpha, beta, t[to]);
-            put(c, cO + 1, alpha, beta, t[to + 1]);
-            put(c, cO + ldc, alpha, beta, t[to + 2]);
-            put(c, cO + ldc + 1, alpha, beta, t[to + 3]);
-            put(c, cO + 2 * ldc, alpha, beta, t[to + 4]);
-            put(c, cO + 2 * ldc + 1, alpha, beta, t[to + 5]);
-            put(c, cO + 3 * ldc, alpha, beta, t[to + 6]);
-            put(c, cO + 3 * ldc + 1, alpha, beta, t[to + 7]);
+            s00.intoArray(t, 0); s01.intoArray(t, V); s10.intoArray(t, 2 * V); s11.intoArray(t, 3 * V);
+            s20.intoArray(t, 4 * V); s21.intoArray(t, 5 * V); s30.intoArray(t, 6 * V); s31.intoArray(t, 7 * V);
+            VectorMath.sumsInto(t, 0, 8);
+            put(c, cO, alpha, beta, t[0]);
+            put(c, cO + 1, alpha, beta, t[1]);
+            put(c, cO + ldc, alpha, beta, t[2]);
+            put(c, cO + ldc + 1, alpha, beta, t[3]);
+            put(c, cO + 2 * ldc, alpha, beta, t[4]);
+            put(c, cO + 2 * ldc + 1, alpha, beta, t[5]);
+            put(c, cO + 3 * ldc, alpha, beta, t[6]);
+            put(c, cO + 3 * ldc + 1, alpha, beta, t[7]);
         }
         if (p < k) addTails(4, 2, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, alpha);
     }
@@ -362,12 +361,12 @@ final class GemmDot {
      * blocks, which read the 5 rows of B once each.
      */
     private static void lastRows(int i, int m, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                 float[] c, int cOff, int ldc, float alpha, float beta, float[] t, int to) {
+                                 float[] c, int cOff, int ldc, float alpha, float beta, float[] t) {
         if (m - i >= 2) {
-            block2x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
+            block2x5(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
             i += 2;
         }
-        if (i < m) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta, t, to);
+        if (i < m) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta, t);
     }
 
     /** Rows {@code [i0, m)} by columns {@code [ja, jb)} of C, one dot product each. */
@@ -375,7 +374,7 @@ final class GemmDot {
                                 float[] c, int cOff, int ldc, float alpha, float beta) {
         for (int i = i0; i < m; i++) {
             for (int j = ja; j < jb; j++) {
-                float s = GemmSmall.dot(a, aOff + i * lda, b, bOff + j * ldb, k);
+                float s = VectorMath.dotOf(a, aOff + i * lda, b, bOff + j * ldb, k);
                 int idx = cOff + i * ldc + j;
                 c[idx] = beta == 0f ? alpha * s : alpha * s + beta * c[idx];
             }
@@ -410,16 +409,16 @@ final class GemmDot {
      */
     private static void fourByFive(int i, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                    float[] dots, int dOff, float[] c, int cOff, int ldc, float alpha, float beta,
-                                   float[] sums, float[] t, int to) {
+                                   float[] sums, float[] t) {
         int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j;
         if (dots != null) {
             int kv = k / V * V;
-            interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc, t, to);
+            interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc, t);
             if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
         } else if (sums == null) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, to);
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
         } else {
-            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t, to);
+            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t);
             for (int r = 0; r < MB; r++) {
                 for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
             }
@@ -431,7 +430,7 @@ final class GemmDot {
      * {@link #interleaved4x5}, no alpha or beta live across the loop (classifier 32 x 10 x 256 with B in place: 0.86 ->
      * 0.91 of OpenBLAS on one thread, +8% on two).
      */
-    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t, int to) {
+    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -471,45 +470,45 @@ final class GemmDot {
             s31 = s31.add(s31.rearrange(VectorMath.FX2));
             s00 = s00.blend(s13, VectorMath.FM1).add(s13.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
             s31 = s31.add(s31.rearrange(VectorMath.FX1));
-            s00.intoArray(t, to); s31.intoArray(t, to + V);
-            c[cO] = t[to]; c[cO + 1] = t[to + 8]; c[cO + 2] = t[to + 4];
-            c[cO + 3] = t[to + 12]; c[cO + 4] = t[to + 2];
-            c[cO + ldc] = t[to + 10]; c[cO + ldc + 1] = t[to + 6]; c[cO + ldc + 2] = t[to + 14];
-            c[cO + ldc + 3] = t[to + 1]; c[cO + ldc + 4] = t[to + 9];
-            c[cO + 2 * ldc] = t[to + 5]; c[cO + 2 * ldc + 1] = t[to + 13]; c[cO + 2 * ldc + 2] = t[to + 3];
-            c[cO + 2 * ldc + 3] = t[to + 11]; c[cO + 2 * ldc + 4] = t[to + 7];
-            c[cO + 3 * ldc] = t[to + 15]; c[cO + 3 * ldc + 1] = t[to + 16]; c[cO + 3 * ldc + 2] = t[to + 24];
-            c[cO + 3 * ldc + 3] = t[to + 20]; c[cO + 3 * ldc + 4] = t[to + 28];
+            s00.intoArray(t, 0); s31.intoArray(t, V);
+            c[cO] = t[0]; c[cO + 1] = t[8]; c[cO + 2] = t[4];
+            c[cO + 3] = t[12]; c[cO + 4] = t[2];
+            c[cO + ldc] = t[10]; c[cO + ldc + 1] = t[6]; c[cO + ldc + 2] = t[14];
+            c[cO + ldc + 3] = t[1]; c[cO + ldc + 4] = t[9];
+            c[cO + 2 * ldc] = t[5]; c[cO + 2 * ldc + 1] = t[13]; c[cO + 2 * ldc + 2] = t[3];
+            c[cO + 2 * ldc + 3] = t[11]; c[cO + 2 * ldc + 4] = t[7];
+            c[cO + 3 * ldc] = t[15]; c[cO + 3 * ldc + 1] = t[16]; c[cO + 3 * ldc + 2] = t[24];
+            c[cO + 3 * ldc + 3] = t[20]; c[cO + 3 * ldc + 4] = t[28];
         } else {
-            s00.intoArray(t, to); s01.intoArray(t, to + V); s02.intoArray(t, to + 2 * V); s03.intoArray(t, to + 3 * V);
-            s04.intoArray(t, to + 4 * V); s10.intoArray(t, to + 5 * V); s11.intoArray(t, to + 6 * V); s12.intoArray(t, to + 7 * V);
-            s13.intoArray(t, to + 8 * V); s14.intoArray(t, to + 9 * V); s20.intoArray(t, to + 10 * V); s21.intoArray(t, to + 11 * V);
-            s22.intoArray(t, to + 12 * V); s23.intoArray(t, to + 13 * V); s24.intoArray(t, to + 14 * V); s30.intoArray(t, to + 15 * V);
-            s31.intoArray(t, to + 16 * V); s32.intoArray(t, to + 17 * V); s33.intoArray(t, to + 18 * V); s34.intoArray(t, to + 19 * V);
-            VectorMath.sumsInto(t, to, 20);
-            c[cO] = t[to];
-            c[cO + 1] = t[to + 1];
-            c[cO + 2] = t[to + 2];
-            c[cO + 3] = t[to + 3];
-            c[cO + 4] = t[to + 4];
+            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+            s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+            s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
+            s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
+            s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
+            VectorMath.sumsInto(t, 0, 20);
+            c[cO] = t[0];
+            c[cO + 1] = t[1];
+            c[cO + 2] = t[2];
+            c[cO + 3] = t[3];
+            c[cO + 4] = t[4];
             cO += ldc;
-            c[cO] = t[to + 5];
-            c[cO + 1] = t[to + 6];
-            c[cO + 2] = t[to + 7];
-            c[cO + 3] = t[to + 8];
-            c[cO + 4] = t[to + 9];
+            c[cO] = t[5];
+            c[cO + 1] = t[6];
+            c[cO + 2] = t[7];
+            c[cO + 3] = t[8];
+            c[cO + 4] = t[9];
             cO += ldc;
-            c[cO] = t[to + 10];
-            c[cO + 1] = t[to + 11];
-            c[cO + 2] = t[to + 12];
-            c[cO + 3] = t[to + 13];
-            c[cO + 4] = t[to + 14];
+            c[cO] = t[10];
+            c[cO + 1] = t[11];
+            c[cO + 2] = t[12];
+            c[cO + 3] = t[13];
+            c[cO + 4] = t[14];
             cO += ldc;
-            c[cO] = t[to + 15];
-            c[cO + 1] = t[to + 16];
-            c[cO + 2] = t[to + 17];
-            c[cO + 3] = t[to + 18];
-            c[cO + 4] = t[to + 19];
+            c[cO] = t[15];
+            c[cO + 1] = t[16];
+            c[cO + 2] = t[17];
+            c[cO + 3] = t[18];
+            c[cO + 4] = t[19];
         }
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1f);
     }
@@ -546,7 +545,7 @@ final class GemmDot {
      * the loop would take 2 of the 32 vector registers, and its 20 accumulators, 5 weight vectors and 4 rows of A
      * already take 29.
      */
-    private static void interleaved4x5(int kv, float[] a, int aO, int lda, float[] w, int wO, float[] c, int cO, int ldc, float[] t, int to) {
+    private static void interleaved4x5(int kv, float[] a, int aO, int lda, float[] w, int wO, float[] c, int cO, int ldc, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -586,51 +585,51 @@ final class GemmDot {
             s31 = s31.add(s31.rearrange(VectorMath.FX2));
             s00 = s00.blend(s13, VectorMath.FM1).add(s13.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
             s31 = s31.add(s31.rearrange(VectorMath.FX1));
-            s00.intoArray(t, to); s31.intoArray(t, to + V);
-            c[cO] = t[to]; c[cO + 1] = t[to + 8]; c[cO + 2] = t[to + 4];
-            c[cO + 3] = t[to + 12]; c[cO + 4] = t[to + 2];
-            c[cO + ldc] = t[to + 10]; c[cO + ldc + 1] = t[to + 6]; c[cO + ldc + 2] = t[to + 14];
-            c[cO + ldc + 3] = t[to + 1]; c[cO + ldc + 4] = t[to + 9];
-            c[cO + 2 * ldc] = t[to + 5]; c[cO + 2 * ldc + 1] = t[to + 13]; c[cO + 2 * ldc + 2] = t[to + 3];
-            c[cO + 2 * ldc + 3] = t[to + 11]; c[cO + 2 * ldc + 4] = t[to + 7];
-            c[cO + 3 * ldc] = t[to + 15]; c[cO + 3 * ldc + 1] = t[to + 16]; c[cO + 3 * ldc + 2] = t[to + 24];
-            c[cO + 3 * ldc + 3] = t[to + 20]; c[cO + 3 * ldc + 4] = t[to + 28];
+            s00.intoArray(t, 0); s31.intoArray(t, V);
+            c[cO] = t[0]; c[cO + 1] = t[8]; c[cO + 2] = t[4];
+            c[cO + 3] = t[12]; c[cO + 4] = t[2];
+            c[cO + ldc] = t[10]; c[cO + ldc + 1] = t[6]; c[cO + ldc + 2] = t[14];
+            c[cO + ldc + 3] = t[1]; c[cO + ldc + 4] = t[9];
+            c[cO + 2 * ldc] = t[5]; c[cO + 2 * ldc + 1] = t[13]; c[cO + 2 * ldc + 2] = t[3];
+            c[cO + 2 * ldc + 3] = t[11]; c[cO + 2 * ldc + 4] = t[7];
+            c[cO + 3 * ldc] = t[15]; c[cO + 3 * ldc + 1] = t[16]; c[cO + 3 * ldc + 2] = t[24];
+            c[cO + 3 * ldc + 3] = t[20]; c[cO + 3 * ldc + 4] = t[28];
         } else {
-            s00.intoArray(t, to); s01.intoArray(t, to + V); s02.intoArray(t, to + 2 * V); s03.intoArray(t, to + 3 * V);
-            s04.intoArray(t, to + 4 * V); s10.intoArray(t, to + 5 * V); s11.intoArray(t, to + 6 * V); s12.intoArray(t, to + 7 * V);
-            s13.intoArray(t, to + 8 * V); s14.intoArray(t, to + 9 * V); s20.intoArray(t, to + 10 * V); s21.intoArray(t, to + 11 * V);
-            s22.intoArray(t, to + 12 * V); s23.intoArray(t, to + 13 * V); s24.intoArray(t, to + 14 * V); s30.intoArray(t, to + 15 * V);
-            s31.intoArray(t, to + 16 * V); s32.intoArray(t, to + 17 * V); s33.intoArray(t, to + 18 * V); s34.intoArray(t, to + 19 * V);
-            VectorMath.sumsInto(t, to, 20);
-            c[cO] = t[to];
-            c[cO + 1] = t[to + 1];
-            c[cO + 2] = t[to + 2];
-            c[cO + 3] = t[to + 3];
-            c[cO + 4] = t[to + 4];
+            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+            s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+            s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
+            s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
+            s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
+            VectorMath.sumsInto(t, 0, 20);
+            c[cO] = t[0];
+            c[cO + 1] = t[1];
+            c[cO + 2] = t[2];
+            c[cO + 3] = t[3];
+            c[cO + 4] = t[4];
             cO += ldc;
-            c[cO] = t[to + 5];
-            c[cO + 1] = t[to + 6];
-            c[cO + 2] = t[to + 7];
-            c[cO + 3] = t[to + 8];
-            c[cO + 4] = t[to + 9];
+            c[cO] = t[5];
+            c[cO + 1] = t[6];
+            c[cO + 2] = t[7];
+            c[cO + 3] = t[8];
+            c[cO + 4] = t[9];
             cO += ldc;
-            c[cO] = t[to + 10];
-            c[cO + 1] = t[to + 11];
-            c[cO + 2] = t[to + 12];
-            c[cO + 3] = t[to + 13];
-            c[cO + 4] = t[to + 14];
+            c[cO] = t[10];
+            c[cO + 1] = t[11];
+            c[cO + 2] = t[12];
+            c[cO + 3] = t[13];
+            c[cO + 4] = t[14];
             cO += ldc;
-            c[cO] = t[to + 15];
-            c[cO + 1] = t[to + 16];
-            c[cO + 2] = t[to + 17];
-            c[cO + 3] = t[to + 18];
-            c[cO + 4] = t[to + 19];
+            c[cO] = t[15];
+            c[cO + 1] = t[16];
+            c[cO + 2] = t[17];
+            c[cO + 3] = t[18];
+            c[cO + 4] = t[19];
         }
     }
 
     /** C[2][5] at {@code cO} = alpha * (2 rows of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */
     private static void block2x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb,
-                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t, int to) {
+                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00;
         int a1 = aO + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
@@ -643,20 +642,20 @@ final class GemmDot {
             x = FloatVector.fromArray(S, a, a1 + p);
             s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
         }
-        s00.intoArray(t, to); s01.intoArray(t, to + V); s02.intoArray(t, to + 2 * V); s03.intoArray(t, to + 3 * V);
-        s04.intoArray(t, to + 4 * V); s10.intoArray(t, to + 5 * V); s11.intoArray(t, to + 6 * V); s12.intoArray(t, to + 7 * V);
-        s13.intoArray(t, to + 8 * V); s14.intoArray(t, to + 9 * V);
-        VectorMath.sumsInto(t, to, 10);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + 1, alpha, beta, t[to + 1]);
-        put(c, cO + 2, alpha, beta, t[to + 2]);
-        put(c, cO + 3, alpha, beta, t[to + 3]);
-        put(c, cO + 4, alpha, beta, t[to + 4]);
-        put(c, cO + ldc, alpha, beta, t[to + 5]);
-        put(c, cO + ldc + 1, alpha, beta, t[to + 6]);
-        put(c, cO + ldc + 2, alpha, beta, t[to + 7]);
-        put(c, cO + ldc + 3, alpha, beta, t[to + 8]);
-        put(c, cO + ldc + 4, alpha, beta, t[to + 9]);
+        s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+        s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+        s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V);
+        VectorMath.sumsInto(t, 0, 10);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + 1, alpha, beta, t[1]);
+        put(c, cO + 2, alpha, beta, t[2]);
+        put(c, cO + 3, alpha, beta, t[3]);
+        put(c, cO + 4, alpha, beta, t[4]);
+        put(c, cO + ldc, alpha, beta, t[5]);
+        put(c, cO + ldc + 1, alpha, beta, t[6]);
+        put(c, cO + ldc + 2, alpha, beta, t[7]);
+        put(c, cO + ldc + 3, alpha, beta, t[8]);
+        put(c, cO + ldc + 4, alpha, beta, t[9]);
         if (p < k) addTails(2, 5, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, alpha);
     }
 
@@ -664,7 +663,7 @@ final class GemmDot {
      * C[1][5] at {@code cO} = alpha * (one row of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C: a batch of
      * one (a decoder's step) goes through B once with 5 sums in flight, two vectors per B row per step.
      */
-    private static void block1x5(int k, float[] a, int aO, float[] b, int bO, int ldb, float[] c, int cO, float alpha, float beta, float[] t, int to) {
+    private static void block1x5(int k, float[] a, int aO, float[] b, int bO, int ldb, float[] c, int cO, float alpha, float beta, float[] t) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0;
         int b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
         for (; p <= k - 2 * V; p += 2 * V) {
@@ -683,20 +682,20 @@ final class GemmDot {
             s3 = x.fma(FloatVector.fromArray(S, b, b3 + p), s3);
             s4 = x.fma(FloatVector.fromArray(S, b, b4 + p), s4);
         }
-        s0.add(t0).intoArray(t, to); s1.add(t1).intoArray(t, to + V); s2.add(t2).intoArray(t, to + 2 * V); s3.add(t3).intoArray(t, to + 3 * V);
-        s4.add(t4).intoArray(t, to + 4 * V);
-        VectorMath.sumsInto(t, to, 5);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + 1, alpha, beta, t[to + 1]);
-        put(c, cO + 2, alpha, beta, t[to + 2]);
-        put(c, cO + 3, alpha, beta, t[to + 3]);
-        put(c, cO + 4, alpha, beta, t[to + 4]);
+        s0.add(t0).intoArray(t, 0); s1.add(t1).intoArray(t, V); s2.add(t2).intoArray(t, 2 * V); s3.add(t3).intoArray(t, 3 * V);
+        s4.add(t4).intoArray(t, 4 * V);
+        VectorMath.sumsInto(t, 0, 5);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + 1, alpha, beta, t[1]);
+        put(c, cO + 2, alpha, beta, t[2]);
+        put(c, cO + 3, alpha, beta, t[3]);
+        put(c, cO + 4, alpha, beta, t[4]);
         if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
     }
 
     /** C[4][4] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}) + beta * C. */
     private static void block4x4(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb,
-                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t, int to) {
+                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
                 s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         int p = 0;
@@ -713,36 +712,36 @@ final class GemmDot {
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33);
         }
         int c0 = cO, a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-        s00.intoArray(t, to); s01.intoArray(t, to + V); s02.intoArray(t, to + 2 * V); s03.intoArray(t, to + 3 * V);
-        s10.intoArray(t, to + 4 * V); s11.intoArray(t, to + 5 * V); s12.intoArray(t, to + 6 * V); s13.intoArray(t, to + 7 * V);
-        s20.intoArray(t, to + 8 * V); s21.intoArray(t, to + 9 * V); s22.intoArray(t, to + 10 * V); s23.intoArray(t, to + 11 * V);
-        s30.intoArray(t, to + 12 * V); s31.intoArray(t, to + 13 * V); s32.intoArray(t, to + 14 * V); s33.intoArray(t, to + 15 * V);
-        VectorMath.sumsInto(t, to, 16);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + 1, alpha, beta, t[to + 1]);
-        put(c, cO + 2, alpha, beta, t[to + 2]);
-        put(c, cO + 3, alpha, beta, t[to + 3]);
+        s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+        s10.intoArray(t, 4 * V); s11.intoArray(t, 5 * V); s12.intoArray(t, 6 * V); s13.intoArray(t, 7 * V);
+        s20.intoArray(t, 8 * V); s21.intoArray(t, 9 * V); s22.intoArray(t, 10 * V); s23.intoArray(t, 11 * V);
+        s30.intoArray(t, 12 * V); s31.intoArray(t, 13 * V); s32.intoArray(t, 14 * V); s33.intoArray(t, 15 * V);
+        VectorMath.sumsInto(t, 0, 16);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + 1, alpha, beta, t[1]);
+        put(c, cO + 2, alpha, beta, t[2]);
+        put(c, cO + 3, alpha, beta, t[3]);
         cO += ldc;
-        put(c, cO, alpha, beta, t[to + 4]);
-        put(c, cO + 1, alpha, beta, t[to + 5]);
-        put(c, cO + 2, alpha, beta, t[to + 6]);
-        put(c, cO + 3, alpha, beta, t[to + 7]);
+        put(c, cO, alpha, beta, t[4]);
+        put(c, cO + 1, alpha, beta, t[5]);
+        put(c, cO + 2, alpha, beta, t[6]);
+        put(c, cO + 3, alpha, beta, t[7]);
         cO += ldc;
-        put(c, cO, alpha, beta, t[to + 8]);
-        put(c, cO + 1, alpha, beta, t[to + 9]);
-        put(c, cO + 2, alpha, beta, t[to + 10]);
-        put(c, cO + 3, alpha, beta, t[to + 11]);
+        put(c, cO, alpha, beta, t[8]);
+        put(c, cO + 1, alpha, beta, t[9]);
+        put(c, cO + 2, alpha, beta, t[10]);
+        put(c, cO + 3, alpha, beta, t[11]);
         cO += ldc;
-        put(c, cO, alpha, beta, t[to + 12]);
-        put(c, cO + 1, alpha, beta, t[to + 13]);
-        put(c, cO + 2, alpha, beta, t[to + 14]);
-        put(c, cO + 3, alpha, beta, t[to + 15]);
+        put(c, cO, alpha, beta, t[12]);
+        put(c, cO + 1, alpha, beta, t[13]);
+        put(c, cO + 2, alpha, beta, t[14]);
+        put(c, cO + 3, alpha, beta, t[15]);
         if (p < k) addTails(4, 4, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, alpha);
     }
 
     /** C[8][2] at {@code cO} = alpha * (8 rows of A at {@code aO}) . (2 rows of B at {@code bO}) + beta * C. */
     private static void block8x2(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb,
-                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t, int to) {
+                                 float[] c, int cO, int ldc, float alpha, float beta, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00,
                 s40 = s00, s41 = s00, s50 = s00, s51 = s00, s60 = s00, s61 = s00, s70 = s00, s71 = s00;
         int c0 = cO, p = 0;
@@ -758,33 +757,33 @@ final class GemmDot {
             x = FloatVector.fromArray(S, a, aO + 7 * lda + p); s70 = x.fma(y0, s70); s71 = x.fma(y1, s71);
         }
         int b1 = bO + ldb;
-        s00.intoArray(t, to); s01.intoArray(t, to + V); s10.intoArray(t, to + 2 * V); s11.intoArray(t, to + 3 * V);
-        s20.intoArray(t, to + 4 * V); s21.intoArray(t, to + 5 * V); s30.intoArray(t, to + 6 * V); s31.intoArray(t, to + 7 * V);
-        s40.intoArray(t, to + 8 * V); s41.intoArray(t, to + 9 * V); s50.intoArray(t, to + 10 * V); s51.intoArray(t, to + 11 * V);
-        s60.intoArray(t, to + 12 * V); s61.intoArray(t, to + 13 * V); s70.intoArray(t, to + 14 * V); s71.intoArray(t, to + 15 * V);
-        VectorMath.sumsInto(t, to, 16);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + 1, alpha, beta, t[to + 1]);
-        put(c, cO + ldc, alpha, beta, t[to + 2]);
-        put(c, cO + ldc + 1, alpha, beta, t[to + 3]);
-        put(c, cO + 2 * ldc, alpha, beta, t[to + 4]);
-        put(c, cO + 2 * ldc + 1, alpha, beta, t[to + 5]);
-        put(c, cO + 3 * ldc, alpha, beta, t[to + 6]);
-        put(c, cO + 3 * ldc + 1, alpha, beta, t[to + 7]);
-        put(c, cO + 4 * ldc, alpha, beta, t[to + 8]);
-        put(c, cO + 4 * ldc + 1, alpha, beta, t[to + 9]);
-        put(c, cO + 5 * ldc, alpha, beta, t[to + 10]);
-        put(c, cO + 5 * ldc + 1, alpha, beta, t[to + 11]);
-        put(c, cO + 6 * ldc, alpha, beta, t[to + 12]);
-        put(c, cO + 6 * ldc + 1, alpha, beta, t[to + 13]);
-        put(c, cO + 7 * ldc, alpha, beta, t[to + 14]);
-        put(c, cO + 7 * ldc + 1, alpha, beta, t[to + 15]);
+        s00.intoArray(t, 0); s01.intoArray(t, V); s10.intoArray(t, 2 * V); s11.intoArray(t, 3 * V);
+        s20.intoArray(t, 4 * V); s21.intoArray(t, 5 * V); s30.intoArray(t, 6 * V); s31.intoArray(t, 7 * V);
+        s40.intoArray(t, 8 * V); s41.intoArray(t, 9 * V); s50.intoArray(t, 10 * V); s51.intoArray(t, 11 * V);
+        s60.intoArray(t, 12 * V); s61.intoArray(t, 13 * V); s70.intoArray(t, 14 * V); s71.intoArray(t, 15 * V);
+        VectorMath.sumsInto(t, 0, 16);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + 1, alpha, beta, t[1]);
+        put(c, cO + ldc, alpha, beta, t[2]);
+        put(c, cO + ldc + 1, alpha, beta, t[3]);
+        put(c, cO + 2 * ldc, alpha, beta, t[4]);
+        put(c, cO + 2 * ldc + 1, alpha, beta, t[5]);
+        put(c, cO + 3 * ldc, alpha, beta, t[6]);
+        put(c, cO + 3 * ldc + 1, alpha, beta, t[7]);
+        put(c, cO + 4 * ldc, alpha, beta, t[8]);
+        put(c, cO + 4 * ldc + 1, alpha, beta, t[9]);
+        put(c, cO + 5 * ldc, alpha, beta, t[10]);
+        put(c, cO + 5 * ldc + 1, alpha, beta, t[11]);
+        put(c, cO + 6 * ldc, alpha, beta, t[12]);
+        put(c, cO + 6 * ldc + 1, alpha, beta, t[13]);
+        put(c, cO + 7 * ldc, alpha, beta, t[14]);
+        put(c, cO + 7 * ldc + 1, alpha, beta, t[15]);
         if (p < k) addTails(8, 2, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, alpha);
     }
 
     /** C[16][1] at {@code cO} = alpha * (16 rows of A at {@code aO}) . (the row of B at {@code bO}) + beta * C. */
     private static void block16x1(int k, float[] a, int aO, int lda, float[] b, int bO,
-                                  float[] c, int cO, int ldc, float alpha, float beta, float[] t, int to) {
+                                  float[] c, int cO, int ldc, float alpha, float beta, float[] t) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0,
                 s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
         int c0 = cO, p = 0;
@@ -807,27 +806,27 @@ final class GemmDot {
             s14 = FloatVector.fromArray(S, a, aO + 14 * lda + p).fma(y, s14);
             s15 = FloatVector.fromArray(S, a, aO + 15 * lda + p).fma(y, s15);
         }
-        s0.intoArray(t, to); s1.intoArray(t, to + V); s2.intoArray(t, to + 2 * V); s3.intoArray(t, to + 3 * V);
-        s4.intoArray(t, to + 4 * V); s5.intoArray(t, to + 5 * V); s6.intoArray(t, to + 6 * V); s7.intoArray(t, to + 7 * V);
-        s8.intoArray(t, to + 8 * V); s9.intoArray(t, to + 9 * V); s10.intoArray(t, to + 10 * V); s11.intoArray(t, to + 11 * V);
-        s12.intoArray(t, to + 12 * V); s13.intoArray(t, to + 13 * V); s14.intoArray(t, to + 14 * V); s15.intoArray(t, to + 15 * V);
-        VectorMath.sumsInto(t, to, 16);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + ldc, alpha, beta, t[to + 1]);
-        put(c, cO + 2 * ldc, alpha, beta, t[to + 2]);
-        put(c, cO + 3 * ldc, alpha, beta, t[to + 3]);
-        put(c, cO + 4 * ldc, alpha, beta, t[to + 4]);
-        put(c, cO + 5 * ldc, alpha, beta, t[to + 5]);
-        put(c, cO + 6 * ldc, alpha, beta, t[to + 6]);
-        put(c, cO + 7 * ldc, alpha, beta, t[to + 7]);
-        put(c, cO + 8 * ldc, alpha, beta, t[to + 8]);
-        put(c, cO + 9 * ldc, alpha, beta, t[to + 9]);
-        put(c, cO + 10 * ldc, alpha, beta, t[to + 10]);
-        put(c, cO + 11 * ldc, alpha, beta, t[to + 11]);
-        put(c, cO + 12 * ldc, alpha, beta, t[to + 12]);
-        put(c, cO + 13 * ldc, alpha, beta, t[to + 13]);
-        put(c, cO + 14 * ldc, alpha, beta, t[to + 14]);
-        put(c, cO + 15 * ldc, alpha, beta, t[to + 15]);
+        s0.intoArray(t, 0); s1.intoArray(t, V); s2.intoArray(t, 2 * V); s3.intoArray(t, 3 * V);
+        s4.intoArray(t, 4 * V); s5.intoArray(t, 5 * V); s6.intoArray(t, 6 * V); s7.intoArray(t, 7 * V);
+        s8.intoArray(t, 8 * V); s9.intoArray(t, 9 * V); s10.intoArray(t, 10 * V); s11.intoArray(t, 11 * V);
+        s12.intoArray(t, 12 * V); s13.intoArray(t, 13 * V); s14.intoArray(t, 14 * V); s15.intoArray(t, 15 * V);
+        VectorMath.sumsInto(t, 0, 16);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + ldc, alpha, beta, t[1]);
+        put(c, cO + 2 * ldc, alpha, beta, t[2]);
+        put(c, cO + 3 * ldc, alpha, beta, t[3]);
+        put(c, cO + 4 * ldc, alpha, beta, t[4]);
+        put(c, cO + 5 * ldc, alpha, beta, t[5]);
+        put(c, cO + 6 * ldc, alpha, beta, t[6]);
+        put(c, cO + 7 * ldc, alpha, beta, t[7]);
+        put(c, cO + 8 * ldc, alpha, beta, t[8]);
+        put(c, cO + 9 * ldc, alpha, beta, t[9]);
+        put(c, cO + 10 * ldc, alpha, beta, t[10]);
+        put(c, cO + 11 * ldc, alpha, beta, t[11]);
+        put(c, cO + 12 * ldc, alpha, beta, t[12]);
+        put(c, cO + 13 * ldc, alpha, beta, t[13]);
+        put(c, cO + 14 * ldc, alpha, beta, t[14]);
+        put(c, cO + 15 * ldc, alpha, beta, t[15]);
         if (p < k) addTails(16, 1, k, p, a, aO, lda, b, bO, 0, c, c0, ldc, alpha);
     }
 

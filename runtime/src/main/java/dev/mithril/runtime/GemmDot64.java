@@ -99,32 +99,31 @@ final class GemmDot64 {
                                 GemmKernel64.Out o, int j0, int j1) {
         double[] c = o.c();
         double[] t = TILE.get();
-        int to = 0;
         double alpha = o.alpha(), beta = o.beta();
         double[] sums = alpha == 1 && beta == 0 ? null : SUMS.get(); // null: the 4 x 5 blocks store straight into C
         int cOff = o.cOff(), ldc = o.ldc(), full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums, t, to);
+                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums, t);
                 }
             }
-            for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
+            for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums, t, to);
+                    fourByFive(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, sums, t);
                 }
-                lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t, to);
+                lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
             }
         }
         for (int j = full; j < j1; j++) {
             for (int i = 0; i < rows; i += MB) {
-                block4x1(k, a, aOff + i * lda, lda, b, bOff + j * ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t, to);
+                block4x1(k, a, aOff + i * lda, lda, b, bOff + j * ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
             }
             for (int i = rows; i < m; i++) {
                 int idx = cOff + i * ldc + j;
-                put(c, idx, alpha, beta, dot(k, a, aOff + i * lda, b, bOff + j * ldb));
+                put(c, idx, alpha, beta, VectorMath.dotOf(a, aOff + i * lda, b, bOff + j * ldb, k));
             }
         }
         if (o.ep() != Epilogue.NONE || o.res() != null) {
@@ -134,8 +133,8 @@ final class GemmDot64 {
 
     /** The one to three rows {@code [i, m)} below the 4-row blocks, by the 5 columns at {@code j}, a row at a time. */
     private static void lastRows(int i, int m, int j, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
-                                 double[] c, int cOff, int ldc, double alpha, double beta, double[] t, int to) {
-        for (; i < m; i++) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta, t, to);
+                                 double[] c, int cOff, int ldc, double alpha, double beta, double[] t) {
+        for (; i < m; i++) block1x5(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, alpha, beta, t);
     }
 
     /** Bias, residual and activation over C[i][j0 .. j0+len), which already holds alpha*AB + beta*C. */
@@ -156,12 +155,12 @@ final class GemmDot64 {
      * then combined with C.
      */
     private static void fourByFive(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb,
-                                   double[] c, int cO, int ldc, double alpha, double beta, double[] sums, double[] t, int to) {
+                                   double[] c, int cO, int ldc, double alpha, double beta, double[] sums, double[] t) {
         if (sums == null) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, to);
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
             return;
         }
-        block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t, to);
+        block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t);
         for (int r = 0; r < MB; r++) {
             for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
         }
@@ -172,7 +171,7 @@ final class GemmDot64 {
      * or beta live across the loop, where 20 accumulators, 5 rows of B and 4 of A already take 29 of the 32 vector
      * registers ({@link GemmDot}'s block measured the same way).
      */
-    private static void block4x5(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb, double[] c, int cO, int ldc, double[] t, int to) {
+    private static void block4x5(int k, double[] a, int aO, int lda, double[] b, int bO, int ldb, double[] c, int cO, int ldc, double[] t) {
         DoubleVector s00 = DoubleVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -210,51 +209,51 @@ final class GemmDot64 {
             s00 = s00.blend(s04, VectorMath.DM1).add(s04.blend(s00, VectorMath.DM1).rearrange(VectorMath.DX1));
             s13 = s13.blend(s22, VectorMath.DM1).add(s22.blend(s13, VectorMath.DM1).rearrange(VectorMath.DX1));
             s31 = s31.add(s31.rearrange(VectorMath.DX1));
-            s00.intoArray(t, to); s13.intoArray(t, to + V); s31.intoArray(t, to + 2 * V);
-            c[cO] = t[to]; c[cO + 1] = t[to + 4]; c[cO + 2] = t[to + 2];
-            c[cO + 3] = t[to + 6]; c[cO + 4] = t[to + 1];
-            c[cO + ldc] = t[to + 5]; c[cO + ldc + 1] = t[to + 3]; c[cO + ldc + 2] = t[to + 7];
-            c[cO + ldc + 3] = t[to + 8]; c[cO + ldc + 4] = t[to + 12];
-            c[cO + 2 * ldc] = t[to + 10]; c[cO + 2 * ldc + 1] = t[to + 14]; c[cO + 2 * ldc + 2] = t[to + 9];
-            c[cO + 2 * ldc + 3] = t[to + 13]; c[cO + 2 * ldc + 4] = t[to + 11];
-            c[cO + 3 * ldc] = t[to + 15]; c[cO + 3 * ldc + 1] = t[to + 16]; c[cO + 3 * ldc + 2] = t[to + 20];
-            c[cO + 3 * ldc + 3] = t[to + 18]; c[cO + 3 * ldc + 4] = t[to + 22];
+            s00.intoArray(t, 0); s13.intoArray(t, V); s31.intoArray(t, 2 * V);
+            c[cO] = t[0]; c[cO + 1] = t[4]; c[cO + 2] = t[2];
+            c[cO + 3] = t[6]; c[cO + 4] = t[1];
+            c[cO + ldc] = t[5]; c[cO + ldc + 1] = t[3]; c[cO + ldc + 2] = t[7];
+            c[cO + ldc + 3] = t[8]; c[cO + ldc + 4] = t[12];
+            c[cO + 2 * ldc] = t[10]; c[cO + 2 * ldc + 1] = t[14]; c[cO + 2 * ldc + 2] = t[9];
+            c[cO + 2 * ldc + 3] = t[13]; c[cO + 2 * ldc + 4] = t[11];
+            c[cO + 3 * ldc] = t[15]; c[cO + 3 * ldc + 1] = t[16]; c[cO + 3 * ldc + 2] = t[20];
+            c[cO + 3 * ldc + 3] = t[18]; c[cO + 3 * ldc + 4] = t[22];
         } else {
-            s00.intoArray(t, to); s01.intoArray(t, to + V); s02.intoArray(t, to + 2 * V); s03.intoArray(t, to + 3 * V);
-            s04.intoArray(t, to + 4 * V); s10.intoArray(t, to + 5 * V); s11.intoArray(t, to + 6 * V); s12.intoArray(t, to + 7 * V);
-            s13.intoArray(t, to + 8 * V); s14.intoArray(t, to + 9 * V); s20.intoArray(t, to + 10 * V); s21.intoArray(t, to + 11 * V);
-            s22.intoArray(t, to + 12 * V); s23.intoArray(t, to + 13 * V); s24.intoArray(t, to + 14 * V); s30.intoArray(t, to + 15 * V);
-            s31.intoArray(t, to + 16 * V); s32.intoArray(t, to + 17 * V); s33.intoArray(t, to + 18 * V); s34.intoArray(t, to + 19 * V);
-            VectorMath.sumsInto(t, to, 20);
-            c[cO] = t[to];
-            c[cO + 1] = t[to + 1];
-            c[cO + 2] = t[to + 2];
-            c[cO + 3] = t[to + 3];
-            c[cO + 4] = t[to + 4];
+            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+            s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+            s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
+            s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
+            s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
+            VectorMath.sumsInto(t, 0, 20);
+            c[cO] = t[0];
+            c[cO + 1] = t[1];
+            c[cO + 2] = t[2];
+            c[cO + 3] = t[3];
+            c[cO + 4] = t[4];
             cO += ldc;
-            c[cO] = t[to + 5];
-            c[cO + 1] = t[to + 6];
-            c[cO + 2] = t[to + 7];
-            c[cO + 3] = t[to + 8];
-            c[cO + 4] = t[to + 9];
+            c[cO] = t[5];
+            c[cO + 1] = t[6];
+            c[cO + 2] = t[7];
+            c[cO + 3] = t[8];
+            c[cO + 4] = t[9];
             cO += ldc;
-            c[cO] = t[to + 10];
-            c[cO + 1] = t[to + 11];
-            c[cO + 2] = t[to + 12];
-            c[cO + 3] = t[to + 13];
-            c[cO + 4] = t[to + 14];
+            c[cO] = t[10];
+            c[cO + 1] = t[11];
+            c[cO + 2] = t[12];
+            c[cO + 3] = t[13];
+            c[cO + 4] = t[14];
             cO += ldc;
-            c[cO] = t[to + 15];
-            c[cO + 1] = t[to + 16];
-            c[cO + 2] = t[to + 17];
-            c[cO + 3] = t[to + 18];
-            c[cO + 4] = t[to + 19];
+            c[cO] = t[15];
+            c[cO + 1] = t[16];
+            c[cO + 2] = t[17];
+            c[cO + 3] = t[18];
+            c[cO + 4] = t[19];
         }
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1);
     }
 
     /** C[1][5] at {@code cO} = alpha * (one row of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */
-    private static void block1x5(int k, double[] a, int aO, double[] b, int bO, int ldb, double[] c, int cO, double alpha, double beta, double[] t, int to) {
+    private static void block1x5(int k, double[] a, int aO, double[] b, int bO, int ldb, double[] c, int cO, double alpha, double beta, double[] t) {
         DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0;
         int b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
         for (; p <= k - 2 * V; p += 2 * V) {
@@ -273,20 +272,20 @@ final class GemmDot64 {
             s3 = x.fma(DoubleVector.fromArray(S, b, b3 + p), s3);
             s4 = x.fma(DoubleVector.fromArray(S, b, b4 + p), s4);
         }
-        s0.add(t0).intoArray(t, to); s1.add(t1).intoArray(t, to + V); s2.add(t2).intoArray(t, to + 2 * V); s3.add(t3).intoArray(t, to + 3 * V);
-        s4.add(t4).intoArray(t, to + 4 * V);
-        VectorMath.sumsInto(t, to, 5);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + 1, alpha, beta, t[to + 1]);
-        put(c, cO + 2, alpha, beta, t[to + 2]);
-        put(c, cO + 3, alpha, beta, t[to + 3]);
-        put(c, cO + 4, alpha, beta, t[to + 4]);
+        s0.add(t0).intoArray(t, 0); s1.add(t1).intoArray(t, V); s2.add(t2).intoArray(t, 2 * V); s3.add(t3).intoArray(t, 3 * V);
+        s4.add(t4).intoArray(t, 4 * V);
+        VectorMath.sumsInto(t, 0, 5);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + 1, alpha, beta, t[1]);
+        put(c, cO + 2, alpha, beta, t[2]);
+        put(c, cO + 3, alpha, beta, t[3]);
+        put(c, cO + 4, alpha, beta, t[4]);
         if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
     }
 
     /** C[4][1] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (the row of B at {@code bO}) + beta * C. */
     private static void block4x1(int k, double[] a, int aO, int lda, double[] b, int bO,
-                                 double[] c, int cO, int ldc, double alpha, double beta, double[] t, int to) {
+                                 double[] c, int cO, int ldc, double alpha, double beta, double[] t) {
         DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, p = 0;
         for (; p <= k - V; p += V) {
@@ -296,18 +295,13 @@ final class GemmDot64 {
             s2 = DoubleVector.fromArray(S, a, a2 + p).fma(y, s2);
             s3 = DoubleVector.fromArray(S, a, a3 + p).fma(y, s3);
         }
-        s0.intoArray(t, to); s1.intoArray(t, to + V); s2.intoArray(t, to + 2 * V); s3.intoArray(t, to + 3 * V);
-        VectorMath.sumsInto(t, to, 4);
-        put(c, cO, alpha, beta, t[to]);
-        put(c, cO + ldc, alpha, beta, t[to + 1]);
-        put(c, cO + 2 * ldc, alpha, beta, t[to + 2]);
-        put(c, cO + 3 * ldc, alpha, beta, t[to + 3]);
+        s0.intoArray(t, 0); s1.intoArray(t, V); s2.intoArray(t, 2 * V); s3.intoArray(t, 3 * V);
+        VectorMath.sumsInto(t, 0, 4);
+        put(c, cO, alpha, beta, t[0]);
+        put(c, cO + ldc, alpha, beta, t[1]);
+        put(c, cO + 2 * ldc, alpha, beta, t[2]);
+        put(c, cO + 3 * ldc, alpha, beta, t[3]);
         if (p < k) addTails(4, 1, k, p, a, aO, lda, b, bO, 0, c, cO, ldc, alpha);
-    }
-
-    /** One dot product of k elements. */
-    private static double dot(int k, double[] a, int aO, double[] b, int bO) {
-        return VectorMath.dotOf(a, aO, b, bO, k);
     }
 
     /**

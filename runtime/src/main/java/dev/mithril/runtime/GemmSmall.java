@@ -1,7 +1,6 @@
 package dev.mithril.runtime;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,7 +26,7 @@ final class GemmSmall {
         if (transB) {
             Parallel.forRange(n, Math.max(1, 16384 / Math.max(1, k * m)), (from, to) -> {
                 for (int j = from; j < to; j++) {
-                    for (int i = 0; i < m; i++) put(o, i, j, dot(ax, axOff + i * axLd, b, bOff + j * ldb, k));
+                    for (int i = 0; i < m; i++) put(o, i, j, VectorMath.dotOf(ax, axOff + i * axLd, b, bOff + j * ldb, k));
                 }
             });
         } else {
@@ -44,10 +43,6 @@ final class GemmSmall {
 
     private static void put(GemmKernel.Out o, int i, int j, float prod) {
         o.c()[o.cOff() + i * o.ldc() + j] = GemmKernel.scalar(o, prod, i, j);
-    }
-
-    static float dot(float[] x, int xo, float[] y, int yo, int k) {
-        return VectorMath.dotOf(x, xo, y, yo, k);
     }
 
     private static void axpy(float alpha, float[] x, int xo, float[] y, int n) {

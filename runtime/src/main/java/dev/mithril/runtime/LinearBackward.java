@@ -138,15 +138,11 @@ public final class LinearBackward {
             case GELU -> {
                 // Φ(x) = (1 + erf(z)) / 2 with z = x / sqrt 2, and φ(x) = exp(-z²) / sqrt(2π): one exp serves both,
                 // taken for a piece of the row at a time through VectorMath.expInto into a scratch piece
-                float[] es = Activations.scratch();
+                float[] es = Scratch.floats(Scratch.GELU_EXP, VectorMath.PIECE);
                 int bound = len - len % V;
-                for (int c = 0; c < bound; c += Activations.PIECE) {
-                    int pl = Math.min(Activations.PIECE, bound - c);
-                    for (int q = 0; q < pl; q += V) {
-                        FloatVector az = FloatVector.fromArray(S, y, off + c + q).mul(Activations.INV_SQRT2).abs();
-                        az.mul(az).intoArray(es, q);
-                    }
-                    VectorMath.expInto(es, 0, -1f, 0f, es, 0, pl);
+                for (int c = 0; c < bound; c += VectorMath.PIECE) {
+                    int pl = Math.min(VectorMath.PIECE, bound - c);
+                    Activations.gaussianPiece(y, off + c, pl, es);
                     for (int q = 0; q < pl; q += V) geluGradVector(y, g, out, off + c + q, es, q);
                 }
                 i = bound;

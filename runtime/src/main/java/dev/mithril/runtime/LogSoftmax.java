@@ -81,15 +81,6 @@ public final class LogSoftmax {
         });
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
-    /** This thread's scratch row of at least {@code n} floats. */
-    private static float[] scratch(int n) {
-        float[] s = SCRATCH.get();
-        if (s.length < n) SCRATCH.set(s = new float[n]);
-        return s;
-    }
-
     private static void forwardRowF32(float[] a, float[] o, int off, int n) {
         int i = 0, bound = S.loopBound(n);
         float max = Float.NEGATIVE_INFINITY;
@@ -104,7 +95,7 @@ public final class LogSoftmax {
         float[] e = o;
         int eOff = off;
         if (o == a) {
-            e = scratch(n);
+            e = Scratch.floats(Scratch.LOG_SOFTMAX_EXP, n);
             eOff = 0;
         }
         VectorMath.expInto(a, off, 1f, max, e, eOff, n);

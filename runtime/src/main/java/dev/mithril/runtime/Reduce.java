@@ -2,7 +2,6 @@ package dev.mithril.runtime;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -123,7 +122,7 @@ final class Reduce {
                 if (innerReduced) { double t = 0; for (int i = 0; i < n; i++) t += ad[inOff + i]; od[outOff] += t; }
                 else for (int i = 0; i < n; i++) od[outOff + i] += ad[inOff + i];
             } else if (innerReduced) {
-                of[outOff] += sumRow(af, inOff, n);
+                of[outOff] += VectorMath.sumOf(af, inOff, n);
             } else {
                 addRow(af, inOff, of, outOff, n);
             }
@@ -136,10 +135,6 @@ final class Reduce {
                 digit[g] = 0;
             }
         }
-    }
-
-    static float sumRow(float[] a, int off, int n) {
-        return VectorMath.sumOf(a, off, n);
     }
 
     /** {@code o[oo + i] += a[off + i]} for {@code i < n}. */

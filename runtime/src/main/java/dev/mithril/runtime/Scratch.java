@@ -14,9 +14,13 @@ final class Scratch {
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[SLOTS][0]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[INT_SLOTS][0]);
     private static final ThreadLocal<boolean[][]> FLAGS = ThreadLocal.withInitial(() -> new boolean[1][0]);
-    /** Float slots: the small-row GEMM's gathered rows of a transposed A, and its row of accumulators; max pooling's column maxima. */
-    static final int SMALL_ROWS = 0, SMALL_ACC = 1, POOL_COLUMNS = 2;
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
+    /**
+     * Float slots: the small-row GEMM's gathered rows of a transposed A, and its row of accumulators; max pooling's
+     * column maxima; the exponentials of a piece of a row for tanh ({@link VectorMath#tanhInto}), for GELU and its
+     * gradient ({@link Activations#gaussianPiece}), and of a whole row for log-softmax in place.
+     */
+    static final int SMALL_ROWS = 0, SMALL_ACC = 1, POOL_COLUMNS = 2, TANH_EXP = 3, GELU_EXP = 4, LOG_SOFTMAX_EXP = 5;
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[6][0]);
 
     private Scratch() {}
 

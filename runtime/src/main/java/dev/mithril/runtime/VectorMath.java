@@ -26,9 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
  * differ from the same product on one (a worker may run a kernel still interpreted while the caller runs it compiled).
  *
  * <p>Every function here is written with lane-wise operations that IEEE 754 defines exactly (add, multiply, fused
- * multiply-add, min, max, compare, blend, integer shifts, rearrangements), in a fixed order, so each tier computes
- * the same bits. Each has a scalar twin with the same operations in the same order, for loop tails and tests:
- * {@code exp(float)} equals lane {@code i} of {@code exp(FloatVector)} bit for bit.
+ * multiply-add, compare, blend, integer shifts, rearrangements), in a fixed order, so each tier computes the same
+ * bits. The kernels call the array-level forms ({@link #sumOf}, {@link #dotOf}, {@code sumsInto}, {@link #expInto},
+ * {@link #tanhInto}, {@link #sigmoidInto}): no vector crosses a call, so none is boxed where C2 does not inline one.
+ * Each transcendental has a scalar twin with the same operations in the same order, for loop tails and tests:
+ * {@link #exp(float)} equals what {@link #expInto} writes for the same argument, bit for bit.
  */
 public final class VectorMath {
     /** The species these functions take: the preferred ones, as every kernel of the runtime uses. */
@@ -102,11 +104,11 @@ public final class VectorMath {
 
     /**
      * Replaces {@code t[off .. off + n)} with the lane sums of the {@code n} vectors stored at {@code t[off],
-     * t[off + V], ..., t[off + (n - 1) V]}, each as {@link #sum(FloatVector)} sums it. For kernels with many accumulators (GEMM's dot-product
-     * blocks): a call of {@code sum} per accumulator, in line, would take such a method past C2's inlining budget, and
-     * a vector passed to a call that is not inlined is boxed (an allocation per sum). Stored to an array, no vector
-     * crosses a call. The butterfly is written out here rather than calling {@code sum}, for the same reason. Keep
-     * {@code off} on a cache line: each vector stored across two lines costs a split store and a split load.
+     * t[off + V], ..., t[off + (n - 1) V]}, each as {@link #sum(FloatVector)} sums it. For kernels with many
+     * accumulators (GEMM's dot-product blocks, attention's rows): a call of {@code sum} per accumulator, in line,
+     * would take such a method past C2's inlining budget, and a vector passed to a call that is not inlined is boxed
+     * (an allocation per sum). Stored to an array, no vector crosses a call. The butterfly is written out here rather
+     * than calling {@code sum}, for the same reason.
      */
     static void sumsInto(float[] t, int off, int n) {
         int r = 0;
@@ -160,10 +162,14 @@ public final class VectorMath {
      */
     /** 16 vectors of 16 lanes at {@code t[off]}: their sums, in order, to {@code t[dst .. dst + 16)}. */
     private static void fold16(float[] t, int off, int dst) {
-        FloatVector v0 = FloatVector.fromArray(F, t, off + 0 * 16), v1 = FloatVector.fromArray(F, t, off + 1 * 16), v2 = FloatVector.fromArray(F, t, off + 2 * 16), v3 = FloatVector.fromArray(F, t, off + 3 * 16);
-        FloatVector v4 = FloatVector.fromArray(F, t, off + 4 * 16), v5 = FloatVector.fromArray(F, t, off + 5 * 16), v6 = FloatVector.fromArray(F, t, off + 6 * 16), v7 = FloatVector.fromArray(F, t, off + 7 * 16);
-        FloatVector v8 = FloatVector.fromArray(F, t, off + 8 * 16), v9 = FloatVector.fromArray(F, t, off + 9 * 16), v10 = FloatVector.fromArray(F, t, off + 10 * 16), v11 = FloatVector.fromArray(F, t, off + 11 * 16);
-        FloatVector v12 = FloatVector.fromArray(F, t, off + 12 * 16), v13 = FloatVector.fromArray(F, t, off + 13 * 16), v14 = FloatVector.fromArray(F, t, off + 14 * 16), v15 = FloatVector.fromArray(F, t, off + 15 * 16);
+        FloatVector v0 = FloatVector.fromArray(F, t, off + 0 * 16), v1 = FloatVector.fromArray(F, t, off + 1 * 16),
+                v2 = FloatVector.fromArray(F, t, off + 2 * 16), v3 = FloatVector.fromArray(F, t, off + 3 * 16);
+        FloatVector v4 = FloatVector.fromArray(F, t, off + 4 * 16), v5 = FloatVector.fromArray(F, t, off + 5 * 16),
+                v6 = FloatVector.fromArray(F, t, off + 6 * 16), v7 = FloatVector.fromArray(F, t, off + 7 * 16);
+        FloatVector v8 = FloatVector.fromArray(F, t, off + 8 * 16), v9 = FloatVector.fromArray(F, t, off + 9 * 16),
+                v10 = FloatVector.fromArray(F, t, off + 10 * 16), v11 = FloatVector.fromArray(F, t, off + 11 * 16);
+        FloatVector v12 = FloatVector.fromArray(F, t, off + 12 * 16), v13 = FloatVector.fromArray(F, t, off + 13 * 16),
+                v14 = FloatVector.fromArray(F, t, off + 14 * 16), v15 = FloatVector.fromArray(F, t, off + 15 * 16);
         v0 = v0.blend(v1, FM8).add(v1.blend(v0, FM8).rearrange(FX8));
         v2 = v2.blend(v3, FM8).add(v3.blend(v2, FM8).rearrange(FX8));
         v4 = v4.blend(v5, FM8).add(v5.blend(v4, FM8).rearrange(FX8));
@@ -200,8 +206,10 @@ public final class VectorMath {
 
     /** 8 vectors of 8 lanes at {@code t[off]}: their sums, in order, to {@code t[dst .. dst + 8)}. */
     private static void fold8(float[] t, int off, int dst) {
-        FloatVector v0 = FloatVector.fromArray(F, t, off + 0 * 8), v1 = FloatVector.fromArray(F, t, off + 1 * 8), v2 = FloatVector.fromArray(F, t, off + 2 * 8), v3 = FloatVector.fromArray(F, t, off + 3 * 8);
-        FloatVector v4 = FloatVector.fromArray(F, t, off + 4 * 8), v5 = FloatVector.fromArray(F, t, off + 5 * 8), v6 = FloatVector.fromArray(F, t, off + 6 * 8), v7 = FloatVector.fromArray(F, t, off + 7 * 8);
+        FloatVector v0 = FloatVector.fromArray(F, t, off + 0 * 8), v1 = FloatVector.fromArray(F, t, off + 1 * 8),
+                v2 = FloatVector.fromArray(F, t, off + 2 * 8), v3 = FloatVector.fromArray(F, t, off + 3 * 8);
+        FloatVector v4 = FloatVector.fromArray(F, t, off + 4 * 8), v5 = FloatVector.fromArray(F, t, off + 5 * 8),
+                v6 = FloatVector.fromArray(F, t, off + 6 * 8), v7 = FloatVector.fromArray(F, t, off + 7 * 8);
         v0 = v0.blend(v1, FM4).add(v1.blend(v0, FM4).rearrange(FX4));
         v2 = v2.blend(v3, FM4).add(v3.blend(v2, FM4).rearrange(FX4));
         v4 = v4.blend(v5, FM4).add(v5.blend(v4, FM4).rearrange(FX4));
@@ -214,8 +222,10 @@ public final class VectorMath {
 
     /** 8 vectors of 8 lanes at {@code t[off]}: their sums, in order, to {@code t[dst .. dst + 8)}. */
     private static void fold8(double[] t, int off, int dst) {
-        DoubleVector v0 = DoubleVector.fromArray(D, t, off + 0 * 8), v1 = DoubleVector.fromArray(D, t, off + 1 * 8), v2 = DoubleVector.fromArray(D, t, off + 2 * 8), v3 = DoubleVector.fromArray(D, t, off + 3 * 8);
-        DoubleVector v4 = DoubleVector.fromArray(D, t, off + 4 * 8), v5 = DoubleVector.fromArray(D, t, off + 5 * 8), v6 = DoubleVector.fromArray(D, t, off + 6 * 8), v7 = DoubleVector.fromArray(D, t, off + 7 * 8);
+        DoubleVector v0 = DoubleVector.fromArray(D, t, off + 0 * 8), v1 = DoubleVector.fromArray(D, t, off + 1 * 8),
+                v2 = DoubleVector.fromArray(D, t, off + 2 * 8), v3 = DoubleVector.fromArray(D, t, off + 3 * 8);
+        DoubleVector v4 = DoubleVector.fromArray(D, t, off + 4 * 8), v5 = DoubleVector.fromArray(D, t, off + 5 * 8),
+                v6 = DoubleVector.fromArray(D, t, off + 6 * 8), v7 = DoubleVector.fromArray(D, t, off + 7 * 8);
         v0 = v0.blend(v1, DM4).add(v1.blend(v0, DM4).rearrange(DX4));
         v2 = v2.blend(v3, DM4).add(v3.blend(v2, DM4).rearrange(DX4));
         v4 = v4.blend(v5, DM4).add(v5.blend(v4, DM4).rearrange(DX4));
@@ -228,7 +238,8 @@ public final class VectorMath {
 
     /** 4 vectors of 4 lanes at {@code t[off]}: their sums, in order, to {@code t[dst .. dst + 4)}. */
     private static void fold4(double[] t, int off, int dst) {
-        DoubleVector v0 = DoubleVector.fromArray(D, t, off + 0 * 4), v1 = DoubleVector.fromArray(D, t, off + 1 * 4), v2 = DoubleVector.fromArray(D, t, off + 2 * 4), v3 = DoubleVector.fromArray(D, t, off + 3 * 4);
+        DoubleVector v0 = DoubleVector.fromArray(D, t, off + 0 * 4), v1 = DoubleVector.fromArray(D, t, off + 1 * 4),
+                v2 = DoubleVector.fromArray(D, t, off + 2 * 4), v3 = DoubleVector.fromArray(D, t, off + 3 * 4);
         v0 = v0.blend(v1, DM2).add(v1.blend(v0, DM2).rearrange(DX2));
         v2 = v2.blend(v3, DM2).add(v3.blend(v2, DM2).rearrange(DX2));
         v0 = v0.blend(v2, DM1).add(v2.blend(v0, DM1).rearrange(DX1));
@@ -395,9 +406,11 @@ public final class VectorMath {
     private static final float T0 = -5.70498872745e-3f, T1 = 2.06390887954e-2f, T2 = -5.37397155531e-2f,
             T3 = 1.33314422036e-1f, T4 = -3.33332819422e-1f;
 
-    /** Rows longer than this go through {@link #tanhInto} in pieces, each with its exponentials in a scratch row. */
-    private static final int PIECE = 256;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PIECE]);
+    /**
+     * Floats per piece of a row for kernels that take their exponentials through a scratch piece ({@link #tanhInto},
+     * GELU and its gradient): a multiple of every vector length.
+     */
+    static final int PIECE = 256;
 
     /**
      * {@code o[oOff + i] = tanh(a[aOff + i])} for {@code i < n}, {@code o} may be {@code a} at the same offset. Below
@@ -405,7 +418,7 @@ public final class VectorMath {
      * below 2^-12 (which keeps -0); within 1.5 ulp (measured). Each element equals {@link #tanh(float)} bit for bit.
      */
     public static void tanhInto(float[] a, int aOff, float[] o, int oOff, int n) {
-        float[] e = SCRATCH.get();
+        float[] e = Scratch.floats(Scratch.TANH_EXP, PIECE);
         for (int c = 0; c < n; c += PIECE) {
             int len = Math.min(PIECE, n - c), i = 0, bound = len - len % FV;
             for (; i < bound; i += FV) FloatVector.fromArray(F, a, aOff + c + i).abs().intoArray(e, i);

@@ -1,5 +1,6 @@
 package dev.mithril.runtime;
 
+import static dev.mithril.runtime.Allocations.perCall;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.AfterAll;
@@ -24,10 +25,6 @@ class GemmAllocationTest {
     @BeforeAll static void saveThreads() { threadsBefore = Parallel.threads(); }
 
     @AfterAll static void restoreThreads() { Parallel.setThreads(threadsBefore); }
-
-    private static long perCall(Runnable body) { return Allocations.perCall(body); }
-
-    private static long perCall(Runnable body, long patienceNanos) { return Allocations.perCall(body, patienceNanos); }
 
     private static Object sink;
 

@@ -39,8 +39,9 @@ final class FusedLoop {
      * Float32 operations that may close a vectorized loop: the loop computes their argument, then the whole output
      * goes through VectorMath's array form once. Their vector forms are not written in the loop: the Vector API's own
      * EXP and TANH give different bits compiled and interpreted, and a call that passes VectorMath a vector boxes it
-     * wherever C2 declines to inline it. Anywhere else in an expression (and in float64 loops) they make the loop
-     * scalar, where Math's functions give the same bits in every JIT tier.
+     * wherever C2 declines to inline it. Float64 loops close the same way with a scalar pass of Math's function. Two of
+     * them side by side, rather than nested, make the loop scalar, where Math's functions give the same bits in every
+     * JIT tier.
      */
     private static final Set<String> CLOSING_FORMS = Set.of("sigmoid", "tanh");
 
@@ -55,6 +56,8 @@ final class FusedLoop {
 
     /** The input whose buffer the output takes over (the memory plan's in-place write), or null. */
     private final String inPlaceOf;
+    /** The passes over the output ({@link #cut}), or null where the expression cannot be cut into them. */
+    private final List<Stage> stages;
 
     FusedLoop(Node node, String inPlaceOf) {
         this.node = node;
@@ -75,6 +78,7 @@ final class FusedLoop {
             params.add(s);
             access.add(Access.of(in.type().dims(), op.dims()));
         }
+        this.stages = cut(op.expr());
     }
 
     /** Marks "the value the previous stage left in out[i]" in a stage's expression. */
@@ -93,9 +97,9 @@ final class FusedLoop {
      * would need a second buffer), or where a later pass would read the input whose buffer out has taken over. Float64
      * loops close with a scalar pass of Math's function instead.
      */
-    private List<Stage> stages() {
+    private List<Stage> cut(Expr expr) {
         List<Stage> out = new ArrayList<>();
-        Expr cur = op.expr();
+        Expr cur = expr;
         while (true) {
             List<Expr.Apply> innermost = new ArrayList<>();
             innermostClosing(cur, innermost);
@@ -135,18 +139,16 @@ final class FusedLoop {
 
     /** Whether the loop uses the Vector API (and so the class needs its species). */
     boolean vectorized() {
-        boolean forms = stages() != null && stages().stream().allMatch(st -> st.expr().usesOnly(VECTOR_FORMS));
+        boolean forms = stages != null && stages.stream().allMatch(st -> st.expr().usesOnly(VECTOR_FORMS));
         return forms && access.stream().allMatch(a -> a == Access.FULL || a == Access.SCALAR);
     }
 
     /** How the generated code computes the node, for its comment. */
     String describe() {
         if (!vectorized()) return "one scalar loop";
-        List<Stage> st = stages();
-        if (st == null || st.size() == 1 && st.get(0).closing() == null) return "one vector loop";
-        List<String> closing = st.stream().map(Stage::closing).filter(java.util.Objects::nonNull).toList();
-        return (st.size() == 1 ? "one vector loop" : st.size() + " vector loops") + " and " + (f64 ? "Math's " : "VectorMath's ")
-                + String.join(" and ", closing);
+        List<String> closing = stages.stream().map(Stage::closing).filter(java.util.Objects::nonNull).toList();
+        String loops = stages.size() == 1 ? "one vector loop" : stages.size() + " vector loops";
+        return closing.isEmpty() ? loops : loops + " and " + (f64 ? "Math's " : "VectorMath's ") + String.join(" and ", closing);
     }
 
     /** Whether the loop is over doubles (and its species is {@link #SPECIES_F64}). */
@@ -193,7 +195,7 @@ final class FusedLoop {
             m.beginControlFlow("for (i = 0; i < $L; i++)", bound).addStatement("out[i] = $L", scalar(op.expr())).endControlFlow();
             return m.build();
         }
-        for (Stage st : stages()) {
+        for (Stage st : stages) {
             m.beginControlFlow("for (i = 0; i < $L.loopBound($L); i += $L.length())", species, bound, species)
                     .addStatement("$L.intoArray(out, i)", vector(st.expr()))
                     .endControlFlow();

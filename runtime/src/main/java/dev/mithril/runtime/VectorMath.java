@@ -51,7 +51,7 @@ public final class VectorMath {
     /** Lanes with bit d set (the second vector's, in a fold), for d = 8, 4, 2, 1; bit-reversed lane order. */
     static final VectorMask<Float> FM8 = upper(F, 8), FM4 = upper(F, 4), FM2 = upper(F, 2), FM1 = upper(F, 1);
     static final VectorMask<Double> DM4 = upper(D, 4), DM2 = upper(D, 2), DM1 = upper(D, 1);
-    private static final VectorShuffle<Float> FREV = reversed(F);
+    static final VectorShuffle<Float> FREV = reversed(F);
     /** For 16 lanes: lane a takes lane 8 (a & 1) + 4 (a >> 1 & 1) (see fold4of16); only lanes 0 to 3 are kept. */
     private static final VectorShuffle<Float> F4REV = VectorShuffle.fromOp(F, a -> FV == 16 ? 8 * (a & 1) + 4 * (a >> 1 & 1) : a);
     private static final VectorShuffle<Double> DREV = reversed(D);

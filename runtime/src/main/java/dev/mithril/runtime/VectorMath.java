@@ -339,12 +339,19 @@ public final class VectorMath {
 
     // ---- exp ---------------------------------------------------------------------------------------------------
 
-    /** Past this, e^x is not a finite float; below {@code EXP_LO} it rounds to 0 (2^-150). */
-    static final float EXP_HI = 88.72283935546875f, EXP_LO = -103.97208404541016f;
+    /** Past this, e^x is not a finite float. */
+    static final float EXP_HI = 88.72283935546875f;
+    /**
+     * n = round(x log2 e) below this gives 0: from n = -125 up, the result is a normal float (at least about 1.7e-38,
+     * reached near x = -86.99). Below, e^x would be one of the float range's subnormals or 0: flushed to 0.
+     */
+    static final float EXP_N_MIN = -125f;
     private static final float LOG2E = 1.44269504088896341f;
-    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer, which its low bits then hold. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    /**
+     * 1.5 * 2^23 + 126: adding it rounds a float of magnitude below 2^22 to an integer n (ties to even, as 126 is),
+     * which the sum's low bits then hold biased by 126, so that shifting them into the exponent field makes 2^(n - 1).
+     */
+    private static final float ROUND = 12583038f;
     /** ln 2 in two parts; n * LN2_HI is exact for the n used here (|n| <= 150). */
     private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     /** e^r = 1 + r + r^2 (P0 r^5 + ... + P5) for |r| <= ln2 / 2 (Cephes's expf). */
@@ -354,10 +361,12 @@ public final class VectorMath {
     /**
      * {@code o[oOff + i] = e^(scale * a[aOff + i] - shift)} for {@code i < n} ({@code scale * a - shift} as one fused
      * multiply-add); {@code o} may be {@code a} at the same offset. Within 2 ulp of the exact value (1 ulp at worst
-     * over every 7th float from -104 to 89, measured against {@code Math.exp}); NaN gives NaN, +inf +inf, and -inf or
-     * anything below about -103.97 gives 0; results below 2^-126 are subnormal. Each element equals
-     * {@link #exp(float)} of its argument, bit for bit. The steps: n = round(x log2 e), r = x - n ln 2 (in two parts),
-     * e^r by a polynomial, times 2^n as two powers of two so that neither over- nor underflows on its own.
+     * over every 7th float from -87 to 89, measured against {@code Math.exp}); NaN gives NaN, past about 88.72 +inf,
+     * and below about -86.99, where e^x is under 1.7e-38, 0: no subnormal result, so no kernel downstream pays for
+     * subnormal arithmetic. Each element equals {@link #exp(float)} of its argument, bit for bit. The steps: n =
+     * round(x log2 e), r = x - n ln 2 (in two parts), e^r by a polynomial, doubled, times 2^(n - 1), whose exponent
+     * field is the rounding sum's low bits shifted; masks for the two ends, with no clamp of x first (what the
+     * arithmetic makes of an argument past either end is replaced).
      *
      * <p>The kernels' exponentials all come through here, an array-level call: a method that takes a vector and is
      * not inlined by C2 boxes it (C2 declines, for instance, a callee it has already compiled when the call site's
@@ -368,33 +377,27 @@ public final class VectorMath {
         int i = 0, bound = n - n % FV;
         for (; i < bound; i += FV) {
             FloatVector x = FloatVector.fromArray(F, a, aOff + i).fma(scale, -shift);
-            VectorMask<Float> over = x.compare(VectorOperators.GT, EXP_HI), under = x.compare(VectorOperators.LT, EXP_LO);
-            FloatVector xc = x.blend(EXP_HI, over).blend(EXP_LO, under); // NaN compares false and stays
-            FloatVector t = xc.fma(LOG2E, ROUND), k = t.sub(ROUND);
-            FloatVector r = k.fma(ln2Lo, k.fma(ln2Hi, xc));
+            FloatVector t = x.fma(LOG2E, ROUND), k = t.sub(ROUND);
+            VectorMask<Float> over = x.compare(VectorOperators.GT, EXP_HI), under = k.compare(VectorOperators.LT, EXP_N_MIN);
+            FloatVector r = k.fma(ln2Lo, k.fma(ln2Hi, x));
             FloatVector p = r.fma(P0, P1).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P3))
                     .fma(r, FloatVector.broadcast(F, P4)).fma(r, FloatVector.broadcast(F, P5));
-            p = p.fma(r.mul(r), r).add(1f);
-            IntVector ki = t.reinterpretAsInts().sub(ROUND_BITS); // k as an integer, from t's low bits
-            IntVector h = ki.lanewise(VectorOperators.ASHR, 1);
-            FloatVector s1 = h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector s2 = ki.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            p.mul(s1).mul(s2).blend(Float.POSITIVE_INFINITY, over).blend(0f, under).intoArray(o, oOff + i);
+            p = p.fma(r.mul(r), r).fma(2f, 2f); // 2 e^r, rounded once as e^r is
+            FloatVector scaleDown = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // 2^(n - 1)
+            p.mul(scaleDown).blend(Float.POSITIVE_INFINITY, over).blend(0f, under).intoArray(o, oOff + i);
         }
         for (; i < n; i++) o[oOff + i] = exp(Math.fma(a[aOff + i], scale, -shift));
     }
 
     /** e^x, the same operations as {@link #expInto} on one value, so the same bits. */
     public static float exp(float x) {
-        float xc = x > EXP_HI ? EXP_HI : x < EXP_LO ? EXP_LO : x;
-        float t = Math.fma(xc, LOG2E, ROUND), n = t - ROUND;
-        float r = Math.fma(n, -LN2_LO, Math.fma(n, -LN2_HI, xc));
+        float t = Math.fma(x, LOG2E, ROUND), k = t - ROUND;
+        float r = Math.fma(k, -LN2_LO, Math.fma(k, -LN2_HI, x));
         float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, P0, P1), r, P2), r, P3), r, P4), r, P5);
-        p = Math.fma(p, r * r, r) + 1f;
-        int ni = Float.floatToRawIntBits(t) - ROUND_BITS, h = ni >> 1;
-        float e = p * Float.intBitsToFloat((h + 127) << 23) * Float.intBitsToFloat((ni - h + 127) << 23);
+        p = Math.fma(Math.fma(p, r * r, r), 2f, 2f);
+        float e = p * Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
         if (x > EXP_HI) return Float.POSITIVE_INFINITY;
-        if (x < EXP_LO) return 0f;
+        if (k < EXP_N_MIN) return 0f;
         return e;
     }
 

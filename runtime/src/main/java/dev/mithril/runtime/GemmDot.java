@@ -30,17 +30,19 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The 4 x 5 blocks read B best from a copy with each block's 5 rows interleaved per vector ({@link #packDots}):
  * all 5 weight vectors at one address and fixed distances, so the loop keeps 4 fewer addresses live. Weights packed
  * once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and {@link Gemm#linear} passes it here;
- * other products with alpha 1 and beta 0 copy a small B ({@link #MAX_COPIED_DOTS}) on each call. Every 4 x 5 block,
+ * other products with alpha 1 and beta 0 copy a small B ({@link #MAX_COPIED_DOTS}) on each call, as the first row
+ * of blocks reads it in place ({@link #block4x5} stores each weight vector into the copy beside its FMAs), so that no
+ * separate pass reads B (classifier: 0.93 -> 0.95-0.96; 8 x 64 x 256 0.55 -> 0.77). Every 4 x 5 block,
  * interleaved or in place, stores plain sums: alpha and beta would hold 2 of the 32 vector registers across the loop
  * (its 20 accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved accumulators between
  * registers in every iteration). Where alpha or beta asks for more, the sums go to a small per-thread block that is
  * then combined with C. On the classifier 32 x 10 x 256, one thread, median over 64 placements of the operands
- * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.93-0.94.
+ * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.95-0.96.
  *
  * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
- * in multiples of 16. Either way each element is computed by the same code whatever the thread count. (Not always to
- * the same bit: a lane reduction adds in another order in the interpreter than in compiled code.) Bias, residual and
- * activation are applied by a vector pass over each finished row segment.
+ * in multiples of 16. Either way each element is computed by the same code, to the same bit, whatever the thread
+ * count (the lane sums are {@link VectorMath}'s fixed-order folds). Bias, residual and activation are applied by a
+ * vector pass over each finished row segment.
  */
 final class GemmDot {
     /**
@@ -92,6 +94,7 @@ final class GemmDot {
         boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= SERIAL_WORK;
         // a small B is interleaved here, when one thread does it all: lines this thread has just written would be
         // read by the other thread from this core's cache (the classifier on two threads went 0.9 -> 0.7 of OpenBLAS)
+        boolean copyFirst = false;
         if (NARROW) dots = null; // the 4 x 2 blocks read B in place
         else if (dots == null && !parallel && hasRowBlocks(m) && o.alpha() == 1f && o.beta() == 0f) {
             int size = dotsSize(n, k);
@@ -99,7 +102,7 @@ final class GemmDot {
                 CacheLines.Tracked t = dotsBuffer(size);
                 dots = t.data();
                 dOff = t.start();
-                packDots(b, bOff, ldb, n, k, dots, dOff);
+                copyFirst = true; // written by the first row of blocks as they read B (block4x5)
             }
         }
         long lineStride = ((long) k + 15) & ~15L; // floats per copied row: whole 64-byte lines
@@ -116,7 +119,7 @@ final class GemmDot {
         }
         int blocks = (n + NB - 1) / NB;
         if (!parallel) {
-            columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, o, 0, n);
+            columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst, o, 0, n);
             return;
         }
         Split s = SPLITS.get();
@@ -166,8 +169,8 @@ final class GemmDot {
     }
     /**
      * Up to this many floats of B (its interleaved copy, {@link #dotsSize}) a product without packed weights copies B
-     * before its 4 x 5 blocks: 16K floats (64 KiB) take about as long to copy as 4 rows of A take to multiply by them,
-     * and stay in L2 for the blocks. (The classifier's 10 x 256 is 2,560.) Larger, the copy would cost more than the
+     * in its first row of 4 x 5 blocks: 16K floats (64 KiB) take about as long to copy as 4 rows of A take to multiply
+     * by them, and stay in L2 for the blocks. (The classifier's 10 x 256 is 2,560.) Larger, the copy would cost more than the
      * layout saves and push A out of the caches.
      */
     static final int MAX_COPIED_DOTS = 16 * 1024;
@@ -219,8 +222,8 @@ final class GemmDot {
         boolean byRows;
 
         @Override public void run(int from, int to) {
-            if (byRows) columns(from * ROW_UNIT, Math.min(m, to * ROW_UNIT), k, a, aOff, lda, b, bOff, ldb, dots, dOff, o, 0, n);
-            else columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, o, from * NB, Math.min(n, to * NB));
+            if (byRows) columns(from * ROW_UNIT, Math.min(m, to * ROW_UNIT), k, a, aOff, lda, b, bOff, ldb, dots, dOff, false, o, 0, n);
+            else columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, false, o, from * NB, Math.min(n, to * NB));
         }
     }
 
@@ -232,7 +235,7 @@ final class GemmDot {
      * single dot products.
      */
     private static void columns(int i0, int i1, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float[] dots, int dOff, GemmKernel.Out o, int j0, int j1) {
+                                float[] dots, int dOff, boolean copyFirst, GemmKernel.Out o, int j0, int j1) {
         float[] c = o.c();
         float[] t = TILE.get();
         float alpha = o.alpha(), beta = o.beta();
@@ -249,14 +252,14 @@ final class GemmDot {
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
-                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums, t);
+                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst && i == 0, c, cOff, ldc, alpha, beta, sums, t);
                 }
             }
             for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
         } else {
             for (int j = j0; j < full; j += NB) {
                 for (int i = 0; i < rows; i += MB) {
-                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, c, cOff, ldc, alpha, beta, sums, t);
+                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst && i == 0, c, cOff, ldc, alpha, beta, sums, t);
                 }
                 // while these 5 rows of B are still in L1: a second pass over a B larger than L2 would read it from
                 // memory again (5 rows of A at 1024 x 1024 ran at 35 GFLOP/s, 4 rows at 54)
@@ -409,17 +412,18 @@ final class GemmDot {
      * beta 0), otherwise into {@code sums}, which is then combined with C.
      */
     private static void fourByFive(int i, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                   float[] dots, int dOff, float[] c, int cOff, int ldc, float alpha, float beta,
+                                   float[] dots, int dOff, boolean copy, float[] c, int cOff, int ldc, float alpha, float beta,
                                    float[] sums, float[] t) {
-        int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j;
-        if (dots != null) {
-            int kv = k / V * V;
+        int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j, kv = k / V * V;
+        if (copy) {
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, dots, dOff + j * kv);
+        } else if (dots != null) {
             interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc, t);
             if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
         } else if (sums == null) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, null, 0);
         } else {
-            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t);
+            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t, null, 0);
             for (int r = 0; r < MB; r++) {
                 for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
             }
@@ -429,9 +433,12 @@ final class GemmDot {
     /**
      * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}), stored as they are: like
      * {@link #interleaved4x5}, no alpha or beta live across the loop (classifier 32 x 10 x 256 with B in place: 0.86 ->
-     * 0.91 of OpenBLAS on one thread, +8% on two).
+     * 0.91 of OpenBLAS on one thread, +8% on two). With {@code dots}, each whole vector of the 5 rows is also stored
+     * where {@link #packDots} would put it, block at {@code dOff}: the first row of blocks makes the interleaved copy
+     * the rows below read (the test on {@code dots} is the same in every iteration; C2 takes it out of the loop).
      */
-    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t) {
+    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t,
+                                 float[] dots, int dOff) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -440,6 +447,11 @@ final class GemmDot {
             FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
                     y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
                     y4 = FloatVector.fromArray(S, b, b4 + p), x;
+            if (dots != null) {
+                int q = dOff + NB * p;
+                y0.intoArray(dots, q); y1.intoArray(dots, q + V); y2.intoArray(dots, q + 2 * V); y3.intoArray(dots, q + 3 * V);
+                y4.intoArray(dots, q + 4 * V);
+            }
             x = FloatVector.fromArray(S, a, aO + p);
             s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
             x = FloatVector.fromArray(S, a, a1 + p);

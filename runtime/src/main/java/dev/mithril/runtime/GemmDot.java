@@ -32,12 +32,12 @@ import jdk.incubator.vector.VectorSpecies;
  * once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and {@link Gemm#linear} passes it here;
  * other products with alpha 1 and beta 0 copy a small B ({@link #MAX_COPIED_DOTS}) on each call, as the first row
  * of blocks reads it in place ({@link #block4x5} stores each weight vector into the copy beside its FMAs), so that no
- * separate pass reads B (classifier: 0.93 -> 0.95-0.96; 8 x 64 x 256 0.55 -> 0.77). Every 4 x 5 block,
- * interleaved or in place, stores plain sums: alpha and beta would hold 2 of the 32 vector registers across the loop
- * (its 20 accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved accumulators between
- * registers in every iteration). Where alpha or beta asks for more, the sums go to a small per-thread block that is
+ * separate pass reads B (one thread: classifier 0.93-0.95 -> 0.96-0.97, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84).
+ * Every 4 x 5 block, interleaved or in place, stores plain sums: alpha and beta would hold 2 of the 32 vector
+ * registers across the loop (its 20 accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved
+ * accumulators between registers in every iteration). Where alpha or beta asks for more, the sums go to a small per-thread block that is
  * then combined with C. On the classifier 32 x 10 x 256, one thread, median over 64 placements of the operands
- * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.95-0.96.
+ * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.96-0.97.
  *
  * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
  * in multiples of 16. Either way each element is computed by the same code, to the same bit, whatever the thread
@@ -170,8 +170,8 @@ final class GemmDot {
     /**
      * Up to this many floats of B (its interleaved copy, {@link #dotsSize}) a product without packed weights copies B
      * in its first row of 4 x 5 blocks: 16K floats (64 KiB) take about as long to copy as 4 rows of A take to multiply
-     * by them, and stay in L2 for the blocks. (The classifier's 10 x 256 is 2,560.) Larger, the copy would cost more than the
-     * layout saves and push A out of the caches.
+     * by them, and stay in L2 for the blocks. (The classifier's 10 x 256 is 2,560.) Larger, the copy would cost more
+     * than the layout saves and push A out of the caches.
      */
     static final int MAX_COPIED_DOTS = 16 * 1024;
     private static final ThreadLocal<CacheLines.Tracked> DOTS = new ThreadLocal<>();
@@ -554,7 +554,7 @@ final class GemmDot {
      * C[3][0] in lanes 0 to 15; s31 holds C[3][1] to C[3][4] in lanes 0, 8, 4 and 12. Each row of C is then one
      * masked store at an offset that lines its lanes up with the row (rows 0 to 2 from that vector, row 3 from a
      * two-vector select into lanes 11 to 15), instead of 20 scalar stores read back from a tile (classifier 32 x 10 x
-     * 256, one thread: 0.90-0.92 -> 0.91-0.93 of OpenBLAS). With ldc >= 5 each store's 16 lanes lie between the
+     * 256, one thread: 0.90-0.92 -> 0.93-0.94 of OpenBLAS). With ldc >= 5 each store's 16 lanes lie between the
      * block's first float and its last, so all within C and on the Vector API's unchecked path.
      */
     private static final VectorMask<Float> ROW0 = lanes(0, 5), ROW1 = lanes(5, 10), ROW2 = lanes(10, 15), ROW3 = lanes(11, 16);

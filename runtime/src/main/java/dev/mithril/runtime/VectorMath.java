@@ -373,6 +373,14 @@ public final class VectorMath {
      * profile looks cold), while an array argument costs nothing either way.
      */
     public static void expInto(float[] a, int aOff, float scale, float shift, float[] o, int oOff, int n) {
+        expLoop(a, aOff, scale, shift, o, oOff, n, false);
+    }
+
+    /**
+     * {@link #expInto}'s loop; with {@code logistic}, each e becomes 1 / (1 + e) before it is stored (the sigmoid in one
+     * pass). The flag is the same in every iteration, so C2 compiles a loop for each value.
+     */
+    private static void expLoop(float[] a, int aOff, float scale, float shift, float[] o, int oOff, int n, boolean logistic) {
         FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI), ln2Lo = FloatVector.broadcast(F, -LN2_LO);
         int i = 0, bound = n - n % FV;
         for (; i < bound; i += FV) {
@@ -384,9 +392,14 @@ public final class VectorMath {
                     .fma(r, FloatVector.broadcast(F, P4)).fma(r, FloatVector.broadcast(F, P5));
             p = p.fma(r.mul(r), r).fma(2f, 2f); // 2 e^r, rounded once as e^r is
             FloatVector scaleDown = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // 2^(n - 1)
-            p.mul(scaleDown).blend(Float.POSITIVE_INFINITY, over).blend(0f, under).intoArray(o, oOff + i);
+            FloatVector e = p.mul(scaleDown).blend(Float.POSITIVE_INFINITY, over).blend(0f, under);
+            if (logistic) e = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            e.intoArray(o, oOff + i);
         }
-        for (; i < n; i++) o[oOff + i] = exp(Math.fma(a[aOff + i], scale, -shift));
+        for (; i < n; i++) {
+            float e = exp(Math.fma(a[aOff + i], scale, -shift));
+            o[oOff + i] = logistic ? 1f / (e + 1f) : e;
+        }
     }
 
     /** e^x, the same operations as {@link #expInto} on one value, so the same bits. */
@@ -457,11 +470,7 @@ public final class VectorMath {
      * {@code a} at the same offset. Within 3 ulp (measured); each element equals {@link #sigmoid(float)} bit for bit.
      */
     public static void sigmoidInto(float[] a, int aOff, float[] o, int oOff, int n) {
-        expInto(a, aOff, -1f, 0f, o, oOff, n);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        int i = 0, bound = n - n % FV;
-        for (; i < bound; i += FV) one.div(FloatVector.fromArray(F, o, oOff + i).add(one)).intoArray(o, oOff + i);
-        for (; i < n; i++) o[oOff + i] = 1f / (o[oOff + i] + 1f);
+        expLoop(a, aOff, -1f, 0f, o, oOff, n, true);
     }
 
     /** The logistic function on one value, as {@link #sigmoidInto} computes it. */

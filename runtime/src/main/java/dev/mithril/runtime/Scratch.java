@@ -16,11 +16,11 @@ final class Scratch {
     private static final ThreadLocal<boolean[][]> FLAGS = ThreadLocal.withInitial(() -> new boolean[1][0]);
     /**
      * Float slots: the small-row GEMM's gathered rows of a transposed A, and its row of accumulators; max pooling's
-     * column maxima; the exponentials of a piece of a row for tanh ({@link VectorMath#tanhInto}), for GELU and its
-     * gradient ({@link Activations#gaussianPiece}), and of a whole row for log-softmax in place.
+     * column maxima; the exponentials of a piece of a row for GELU and its gradient ({@link Activations#gaussianPiece}),
+     * and of a whole row for log-softmax in place.
      */
-    static final int SMALL_ROWS = 0, SMALL_ACC = 1, POOL_COLUMNS = 2, TANH_EXP = 3, GELU_EXP = 4, LOG_SOFTMAX_EXP = 5;
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[6][0]);
+    static final int SMALL_ROWS = 0, SMALL_ACC = 1, POOL_COLUMNS = 2, GELU_EXP = 3, LOG_SOFTMAX_EXP = 4;
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[5][0]);
 
     private Scratch() {}
 

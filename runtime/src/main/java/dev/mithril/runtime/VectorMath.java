@@ -373,18 +373,22 @@ public final class VectorMath {
      * profile looks cold), while an array argument costs nothing either way.
      */
     public static void expInto(float[] a, int aOff, float scale, float shift, float[] o, int oOff, int n) {
-        expLoop(a, aOff, scale, shift, o, oOff, n, false);
+        expLoop(a, aOff, scale, shift, o, oOff, n, EXP);
     }
 
+    /** What {@link #expLoop} stores: e, the sigmoid 1 / (1 + e) of -a, or tanh a from e^(2|a|). */
+    private static final int EXP = 0, LOGISTIC = 1, TANH = 2;
+
     /**
-     * {@link #expInto}'s loop; with {@code logistic}, each e becomes 1 / (1 + e) before it is stored (the sigmoid in one
-     * pass). The flag is the same in every iteration, so C2 compiles a loop for each value.
+     * {@link #expInto}'s loop, which also finishes the sigmoid and tanh in the same pass ({@code mode}). The mode is
+     * the same in every iteration, so C2 compiles a loop for each mode a call site uses.
      */
-    private static void expLoop(float[] a, int aOff, float scale, float shift, float[] o, int oOff, int n, boolean logistic) {
+    private static void expLoop(float[] a, int aOff, float scale, float shift, float[] o, int oOff, int n, int mode) {
         FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI), ln2Lo = FloatVector.broadcast(F, -LN2_LO);
         int i = 0, bound = n - n % FV;
         for (; i < bound; i += FV) {
-            FloatVector x = FloatVector.fromArray(F, a, aOff + i).fma(scale, -shift);
+            FloatVector in = FloatVector.fromArray(F, a, aOff + i);
+            FloatVector x = (mode == TANH ? in.abs() : in).fma(scale, -shift);
             FloatVector t = x.fma(LOG2E, ROUND), k = t.sub(ROUND);
             VectorMask<Float> over = x.compare(VectorOperators.GT, EXP_HI), under = k.compare(VectorOperators.LT, EXP_N_MIN);
             FloatVector r = k.fma(ln2Lo, k.fma(ln2Hi, x));
@@ -393,12 +397,22 @@ public final class VectorMath {
             p = p.fma(r.mul(r), r).fma(2f, 2f); // 2 e^r, rounded once as e^r is
             FloatVector scaleDown = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // 2^(n - 1)
             FloatVector e = p.mul(scaleDown).blend(Float.POSITIVE_INFINITY, over).blend(0f, under);
-            if (logistic) e = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            if (mode == LOGISTIC) {
+                e = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            } else if (mode == TANH) { // below |x| = 0.625 an odd polynomial, above 1 - 2 / (e^2|x| + 1) with x's sign
+                FloatVector ax = in.abs(), z = in.mul(in);
+                FloatVector small = z.fma(T0, T1).fma(z, FloatVector.broadcast(F, T2)).fma(z, FloatVector.broadcast(F, T3))
+                        .fma(z, FloatVector.broadcast(F, T4)).mul(z).fma(in, in);
+                FloatVector big = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(e.add(1f)));
+                big = big.blend(big.neg(), in.compare(VectorOperators.LT, 0f));
+                e = big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL)).blend(in, ax.compare(VectorOperators.LT, TANH_TINY));
+            }
             e.intoArray(o, oOff + i);
         }
         for (; i < n; i++) {
-            float e = exp(Math.fma(a[aOff + i], scale, -shift));
-            o[oOff + i] = logistic ? 1f / (e + 1f) : e;
+            float v = a[aOff + i];
+            o[oOff + i] = mode == TANH ? tanh(v) : mode == LOGISTIC ? 1f / (exp(Math.fma(v, scale, -shift)) + 1f)
+                    : exp(Math.fma(v, scale, -shift));
         }
     }
 
@@ -423,8 +437,8 @@ public final class VectorMath {
             T3 = 1.33314422036e-1f, T4 = -3.33332819422e-1f;
 
     /**
-     * Floats per piece of a row for kernels that take their exponentials through a scratch piece ({@link #tanhInto},
-     * GELU and its gradient): a multiple of every vector length.
+     * Floats per piece of a row for kernels that take their exponentials through a scratch piece (GELU and its
+     * gradient): a multiple of every vector length.
      */
     static final int PIECE = 256;
 
@@ -434,23 +448,7 @@ public final class VectorMath {
      * below 2^-12 (which keeps -0); within 1.5 ulp (measured). Each element equals {@link #tanh(float)} bit for bit.
      */
     public static void tanhInto(float[] a, int aOff, float[] o, int oOff, int n) {
-        float[] e = Scratch.floats(Scratch.TANH_EXP, PIECE);
-        for (int c = 0; c < n; c += PIECE) {
-            int len = Math.min(PIECE, n - c), i = 0, bound = len - len % FV;
-            for (; i < bound; i += FV) FloatVector.fromArray(F, a, aOff + c + i).abs().intoArray(e, i);
-            for (; i < len; i++) e[i] = Math.abs(a[aOff + c + i]);
-            expInto(e, 0, 2f, 0f, e, 0, len); // e^(2|x|)
-            for (i = 0; i < bound; i += FV) {
-                FloatVector x = FloatVector.fromArray(F, a, aOff + c + i), ax = x.abs(), z = x.mul(x);
-                FloatVector small = z.fma(T0, T1).fma(z, FloatVector.broadcast(F, T2)).fma(z, FloatVector.broadcast(F, T3))
-                        .fma(z, FloatVector.broadcast(F, T4)).mul(z).fma(x, x);
-                FloatVector big = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(FloatVector.fromArray(F, e, i).add(1f)));
-                big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
-                big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL)).blend(x, ax.compare(VectorOperators.LT, TANH_TINY))
-                        .intoArray(o, oOff + c + i);
-            }
-            for (; i < len; i++) o[oOff + c + i] = tanh(a[aOff + c + i]);
-        }
+        expLoop(a, aOff, 2f, 0f, o, oOff, n, TANH); // e^(2|x|)
     }
 
     /** tanh x, the same operations as {@link #tanhInto} on one value, so the same bits. */
@@ -470,7 +468,7 @@ public final class VectorMath {
      * {@code a} at the same offset. Within 3 ulp (measured); each element equals {@link #sigmoid(float)} bit for bit.
      */
     public static void sigmoidInto(float[] a, int aOff, float[] o, int oOff, int n) {
-        expLoop(a, aOff, -1f, 0f, o, oOff, n, true);
+        expLoop(a, aOff, -1f, 0f, o, oOff, n, LOGISTIC);
     }
 
     /** The logistic function on one value, as {@link #sigmoidInto} computes it. */

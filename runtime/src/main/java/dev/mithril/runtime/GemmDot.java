@@ -30,9 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The 4 x 5 blocks read B best from a copy with each block's 5 rows interleaved per vector ({@link #packDots}):
  * all 5 weight vectors at one address and fixed distances, so the loop keeps 4 fewer addresses live. Weights packed
  * once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and {@link Gemm#linear} passes it here;
- * other products with alpha 1 and beta 0 copy a small B ({@link #MAX_COPIED_DOTS}) on each call, as the first row
- * of blocks reads it in place ({@link #block4x5} stores each weight vector into the copy beside its FMAs), so that no
- * separate pass reads B (one thread: classifier 0.93-0.95 -> 0.96-0.97, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84).
+ * other products with alpha 1 and beta 0 and at least two rows of blocks (8 rows) copy a small B
+ * ({@link #MAX_COPIED_DOTS}) on each call, as the first row of blocks reads it in place ({@link #block4x5} stores each
+ * weight vector into the copy beside its FMAs), so that no separate pass reads B (one thread: classifier 0.93-0.95 ->
+ * 0.96-0.97, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). With one row of blocks nothing would read the copy (4 x 10 x 256:
+ * 0.77-0.84 -> 0.99-1.01 without it).
  * Every 4 x 5 block, interleaved or in place, stores plain sums: alpha and beta would hold 2 of the 32 vector
  * registers across the loop (its 20 accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved
  * accumulators between registers in every iteration). Where alpha or beta asks for more, the sums go to a small per-thread block that is
@@ -96,7 +98,7 @@ final class GemmDot {
         // read by the other thread from this core's cache (the classifier on two threads went 0.9 -> 0.7 of OpenBLAS)
         boolean copyFirst = false;
         if (NARROW) dots = null; // the 4 x 2 blocks read B in place
-        else if (dots == null && !parallel && hasRowBlocks(m) && o.alpha() == 1f && o.beta() == 0f) {
+        else if (dots == null && !parallel && m >= 2 * MB && o.alpha() == 1f && o.beta() == 0f) { // a row of blocks reads it
             int size = dotsSize(n, k);
             if (size > 0 && size <= MAX_COPIED_DOTS) {
                 CacheLines.Tracked t = dotsBuffer(size);

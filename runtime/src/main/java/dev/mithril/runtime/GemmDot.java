@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * all 5 weight vectors at one address and fixed distances, so the loop keeps 4 fewer addresses live. Weights packed
  * once ({@link Gemm#pack}) of at most one panel of outputs carry that copy, and {@link Gemm#linear} passes it here;
  * other products with alpha 1 and beta 0 and at least two rows of blocks (8 rows) copy a small B
- * ({@link #MAX_COPIED_DOTS}) on each call, as the first row of blocks reads it in place ({@link #block4x5} stores each
+ * ({@link #MAX_COPIED_DOTS}) on each call, as the first row of blocks reads it in place ({@link #copying4x5} stores each
  * weight vector into the copy beside its FMAs), so that no separate pass reads B (one thread: classifier 0.93-0.95 ->
  * 0.96-0.97, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). With one row of blocks nothing would read the copy (4 x 10 x 256:
  * 0.77-0.84 -> 0.99-1.01 without it).
@@ -104,7 +104,7 @@ final class GemmDot {
                 CacheLines.Tracked t = dotsBuffer(size);
                 dots = t.data();
                 dOff = t.start();
-                copyFirst = true; // written by the first row of blocks as they read B (block4x5)
+                copyFirst = true; // written by the first row of blocks as they read B (copying4x5)
             }
         }
         long lineStride = ((long) k + 15) & ~15L; // floats per copied row: whole 64-byte lines
@@ -418,14 +418,14 @@ final class GemmDot {
                                    float[] sums, float[] t) {
         int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j, kv = k / V * V;
         if (copy) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, dots, dOff + j * kv);
+            copying4x5(k, a, aO, lda, b, bO, ldb, dots, dOff + j * kv, c, cO, ldc, t);
         } else if (dots != null) {
             interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc, t);
             if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
         } else if (sums == null) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t, null, 0);
+            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
         } else {
-            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t, null, 0);
+            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t);
             for (int r = 0; r < MB; r++) {
                 for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
             }
@@ -435,12 +435,9 @@ final class GemmDot {
     /**
      * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}), stored as they are: like
      * {@link #interleaved4x5}, no alpha or beta live across the loop (classifier 32 x 10 x 256 with B in place: 0.86 ->
-     * 0.91 of OpenBLAS on one thread, +8% on two). With {@code dots}, each whole vector of the 5 rows is also stored
-     * where {@link #packDots} would put it, block at {@code dOff}: the first row of blocks makes the interleaved copy
-     * the rows below read (the test on {@code dots} is the same in every iteration; C2 takes it out of the loop).
+     * 0.91 of OpenBLAS on one thread, +8% on two).
      */
-    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t,
-                                 float[] dots, int dOff) {
+    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
                 s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
                 s33 = s00, s34 = s00;
@@ -449,11 +446,6 @@ final class GemmDot {
             FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
                     y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
                     y4 = FloatVector.fromArray(S, b, b4 + p), x;
-            if (dots != null) {
-                int q = dOff + NB * p;
-                y0.intoArray(dots, q); y1.intoArray(dots, q + V); y2.intoArray(dots, q + 2 * V); y3.intoArray(dots, q + 3 * V);
-                y4.intoArray(dots, q + 4 * V);
-            }
             x = FloatVector.fromArray(S, a, aO + p);
             s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
             x = FloatVector.fromArray(S, a, a1 + p);
@@ -496,30 +488,7 @@ final class GemmDot {
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
             s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
             s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
-            VectorMath.sumsInto(t, 0, 20);
-            c[cO] = t[0];
-            c[cO + 1] = t[1];
-            c[cO + 2] = t[2];
-            c[cO + 3] = t[3];
-            c[cO + 4] = t[4];
-            cO += ldc;
-            c[cO] = t[5];
-            c[cO + 1] = t[6];
-            c[cO + 2] = t[7];
-            c[cO + 3] = t[8];
-            c[cO + 4] = t[9];
-            cO += ldc;
-            c[cO] = t[10];
-            c[cO + 1] = t[11];
-            c[cO + 2] = t[12];
-            c[cO + 3] = t[13];
-            c[cO + 4] = t[14];
-            cO += ldc;
-            c[cO] = t[15];
-            c[cO + 1] = t[16];
-            c[cO + 2] = t[17];
-            c[cO + 3] = t[18];
-            c[cO + 4] = t[19];
+            sumsToC(t, c, cO, ldc);
         }
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1f);
     }
@@ -547,6 +516,85 @@ final class GemmDot {
                 int src = wOff + (g + r) * ldw, to = dOff + g * kv + r * V;
                 for (int p = 0; p < kv; p += V) FloatVector.fromArray(S, w, src + p).intoArray(dst, to + NB * p);
             }
+        }
+    }
+
+    /**
+     * {@link #block4x5} (alpha 1, beta 0) that also stores each whole vector of its 5 rows of B where {@link #packDots}
+     * would put it, the block at {@code dOff}: the first row of blocks makes the interleaved copy that the rows below
+     * read, so no separate pass reads B (one thread: classifier 32 x 10 x 256 0.93-0.95 -> 0.96-0.97 of OpenBLAS,
+     * 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). A method of its own: as a flag of {@code block4x5} (a test in the loop,
+     * which C2 answers by compiling the loop twice) it made that block large enough that, after some mixes of calls,
+     * C2 compiled it with its vector operations left to the Java fallback (an MLP training step allocated 29 MB).
+     */
+    private static void copying4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] dots, int dOff,
+                                   float[] c, int cO, int ldc, float[] t) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
+                s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
+                s33 = s00, s34 = s00;
+        int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
+        for (; p <= k - V; p += V) {
+            FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
+                    y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
+                    y4 = FloatVector.fromArray(S, b, b4 + p), x;
+            int q = dOff + NB * p;
+            y0.intoArray(dots, q); y1.intoArray(dots, q + V); y2.intoArray(dots, q + 2 * V); y3.intoArray(dots, q + 3 * V);
+            y4.intoArray(dots, q + 4 * V);
+            x = FloatVector.fromArray(S, a, aO + p);
+            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
+            x = FloatVector.fromArray(S, a, a1 + p);
+            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
+            x = FloatVector.fromArray(S, a, a2 + p);
+            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23); s24 = x.fma(y4, s24);
+            x = FloatVector.fromArray(S, a, a3 + p);
+            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
+        }
+        if (V == 16) {
+            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
+            s00 = s00.blend(s01, VectorMath.FM8).add(s01.blend(s00, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s02 = s02.blend(s03, VectorMath.FM8).add(s03.blend(s02, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s04 = s04.blend(s10, VectorMath.FM8).add(s10.blend(s04, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s11 = s11.blend(s12, VectorMath.FM8).add(s12.blend(s11, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s13 = s13.blend(s14, VectorMath.FM8).add(s14.blend(s13, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s20 = s20.blend(s21, VectorMath.FM8).add(s21.blend(s20, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s22 = s22.blend(s23, VectorMath.FM8).add(s23.blend(s22, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s24 = s24.blend(s30, VectorMath.FM8).add(s30.blend(s24, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s31 = s31.blend(s32, VectorMath.FM8).add(s32.blend(s31, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s33 = s33.blend(s34, VectorMath.FM8).add(s34.blend(s33, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s00 = s00.blend(s02, VectorMath.FM4).add(s02.blend(s00, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s04 = s04.blend(s11, VectorMath.FM4).add(s11.blend(s04, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s13 = s13.blend(s20, VectorMath.FM4).add(s20.blend(s13, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s22 = s22.blend(s24, VectorMath.FM4).add(s24.blend(s22, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s31 = s31.blend(s33, VectorMath.FM4).add(s33.blend(s31, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s00 = s00.blend(s04, VectorMath.FM2).add(s04.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
+            s13 = s13.blend(s22, VectorMath.FM2).add(s22.blend(s13, VectorMath.FM2).rearrange(VectorMath.FX2));
+            s31 = s31.add(s31.rearrange(VectorMath.FX2));
+            s00 = s00.blend(s13, VectorMath.FM1).add(s13.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
+            s31 = s31.add(s31.rearrange(VectorMath.FX1));
+            FloatVector u = s00.rearrange(VectorMath.FREV);
+            u.intoArray(c, cO, ROW0);
+            u.intoArray(c, cO + ldc - 5, ROW1);
+            u.intoArray(c, cO + 2 * ldc - 10, ROW2);
+            FloatVector.fromArray(S, ROW3_FROM, 0).selectFrom(u, s31).intoArray(c, cO + 3 * ldc - 11, ROW3);
+        } else {
+            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+            s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+            s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
+            s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
+            s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
+            sumsToC(t, c, cO, ldc);
+        }
+        if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
+    }
+
+    /**
+     * The lane sums of the 20 accumulators a 4 x 5 block stored at {@code t} (row by row, {@link VectorMath#sumsInto}:
+     * the same pairs as the 16-lane blocks' folds in registers) into C[4][5] at {@code cO}.
+     */
+    private static void sumsToC(float[] t, float[] c, int cO, int ldc) {
+        VectorMath.sumsInto(t, 0, 20);
+        for (int r = 0; r < MB; r++, cO += ldc) {
+            for (int q = 0; q < NB; q++) c[cO + q] = t[r * NB + q];
         }
     }
 
@@ -626,30 +674,7 @@ final class GemmDot {
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
             s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
             s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
-            VectorMath.sumsInto(t, 0, 20);
-            c[cO] = t[0];
-            c[cO + 1] = t[1];
-            c[cO + 2] = t[2];
-            c[cO + 3] = t[3];
-            c[cO + 4] = t[4];
-            cO += ldc;
-            c[cO] = t[5];
-            c[cO + 1] = t[6];
-            c[cO + 2] = t[7];
-            c[cO + 3] = t[8];
-            c[cO + 4] = t[9];
-            cO += ldc;
-            c[cO] = t[10];
-            c[cO + 1] = t[11];
-            c[cO + 2] = t[12];
-            c[cO + 3] = t[13];
-            c[cO + 4] = t[14];
-            cO += ldc;
-            c[cO] = t[15];
-            c[cO + 1] = t[16];
-            c[cO + 2] = t[17];
-            c[cO + 3] = t[18];
-            c[cO + 4] = t[19];
+            sumsToC(t, c, cO, ldc);
         }
     }
 

@@ -62,6 +62,38 @@ class GemmAllocationTest {
         }
     }
 
+    /**
+     * The dot path's 4 x 5 blocks reached every way at once, as a model's training step reaches them: one thread with
+     * a small B (interleaved through a copy that the first row of blocks makes), fewer than 8 rows (B in place, no
+     * copy), alpha and beta (sums through a small block) and two threads (B in place). Whatever C2 compiles for the
+     * blocks from that mixed profile must not box. (What it compiles also depends on the order in which the ways first
+     * ran: the examples' {@code TrainingAllocationTest}, after the other examples' tests in one JVM, caught the 4 x 5
+     * block compiled with its vector operations left to the Java fallback, 29 MB per MLP training step, when copying
+     * was a flag of that block; this test, in its own JVM, did not.)
+     */
+    @Test
+    void dotBlocksReachedEveryWayAllocateNothing() {
+        int n = 10, k = 256;
+        float[] x = Ref.randomArray(5, BATCH * k), w = Ref.randomArray(6, n * k), y = new float[BATCH * n];
+        Runnable copy = () -> Gemm.sgemm(false, true, BATCH, n, k, 1f, x, 0, k, w, 0, k, 0f, y, 0, n);
+        Runnable fewRows = () -> Gemm.sgemm(false, true, 6, n, k, 1f, x, 0, k, w, 0, k, 0f, y, 0, n);
+        Runnable scaled = () -> Gemm.sgemm(false, true, BATCH, n, k, 0.5f, x, 0, k, w, 0, k, 1f, y, 0, n);
+        Runnable[] ways = {copy, fewRows, scaled};
+        String[] names = {"32 rows, alpha 1, beta 0", "6 rows", "alpha 0.5, beta 1"};
+        for (int round = 0; round < 3; round++) {
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                for (Runnable r : ways) for (int i = 0; i < 20_000; i++) r.run();
+            }
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            Parallel.setThreads(threads);
+            for (int i = 0; i < ways.length; i++) {
+                assertEquals(0, perCall(ways[i]), threads + " thread(s): Gemm.sgemm NT " + names[i] + " bytes per call");
+            }
+        }
+    }
+
     /** 200 x 520 x 300 packs B (transposed, then not) on every call, in parallel on two threads, then splits rows. */
     @ParameterizedTest @ValueSource(ints = {1, 2})
     void sgemmPackingBAllocatesNothing(int threads) {

@@ -33,13 +33,13 @@ import jdk.incubator.vector.VectorSpecies;
  * other products with alpha 1 and beta 0 and at least two rows of blocks (8 rows) copy a small B
  * ({@link #MAX_COPIED_DOTS}) on each call, as the first row of blocks reads it in place ({@link #copying4x5} stores each
  * weight vector into the copy beside its FMAs), so that no separate pass reads B (one thread: classifier 0.93-0.95 ->
- * 0.96-0.97, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). With one row of blocks nothing would read the copy (4 x 10 x 256:
+ * 0.94-0.97, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). With one row of blocks nothing would read the copy (4 x 10 x 256:
  * 0.77-0.84 -> 0.99-1.01 without it).
  * Every 4 x 5 block, interleaved or in place, stores plain sums: alpha and beta would hold 2 of the 32 vector
  * registers across the loop (its 20 accumulators, 5 weight vectors and 4 rows of A take 29; with both, C2 moved
  * accumulators between registers in every iteration). Where alpha or beta asks for more, the sums go to a small per-thread block that is
  * then combined with C. On the classifier 32 x 10 x 256, one thread, median over 64 placements of the operands
- * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.96-0.97.
+ * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.94-0.97.
  *
  * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
  * in multiples of 16. Either way each element is computed by the same code, to the same bit, whatever the thread
@@ -522,7 +522,7 @@ final class GemmDot {
     /**
      * {@link #block4x5} (alpha 1, beta 0) that also stores each whole vector of its 5 rows of B where {@link #packDots}
      * would put it, the block at {@code dOff}: the first row of blocks makes the interleaved copy that the rows below
-     * read, so no separate pass reads B (one thread: classifier 32 x 10 x 256 0.93-0.95 -> 0.96-0.97 of OpenBLAS,
+     * read, so no separate pass reads B (one thread: classifier 32 x 10 x 256 0.93-0.95 -> 0.94-0.97 of OpenBLAS,
      * 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). A method of its own: as a flag of {@code block4x5} (a test in the loop,
      * which C2 answers by compiling the loop twice) it made that block large enough that, after some mixes of calls,
      * C2 compiled it with its vector operations left to the Java fallback (an MLP training step allocated 29 MB).

@@ -224,32 +224,20 @@ final class GemmDot64 {
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
             s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
             s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
-            VectorMath.sumsInto(t, 0, 20);
-            c[cO] = t[0];
-            c[cO + 1] = t[1];
-            c[cO + 2] = t[2];
-            c[cO + 3] = t[3];
-            c[cO + 4] = t[4];
-            cO += ldc;
-            c[cO] = t[5];
-            c[cO + 1] = t[6];
-            c[cO + 2] = t[7];
-            c[cO + 3] = t[8];
-            c[cO + 4] = t[9];
-            cO += ldc;
-            c[cO] = t[10];
-            c[cO + 1] = t[11];
-            c[cO + 2] = t[12];
-            c[cO + 3] = t[13];
-            c[cO + 4] = t[14];
-            cO += ldc;
-            c[cO] = t[15];
-            c[cO + 1] = t[16];
-            c[cO + 2] = t[17];
-            c[cO + 3] = t[18];
-            c[cO + 4] = t[19];
+            sumsToC(t, c, cO, ldc);
         }
         if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1);
+    }
+
+    /**
+     * The lane sums of the 20 accumulators the 4 x 5 block stored at {@code t} (row by row, {@link VectorMath#sumsInto})
+     * into C[4][5] at {@code cO}; {@code GemmDot.sumsToC} for doubles.
+     */
+    private static void sumsToC(double[] t, double[] c, int cO, int ldc) {
+        VectorMath.sumsInto(t, 0, 20);
+        for (int r = 0; r < MB; r++, cO += ldc) {
+            for (int q = 0; q < NB; q++) c[cO + q] = t[r * NB + q];
+        }
     }
 
     /** C[1][5] at {@code cO} = alpha * (one row of A at {@code aO}) . (5 rows of B at {@code bO}) + beta * C. */

@@ -42,9 +42,10 @@ import jdk.incubator.vector.VectorSpecies;
  * (GemmAlignment): {@code linear} 0.87 -> 1.01-1.02 of OpenBLAS, {@code sgemm} 0.87 -> 0.94-0.97.
  *
  * <p>The columns are split over threads in whole blocks, or, when there are fewer than two blocks per thread, the rows
- * in multiples of 16. Either way each element is computed by the same code, to the same bit, whatever the thread
- * count (the lane sums are {@link VectorMath}'s fixed-order folds). Bias, residual and activation are applied by a
- * vector pass over each finished row segment.
+ * in multiples of the tallest block the column edge uses, with a larger first share for the calling thread when the
+ * product is short ({@link #rowShares}). Either way each element is computed by the same code, to the same bit,
+ * whatever the thread count (the lane sums are {@link VectorMath}'s fixed-order folds). Bias, residual and activation
+ * are applied by a vector pass over each finished row segment.
  */
 final class GemmDot {
     /**
@@ -129,11 +130,13 @@ final class GemmDot {
         s.inUse = true;
         s.m = m; s.n = n; s.k = k; s.a = a; s.aOff = aOff; s.lda = lda; s.b = b; s.bOff = bOff; s.ldb = ldb; s.o = o;
         s.dots = dots; s.dOff = dOff;
-        // fewer column blocks than two per thread: rows are split instead, so that the threads' shares stay even
+        // fewer column blocks than two per thread: rows are split instead, so that the threads' shares stay balanced
         // and write C's rows apart rather than sharing every row's line
-        s.byRows = blocks < 2 * Parallel.threads() && m >= 2 * ROW_UNIT;
+        int threads = Parallel.threads();
+        s.byRows = blocks < 2 * threads && m >= 2 * ROW_UNIT;
         try {
-            Parallel.forRange(s.byRows ? (m + ROW_UNIT - 1) / ROW_UNIT : blocks, 1, s);
+            if (s.byRows && s.bounds.length < threads + 1) s.bounds = new int[threads + 1];
+            Parallel.forRange(s.byRows ? rowShares(m, n, k, threads, NARROW, s.bounds) : blocks, 1, s);
         } finally {
             s.a = null; s.b = null; s.o = null; s.dots = null;
             s.inUse = false;
@@ -148,10 +151,51 @@ final class GemmDot {
      */
     static final long SERIAL_WORK = 64L * 1024;
     /**
-     * Rows are split in multiples of the tallest block (16 x 1), so that every share starts where a block of each
-     * height would start in the whole product, and each element is computed by the same block as on one thread.
+     * The tallest block (16 x 1). Rows are split over threads only from two of these on, and in multiples of the
+     * tallest block that the product's column edge uses ({@link #rowUnit}), so that every share starts where a block
+     * of each height would start in the whole product, and each element is computed by the same block as on one thread.
      */
     private static final int ROW_UNIT = 16;
+    /**
+     * How long after the calling thread a worker starts on its share of a region, in nanoseconds (property
+     * {@code mithril.dot.workerLagNs}). Measured on the 2-core VM of the benchmarks: a worker began its share 300-450
+     * ns after the caller began its own (a cache line to the worker and the claim), and a bare round trip between the
+     * two cores takes 300 ns.
+     */
+    static final long WORKER_LAG_NS = Math.max(0, Long.getLong("mithril.dot.workerLagNs", 300));
+    /** Multiply-adds per nanosecond that one thread's 4 x 5 blocks run at (about 100 GFLOP/s), for {@link #rowShares}. */
+    private static final double MACS_PER_NS = 50;
+
+    /**
+     * The rows of a product split over {@code threads} by rows: fills {@code bounds[0 .. shares]} with the shares'
+     * first rows (and {@code m} last) and returns the number of shares. Shares are whole multiples of
+     * {@link #rowUnit} rows (the last one may be short). The first share, which the calling thread runs, is larger by
+     * the rows it can finish in {@link #WORKER_LAG_NS}: for short products the workers' later start is a large part of
+     * the region. The classifier 32 x 10 x 256 on two threads goes 20 / 12 rows: 1.39-1.63 µs a call against 1.55-1.78
+     * for 16 / 16 (packed weights 1.37-1.52 against 1.49-1.70), both alternating in one JVM, six JVMs; 64 x 10 x 256
+     * 3.27 -> 2.94 µs. At 32 x 10 x 1024 and deeper products the shares are even.
+     */
+    static int rowShares(int m, int n, int k, int threads, boolean narrow, int[] bounds) {
+        int unit = rowUnit(n, narrow), units = (m + unit - 1) / unit, shares = Math.max(1, Math.min(threads, units));
+        double rowNanos = (double) n * k / MACS_PER_NS;
+        int extra = (int) Math.round(WORKER_LAG_NS / rowNanos / unit); // units the caller does while the workers start
+        int each = Math.max(1, (units - extra) / shares), first = units - (shares - 1) * each;
+        bounds[0] = 0;
+        bounds[1] = Math.min(m, first * unit);
+        for (int i = 2; i <= shares; i++) bounds[i] = Math.min(m, bounds[i - 1] + each * unit);
+        return shares;
+    }
+
+    /**
+     * The tallest block {@link #columns} uses for a product with {@code n} columns: 4 x 5 and 4 x 4 blocks (and 4 x 2
+     * with 16 registers) where the columns leave none over or 4; an 8 x 2 block for 2 left over; a 16 x 1 block for 1
+     * or 3.
+     */
+    static int rowUnit(int n, boolean narrow) {
+        if (narrow) return MB;
+        int edge = n % NB;
+        return edge == 0 || edge == 4 ? MB : edge == 2 ? 8 : ROW_UNIT;
+    }
     private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
 
     /**
@@ -222,9 +266,11 @@ final class GemmDot {
         boolean inUse;
 
         boolean byRows;
+        /** The shares' first rows when split by rows ({@link #rowShares}). */
+        int[] bounds = new int[3];
 
         @Override public void run(int from, int to) {
-            if (byRows) columns(from * ROW_UNIT, Math.min(m, to * ROW_UNIT), k, a, aOff, lda, b, bOff, ldb, dots, dOff, false, o, 0, n);
+            if (byRows) columns(bounds[from], bounds[to], k, a, aOff, lda, b, bOff, ldb, dots, dOff, false, o, 0, n);
             else columns(0, m, k, a, aOff, lda, b, bOff, ldb, dots, dOff, false, o, from * NB, Math.min(n, to * NB));
         }
     }

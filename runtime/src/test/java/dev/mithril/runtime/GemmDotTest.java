@@ -90,6 +90,69 @@ class GemmDotTest {
     }
 
     /**
+     * Short products split by rows give the calling thread (the first share) the rows it finishes while the worker
+     * starts: the classifier 32 x 10 x 256 goes 20 / 12, a product four times as deep evenly. Every share starts on a
+     * multiple of the tallest block its column edge uses, the first share is never smaller than another, and together
+     * they cover the rows once, for random shapes and thread counts.
+     */
+    @Test
+    void rowSharesGiveTheCallerTheRowsItFinishesWhileWorkersStart() {
+        int[] bounds = new int[9];
+        assertEquals(2, GemmDot.rowShares(32, 10, 256, 2, false, bounds));
+        assertArrayEquals(new int[] {0, 20, 32}, Arrays.copyOf(bounds, 3), "classifier: 20 / 12");
+        assertEquals(2, GemmDot.rowShares(32, 10, 1024, 2, false, bounds));
+        assertArrayEquals(new int[] {0, 16, 32}, Arrays.copyOf(bounds, 3), "deeper product: even");
+        assertEquals(2, GemmDot.rowShares(48, 10, 256, 2, false, bounds));
+        assertArrayEquals(new int[] {0, 28, 48}, Arrays.copyOf(bounds, 3), "48 rows: 28 / 20");
+        assertEquals(4, GemmDot.rowUnit(10, false));
+        assertEquals(4, GemmDot.rowUnit(14, false), "4 x 4 edge");
+        assertEquals(8, GemmDot.rowUnit(7, false), "8 x 2 edge");
+        assertEquals(16, GemmDot.rowUnit(11, false), "16 x 1 edge");
+        assertEquals(16, GemmDot.rowUnit(13, false), "8 x 2 and 16 x 1 edges");
+        assertEquals(4, GemmDot.rowUnit(11, true), "4 x 2 blocks, then single dot products");
+        java.util.Random r = new java.util.Random(7);
+        for (int trial = 0; trial < 2000; trial++) {
+            int m = 32 + r.nextInt(200), n = 1 + r.nextInt(20), k = 1 + r.nextInt(3000), threads = 2 + r.nextInt(7);
+            boolean narrow = r.nextBoolean();
+            int unit = GemmDot.rowUnit(n, narrow), shares = GemmDot.rowShares(m, n, k, threads, narrow, bounds);
+            String what = "m=" + m + " n=" + n + " k=" + k + " threads=" + threads + " narrow=" + narrow;
+            assertTrue(shares >= 1 && shares <= threads, what);
+            assertEquals(0, bounds[0], what);
+            assertEquals(m, bounds[shares], what);
+            for (int i = 1; i <= shares; i++) {
+                assertTrue(bounds[i] > bounds[i - 1], what + ": share " + i + " is empty");
+                if (i < shares) assertEquals(0, bounds[i] % unit, what + ": share " + i + " ends off a block");
+                assertTrue(bounds[1] >= bounds[i] - bounds[i - 1], what + ": the caller's share is the smaller");
+            }
+        }
+    }
+
+    /**
+     * The uneven row shares give the same bits as one thread, through {@code sgemm} (B in place on two threads, its
+     * interleaved copy on one) and through packed weights, for each tallest edge block.
+     */
+    @ParameterizedTest @ValueSource(strings = {"32x10x256", "37x10x256", "48x7x256", "40x11x300", "64x13x128", "35x14x200"})
+    void unevenRowSharesGiveTheBitsOfOneThread(String shape) {
+        String[] p = shape.split("x");
+        int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
+        assertTrue((long) m * n * k >= GemmDot.SERIAL_WORK, "the product must be large enough to be split");
+        float[] x = Ref.randomArray(m + 3, m * k), w = Ref.randomArray(n + 5, n * k);
+        PackedWeights pw = Gemm.pack(w, 0, n, k);
+        float[][] plain = new float[2][m * n], packed = new float[2][m * n];
+        for (int t = 1; t <= 2; t++) {
+            Parallel.setThreads(t);
+            Gemm.sgemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, plain[t - 1], 0, n);
+            Gemm.linear(x, 0, m, pw, null, Epilogue.NONE, packed[t - 1], 0);
+        }
+        double[] ref = Ref.gemm(false, true, m, n, k, x, 0, k, w, 0, k);
+        float[] exp = new float[m * n];
+        for (int i = 0; i < exp.length; i++) exp[i] = (float) ref[i];
+        Ref.assertClose(exp, plain[1], 1e-5, "2 threads: " + shape);
+        assertArrayEquals(plain[0], plain[1], "sgemm, 1 and 2 threads: " + shape);
+        assertArrayEquals(packed[0], packed[1], "packed, 1 and 2 threads: " + shape);
+    }
+
+    /**
      * Split by rows, each thread finishes only its own rows: bias and activation applied once to every row (a row
      * finished twice would have ReLU(x + 2 bias) or a doubled bias), for the classifier's 32 x 10 x 256 and a row count
      * that leaves a partial row block.

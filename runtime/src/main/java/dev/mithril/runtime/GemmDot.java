@@ -188,13 +188,25 @@ final class GemmDot {
 
     /**
      * The tallest block {@link #columns} uses for a product with {@code n} columns: 4 x 5 and 4 x 4 blocks (and 4 x 2
-     * with 16 registers) where the columns leave none over or 4; an 8 x 2 block for 2 left over; a 16 x 1 block for 1
-     * or 3.
+     * with 16 registers) where the columns leave none over, or 4, or 3 that go as 4 x 4 blocks ({@link #edgeFours}); an
+     * 8 x 2 block for 2 left over; a 16 x 1 block for 1, or for 3 that do not.
      */
     static int rowUnit(int n, boolean narrow) {
-        if (narrow) return MB;
+        if (narrow || edgeFours(n) > 0) return MB;
         int edge = n % NB;
-        return edge == 0 || edge == 4 ? MB : edge == 2 ? 8 : ROW_UNIT;
+        return edge == 0 ? MB : edge == 2 ? 8 : ROW_UNIT;
+    }
+
+    /**
+     * How many 4 x 4 blocks take the last columns of a share of {@code cols} columns: one for 4 columns past the last
+     * 5-column block; for 3, where there is a 5-column block to give up, two over the last 8 columns instead of an 8 x 2
+     * and a 16 x 1 block (32 x 8 x 256, one thread: 0.74-0.77 -> 0.81-0.83 of OpenBLAS, where the edge blocks had been
+     * half the time). A share split by columns that has the edge has at least two blocks' columns ({@link #run}), so it
+     * takes the same blocks as the whole product.
+     */
+    static int edgeFours(int cols) {
+        int edge = cols % NB;
+        return edge == 4 ? 1 : edge == 3 && cols >= 8 ? 2 : 0;
     }
     private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
 
@@ -276,8 +288,9 @@ final class GemmDot {
     }
 
     /**
-     * Rows {@code [i0, i1)} by columns {@code [j0, j1)} of C: blocks of 4 x 5 dot products; at the column edge a 4 x 4
-     * block, or 8 x 2 and 16 x 1 blocks, so that the last one to four columns do not fall to single dot products. The
+     * Rows {@code [i0, i1)} by columns {@code [j0, j1)} of C: blocks of 4 x 5 dot products; at the column edge 4 x 4
+     * blocks ({@link #edgeFours}), or 8 x 2 and 16 x 1 blocks, so that the last one to four columns do not fall to single
+     * dot products. The
      * one to three rows below the 4 x 5 blocks go by 2 x 5 and 1 x 5 blocks, which read each 5 rows of B once (single
      * dot products read B once per row: batches of 2, 3 and 6 ran at half the speed of 4); below the edge blocks,
      * single dot products.
@@ -296,7 +309,8 @@ final class GemmDot {
             return;
         }
         float[] sums = alpha == 1f && beta == 0f ? null : SUMS.get(); // null: the 4 x 5 blocks store straight into C
-        int full = j0 + (j1 - j0) / NB * NB, rows = m / MB * MB;
+        int fours = edgeFours(j1 - j0);
+        int full = j0 + (j1 - j0 - 4 * fours) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
             for (int i = 0; i < rows; i += MB) {
                 for (int j = j0; j < full; j += NB) {
@@ -315,12 +329,13 @@ final class GemmDot {
             }
         }
         int j = full, i;
-        if (j1 - j == 4) {
+        for (int f = 0; f < fours; f++, j += 4) {
             for (i = 0; i < rows; i += MB) {
-                block4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
+                int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j;
+                if (sums == null) stored4x4(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
+                else block4x4(k, a, aO, lda, b, bO, ldb, c, cO, ldc, alpha, beta, t);
             }
-            singles(rows, m, j, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
-            j = j1;
+            singles(rows, m, j, j + 4, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         }
         if (j1 - j >= 2) {
             for (i = 0; i + 8 <= m; i += 8) {
@@ -788,6 +803,67 @@ final class GemmDot {
         put(c, cO + 3, alpha, beta, t[3]);
         put(c, cO + 4, alpha, beta, t[4]);
         if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
+    }
+
+    private static final VectorMask<Float> QUAD0 = lanes(0, 4), QUAD1 = lanes(4, 8), QUAD2 = lanes(8, 12), QUAD3 = lanes(12, 16);
+
+    /**
+     * C[4][4] at {@code cO} = (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}), stored as they are (alpha 1,
+     * beta 0): the 16 sums folded in registers in {@link VectorMath#sumsInto}'s order, as the 4 x 5 blocks fold theirs,
+     * and stored by rows, one masked store of 4 lanes each, instead of through a tile and 16 scalar stores
+     * ({@link #block4x4}, which takes alpha and beta). A method of its own with the same loop, like {@link #copying4x5}:
+     * vectors cannot cross a call, and both endings in one method would make it larger than C2 compiles whole.
+     */
+    private static void stored4x4(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
+                s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, p = 0;
+        for (; p <= k - V; p += V) {
+            FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
+                    y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p), x;
+            x = FloatVector.fromArray(S, a, aO + p);
+            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03);
+            x = FloatVector.fromArray(S, a, a1 + p);
+            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13);
+            x = FloatVector.fromArray(S, a, a2 + p);
+            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23);
+            x = FloatVector.fromArray(S, a, a3 + p);
+            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33);
+        }
+        if (V == 16) {
+            s00 = s00.blend(s01, VectorMath.FM8).add(s01.blend(s00, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s02 = s02.blend(s03, VectorMath.FM8).add(s03.blend(s02, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s10 = s10.blend(s11, VectorMath.FM8).add(s11.blend(s10, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s12 = s12.blend(s13, VectorMath.FM8).add(s13.blend(s12, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s20 = s20.blend(s21, VectorMath.FM8).add(s21.blend(s20, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s22 = s22.blend(s23, VectorMath.FM8).add(s23.blend(s22, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s30 = s30.blend(s31, VectorMath.FM8).add(s31.blend(s30, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s32 = s32.blend(s33, VectorMath.FM8).add(s33.blend(s32, VectorMath.FM8).rearrange(VectorMath.FX8));
+            s00 = s00.blend(s02, VectorMath.FM4).add(s02.blend(s00, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s10 = s10.blend(s12, VectorMath.FM4).add(s12.blend(s10, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s20 = s20.blend(s22, VectorMath.FM4).add(s22.blend(s20, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s30 = s30.blend(s32, VectorMath.FM4).add(s32.blend(s30, VectorMath.FM4).rearrange(VectorMath.FX4));
+            s00 = s00.blend(s10, VectorMath.FM2).add(s10.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
+            s20 = s20.blend(s30, VectorMath.FM2).add(s30.blend(s20, VectorMath.FM2).rearrange(VectorMath.FX2));
+            s00 = s00.blend(s20, VectorMath.FM1).add(s20.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
+            // lane L now holds sum bit-reverse(L) of s00 .. s33 in row order; FREV puts C[r][q] in lane 4r + q, and
+            // each row's store starts 4r floats before it, so that its lanes line up (ldc >= 4: within C's block)
+            FloatVector u = s00.rearrange(VectorMath.FREV);
+            u.intoArray(c, cO, QUAD0);
+            u.intoArray(c, cO + ldc - 4, QUAD1);
+            u.intoArray(c, cO + 2 * ldc - 8, QUAD2);
+            u.intoArray(c, cO + 3 * ldc - 12, QUAD3);
+        } else {
+            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+            s10.intoArray(t, 4 * V); s11.intoArray(t, 5 * V); s12.intoArray(t, 6 * V); s13.intoArray(t, 7 * V);
+            s20.intoArray(t, 8 * V); s21.intoArray(t, 9 * V); s22.intoArray(t, 10 * V); s23.intoArray(t, 11 * V);
+            s30.intoArray(t, 12 * V); s31.intoArray(t, 13 * V); s32.intoArray(t, 14 * V); s33.intoArray(t, 15 * V);
+            VectorMath.sumsInto(t, 0, 16);
+            for (int r = 0; r < MB; r++) {
+                for (int q = 0; q < 4; q++) c[cO + r * ldc + q] = t[4 * r + q];
+            }
+        }
+        if (p < k) addTails(4, 4, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
     }
 
     /** C[4][4] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}) + beta * C. */

@@ -108,8 +108,14 @@ class GemmDotTest {
         assertEquals(4, GemmDot.rowUnit(14, false), "4 x 4 edge");
         assertEquals(8, GemmDot.rowUnit(7, false), "8 x 2 edge");
         assertEquals(16, GemmDot.rowUnit(11, false), "16 x 1 edge");
-        assertEquals(16, GemmDot.rowUnit(13, false), "8 x 2 and 16 x 1 edges");
+        assertEquals(4, GemmDot.rowUnit(13, false), "two 4 x 4 blocks over the last 8 columns");
+        assertEquals(16, GemmDot.rowUnit(3, false), "no 5-column block to give up: 8 x 2 and 16 x 1");
         assertEquals(4, GemmDot.rowUnit(11, true), "4 x 2 blocks, then single dot products");
+        assertEquals(1, GemmDot.edgeFours(9));
+        assertEquals(1, GemmDot.edgeFours(4));
+        assertEquals(2, GemmDot.edgeFours(8));
+        assertEquals(0, GemmDot.edgeFours(3));
+        assertEquals(0, GemmDot.edgeFours(10));
         java.util.Random r = new java.util.Random(7);
         for (int trial = 0; trial < 2000; trial++) {
             int m = 32 + r.nextInt(200), n = 1 + r.nextInt(20), k = 1 + r.nextInt(3000), threads = 2 + r.nextInt(7);
@@ -129,9 +135,11 @@ class GemmDotTest {
 
     /**
      * The uneven row shares give the same bits as one thread, through {@code sgemm} (B in place on two threads, its
-     * interleaved copy on one) and through packed weights, for each tallest edge block.
+     * interleaved copy on one) and through packed weights, for each tallest edge block; and so do column shares whose
+     * last one ends in two 4 x 4 blocks (18 and 23 columns).
      */
-    @ParameterizedTest @ValueSource(strings = {"32x10x256", "37x10x256", "48x7x256", "40x11x300", "64x13x128", "35x14x200"})
+    @ParameterizedTest @ValueSource(strings = {"32x10x256", "37x10x256", "48x7x256", "40x11x300", "64x13x128", "35x14x200",
+            "32x8x256", "40x13x300", "32x18x256", "33x23x129"})
     void unevenRowSharesGiveTheBitsOfOneThread(String shape) {
         String[] p = shape.split("x");
         int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);
@@ -436,7 +444,9 @@ class GemmDotTest {
                     System.arraycopy(c0, 0, narrow, 0, c.length);
                     Gemm.sgemm(false, true, m, wide - 1, k, 1f, a, aOff, lda, b, bOff, ldb, -0.5f, narrow, cOff, ldc);
                 }
-                int blockColumns = (wide - 1) / 5 * 5;
+                // the columns both products give to 4 x 5 blocks (a 4 x 4 block sums in another order)
+                int blockColumns = Math.min((wide - 4 * GemmDot.edgeFours(wide)) / 5 * 5,
+                        (wide - 1 - 4 * GemmDot.edgeFours(wide - 1)) / 5 * 5);
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < blockColumns; j++) {
                         int at = cOff + i * ldc + j;

@@ -2,6 +2,7 @@ package dev.mithril.runtime;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -518,31 +519,36 @@ final class GemmDot {
         }
         if (V == 16) {
             // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
-            s00 = s00.blend(s01, VectorMath.FM8).add(s01.blend(s00, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s02 = s02.blend(s03, VectorMath.FM8).add(s03.blend(s02, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s04 = s04.blend(s10, VectorMath.FM8).add(s10.blend(s04, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s11 = s11.blend(s12, VectorMath.FM8).add(s12.blend(s11, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s13 = s13.blend(s14, VectorMath.FM8).add(s14.blend(s13, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, VectorMath.FM8).add(s21.blend(s20, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s22 = s22.blend(s23, VectorMath.FM8).add(s23.blend(s22, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s24 = s24.blend(s30, VectorMath.FM8).add(s30.blend(s24, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s31 = s31.blend(s32, VectorMath.FM8).add(s32.blend(s31, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s33 = s33.blend(s34, VectorMath.FM8).add(s34.blend(s33, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, VectorMath.FM4).add(s02.blend(s00, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s04 = s04.blend(s11, VectorMath.FM4).add(s11.blend(s04, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s13 = s13.blend(s20, VectorMath.FM4).add(s20.blend(s13, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s22 = s22.blend(s24, VectorMath.FM4).add(s24.blend(s22, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s31 = s31.blend(s33, VectorMath.FM4).add(s33.blend(s31, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s04, VectorMath.FM2).add(s04.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s13 = s13.blend(s22, VectorMath.FM2).add(s22.blend(s13, VectorMath.FM2).rearrange(VectorMath.FX2));
+            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
+                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
+            s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
+            s04 = s04.blend(s10, m8).add(s10.blend(s04, m8).rearrange(VectorMath.FX8));
+            s11 = s11.blend(s12, m8).add(s12.blend(s11, m8).rearrange(VectorMath.FX8));
+            s13 = s13.blend(s14, m8).add(s14.blend(s13, m8).rearrange(VectorMath.FX8));
+            s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
+            s22 = s22.blend(s23, m8).add(s23.blend(s22, m8).rearrange(VectorMath.FX8));
+            s24 = s24.blend(s30, m8).add(s30.blend(s24, m8).rearrange(VectorMath.FX8));
+            s31 = s31.blend(s32, m8).add(s32.blend(s31, m8).rearrange(VectorMath.FX8));
+            s33 = s33.blend(s34, m8).add(s34.blend(s33, m8).rearrange(VectorMath.FX8));
+            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+            s04 = s04.blend(s11, m4).add(s11.blend(s04, m4).rearrange(VectorMath.FX4));
+            s13 = s13.blend(s20, m4).add(s20.blend(s13, m4).rearrange(VectorMath.FX4));
+            s22 = s22.blend(s24, m4).add(s24.blend(s22, m4).rearrange(VectorMath.FX4));
+            s31 = s31.blend(s33, m4).add(s33.blend(s31, m4).rearrange(VectorMath.FX4));
+            s00 = s00.blend(s04, m2).add(s04.blend(s00, m2).rearrange(VectorMath.FX2));
+            s13 = s13.blend(s22, m2).add(s22.blend(s13, m2).rearrange(VectorMath.FX2));
             s31 = s31.add(s31.rearrange(VectorMath.FX2));
-            s00 = s00.blend(s13, VectorMath.FM1).add(s13.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
+            s00 = s00.blend(s13, m1).add(s13.blend(s00, m1).rearrange(VectorMath.FX1));
             s31 = s31.add(s31.rearrange(VectorMath.FX1));
+            // rows 0 to 2 and C[3][0] in order; C[3][0] into s31's lane 15 (C[3][4] stays in its lanes 12 to 14) and
+            // row 3 from there
             FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, ROW0);
-            u.intoArray(c, cO + ldc - 5, ROW1);
-            u.intoArray(c, cO + 2 * ldc - 10, ROW2);
-            FloatVector.fromArray(S, ROW3_FROM, 0).selectFrom(u, s31).intoArray(c, cO + 3 * ldc - 11, ROW3);
+            u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
+            u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
+            u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
+            s31.blend(s00, VectorMask.fromLong(S, 0x8000L)).rearrange(LAST_ROW)
+                    .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
         } else {
             s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
             s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
@@ -569,22 +575,37 @@ final class GemmDot {
      * {@code 5g + r}'s floats {@code p .. p + V - 1} land at {@code dOff + 5g * kv + 5p + r * V}. A 4 x 5 block then
      * reads its 5 weight vectors at one address and fixed distances. Rows past the last whole block and floats past
      * the last whole vector are not copied: {@link #run} reads those in place.
+     *
+     * <p>BLENDED: rows 0 and 1 of a block, and rows 2 and 3, swap the upper halves of their vectors (lanes V/2 to
+     * V - 1, {@link #HALF}). An accumulator of the 4 x 5 blocks then holds column 0's products in its lower lanes and
+     * column 1's in its upper ones, and its partner the rest, so the first level of the lane sums (lane i with lane
+     * i + V/2) is a permute and an add where it had been two blends, a permute and an add: 16 of the 20 accumulators go
+     * so (column 4 pairs across rows, and keeps the blends). Every lane is the same product summed in the same order,
+     * so the sums keep their bits. Classifier 32 x 10 x 256, one thread, with the masks and the row-3 store of the same
+     * change: {@code sgemm} 0.94-0.96 -> 0.97-0.98 of OpenBLAS, packed weights 1.02-1.03 -> 1.04-1.05.
      */
     static void packDots(float[] w, int wOff, int ldw, int n, int k, float[] dst, int dOff) {
         int kv = k / V * V;
         for (int g = 0; g + NB <= n; g += NB) {
-            for (int r = 0; r < NB; r++) {
-                int src = wOff + (g + r) * ldw, to = dOff + g * kv + r * V;
-                for (int p = 0; p < kv; p += V) FloatVector.fromArray(S, w, src + p).intoArray(dst, to + NB * p);
+            int w0 = wOff + g * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw;
+            for (int p = 0; p < kv; p += V) {
+                FloatVector y0 = FloatVector.fromArray(S, w, w0 + p), y1 = FloatVector.fromArray(S, w, w1 + p),
+                        y2 = FloatVector.fromArray(S, w, w2 + p), y3 = FloatVector.fromArray(S, w, w3 + p);
+                int to = dOff + g * kv + NB * p;
+                y0.blend(y1, HALF).intoArray(dst, to);
+                y1.blend(y0, HALF).intoArray(dst, to + V);
+                y2.blend(y3, HALF).intoArray(dst, to + 2 * V);
+                y3.blend(y2, HALF).intoArray(dst, to + 3 * V);
+                FloatVector.fromArray(S, w, w4 + p).intoArray(dst, to + 4 * V);
             }
         }
     }
 
     /**
      * {@link #block4x5} (alpha 1, beta 0) that also stores each whole vector of its 5 rows of B where {@link #packDots}
-     * would put it, the block at {@code dOff}: the first row of blocks makes the interleaved copy that the rows below
-     * read, so no separate pass reads B (one thread: classifier 32 x 10 x 256 0.93-0.95 -> 0.94-0.97 of OpenBLAS,
-     * 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). A method of its own: as a flag of {@code block4x5} (a test in the loop,
+     * would put it (its pairs' halves swapped, and multiplied so), the block at {@code dOff}: the first row of blocks
+     * makes the interleaved copy that the rows below read, so no separate pass reads B (one thread: classifier
+     * 32 x 10 x 256 0.93-0.95 -> 0.94-0.97 of OpenBLAS, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). A method of its own: as a flag of {@code block4x5} (a test in the loop,
      * which C2 answers by compiling the loop twice) it made that block large enough that, after some mixes of calls,
      * C2 compiled it with its vector operations left to the Java fallback (an MLP training step allocated 29 MB).
      */
@@ -599,6 +620,12 @@ final class GemmDot {
                     y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
                     y4 = FloatVector.fromArray(S, b, b4 + p), x;
             int q = dOff + NB * p;
+            FloatVector e = y0.blend(y1, HALF);
+            y1 = y1.blend(y0, HALF);
+            y0 = e;
+            e = y2.blend(y3, HALF);
+            y3 = y3.blend(y2, HALF);
+            y2 = e;
             y0.intoArray(dots, q); y1.intoArray(dots, q + V); y2.intoArray(dots, q + 2 * V); y3.intoArray(dots, q + 3 * V);
             y4.intoArray(dots, q + 4 * V);
             x = FloatVector.fromArray(S, a, aO + p);
@@ -611,33 +638,41 @@ final class GemmDot {
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
         }
         if (V == 16) {
-            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
-            s00 = s00.blend(s01, VectorMath.FM8).add(s01.blend(s00, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s02 = s02.blend(s03, VectorMath.FM8).add(s03.blend(s02, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s04 = s04.blend(s10, VectorMath.FM8).add(s10.blend(s04, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s11 = s11.blend(s12, VectorMath.FM8).add(s12.blend(s11, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s13 = s13.blend(s14, VectorMath.FM8).add(s14.blend(s13, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, VectorMath.FM8).add(s21.blend(s20, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s22 = s22.blend(s23, VectorMath.FM8).add(s23.blend(s22, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s24 = s24.blend(s30, VectorMath.FM8).add(s30.blend(s24, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s31 = s31.blend(s32, VectorMath.FM8).add(s32.blend(s31, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s33 = s33.blend(s34, VectorMath.FM8).add(s34.blend(s33, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, VectorMath.FM4).add(s02.blend(s00, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s04 = s04.blend(s11, VectorMath.FM4).add(s11.blend(s04, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s13 = s13.blend(s20, VectorMath.FM4).add(s20.blend(s13, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s22 = s22.blend(s24, VectorMath.FM4).add(s24.blend(s22, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s31 = s31.blend(s33, VectorMath.FM4).add(s33.blend(s31, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s04, VectorMath.FM2).add(s04.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s13 = s13.blend(s22, VectorMath.FM2).add(s22.blend(s13, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s31 = s31.add(s31.rearrange(VectorMath.FX2));
-            s00 = s00.blend(s13, VectorMath.FM1).add(s13.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
-            s31 = s31.add(s31.rearrange(VectorMath.FX1));
-            FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, ROW0);
-            u.intoArray(c, cO + ldc - 5, ROW1);
-            u.intoArray(c, cO + 2 * ldc - 10, ROW2);
-            FloatVector.fromArray(S, ROW3_FROM, 0).selectFrom(u, s31).intoArray(c, cO + 3 * ldc - 11, ROW3);
+            // the sums in registers, in VectorMath.sumsInto's order. Columns 0 and 1, and 2 and 3, of each row come out
+            // of the loop already blended (BLENDED), so their first level is a permute and an add
+            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
+                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            s00 = s00.add(s01.rearrange(VectorMath.FX8)); s02 = s02.add(s03.rearrange(VectorMath.FX8));
+            s10 = s10.add(s11.rearrange(VectorMath.FX8)); s12 = s12.add(s13.rearrange(VectorMath.FX8));
+            s20 = s20.add(s21.rearrange(VectorMath.FX8)); s22 = s22.add(s23.rearrange(VectorMath.FX8));
+            s30 = s30.add(s31.rearrange(VectorMath.FX8)); s32 = s32.add(s33.rearrange(VectorMath.FX8));
+            s04 = s04.blend(s14, m8).add(s14.blend(s04, m8).rearrange(VectorMath.FX8));
+            s24 = s24.blend(s34, m8).add(s34.blend(s24, m8).rearrange(VectorMath.FX8));
+            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+            s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
+            s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
+            s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
+            s04 = s04.blend(s24, m4).add(s24.blend(s04, m4).rearrange(VectorMath.FX4));
+            s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
+            s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
+            s04 = s04.add(s04.rearrange(VectorMath.FX2));
+            s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
+            s04 = s04.add(s04.rearrange(VectorMath.FX1));
+            // s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holds C[2 b0 + b1][2 b2 + b3]; s04's lanes 0-3, 8-11, 4-7, 12-15 hold
+            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane row 3 does not use
+            FloatVector u = s00.blend(s04, VectorMask.fromLong(S, 0x8888L)).rearrange(BLENDED_ROWS);
+            u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
+            u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
+            u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
+            s00.blend(s04, VectorMask.fromLong(S, 0x1000L)).rearrange(BLENDED_LAST_ROW)
+                    .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
         } else {
+            // the accumulators of columns 0 and 1, and 2 and 3, as block4x5's: each pair's halves swapped back
+            FloatVector e;
+            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e; e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
+            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e; e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
+            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e; e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
+            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e; e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
             s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
             s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
@@ -660,17 +695,40 @@ final class GemmDot {
     }
 
     /*
-     * How the 16-lane 4 x 5 blocks store their sums. After the folds, s00's lane L holds the sum of accumulator
-     * bit-reverse(L) in the order s00 .. s04, s10 .. s14, s20 .. s24, s30, so VectorMath.FREV puts rows 0 to 2 and
-     * C[3][0] in lanes 0 to 15; s31 holds C[3][1] to C[3][4] in lanes 0, 8, 4 and 12. Each row of C is then one
-     * masked store at an offset that lines its lanes up with the row (rows 0 to 2 from that vector, row 3 from a
-     * two-vector select into lanes 11 to 15), instead of 20 scalar stores read back from a tile (classifier 32 x 10 x
-     * 256, one thread: 0.90-0.92 -> 0.93-0.94 of OpenBLAS). With ldc >= 5 each store's 16 lanes lie between the
-     * block's first float and its last, so all within C and on the Vector API's unchecked path.
+     * How the 16-lane 4 x 5 blocks store their sums. Each row of C is one masked store at an offset that lines its lanes
+     * up with the row: rows 0 to 2 from one vector (lanes 0-4, 5-9, 10-14), row 3 from another (lanes 11-15), instead
+     * of 20 scalar stores read back from a tile (classifier 32 x 10 x 256, one thread: 0.90-0.92 -> 0.93-0.94 of
+     * OpenBLAS). With ldc >= 5 each store's 16 lanes lie between the block's first float and its last, so all within
+     * C and on the Vector API's unchecked path. The masks are made from constants where they are used (a mask's
+     * {@code fromLong} compiles to a move into a mask register; a static mask's lanes are loaded and converted, 3-4
+     * instructions, at each use).
+     *
+     * block4x5 folds in bit-reversed order: s00's lane L holds accumulator bit-reverse(L) of s00 .. s04, s10 .. s14,
+     * s20 .. s24, s30, so VectorMath.FREV puts rows 0 to 2 and C[3][0] in order; s31 holds C[3][1..4] in lanes 0-3,
+     * 8-11, 4-7 and 12-15. C[3][0] is blended into s31's lane 15 (C[3][4] stays in lanes 12 to 14) and LAST_ROW puts
+     * row 3 in lanes 11 to 15: one blend and one permute, where a two-vector selectFrom had compiled to 8 instructions.
+     *
+     * The blocks that read B's interleaved copy (BLENDED) end with s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holding
+     * C[2 b0 + b1][2 b2 + b3] and s04 holding C[0][4], C[2][4], C[1][4], C[3][4] in lanes 0-3, 4-7, 8-11, 12-15. Column 4
+     * of rows 0 to 2 is blended into the lanes of s00 that hold row 3 (3, 7, 11), and BLENDED_ROWS puts rows 0 to 2 in
+     * order; C[3][4] is blended into lane 12 (C[0][3], stored already) and BLENDED_LAST_ROW puts row 3 in lanes 11-15.
      */
-    private static final VectorMask<Float> ROW0 = lanes(0, 5), ROW1 = lanes(5, 10), ROW2 = lanes(10, 15), ROW3 = lanes(11, 16);
-    /** Lanes 11 to 15: C[3][0] from the first vector's lane 15, C[3][1..4] from the second's lanes 0, 8, 4, 12. */
-    private static final float[] ROW3_FROM = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 16, 24, 20, 28};
+    private static final long ROW0 = 0x1FL, ROW1 = 0x3E0L, ROW2 = 0x7C00L, ROW3 = 0xF800L;
+    private static final VectorShuffle<Float> LAST_ROW = shuffle16(11, 15, 12, 0, 13, 8, 14, 4, 15, 12);
+    private static final VectorShuffle<Float> BLENDED_ROWS = shuffle16(
+            0, 0, 1, 8, 2, 4, 3, 12, 4, 3,
+            5, 2, 6, 10, 7, 6, 8, 14, 9, 11,
+            10, 1, 11, 9, 12, 5, 13, 13, 14, 7);
+    private static final VectorShuffle<Float> BLENDED_LAST_ROW = shuffle16(11, 3, 12, 11, 13, 7, 14, 15, 15, 12);
+
+    /** For 16 lanes, the shuffle that takes lane {@code from[2i + 1]} into lane {@code from[2i]} (others lane 0). */
+    private static VectorShuffle<Float> shuffle16(int... from) {
+        int[] ix = new int[V];
+        if (V == 16) for (int i = 0; i < from.length; i += 2) ix[from[i]] = from[i + 1];
+        return VectorShuffle.fromArray(S, ix, 0);
+    }
+    /** Lanes V/2 to V - 1: a vector's upper half, from the other vector of a pair in B's interleaved copy (BLENDED). */
+    private static final VectorMask<Float> HALF = lanes(V / 2, V);
 
     private static VectorMask<Float> lanes(int from, int to) {
         boolean[] m = new boolean[V];
@@ -680,7 +738,7 @@ final class GemmDot {
 
     /**
      * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (a block of 5 interleaved rows of B at {@code wO},
-     * {@link #packDots}) over the first {@code kv} (a multiple of V) products. No alpha or beta: two floats live across
+     * {@link #packDots}, its pairs' halves swapped) over the first {@code kv} (a multiple of V) products. No alpha or beta: two floats live across
      * the loop would take 2 of the 32 vector registers, and its 20 accumulators, 5 weight vectors and 4 rows of A
      * already take 29.
      */
@@ -703,33 +761,41 @@ final class GemmDot {
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
         }
         if (V == 16) {
-            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
-            s00 = s00.blend(s01, VectorMath.FM8).add(s01.blend(s00, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s02 = s02.blend(s03, VectorMath.FM8).add(s03.blend(s02, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s04 = s04.blend(s10, VectorMath.FM8).add(s10.blend(s04, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s11 = s11.blend(s12, VectorMath.FM8).add(s12.blend(s11, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s13 = s13.blend(s14, VectorMath.FM8).add(s14.blend(s13, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, VectorMath.FM8).add(s21.blend(s20, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s22 = s22.blend(s23, VectorMath.FM8).add(s23.blend(s22, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s24 = s24.blend(s30, VectorMath.FM8).add(s30.blend(s24, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s31 = s31.blend(s32, VectorMath.FM8).add(s32.blend(s31, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s33 = s33.blend(s34, VectorMath.FM8).add(s34.blend(s33, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, VectorMath.FM4).add(s02.blend(s00, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s04 = s04.blend(s11, VectorMath.FM4).add(s11.blend(s04, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s13 = s13.blend(s20, VectorMath.FM4).add(s20.blend(s13, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s22 = s22.blend(s24, VectorMath.FM4).add(s24.blend(s22, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s31 = s31.blend(s33, VectorMath.FM4).add(s33.blend(s31, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s04, VectorMath.FM2).add(s04.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s13 = s13.blend(s22, VectorMath.FM2).add(s22.blend(s13, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s31 = s31.add(s31.rearrange(VectorMath.FX2));
-            s00 = s00.blend(s13, VectorMath.FM1).add(s13.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
-            s31 = s31.add(s31.rearrange(VectorMath.FX1));
-            FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, ROW0);
-            u.intoArray(c, cO + ldc - 5, ROW1);
-            u.intoArray(c, cO + 2 * ldc - 10, ROW2);
-            FloatVector.fromArray(S, ROW3_FROM, 0).selectFrom(u, s31).intoArray(c, cO + 3 * ldc - 11, ROW3);
+            // the sums in registers, in VectorMath.sumsInto's order. Columns 0 and 1, and 2 and 3, of each row come out
+            // of the loop already blended (BLENDED), so their first level is a permute and an add
+            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
+                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            s00 = s00.add(s01.rearrange(VectorMath.FX8)); s02 = s02.add(s03.rearrange(VectorMath.FX8));
+            s10 = s10.add(s11.rearrange(VectorMath.FX8)); s12 = s12.add(s13.rearrange(VectorMath.FX8));
+            s20 = s20.add(s21.rearrange(VectorMath.FX8)); s22 = s22.add(s23.rearrange(VectorMath.FX8));
+            s30 = s30.add(s31.rearrange(VectorMath.FX8)); s32 = s32.add(s33.rearrange(VectorMath.FX8));
+            s04 = s04.blend(s14, m8).add(s14.blend(s04, m8).rearrange(VectorMath.FX8));
+            s24 = s24.blend(s34, m8).add(s34.blend(s24, m8).rearrange(VectorMath.FX8));
+            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+            s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
+            s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
+            s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
+            s04 = s04.blend(s24, m4).add(s24.blend(s04, m4).rearrange(VectorMath.FX4));
+            s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
+            s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
+            s04 = s04.add(s04.rearrange(VectorMath.FX2));
+            s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
+            s04 = s04.add(s04.rearrange(VectorMath.FX1));
+            // s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holds C[2 b0 + b1][2 b2 + b3]; s04's lanes 0-3, 8-11, 4-7, 12-15 hold
+            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane row 3 does not use
+            FloatVector u = s00.blend(s04, VectorMask.fromLong(S, 0x8888L)).rearrange(BLENDED_ROWS);
+            u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
+            u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
+            u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
+            s00.blend(s04, VectorMask.fromLong(S, 0x1000L)).rearrange(BLENDED_LAST_ROW)
+                    .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
         } else {
+            // the accumulators of columns 0 and 1, and 2 and 3, as block4x5's: each pair's halves swapped back
+            FloatVector e;
+            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e; e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
+            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e; e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
+            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e; e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
+            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e; e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
             s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
             s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
@@ -805,7 +871,8 @@ final class GemmDot {
         if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
     }
 
-    private static final VectorMask<Float> QUAD0 = lanes(0, 4), QUAD1 = lanes(4, 8), QUAD2 = lanes(8, 12), QUAD3 = lanes(12, 16);
+    /** Lanes 4r to 4r + 3: row r of a 4 x 4 block after FREV ({@link #stored4x4}); masks from constants, as ROW0 to ROW3. */
+    private static final long QUAD0 = 0xFL, QUAD1 = 0xF0L, QUAD2 = 0xF00L, QUAD3 = 0xF000L;
 
     /**
      * C[4][4] at {@code cO} = (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}), stored as they are (alpha 1,
@@ -831,28 +898,30 @@ final class GemmDot {
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33);
         }
         if (V == 16) {
-            s00 = s00.blend(s01, VectorMath.FM8).add(s01.blend(s00, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s02 = s02.blend(s03, VectorMath.FM8).add(s03.blend(s02, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s10 = s10.blend(s11, VectorMath.FM8).add(s11.blend(s10, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s12 = s12.blend(s13, VectorMath.FM8).add(s13.blend(s12, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, VectorMath.FM8).add(s21.blend(s20, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s22 = s22.blend(s23, VectorMath.FM8).add(s23.blend(s22, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s30 = s30.blend(s31, VectorMath.FM8).add(s31.blend(s30, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s32 = s32.blend(s33, VectorMath.FM8).add(s33.blend(s32, VectorMath.FM8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, VectorMath.FM4).add(s02.blend(s00, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s10 = s10.blend(s12, VectorMath.FM4).add(s12.blend(s10, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s20 = s20.blend(s22, VectorMath.FM4).add(s22.blend(s20, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s30 = s30.blend(s32, VectorMath.FM4).add(s32.blend(s30, VectorMath.FM4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s10, VectorMath.FM2).add(s10.blend(s00, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s20 = s20.blend(s30, VectorMath.FM2).add(s30.blend(s20, VectorMath.FM2).rearrange(VectorMath.FX2));
-            s00 = s00.blend(s20, VectorMath.FM1).add(s20.blend(s00, VectorMath.FM1).rearrange(VectorMath.FX1));
+            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
+                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
+            s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
+            s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
+            s12 = s12.blend(s13, m8).add(s13.blend(s12, m8).rearrange(VectorMath.FX8));
+            s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
+            s22 = s22.blend(s23, m8).add(s23.blend(s22, m8).rearrange(VectorMath.FX8));
+            s30 = s30.blend(s31, m8).add(s31.blend(s30, m8).rearrange(VectorMath.FX8));
+            s32 = s32.blend(s33, m8).add(s33.blend(s32, m8).rearrange(VectorMath.FX8));
+            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+            s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
+            s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
+            s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
+            s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
+            s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
+            s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
             // lane L now holds sum bit-reverse(L) of s00 .. s33 in row order; FREV puts C[r][q] in lane 4r + q, and
             // each row's store starts 4r floats before it, so that its lanes line up (ldc >= 4: within C's block)
             FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, QUAD0);
-            u.intoArray(c, cO + ldc - 4, QUAD1);
-            u.intoArray(c, cO + 2 * ldc - 8, QUAD2);
-            u.intoArray(c, cO + 3 * ldc - 12, QUAD3);
+            u.intoArray(c, cO, VectorMask.fromLong(S, QUAD0));
+            u.intoArray(c, cO + ldc - 4, VectorMask.fromLong(S, QUAD1));
+            u.intoArray(c, cO + 2 * ldc - 8, VectorMask.fromLong(S, QUAD2));
+            u.intoArray(c, cO + 3 * ldc - 12, VectorMask.fromLong(S, QUAD3));
         } else {
             s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
             s10.intoArray(t, 4 * V); s11.intoArray(t, 5 * V); s12.intoArray(t, 6 * V); s13.intoArray(t, 7 * V);

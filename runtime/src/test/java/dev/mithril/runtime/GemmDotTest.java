@@ -218,7 +218,8 @@ class GemmDotTest {
 
     /**
      * {@link GemmDot#packDots}'s layout by its definition: for each whole block of 5 weight rows and each whole vector
-     * of k, the 5 rows' vectors side by side; nothing written past {@link GemmDot#dotsSize} (NaN-filled room, and an
+     * of k, the 5 rows' vectors side by side, rows 0 and 1 and rows 2 and 3 with their upper halves swapped; nothing
+     * written past {@link GemmDot#dotsSize} (NaN-filled room, and an
      * offset into the destination).
      */
     @Test
@@ -238,7 +239,10 @@ class GemmDotTest {
                 for (int g = 0; g + 5 <= n; g += 5) {
                     for (int r = 0; r < 5; r++) {
                         for (int p = 0; p < kv; p++) {
-                            int at = 7 + g * kv + 5 * (p / v * v) + r * v + p % v;
+                            // rows 0 and 1 (and 2 and 3) of a block share two vectors: the first takes the lower half
+                            // of lanes from the first row and the upper half from the second, the other vector the rest
+                            int lane = p % v, slot = r == 4 ? 4 : (r & ~1) + ((r & 1) ^ (lane < v / 2 ? 0 : 1));
+                            int at = 7 + g * kv + 5 * (p / v * v) + slot * v + lane;
                             assertEquals(w[3 + (g + r) * k + p], dst[at], "row " + (g + r) + " float " + p + ": n=" + n + " k=" + k);
                         }
                     }

@@ -1,6 +1,8 @@
 package dev.mithril.runtime;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,11 +11,36 @@ import jdk.incubator.vector.FloatVector;
 /** Machine facts the GEMM blocking is derived from. Sizes are in bytes so float32 and float64 share them. */
 final class GemmTuning {
     /**
-     * 32 architectural vector registers: AVX-512 (which is what a 512-bit preferred species means on x86) and
-     * AArch64. Plain AVX2 has 16, which fits only the 3-row tile ({@link GemmKernel}).
+     * 32 architectural vector registers: AVX-512 and AArch64. Plain AVX2 has 16, which fits only the 3-row tile
+     * ({@link GemmKernel}) and the dot path's 4 x 2 blocks ({@link GemmDot}). On x86 a 512-bit preferred species means
+     * AVX-512; with narrower vectors the JVM's {@code UseAVX} level tells (3: AVX-512 run with
+     * {@code -XX:MaxVectorSize=32}, which keeps 32 registers: there the 32-register kernels ran 32 x 1024 x 1024 1.24x,
+     * 32 x 64 x 512 1.43x and the classifier 32 x 10 x 256 1.14x as fast as the 16-register ones, docs/BENCHMARKS.md). Property {@code mithril.gemm.wideRegisters}
+     * ({@code true} or {@code false}) overrides the guess.
      */
-    static final boolean WIDE_REGISTER_FILE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
-            || System.getProperty("os.arch", "").equals("aarch64");
+    static final boolean WIDE_REGISTER_FILE = wideRegisters(System.getProperty("mithril.gemm.wideRegisters"));
+
+    static boolean wideRegisters(String property) {
+        if (property != null && !property.isBlank()) {
+            if (!property.equals("true") && !property.equals("false")) {
+                throw new IllegalArgumentException("mithril.gemm.wideRegisters must be true or false, not '" + property + "'");
+            }
+            return property.equals("true");
+        }
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512) return true;
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("aarch64") || (arch.equals("amd64") || arch.equals("x86_64")) && avxLevel() >= 3;
+    }
+
+    /** HotSpot's {@code UseAVX} (3 with AVX-512), or 0 where the VM does not say. */
+    static int avxLevel() {
+        try {
+            var vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return vm == null ? 0 : Integer.parseInt(vm.getVMOption("UseAVX").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
 
     /**
      * Depth of one k block (property {@code mithril.gemm.kc}). A packed B panel slice (KC x NR elements, 24 KiB in

@@ -75,6 +75,35 @@ class GemmTuningTest {
         assertTrue(Gemm.implementation().startsWith("pure Java: " + GemmKernel.MR + "x" + GemmKernel.NR), Gemm.implementation());
     }
 
+    /**
+     * And with {@code -XX:MaxVectorSize=32} (runtime/pom.xml's wide-registers-256 run): 8 lanes, yet the 32-register
+     * kernels, whose 4 x 5 dot blocks then sum through a tile as AArch64's do.
+     */
+    @Test void narrowerVectorsKeepTheWideKernelsWhereThereAre32Registers() {
+        var args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        if (args.contains("-XX:MaxVectorSize=32") && !args.contains("-XX:UseAVX=2")
+                && System.getProperty("os.arch", "").matches("amd64|x86_64")) {
+            assertEquals(256, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+            assertTrue(GemmTuning.WIDE_REGISTER_FILE);
+            assertEquals(8, GemmKernel.MR);
+        }
+        // the guess, where no property is given: 512-bit vectors, AArch64, or AVX-512 with narrower vectors
+        boolean x86 = System.getProperty("os.arch", "").matches("amd64|x86_64");
+        boolean guess = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+                || System.getProperty("os.arch", "").equals("aarch64") || x86 && GemmTuning.avxLevel() >= 3;
+        assertEquals(guess, GemmTuning.wideRegisters(null));
+        assertEquals(guess, GemmTuning.wideRegisters(" "));
+        if (x86 && args.contains("-XX:UseAVX=2")) assertEquals(2, GemmTuning.avxLevel());
+    }
+
+    @Test void theRegisterPropertyOverridesTheGuessAndRejectsOtherWords() {
+        assertTrue(GemmTuning.wideRegisters("true"));
+        assertFalse(GemmTuning.wideRegisters("false"));
+        var e = assertThrows(IllegalArgumentException.class, () -> GemmTuning.wideRegisters("yes"));
+        assertTrue(e.getMessage().contains("mithril.gemm.wideRegisters") && e.getMessage().contains("'yes'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GemmTuning.wideRegisters("TRUE"));
+    }
+
     private static void cache(Path dir, int index, String level, String type, String size) throws IOException {
         Path d = Files.createDirectories(dir.resolve("index" + index));
         Files.writeString(d.resolve("level"), level + "\n");

@@ -97,8 +97,9 @@ class TierDeterminismTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // the same vector width and modules as this JVM, never its debugger or its heap
-            if (arg.startsWith("-XX:UseAVX") || arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access")) cmd.add(arg);
+            // the same vector width, modules and settings as this JVM, never its debugger or its heap
+            if (arg.startsWith("-XX:UseAVX") || arg.startsWith("-XX:MaxVectorSize") || arg.startsWith("-Dmithril.")
+                    || arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access")) cmd.add(arg);
         }
         cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "-XX:TieredStopAtLevel=1", "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), TierDeterminismTest.class.getName()));

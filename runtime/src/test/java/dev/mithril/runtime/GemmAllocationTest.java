@@ -65,8 +65,8 @@ class GemmAllocationTest {
     /**
      * The dot path's 4 x 5 blocks reached every way at once, as a model's training step reaches them: one thread with
      * a small B (interleaved through a copy that the first row of blocks makes), fewer than 8 rows (B in place, no
-     * copy), alpha and beta (sums through a small block), 8 columns (two 4 x 4 blocks storing their sums by rows) and
-     * two threads (B in place). Whatever C2 compiles for the
+     * copy), alpha and beta (sums through a small block), 8 columns (two 4 x 4 blocks storing their sums by rows), 7
+     * columns (8 x 2 blocks storing theirs by rows) and two threads (B in place). Whatever C2 compiles for the
      * blocks from that mixed profile must not box. (What it compiles also depends on the order in which the ways first
      * ran: the examples' {@code TrainingAllocationTest}, after the other examples' tests in one JVM, caught the 4 x 5
      * block compiled with its vector operations left to the Java fallback, 29 MB per MLP training step, when copying
@@ -81,8 +81,10 @@ class GemmAllocationTest {
         Runnable scaled = () -> Gemm.sgemm(false, true, BATCH, n, k, 0.5f, x, 0, k, w, 0, k, 1f, y, 0, n);
         // 8 of 10 columns: two 4 x 4 blocks (GemmDot.edgeFours) instead of 4 x 5 blocks
         Runnable fours = () -> Gemm.sgemm(false, true, BATCH, 8, k, 1f, x, 0, k, w, 0, k, 0f, y, 0, 8);
-        Runnable[] ways = {copy, fewRows, scaled, fours};
-        String[] names = {"32 rows, alpha 1, beta 0", "6 rows", "alpha 0.5, beta 1", "8 columns"};
+        // 7 columns: a 4 x 5 block, then 8 x 2 blocks storing their sums by rows (GemmDot.stored8x2)
+        Runnable twos = () -> Gemm.sgemm(false, true, BATCH, 7, k, 1f, x, 0, k, w, 0, k, 0f, y, 0, 7);
+        Runnable[] ways = {copy, fewRows, scaled, fours, twos};
+        String[] names = {"32 rows, alpha 1, beta 0", "6 rows", "alpha 0.5, beta 1", "8 columns", "7 columns"};
         for (int round = 0; round < 3; round++) {
             for (int threads = 1; threads <= 2; threads++) {
                 Parallel.setThreads(threads);

@@ -607,9 +607,10 @@ final class GemmDot {
      * {@link #block4x5} (alpha 1, beta 0) that also stores each whole vector of its 5 rows of B where {@link #packDots}
      * would put it (its pairs' halves swapped, and multiplied so), the block at {@code dOff}: the first row of blocks
      * makes the interleaved copy that the rows below read, so no separate pass reads B (one thread: classifier
-     * 32 x 10 x 256 0.93-0.95 -> 0.94-0.97 of OpenBLAS, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). A method of its own: as a flag of {@code block4x5} (a test in the loop,
-     * which C2 answers by compiling the loop twice) it made that block large enough that, after some mixes of calls,
-     * C2 compiled it with its vector operations left to the Java fallback (an MLP training step allocated 29 MB).
+     * 32 x 10 x 256 0.93-0.95 -> 0.94-0.97 of OpenBLAS, 8 x 64 x 256 0.61-0.62 -> 0.82-0.84). A method of its own: as
+     * a flag of {@code block4x5} (a test in the loop, which C2 answers by compiling the loop twice) it made that block
+     * large enough that, after some mixes of calls, C2 compiled it with its vector operations left to the Java
+     * fallback (an MLP training step allocated 29 MB).
      */
     private static void copying4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] dots, int dOff,
                                    float[] c, int cO, int ldc, float[] t) {
@@ -661,7 +662,8 @@ final class GemmDot {
             s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
             s04 = s04.add(s04.rearrange(VectorMath.FX1));
             // s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holds C[2 b0 + b1][2 b2 + b3]; s04's lanes 0-3, 8-11, 4-7, 12-15 hold
-            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane row 3 does not use
+            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane that row 3
+            // does not use
             FloatVector u = s00.blend(s04, VectorMask.fromLong(S, 0x8888L)).rearrange(BLENDED_ROWS);
             u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
             u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
@@ -671,10 +673,14 @@ final class GemmDot {
         } else {
             // the accumulators of columns 0 and 1, and 2 and 3, as block4x5's: each pair's halves swapped back
             FloatVector e;
-            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e; e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
-            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e; e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
-            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e; e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
-            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e; e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
+            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e;
+            e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
+            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e;
+            e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
+            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e;
+            e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
+            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e;
+            e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
             s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
             s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
@@ -740,9 +746,9 @@ final class GemmDot {
 
     /**
      * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (a block of 5 interleaved rows of B at {@code wO},
-     * {@link #packDots}, its pairs' halves swapped) over the first {@code kv} (a multiple of V) products. No alpha or beta: two floats live across
-     * the loop would take 2 of the 32 vector registers, and its 20 accumulators, 5 weight vectors and 4 rows of A
-     * already take 29.
+     * {@link #packDots}, its pairs' halves swapped) over the first {@code kv} (a multiple of V) products. No alpha or
+     * beta: two floats live across the loop would take 2 of the 32 vector registers, and its 20 accumulators, 5 weight
+     * vectors and 4 rows of A already take 29.
      */
     private static void interleaved4x5(int kv, float[] a, int aO, int lda, float[] w, int wO, float[] c, int cO, int ldc, float[] t) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
@@ -784,7 +790,8 @@ final class GemmDot {
             s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
             s04 = s04.add(s04.rearrange(VectorMath.FX1));
             // s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holds C[2 b0 + b1][2 b2 + b3]; s04's lanes 0-3, 8-11, 4-7, 12-15 hold
-            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane row 3 does not use
+            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane that row 3
+            // does not use
             FloatVector u = s00.blend(s04, VectorMask.fromLong(S, 0x8888L)).rearrange(BLENDED_ROWS);
             u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
             u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
@@ -794,10 +801,14 @@ final class GemmDot {
         } else {
             // the accumulators of columns 0 and 1, and 2 and 3, as block4x5's: each pair's halves swapped back
             FloatVector e;
-            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e; e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
-            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e; e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
-            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e; e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
-            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e; e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
+            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e;
+            e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
+            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e;
+            e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
+            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e;
+            e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
+            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e;
+            e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
             s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
             s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
             s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
@@ -873,7 +884,7 @@ final class GemmDot {
         if (p < k) addTails(1, 5, k, p, a, aO, 0, b, bO, ldb, c, cO, 0, alpha);
     }
 
-    /** Lanes 4r to 4r + 3: row r of a 4 x 4 block after FREV ({@link #stored4x4}); masks from constants, as ROW0 to ROW3. */
+    /** Lanes 4r to 4r + 3: row r of a 4 x 4 block after FREV ({@link #stored4x4}); made into masks where used. */
     private static final long QUAD0 = 0xFL, QUAD1 = 0xF0L, QUAD2 = 0xF00L, QUAD3 = 0xF000L;
 
     /**

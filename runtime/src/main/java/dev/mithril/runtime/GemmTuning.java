@@ -13,17 +13,18 @@ final class GemmTuning {
     /**
      * 32 architectural vector registers: AVX-512 and AArch64. Plain AVX2 has 16, which fits only the 3-row tile
      * ({@link GemmKernel}) and the dot path's 4 x 2 blocks ({@link GemmDot}). On x86 a 512-bit preferred species means
-     * AVX-512; with narrower vectors the JVM's {@code UseAVX} level tells (3: AVX-512 run with
-     * {@code -XX:MaxVectorSize=32}, which keeps 32 registers: there the 32-register kernels ran 32 x 1024 x 1024 1.24x,
-     * 32 x 64 x 512 1.43x and the classifier 32 x 10 x 256 1.14x as fast as the 16-register ones, docs/BENCHMARKS.md). Property {@code mithril.gemm.wideRegisters}
-     * ({@code true} or {@code false}) overrides the guess.
+     * AVX-512. With narrower vectors the JVM's {@code UseAVX} level tells: 3 is AVX-512 run with
+     * {@code -XX:MaxVectorSize=32}, which keeps 32 registers. There the 32-register kernels ran 32 x 1024 x 1024 1.24x,
+     * 32 x 64 x 512 1.43x and the classifier 32 x 10 x 256 1.14x as fast as the 16-register ones (docs/BENCHMARKS.md).
+     * Property {@code mithril.gemm.wideRegisters} ({@code true} or {@code false}) overrides the guess.
      */
     static final boolean WIDE_REGISTER_FILE = wideRegisters(System.getProperty("mithril.gemm.wideRegisters"));
 
     static boolean wideRegisters(String property) {
         if (property != null && !property.isBlank()) {
             if (!property.equals("true") && !property.equals("false")) {
-                throw new IllegalArgumentException("mithril.gemm.wideRegisters must be true or false, not '" + property + "'");
+                throw new IllegalArgumentException(
+                        "mithril.gemm.wideRegisters must be true or false, not '" + property + "'");
             }
             return property.equals("true");
         }

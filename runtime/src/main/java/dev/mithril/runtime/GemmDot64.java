@@ -1,6 +1,7 @@
 package dev.mithril.runtime;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -190,24 +191,27 @@ final class GemmDot64 {
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
         }
         if (V == 8) {
-            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
-            s00 = s00.blend(s01, VectorMath.DM4).add(s01.blend(s00, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s02 = s02.blend(s03, VectorMath.DM4).add(s03.blend(s02, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s04 = s04.blend(s10, VectorMath.DM4).add(s10.blend(s04, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s11 = s11.blend(s12, VectorMath.DM4).add(s12.blend(s11, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s13 = s13.blend(s14, VectorMath.DM4).add(s14.blend(s13, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s20 = s20.blend(s21, VectorMath.DM4).add(s21.blend(s20, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s22 = s22.blend(s23, VectorMath.DM4).add(s23.blend(s22, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s24 = s24.blend(s30, VectorMath.DM4).add(s30.blend(s24, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s31 = s31.blend(s32, VectorMath.DM4).add(s32.blend(s31, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s33 = s33.blend(s34, VectorMath.DM4).add(s34.blend(s33, VectorMath.DM4).rearrange(VectorMath.DX4));
-            s00 = s00.blend(s02, VectorMath.DM2).add(s02.blend(s00, VectorMath.DM2).rearrange(VectorMath.DX2));
-            s04 = s04.blend(s11, VectorMath.DM2).add(s11.blend(s04, VectorMath.DM2).rearrange(VectorMath.DX2));
-            s13 = s13.blend(s20, VectorMath.DM2).add(s20.blend(s13, VectorMath.DM2).rearrange(VectorMath.DX2));
-            s22 = s22.blend(s24, VectorMath.DM2).add(s24.blend(s22, VectorMath.DM2).rearrange(VectorMath.DX2));
-            s31 = s31.blend(s33, VectorMath.DM2).add(s33.blend(s31, VectorMath.DM2).rearrange(VectorMath.DX2));
-            s00 = s00.blend(s04, VectorMath.DM1).add(s04.blend(s00, VectorMath.DM1).rearrange(VectorMath.DX1));
-            s13 = s13.blend(s22, VectorMath.DM1).add(s22.blend(s13, VectorMath.DM1).rearrange(VectorMath.DX1));
+            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order),
+            // with masks made from constants (GemmDot's ROW0)
+            VectorMask<Double> m4 = VectorMask.fromLong(S, 0xF0L), m2 = VectorMask.fromLong(S, 0xCCL),
+                    m1 = VectorMask.fromLong(S, 0xAAL);
+            s00 = s00.blend(s01, m4).add(s01.blend(s00, m4).rearrange(VectorMath.DX4));
+            s02 = s02.blend(s03, m4).add(s03.blend(s02, m4).rearrange(VectorMath.DX4));
+            s04 = s04.blend(s10, m4).add(s10.blend(s04, m4).rearrange(VectorMath.DX4));
+            s11 = s11.blend(s12, m4).add(s12.blend(s11, m4).rearrange(VectorMath.DX4));
+            s13 = s13.blend(s14, m4).add(s14.blend(s13, m4).rearrange(VectorMath.DX4));
+            s20 = s20.blend(s21, m4).add(s21.blend(s20, m4).rearrange(VectorMath.DX4));
+            s22 = s22.blend(s23, m4).add(s23.blend(s22, m4).rearrange(VectorMath.DX4));
+            s24 = s24.blend(s30, m4).add(s30.blend(s24, m4).rearrange(VectorMath.DX4));
+            s31 = s31.blend(s32, m4).add(s32.blend(s31, m4).rearrange(VectorMath.DX4));
+            s33 = s33.blend(s34, m4).add(s34.blend(s33, m4).rearrange(VectorMath.DX4));
+            s00 = s00.blend(s02, m2).add(s02.blend(s00, m2).rearrange(VectorMath.DX2));
+            s04 = s04.blend(s11, m2).add(s11.blend(s04, m2).rearrange(VectorMath.DX2));
+            s13 = s13.blend(s20, m2).add(s20.blend(s13, m2).rearrange(VectorMath.DX2));
+            s22 = s22.blend(s24, m2).add(s24.blend(s22, m2).rearrange(VectorMath.DX2));
+            s31 = s31.blend(s33, m2).add(s33.blend(s31, m2).rearrange(VectorMath.DX2));
+            s00 = s00.blend(s04, m1).add(s04.blend(s00, m1).rearrange(VectorMath.DX1));
+            s13 = s13.blend(s22, m1).add(s22.blend(s13, m1).rearrange(VectorMath.DX1));
             s31 = s31.add(s31.rearrange(VectorMath.DX1));
             s00.intoArray(t, 0); s13.intoArray(t, V); s31.intoArray(t, 2 * V);
             c[cO] = t[0]; c[cO + 1] = t[4]; c[cO + 2] = t[2];

@@ -521,8 +521,8 @@ final class GemmDot {
         }
         if (V == 16) {
             // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
-            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
-                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
             s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
             s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
             s04 = s04.blend(s10, m8).add(s10.blend(s04, m8).rearrange(VectorMath.FX8));
@@ -643,8 +643,8 @@ final class GemmDot {
         if (V == 16) {
             // the sums in registers, in VectorMath.sumsInto's order. Columns 0 and 1, and 2 and 3, of each row come out
             // of the loop already blended (BLENDED), so their first level is a permute and an add
-            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
-                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
             s00 = s00.add(s01.rearrange(VectorMath.FX8)); s02 = s02.add(s03.rearrange(VectorMath.FX8));
             s10 = s10.add(s11.rearrange(VectorMath.FX8)); s12 = s12.add(s13.rearrange(VectorMath.FX8));
             s20 = s20.add(s21.rearrange(VectorMath.FX8)); s22 = s22.add(s23.rearrange(VectorMath.FX8));
@@ -771,8 +771,8 @@ final class GemmDot {
         if (V == 16) {
             // the sums in registers, in VectorMath.sumsInto's order. Columns 0 and 1, and 2 and 3, of each row come out
             // of the loop already blended (BLENDED), so their first level is a permute and an add
-            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
-                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
             s00 = s00.add(s01.rearrange(VectorMath.FX8)); s02 = s02.add(s03.rearrange(VectorMath.FX8));
             s10 = s10.add(s11.rearrange(VectorMath.FX8)); s12 = s12.add(s13.rearrange(VectorMath.FX8));
             s20 = s20.add(s21.rearrange(VectorMath.FX8)); s22 = s22.add(s23.rearrange(VectorMath.FX8));
@@ -911,8 +911,8 @@ final class GemmDot {
             s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33);
         }
         if (V == 16) {
-            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
-                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
             s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
             s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
             s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
@@ -1017,8 +1017,8 @@ final class GemmDot {
             x = FloatVector.fromArray(S, a, aO + 7 * lda + p); s70 = x.fma(y0, s70); s71 = x.fma(y1, s71);
         }
         if (V == 16) {
-            VectorMask<Float> m8 = VectorMask.fromLong(S, 0xFF00L), m4 = VectorMask.fromLong(S, 0xF0F0L),
-                    m2 = VectorMask.fromLong(S, 0xCCCCL), m1 = VectorMask.fromLong(S, 0xAAAAL);
+            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
             s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
             s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
             s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));

@@ -192,9 +192,9 @@ final class GemmDot64 {
         }
         if (V == 8) {
             // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order),
-            // with masks made from constants (GemmDot's ROW0)
-            VectorMask<Double> m4 = VectorMask.fromLong(S, 0xF0L), m2 = VectorMask.fromLong(S, 0xCCL),
-                    m1 = VectorMask.fromLong(S, 0xAAL);
+            // with masks made from constants (VectorMath.DM4_BITS)
+            VectorMask<Double> m4 = VectorMask.fromLong(S, VectorMath.DM4_BITS), m2 = VectorMask.fromLong(S, VectorMath.DM2_BITS);
+            VectorMask<Double> m1 = VectorMask.fromLong(S, VectorMath.DM1_BITS);
             s00 = s00.blend(s01, m4).add(s01.blend(s00, m4).rearrange(VectorMath.DX4));
             s02 = s02.blend(s03, m4).add(s03.blend(s02, m4).rearrange(VectorMath.DX4));
             s04 = s04.blend(s10, m4).add(s10.blend(s04, m4).rearrange(VectorMath.DX4));

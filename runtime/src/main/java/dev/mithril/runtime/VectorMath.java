@@ -51,6 +51,13 @@ public final class VectorMath {
     /** Lanes with bit d set (the second vector's, in a fold), for d = 8, 4, 2, 1; bit-reversed lane order. */
     static final VectorMask<Float> FM8 = upper(F, 8), FM4 = upper(F, 4), FM2 = upper(F, 2), FM1 = upper(F, 1);
     static final VectorMask<Double> DM4 = upper(D, 4), DM2 = upper(D, 2), DM1 = upper(D, 1);
+    /**
+     * The same masks as bits, for kernels that make them where they use them: {@code VectorMask.fromLong} of a constant
+     * compiles to a move into a mask register, where a static mask's lanes are loaded and converted at each use
+     * (GemmDot).
+     */
+    static final long FM8_BITS = FM8.toLong(), FM4_BITS = FM4.toLong(), FM2_BITS = FM2.toLong(), FM1_BITS = FM1.toLong(),
+            DM4_BITS = DM4.toLong(), DM2_BITS = DM2.toLong(), DM1_BITS = DM1.toLong();
     static final VectorShuffle<Float> FREV = reversed(F);
     /** For 16 lanes: lane a takes lane 8 (a & 1) + 4 (a >> 1 & 1) (see fold4of16); only lanes 0 to 3 are kept. */
     private static final VectorShuffle<Float> F4REV = VectorShuffle.fromOp(F, a -> FV == 16 ? 8 * (a & 1) + 4 * (a >> 1 & 1) : a);

@@ -313,17 +313,13 @@ final class GemmDot {
         int fours = edgeFours(j1 - j0);
         int full = j0 + (j1 - j0 - 4 * fours) / NB * NB, rows = m / MB * MB;
         if ((long) (full - j0) * k <= SMALL_B) {
-            for (int i = 0; i < rows; i += MB) {
-                for (int j = j0; j < full; j += NB) {
-                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst && i == 0, c, cOff, ldc, alpha, beta, sums, t);
-                }
-            }
+            blocks4x5(rows, j0, full, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst, c, cOff, ldc, alpha, beta,
+                    sums, t);
             for (int j = j0; j < full; j += NB) lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
         } else {
             for (int j = j0; j < full; j += NB) {
-                for (int i = 0; i < rows; i += MB) {
-                    fourByFive(i, j, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst && i == 0, c, cOff, ldc, alpha, beta, sums, t);
-                }
+                blocks4x5(rows, j, j + NB, k, a, aOff, lda, b, bOff, ldb, dots, dOff, copyFirst, c, cOff, ldc, alpha,
+                        beta, sums, t);
                 // while these 5 rows of B are still in L1: a second pass over a B larger than L2 would read it from
                 // memory again (5 rows of A at 1024 x 1024 ran at 35 GFLOP/s, 4 rows at 54)
                 lastRows(rows, m, j, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta, t);
@@ -331,20 +327,24 @@ final class GemmDot {
         }
         int j = full, i;
         for (int f = 0; f < fours; f++, j += 4) {
-            for (i = 0; i < rows; i += MB) {
-                int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j;
-                if (sums == null) stored4x4(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
-                else block4x4(k, a, aO, lda, b, bO, ldb, c, cO, ldc, alpha, beta, t);
+            if (sums == null) {
+                stored4x4(rows, k, a, aOff, lda, b, bOff + j * ldb, ldb, c, cOff + j, ldc, t);
+            } else {
+                for (i = 0; i < rows; i += MB) {
+                    block4x4(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
+                }
             }
             singles(rows, m, j, j + 4, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
         }
         if (j1 - j >= 2) {
-            for (i = 0; i + 8 <= m; i += 8) {
-                int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j;
-                if (sums == null) stored8x2(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
-                else block8x2(k, a, aO, lda, b, bO, ldb, c, cO, ldc, alpha, beta, t);
+            if (sums == null) {
+                stored8x2(m, k, a, aOff, lda, b, bOff + j * ldb, ldb, c, cOff + j, ldc, t);
+            } else {
+                for (i = 0; i + 8 <= m; i += 8) {
+                    block8x2(k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, alpha, beta, t);
+                }
             }
-            singles(i, m, j, j + 2, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
+            singles(m / 8 * 8, m, j, j + 2, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, alpha, beta);
             j += 2;
         }
         if (j < j1) {
@@ -472,94 +472,126 @@ final class GemmDot {
     }
 
     /**
-     * The 4 x 5 block at row {@code i}, column {@code j} of C (both multiples of the block) = alpha * A . B + beta * C.
-     * With {@code dots} (alpha 1, beta 0, {@link #run}) from B's interleaved vectors, then the products past the last
-     * whole vector from B in place; else from B in place, stored straight into C where {@code sums} is null (alpha 1,
-     * beta 0), otherwise into {@code sums}, which is then combined with C.
+     * The 4 x 5 blocks of rows {@code [0, rows)} by columns {@code [ja, jb)} of C (multiples of the block) = alpha * A . B
+     * + beta * C. With {@code dots} (alpha 1, beta 0, {@link #run}) from B's interleaved vectors, all of them in one
+     * call of {@link #interleavedBlocks} (the first row of blocks writes them as it reads B where {@code copyFirst}),
+     * then the products past the last whole vector from B in place; else from B in place, all in one call of
+     * {@link #block4x5} where alpha is 1 and beta 0 ({@code sums} null), otherwise block by block into {@code sums},
+     * which is then combined with C.
      */
-    private static void fourByFive(int i, int j, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                   float[] dots, int dOff, boolean copy, float[] c, int cOff, int ldc, float alpha, float beta,
-                                   float[] sums, float[] t) {
-        int aO = aOff + i * lda, bO = bOff + j * ldb, cO = cOff + i * ldc + j, kv = k / V * V;
-        if (copy) {
-            copying4x5(k, a, aO, lda, b, bO, ldb, dots, dOff + j * kv, c, cO, ldc, t);
-        } else if (dots != null) {
-            interleaved4x5(kv, a, aO, lda, dots, dOff + j * kv, c, cO, ldc, t);
-            if (kv < k) addTails(4, 5, k, kv, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
-        } else if (sums == null) {
-            block4x5(k, a, aO, lda, b, bO, ldb, c, cO, ldc, t);
-        } else {
-            block4x5(k, a, aO, lda, b, bO, ldb, sums, 0, NB, t);
-            for (int r = 0; r < MB; r++) {
-                for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
+    private static void blocks4x5(int rows, int ja, int jb, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float[] dots, int dOff, boolean copyFirst, float[] c, int cOff, int ldc, float alpha,
+                                  float beta, float[] sums, float[] t) {
+        if (dots == null && sums == null) {
+            block4x5(rows, jb - ja, k, a, aOff, lda, b, bOff + ja * ldb, ldb, c, cOff + ja, ldc, t);
+            return;
+        }
+        if (dots == null) {
+            for (int i = 0; i < rows; i += MB) {
+                for (int j = ja; j < jb; j += NB) {
+                    int cO = cOff + i * ldc + j;
+                    block4x5(MB, NB, k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, sums, 0, NB, t);
+                    for (int r = 0; r < MB; r++) {
+                        for (int q = 0; q < NB; q++) put(c, cO + r * ldc + q, alpha, beta, sums[r * NB + q]);
+                    }
+                }
+            }
+            return;
+        }
+        int kv = k / V * V, i = 0;
+        if (copyFirst && rows > 0) {
+            for (int j = ja; j < jb; j += NB) {
+                copying4x5(k, a, aOff, lda, b, bOff + j * ldb, ldb, dots, dOff + j * kv, c, cOff + j, ldc, t);
+            }
+            i = MB;
+        }
+        if (i < rows) {
+            interleavedBlocks(rows - i, jb - ja, kv, a, aOff + i * lda, lda, dots, dOff + ja * kv, c, cOff + i * ldc + ja, ldc, t);
+        }
+        if (kv < k) {
+            for (; i < rows; i += MB) {
+                for (int j = ja; j < jb; j += NB) {
+                    addTails(4, 5, k, kv, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, 1f);
+                }
             }
         }
     }
 
     /**
-     * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (5 rows of B at {@code bO}), stored as they are: like
-     * {@link #interleaved4x5}, no alpha or beta live across the loop (classifier 32 x 10 x 256 with B in place: 0.86 ->
-     * 0.91 of OpenBLAS on one thread, +8% on two).
+     * The 4 x 5 blocks of C at {@code cO0}, {@code rows} by {@code cols} (multiples of 4 and 5) = (the rows of A at
+     * {@code aO0}) . (the rows of B at {@code bO0}, in place), stored as they are: like {@link #interleavedBlocks}, all
+     * in one call, and no alpha or beta live across the loop (classifier 32 x 10 x 256 with B in place: 0.86 -> 0.91 of
+     * OpenBLAS on one thread, +8% on two).
      */
-    private static void block4x5(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
-                s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
-                s33 = s00, s34 = s00;
-        int c0 = cO, a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, p = 0;
-        for (; p <= k - V; p += V) {
-            FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
-                    y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
-                    y4 = FloatVector.fromArray(S, b, b4 + p), x;
-            x = FloatVector.fromArray(S, a, aO + p);
-            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
-            x = FloatVector.fromArray(S, a, a1 + p);
-            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
-            x = FloatVector.fromArray(S, a, a2 + p);
-            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23); s24 = x.fma(y4, s24);
-            x = FloatVector.fromArray(S, a, a3 + p);
-            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
+    private static void block4x5(int rows, int cols, int k, float[] a, int aO0, int lda, float[] b, int bO0, int ldb,
+                                 float[] c, int cO0, int ldc, float[] t) {
+        for (int i = 0; i < rows; i += MB) {
+            for (int j = 0; j < cols; j += NB) {
+                int aO = aO0 + i * lda, bO = bO0 + j * ldb, cO = cO0 + i * ldc + j;
+                FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00,
+                        s12 = s00, s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00,
+                        s31 = s00, s32 = s00, s33 = s00, s34 = s00;
+                int c0 = cO, a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, p = 0;
+                int b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb;
+                for (; p <= k - V; p += V) {
+                    FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
+                            y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p),
+                            y4 = FloatVector.fromArray(S, b, b4 + p), x;
+                    x = FloatVector.fromArray(S, a, aO + p);
+                    s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
+                    x = FloatVector.fromArray(S, a, a1 + p);
+                    s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
+                    x = FloatVector.fromArray(S, a, a2 + p);
+                    s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23); s24 = x.fma(y4, s24);
+                    x = FloatVector.fromArray(S, a, a3 + p);
+                    s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
+                }
+                if (V == 16) {
+                    // the sums in registers: pairs of accumulators blended and added level by level
+                    // (VectorMath.sumsInto's order)
+                    VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS);
+                    VectorMask<Float> m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+                    VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS);
+                    VectorMask<Float> m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
+                    s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
+                    s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
+                    s04 = s04.blend(s10, m8).add(s10.blend(s04, m8).rearrange(VectorMath.FX8));
+                    s11 = s11.blend(s12, m8).add(s12.blend(s11, m8).rearrange(VectorMath.FX8));
+                    s13 = s13.blend(s14, m8).add(s14.blend(s13, m8).rearrange(VectorMath.FX8));
+                    s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
+                    s22 = s22.blend(s23, m8).add(s23.blend(s22, m8).rearrange(VectorMath.FX8));
+                    s24 = s24.blend(s30, m8).add(s30.blend(s24, m8).rearrange(VectorMath.FX8));
+                    s31 = s31.blend(s32, m8).add(s32.blend(s31, m8).rearrange(VectorMath.FX8));
+                    s33 = s33.blend(s34, m8).add(s34.blend(s33, m8).rearrange(VectorMath.FX8));
+                    s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+                    s04 = s04.blend(s11, m4).add(s11.blend(s04, m4).rearrange(VectorMath.FX4));
+                    s13 = s13.blend(s20, m4).add(s20.blend(s13, m4).rearrange(VectorMath.FX4));
+                    s22 = s22.blend(s24, m4).add(s24.blend(s22, m4).rearrange(VectorMath.FX4));
+                    s31 = s31.blend(s33, m4).add(s33.blend(s31, m4).rearrange(VectorMath.FX4));
+                    s00 = s00.blend(s04, m2).add(s04.blend(s00, m2).rearrange(VectorMath.FX2));
+                    s13 = s13.blend(s22, m2).add(s22.blend(s13, m2).rearrange(VectorMath.FX2));
+                    s31 = s31.add(s31.rearrange(VectorMath.FX2));
+                    s00 = s00.blend(s13, m1).add(s13.blend(s00, m1).rearrange(VectorMath.FX1));
+                    s31 = s31.add(s31.rearrange(VectorMath.FX1));
+                    // rows 0 to 2 and C[3][0] in order; C[3][0] into s31's lane 15 (C[3][4] stays in its lanes 12 to 14) and
+                    // row 3 from there
+                    FloatVector u = s00.rearrange(VectorMath.FREV);
+                    u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
+                    u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
+                    u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
+                    s31.blend(s00, VectorMask.fromLong(S, 0x8000L)).rearrange(LAST_ROW)
+                            .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
+                } else {
+                    s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+                    s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+                    s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
+                    s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
+                    s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
+                    sumsToC(t, c, cO, ldc);
+                }
+                if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1f);
+            }
         }
-        if (V == 16) {
-            // the sums in registers: pairs of accumulators blended and added level by level (VectorMath.sumsInto's order)
-            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
-            s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
-            s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
-            s04 = s04.blend(s10, m8).add(s10.blend(s04, m8).rearrange(VectorMath.FX8));
-            s11 = s11.blend(s12, m8).add(s12.blend(s11, m8).rearrange(VectorMath.FX8));
-            s13 = s13.blend(s14, m8).add(s14.blend(s13, m8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
-            s22 = s22.blend(s23, m8).add(s23.blend(s22, m8).rearrange(VectorMath.FX8));
-            s24 = s24.blend(s30, m8).add(s30.blend(s24, m8).rearrange(VectorMath.FX8));
-            s31 = s31.blend(s32, m8).add(s32.blend(s31, m8).rearrange(VectorMath.FX8));
-            s33 = s33.blend(s34, m8).add(s34.blend(s33, m8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
-            s04 = s04.blend(s11, m4).add(s11.blend(s04, m4).rearrange(VectorMath.FX4));
-            s13 = s13.blend(s20, m4).add(s20.blend(s13, m4).rearrange(VectorMath.FX4));
-            s22 = s22.blend(s24, m4).add(s24.blend(s22, m4).rearrange(VectorMath.FX4));
-            s31 = s31.blend(s33, m4).add(s33.blend(s31, m4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s04, m2).add(s04.blend(s00, m2).rearrange(VectorMath.FX2));
-            s13 = s13.blend(s22, m2).add(s22.blend(s13, m2).rearrange(VectorMath.FX2));
-            s31 = s31.add(s31.rearrange(VectorMath.FX2));
-            s00 = s00.blend(s13, m1).add(s13.blend(s00, m1).rearrange(VectorMath.FX1));
-            s31 = s31.add(s31.rearrange(VectorMath.FX1));
-            // rows 0 to 2 and C[3][0] in order; C[3][0] into s31's lane 15 (C[3][4] stays in its lanes 12 to 14) and
-            // row 3 from there
-            FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
-            u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
-            u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
-            s31.blend(s00, VectorMask.fromLong(S, 0x8000L)).rearrange(LAST_ROW)
-                    .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
-        } else {
-            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
-            s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
-            s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
-            s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
-            s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
-            sumsToC(t, c, cO, ldc);
-        }
-        if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1f);
     }
 
     /** Whether {@code m} rows make at least one block of 4, the only blocks that read the interleaved copy. */
@@ -745,76 +777,91 @@ final class GemmDot {
     }
 
     /**
-     * C[4][5] at {@code cO} = (4 rows of A at {@code aO}) . (a block of 5 interleaved rows of B at {@code wO},
-     * {@link #packDots}, its pairs' halves swapped) over the first {@code kv} (a multiple of V) products. No alpha or
-     * beta: two floats live across the loop would take 2 of the 32 vector registers, and its 20 accumulators, 5 weight
-     * vectors and 4 rows of A already take 29.
+     * The 4 x 5 blocks of C at {@code cO}, {@code rows} by {@code cols} (multiples of 4 and 5) = (the rows of A at
+     * {@code aO}) . (B's interleaved vectors at {@code wO}, {@link #packDots}: each block of 5 rows {@code kv} vectors
+     * after the last, its pairs' halves swapped) over the first {@code kv} (a multiple of V) products. Row of blocks by
+     * row of blocks, each row of A's 4 read by all the blocks of its row while in L1. No alpha or beta: two floats live
+     * across the loop would take 2 of the 32 vector registers, and a block's 20 accumulators, 5 weight vectors and 4
+     * rows of A already take 29.
+     * <p>
+     * All the blocks in one call, not one call each: the per-block call (its frame, the checks of 9 load streams and
+     * the arguments, about a hundred instructions) was most of what the classifier paid over OpenBLAS. One thread,
+     * {@code GemmAlignment} medians, alternating JVMs: {@code sgemm} 32 x 10 x 256 0.97-0.98 -> 1.01-1.03, packed
+     * weights 1.04-1.06 -> 1.11-1.12; 32 x 20 x 256 0.96 -> 1.03; 96 x 20 x 256 1.46-1.51 -> 1.54-1.63.
      */
-    private static void interleaved4x5(int kv, float[] a, int aO, int lda, float[] w, int wO, float[] c, int cO, int ldc, float[] t) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00, s12 = s00,
-                s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00, s31 = s00, s32 = s00,
-                s33 = s00, s34 = s00;
-        int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int p = 0, q = wO; p < kv; p += V, q += NB * V) {
-            FloatVector y0 = FloatVector.fromArray(S, w, q), y1 = FloatVector.fromArray(S, w, q + V),
-                    y2 = FloatVector.fromArray(S, w, q + 2 * V), y3 = FloatVector.fromArray(S, w, q + 3 * V),
-                    y4 = FloatVector.fromArray(S, w, q + 4 * V), x;
-            x = FloatVector.fromArray(S, a, aO + p);
-            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
-            x = FloatVector.fromArray(S, a, a1 + p);
-            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
-            x = FloatVector.fromArray(S, a, a2 + p);
-            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23); s24 = x.fma(y4, s24);
-            x = FloatVector.fromArray(S, a, a3 + p);
-            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
-        }
-        if (V == 16) {
-            // the sums in registers, in VectorMath.sumsInto's order. Columns 0 and 1, and 2 and 3, of each row come out
-            // of the loop already blended (BLENDED), so their first level is a permute and an add
-            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
-            s00 = s00.add(s01.rearrange(VectorMath.FX8)); s02 = s02.add(s03.rearrange(VectorMath.FX8));
-            s10 = s10.add(s11.rearrange(VectorMath.FX8)); s12 = s12.add(s13.rearrange(VectorMath.FX8));
-            s20 = s20.add(s21.rearrange(VectorMath.FX8)); s22 = s22.add(s23.rearrange(VectorMath.FX8));
-            s30 = s30.add(s31.rearrange(VectorMath.FX8)); s32 = s32.add(s33.rearrange(VectorMath.FX8));
-            s04 = s04.blend(s14, m8).add(s14.blend(s04, m8).rearrange(VectorMath.FX8));
-            s24 = s24.blend(s34, m8).add(s34.blend(s24, m8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
-            s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
-            s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
-            s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
-            s04 = s04.blend(s24, m4).add(s24.blend(s04, m4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
-            s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
-            s04 = s04.add(s04.rearrange(VectorMath.FX2));
-            s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
-            s04 = s04.add(s04.rearrange(VectorMath.FX1));
-            // s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holds C[2 b0 + b1][2 b2 + b3]; s04's lanes 0-3, 8-11, 4-7, 12-15 hold
-            // C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a lane that row 3
-            // does not use
-            FloatVector u = s00.blend(s04, VectorMask.fromLong(S, 0x8888L)).rearrange(BLENDED_ROWS);
-            u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
-            u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
-            u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
-            s00.blend(s04, VectorMask.fromLong(S, 0x1000L)).rearrange(BLENDED_LAST_ROW)
-                    .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
-        } else {
-            // the accumulators of columns 0 and 1, and 2 and 3, as block4x5's: each pair's halves swapped back
-            FloatVector e;
-            e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e;
-            e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
-            e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e;
-            e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
-            e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e;
-            e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
-            e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e;
-            e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
-            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
-            s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
-            s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
-            s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
-            s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
-            sumsToC(t, c, cO, ldc);
+    private static void interleavedBlocks(int rows, int cols, int kv, float[] a, int aO0, int lda, float[] w, int wO0,
+                                          float[] c, int cO0, int ldc, float[] t) {
+        for (int i = 0; i < rows; i += MB) {
+            for (int j = 0; j < cols; j += NB) {
+                int aO = aO0 + i * lda, wO = wO0 + j * kv, cO = cO0 + i * ldc + j;
+                FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00,
+                        s12 = s00, s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00,
+                        s31 = s00, s32 = s00, s33 = s00, s34 = s00;
+                int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda;
+                for (int p = 0, q = wO; p < kv; p += V, q += NB * V) {
+                    FloatVector y0 = FloatVector.fromArray(S, w, q), y1 = FloatVector.fromArray(S, w, q + V),
+                            y2 = FloatVector.fromArray(S, w, q + 2 * V), y3 = FloatVector.fromArray(S, w, q + 3 * V),
+                            y4 = FloatVector.fromArray(S, w, q + 4 * V), x;
+                    x = FloatVector.fromArray(S, a, aO + p);
+                    s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03); s04 = x.fma(y4, s04);
+                    x = FloatVector.fromArray(S, a, a1 + p);
+                    s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13); s14 = x.fma(y4, s14);
+                    x = FloatVector.fromArray(S, a, a2 + p);
+                    s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23); s24 = x.fma(y4, s24);
+                    x = FloatVector.fromArray(S, a, a3 + p);
+                    s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33); s34 = x.fma(y4, s34);
+                }
+                if (V == 16) {
+                    // the sums in registers, in VectorMath.sumsInto's order. Columns 0 and 1, and 2 and 3, of each row
+                    // come out of the loop already blended (BLENDED), so their first level is a permute and an add
+                    VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS);
+                    VectorMask<Float> m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+                    VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS);
+                    VectorMask<Float> m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
+                    s00 = s00.add(s01.rearrange(VectorMath.FX8)); s02 = s02.add(s03.rearrange(VectorMath.FX8));
+                    s10 = s10.add(s11.rearrange(VectorMath.FX8)); s12 = s12.add(s13.rearrange(VectorMath.FX8));
+                    s20 = s20.add(s21.rearrange(VectorMath.FX8)); s22 = s22.add(s23.rearrange(VectorMath.FX8));
+                    s30 = s30.add(s31.rearrange(VectorMath.FX8)); s32 = s32.add(s33.rearrange(VectorMath.FX8));
+                    s04 = s04.blend(s14, m8).add(s14.blend(s04, m8).rearrange(VectorMath.FX8));
+                    s24 = s24.blend(s34, m8).add(s34.blend(s24, m8).rearrange(VectorMath.FX8));
+                    s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+                    s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
+                    s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
+                    s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
+                    s04 = s04.blend(s24, m4).add(s24.blend(s04, m4).rearrange(VectorMath.FX4));
+                    s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
+                    s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
+                    s04 = s04.add(s04.rearrange(VectorMath.FX2));
+                    s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
+                    s04 = s04.add(s04.rearrange(VectorMath.FX1));
+                    // s00's lane b0 + 2 b1 + 4 b2 + 8 b3 holds C[2 b0 + b1][2 b2 + b3]; s04's lanes 0-3, 8-11, 4-7,
+                    // 12-15 hold C[0..3][4]. Column 4 of rows 0 to 2 goes into row 3's lanes of s00, and C[3][4] into a
+                    // lane that row 3 does not use
+                    FloatVector u = s00.blend(s04, VectorMask.fromLong(S, 0x8888L)).rearrange(BLENDED_ROWS);
+                    u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
+                    u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
+                    u.intoArray(c, cO + 2 * ldc - 10, VectorMask.fromLong(S, ROW2));
+                    s00.blend(s04, VectorMask.fromLong(S, 0x1000L)).rearrange(BLENDED_LAST_ROW)
+                            .intoArray(c, cO + 3 * ldc - 11, VectorMask.fromLong(S, ROW3));
+                } else {
+                    // the accumulators of columns 0 and 1, and 2 and 3, as block4x5's: each pair's halves swapped back
+                    FloatVector e;
+                    e = s00.blend(s01, HALF); s01 = s01.blend(s00, HALF); s00 = e;
+                    e = s02.blend(s03, HALF); s03 = s03.blend(s02, HALF); s02 = e;
+                    e = s10.blend(s11, HALF); s11 = s11.blend(s10, HALF); s10 = e;
+                    e = s12.blend(s13, HALF); s13 = s13.blend(s12, HALF); s12 = e;
+                    e = s20.blend(s21, HALF); s21 = s21.blend(s20, HALF); s20 = e;
+                    e = s22.blend(s23, HALF); s23 = s23.blend(s22, HALF); s22 = e;
+                    e = s30.blend(s31, HALF); s31 = s31.blend(s30, HALF); s30 = e;
+                    e = s32.blend(s33, HALF); s33 = s33.blend(s32, HALF); s32 = e;
+                    s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+                    s04.intoArray(t, 4 * V); s10.intoArray(t, 5 * V); s11.intoArray(t, 6 * V); s12.intoArray(t, 7 * V);
+                    s13.intoArray(t, 8 * V); s14.intoArray(t, 9 * V); s20.intoArray(t, 10 * V); s21.intoArray(t, 11 * V);
+                    s22.intoArray(t, 12 * V); s23.intoArray(t, 13 * V); s24.intoArray(t, 14 * V); s30.intoArray(t, 15 * V);
+                    s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
+                    sumsToC(t, c, cO, ldc);
+                }
+            }
         }
     }
 
@@ -888,64 +935,72 @@ final class GemmDot {
     private static final long QUAD0 = 0xFL, QUAD1 = 0xF0L, QUAD2 = 0xF00L, QUAD3 = 0xF000L;
 
     /**
-     * C[4][4] at {@code cO} = (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}), stored as they are (alpha 1,
-     * beta 0): the 16 sums folded in registers in {@link VectorMath#sumsInto}'s order, as the 4 x 5 blocks fold theirs,
-     * and stored by rows, one masked store of 4 lanes each, instead of through a tile and 16 scalar stores
-     * ({@link #block4x4}, which takes alpha and beta). A method of its own with the same loop, like {@link #copying4x5}:
-     * vectors cannot cross a call, and both endings in one method would make it larger than C2 compiles whole.
+     * The 4 x 4 blocks of C at {@code cO0}, the first {@code rows / 4 * 4} rows by 4 columns = (the rows of A at
+     * {@code aO0}) . (4 rows of B at {@code bO}), stored as they are (alpha 1, beta 0): each block's 16 sums folded in
+     * registers in {@link VectorMath#sumsInto}'s order, as the 4 x 5 blocks fold theirs, and stored by rows, one masked
+     * store of 4 lanes each, instead of through a tile and 16 scalar stores ({@link #block4x4}, which takes alpha and
+     * beta). All the blocks in one call, for {@link #interleavedBlocks}'s reason (32 x 8 x 256, one thread: 0.84-0.85
+     * -> 0.87-0.90 of OpenBLAS). A method of its own with the same loop, like {@link #copying4x5}: vectors cannot cross
+     * a call, and both endings in one method would make it larger than C2 compiles whole.
      */
-    private static void stored4x4(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc, float[] t) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
-                s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, p = 0;
-        for (; p <= k - V; p += V) {
-            FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
-                    y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p), x;
-            x = FloatVector.fromArray(S, a, aO + p);
-            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03);
-            x = FloatVector.fromArray(S, a, a1 + p);
-            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13);
-            x = FloatVector.fromArray(S, a, a2 + p);
-            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23);
-            x = FloatVector.fromArray(S, a, a3 + p);
-            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33);
-        }
-        if (V == 16) {
-            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
-            s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
-            s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
-            s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
-            s12 = s12.blend(s13, m8).add(s13.blend(s12, m8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
-            s22 = s22.blend(s23, m8).add(s23.blend(s22, m8).rearrange(VectorMath.FX8));
-            s30 = s30.blend(s31, m8).add(s31.blend(s30, m8).rearrange(VectorMath.FX8));
-            s32 = s32.blend(s33, m8).add(s33.blend(s32, m8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
-            s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
-            s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
-            s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
-            s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
-            s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
-            // lane L now holds sum bit-reverse(L) of s00 .. s33 in row order; FREV puts C[r][q] in lane 4r + q, and
-            // each row's store starts 4r floats before it, so that its lanes line up (ldc >= 4: within C's block)
-            FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, VectorMask.fromLong(S, QUAD0));
-            u.intoArray(c, cO + ldc - 4, VectorMask.fromLong(S, QUAD1));
-            u.intoArray(c, cO + 2 * ldc - 8, VectorMask.fromLong(S, QUAD2));
-            u.intoArray(c, cO + 3 * ldc - 12, VectorMask.fromLong(S, QUAD3));
-        } else {
-            s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
-            s10.intoArray(t, 4 * V); s11.intoArray(t, 5 * V); s12.intoArray(t, 6 * V); s13.intoArray(t, 7 * V);
-            s20.intoArray(t, 8 * V); s21.intoArray(t, 9 * V); s22.intoArray(t, 10 * V); s23.intoArray(t, 11 * V);
-            s30.intoArray(t, 12 * V); s31.intoArray(t, 13 * V); s32.intoArray(t, 14 * V); s33.intoArray(t, 15 * V);
-            VectorMath.sumsInto(t, 0, 16);
-            for (int r = 0; r < MB; r++) {
-                for (int q = 0; q < 4; q++) c[cO + r * ldc + q] = t[4 * r + q];
+    private static void stored4x4(int rows, int k, float[] a, int aO0, int lda, float[] b, int bO, int ldb, float[] c, int cO0,
+                                  int ldc, float[] t) {
+        for (int i = 0; i + 4 <= rows; i += 4) {
+            int aO = aO0 + i * lda, cO = cO0 + i * ldc;
+            FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
+                    s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+            int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, p = 0;
+            for (; p <= k - V; p += V) {
+                FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
+                        y2 = FloatVector.fromArray(S, b, b2 + p), y3 = FloatVector.fromArray(S, b, b3 + p), x;
+                x = FloatVector.fromArray(S, a, aO + p);
+                s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02); s03 = x.fma(y3, s03);
+                x = FloatVector.fromArray(S, a, a1 + p);
+                s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12); s13 = x.fma(y3, s13);
+                x = FloatVector.fromArray(S, a, a2 + p);
+                s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22); s23 = x.fma(y3, s23);
+                x = FloatVector.fromArray(S, a, a3 + p);
+                s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32); s33 = x.fma(y3, s33);
             }
+            if (V == 16) {
+                VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS);
+                VectorMask<Float> m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
+                s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
+                s02 = s02.blend(s03, m8).add(s03.blend(s02, m8).rearrange(VectorMath.FX8));
+                s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
+                s12 = s12.blend(s13, m8).add(s13.blend(s12, m8).rearrange(VectorMath.FX8));
+                s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
+                s22 = s22.blend(s23, m8).add(s23.blend(s22, m8).rearrange(VectorMath.FX8));
+                s30 = s30.blend(s31, m8).add(s31.blend(s30, m8).rearrange(VectorMath.FX8));
+                s32 = s32.blend(s33, m8).add(s33.blend(s32, m8).rearrange(VectorMath.FX8));
+                s00 = s00.blend(s02, m4).add(s02.blend(s00, m4).rearrange(VectorMath.FX4));
+                s10 = s10.blend(s12, m4).add(s12.blend(s10, m4).rearrange(VectorMath.FX4));
+                s20 = s20.blend(s22, m4).add(s22.blend(s20, m4).rearrange(VectorMath.FX4));
+                s30 = s30.blend(s32, m4).add(s32.blend(s30, m4).rearrange(VectorMath.FX4));
+                s00 = s00.blend(s10, m2).add(s10.blend(s00, m2).rearrange(VectorMath.FX2));
+                s20 = s20.blend(s30, m2).add(s30.blend(s20, m2).rearrange(VectorMath.FX2));
+                s00 = s00.blend(s20, m1).add(s20.blend(s00, m1).rearrange(VectorMath.FX1));
+                // lane L now holds sum bit-reverse(L) of s00 .. s33 in row order; FREV puts C[r][q] in lane 4r + q, and
+                // each row's store starts 4r floats before it, so that its lanes line up (ldc >= 4: within C's block)
+                FloatVector u = s00.rearrange(VectorMath.FREV);
+                u.intoArray(c, cO, VectorMask.fromLong(S, QUAD0));
+                u.intoArray(c, cO + ldc - 4, VectorMask.fromLong(S, QUAD1));
+                u.intoArray(c, cO + 2 * ldc - 8, VectorMask.fromLong(S, QUAD2));
+                u.intoArray(c, cO + 3 * ldc - 12, VectorMask.fromLong(S, QUAD3));
+            } else {
+                s00.intoArray(t, 0); s01.intoArray(t, V); s02.intoArray(t, 2 * V); s03.intoArray(t, 3 * V);
+                s10.intoArray(t, 4 * V); s11.intoArray(t, 5 * V); s12.intoArray(t, 6 * V); s13.intoArray(t, 7 * V);
+                s20.intoArray(t, 8 * V); s21.intoArray(t, 9 * V); s22.intoArray(t, 10 * V); s23.intoArray(t, 11 * V);
+                s30.intoArray(t, 12 * V); s31.intoArray(t, 13 * V); s32.intoArray(t, 14 * V); s33.intoArray(t, 15 * V);
+                VectorMath.sumsInto(t, 0, 16);
+                for (int r = 0; r < MB; r++) {
+                    for (int q = 0; q < 4; q++) c[cO + r * ldc + q] = t[4 * r + q];
+                }
+            }
+            if (p < k) addTails(4, 4, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
         }
-        if (p < k) addTails(4, 4, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
     }
 
     /** C[4][4] at {@code cO} = alpha * (4 rows of A at {@code aO}) . (4 rows of B at {@code bO}) + beta * C. */
@@ -995,68 +1050,74 @@ final class GemmDot {
     }
 
     /**
-     * {@link #block8x2} with alpha 1 and beta 0: the 16 sums fold in registers in {@code VectorMath.sumsInto}'s order
-     * (the bits of {@code block8x2}'s) and each row of C is one masked store of 2 lanes, instead of 16 vector stores to
-     * a tile, its fold and 16 scalar stores (32 x 7 x 256, one thread: 0.97 -> 1.01-1.02 of OpenBLAS). A method of its
-     * own with the same loop, for {@link #stored4x4}'s reason.
+     * {@link #block8x2} with alpha 1 and beta 0, over the first {@code rows / 8 * 8} rows at {@code aO0} and
+     * {@code cO0}: each block's 16 sums fold in registers in {@code VectorMath.sumsInto}'s order (the bits of
+     * {@code block8x2}'s) and each row of C is one masked store of 2 lanes, instead of 16 vector stores to a tile, its
+     * fold and 16 scalar stores (32 x 7 x 256, one thread: 0.97 -> 1.01-1.02 of OpenBLAS; all the blocks in one call,
+     * 1.02 -> 1.05). A method of its own with the same loop, for {@link #stored4x4}'s reason.
      */
-    private static void stored8x2(int k, float[] a, int aO, int lda, float[] b, int bO, int ldb, float[] c, int cO, int ldc,
-                                  float[] t) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00,
-                s40 = s00, s41 = s00, s50 = s00, s51 = s00, s60 = s00, s61 = s00, s70 = s00, s71 = s00;
-        int p = 0;
-        for (; p <= k - V; p += V) {
-            FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, bO + ldb + p), x;
-            x = FloatVector.fromArray(S, a, aO + p); s00 = x.fma(y0, s00); s01 = x.fma(y1, s01);
-            x = FloatVector.fromArray(S, a, aO + lda + p); s10 = x.fma(y0, s10); s11 = x.fma(y1, s11);
-            x = FloatVector.fromArray(S, a, aO + 2 * lda + p); s20 = x.fma(y0, s20); s21 = x.fma(y1, s21);
-            x = FloatVector.fromArray(S, a, aO + 3 * lda + p); s30 = x.fma(y0, s30); s31 = x.fma(y1, s31);
-            x = FloatVector.fromArray(S, a, aO + 4 * lda + p); s40 = x.fma(y0, s40); s41 = x.fma(y1, s41);
-            x = FloatVector.fromArray(S, a, aO + 5 * lda + p); s50 = x.fma(y0, s50); s51 = x.fma(y1, s51);
-            x = FloatVector.fromArray(S, a, aO + 6 * lda + p); s60 = x.fma(y0, s60); s61 = x.fma(y1, s61);
-            x = FloatVector.fromArray(S, a, aO + 7 * lda + p); s70 = x.fma(y0, s70); s71 = x.fma(y1, s71);
-        }
-        if (V == 16) {
-            VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS), m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS), m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
-            s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
-            s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
-            s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
-            s30 = s30.blend(s31, m8).add(s31.blend(s30, m8).rearrange(VectorMath.FX8));
-            s40 = s40.blend(s41, m8).add(s41.blend(s40, m8).rearrange(VectorMath.FX8));
-            s50 = s50.blend(s51, m8).add(s51.blend(s50, m8).rearrange(VectorMath.FX8));
-            s60 = s60.blend(s61, m8).add(s61.blend(s60, m8).rearrange(VectorMath.FX8));
-            s70 = s70.blend(s71, m8).add(s71.blend(s70, m8).rearrange(VectorMath.FX8));
-            s00 = s00.blend(s10, m4).add(s10.blend(s00, m4).rearrange(VectorMath.FX4));
-            s20 = s20.blend(s30, m4).add(s30.blend(s20, m4).rearrange(VectorMath.FX4));
-            s40 = s40.blend(s50, m4).add(s50.blend(s40, m4).rearrange(VectorMath.FX4));
-            s60 = s60.blend(s70, m4).add(s70.blend(s60, m4).rearrange(VectorMath.FX4));
-            s00 = s00.blend(s20, m2).add(s20.blend(s00, m2).rearrange(VectorMath.FX2));
-            s40 = s40.blend(s60, m2).add(s60.blend(s40, m2).rearrange(VectorMath.FX2));
-            s00 = s00.blend(s40, m1).add(s40.blend(s00, m1).rearrange(VectorMath.FX1));
-            // lane L now holds sum bit-reverse(L) of s00, s01, s10 .. s71; FREV puts C[r][q] in lane 2r + q, and each
-            // row's store starts 2r floats before it, so that its lanes line up (ldc >= 2: within C's block)
-            FloatVector u = s00.rearrange(VectorMath.FREV);
-            u.intoArray(c, cO, VectorMask.fromLong(S, 0x3L));
-            u.intoArray(c, cO + ldc - 2, VectorMask.fromLong(S, 0xCL));
-            u.intoArray(c, cO + 2 * ldc - 4, VectorMask.fromLong(S, 0x30L));
-            u.intoArray(c, cO + 3 * ldc - 6, VectorMask.fromLong(S, 0xC0L));
-            u.intoArray(c, cO + 4 * ldc - 8, VectorMask.fromLong(S, 0x300L));
-            u.intoArray(c, cO + 5 * ldc - 10, VectorMask.fromLong(S, 0xC00L));
-            u.intoArray(c, cO + 6 * ldc - 12, VectorMask.fromLong(S, 0x3000L));
-            u.intoArray(c, cO + 7 * ldc - 14, VectorMask.fromLong(S, 0xC000L));
-        } else {
-            s00.intoArray(t, 0); s01.intoArray(t, V); s10.intoArray(t, 2 * V); s11.intoArray(t, 3 * V);
-            s20.intoArray(t, 4 * V); s21.intoArray(t, 5 * V); s30.intoArray(t, 6 * V); s31.intoArray(t, 7 * V);
-            s40.intoArray(t, 8 * V); s41.intoArray(t, 9 * V); s50.intoArray(t, 10 * V); s51.intoArray(t, 11 * V);
-            s60.intoArray(t, 12 * V); s61.intoArray(t, 13 * V); s70.intoArray(t, 14 * V); s71.intoArray(t, 15 * V);
-            VectorMath.sumsInto(t, 0, 16);
-            for (int r = 0; r < 8; r++) {
-                c[cO + r * ldc] = t[2 * r];
-                c[cO + r * ldc + 1] = t[2 * r + 1];
+    private static void stored8x2(int rows, int k, float[] a, int aO0, int lda, float[] b, int bO, int ldb, float[] c, int cO0,
+                                  int ldc, float[] t) {
+        for (int i = 0; i + 8 <= rows; i += 8) {
+            int aO = aO0 + i * lda, cO = cO0 + i * ldc;
+            FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00,
+                    s40 = s00, s41 = s00, s50 = s00, s51 = s00, s60 = s00, s61 = s00, s70 = s00, s71 = s00;
+            int p = 0;
+            for (; p <= k - V; p += V) {
+                FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, bO + ldb + p), x;
+                x = FloatVector.fromArray(S, a, aO + p); s00 = x.fma(y0, s00); s01 = x.fma(y1, s01);
+                x = FloatVector.fromArray(S, a, aO + lda + p); s10 = x.fma(y0, s10); s11 = x.fma(y1, s11);
+                x = FloatVector.fromArray(S, a, aO + 2 * lda + p); s20 = x.fma(y0, s20); s21 = x.fma(y1, s21);
+                x = FloatVector.fromArray(S, a, aO + 3 * lda + p); s30 = x.fma(y0, s30); s31 = x.fma(y1, s31);
+                x = FloatVector.fromArray(S, a, aO + 4 * lda + p); s40 = x.fma(y0, s40); s41 = x.fma(y1, s41);
+                x = FloatVector.fromArray(S, a, aO + 5 * lda + p); s50 = x.fma(y0, s50); s51 = x.fma(y1, s51);
+                x = FloatVector.fromArray(S, a, aO + 6 * lda + p); s60 = x.fma(y0, s60); s61 = x.fma(y1, s61);
+                x = FloatVector.fromArray(S, a, aO + 7 * lda + p); s70 = x.fma(y0, s70); s71 = x.fma(y1, s71);
             }
+            if (V == 16) {
+                VectorMask<Float> m8 = VectorMask.fromLong(S, VectorMath.FM8_BITS);
+                VectorMask<Float> m4 = VectorMask.fromLong(S, VectorMath.FM4_BITS);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, VectorMath.FM2_BITS);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, VectorMath.FM1_BITS);
+                s00 = s00.blend(s01, m8).add(s01.blend(s00, m8).rearrange(VectorMath.FX8));
+                s10 = s10.blend(s11, m8).add(s11.blend(s10, m8).rearrange(VectorMath.FX8));
+                s20 = s20.blend(s21, m8).add(s21.blend(s20, m8).rearrange(VectorMath.FX8));
+                s30 = s30.blend(s31, m8).add(s31.blend(s30, m8).rearrange(VectorMath.FX8));
+                s40 = s40.blend(s41, m8).add(s41.blend(s40, m8).rearrange(VectorMath.FX8));
+                s50 = s50.blend(s51, m8).add(s51.blend(s50, m8).rearrange(VectorMath.FX8));
+                s60 = s60.blend(s61, m8).add(s61.blend(s60, m8).rearrange(VectorMath.FX8));
+                s70 = s70.blend(s71, m8).add(s71.blend(s70, m8).rearrange(VectorMath.FX8));
+                s00 = s00.blend(s10, m4).add(s10.blend(s00, m4).rearrange(VectorMath.FX4));
+                s20 = s20.blend(s30, m4).add(s30.blend(s20, m4).rearrange(VectorMath.FX4));
+                s40 = s40.blend(s50, m4).add(s50.blend(s40, m4).rearrange(VectorMath.FX4));
+                s60 = s60.blend(s70, m4).add(s70.blend(s60, m4).rearrange(VectorMath.FX4));
+                s00 = s00.blend(s20, m2).add(s20.blend(s00, m2).rearrange(VectorMath.FX2));
+                s40 = s40.blend(s60, m2).add(s60.blend(s40, m2).rearrange(VectorMath.FX2));
+                s00 = s00.blend(s40, m1).add(s40.blend(s00, m1).rearrange(VectorMath.FX1));
+                // lane L now holds sum bit-reverse(L) of s00, s01, s10 .. s71; FREV puts C[r][q] in lane 2r + q, and each
+                // row's store starts 2r floats before it, so that its lanes line up (ldc >= 2: within C's block)
+                FloatVector u = s00.rearrange(VectorMath.FREV);
+                u.intoArray(c, cO, VectorMask.fromLong(S, 0x3L));
+                u.intoArray(c, cO + ldc - 2, VectorMask.fromLong(S, 0xCL));
+                u.intoArray(c, cO + 2 * ldc - 4, VectorMask.fromLong(S, 0x30L));
+                u.intoArray(c, cO + 3 * ldc - 6, VectorMask.fromLong(S, 0xC0L));
+                u.intoArray(c, cO + 4 * ldc - 8, VectorMask.fromLong(S, 0x300L));
+                u.intoArray(c, cO + 5 * ldc - 10, VectorMask.fromLong(S, 0xC00L));
+                u.intoArray(c, cO + 6 * ldc - 12, VectorMask.fromLong(S, 0x3000L));
+                u.intoArray(c, cO + 7 * ldc - 14, VectorMask.fromLong(S, 0xC000L));
+            } else {
+                s00.intoArray(t, 0); s01.intoArray(t, V); s10.intoArray(t, 2 * V); s11.intoArray(t, 3 * V);
+                s20.intoArray(t, 4 * V); s21.intoArray(t, 5 * V); s30.intoArray(t, 6 * V); s31.intoArray(t, 7 * V);
+                s40.intoArray(t, 8 * V); s41.intoArray(t, 9 * V); s50.intoArray(t, 10 * V); s51.intoArray(t, 11 * V);
+                s60.intoArray(t, 12 * V); s61.intoArray(t, 13 * V); s70.intoArray(t, 14 * V); s71.intoArray(t, 15 * V);
+                VectorMath.sumsInto(t, 0, 16);
+                for (int r = 0; r < 8; r++) {
+                    c[cO + r * ldc] = t[2 * r];
+                    c[cO + r * ldc + 1] = t[2 * r + 1];
+                }
+            }
+            if (p < k) addTails(8, 2, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
         }
-        if (p < k) addTails(8, 2, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
     }
 
     /** C[8][2] at {@code cO} = alpha * (8 rows of A at {@code aO}) . (2 rows of B at {@code bO}) + beta * C. */

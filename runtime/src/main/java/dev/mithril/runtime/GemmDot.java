@@ -531,7 +531,7 @@ final class GemmDot {
                 FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s10 = s00, s11 = s00,
                         s12 = s00, s13 = s00, s14 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s30 = s00,
                         s31 = s00, s32 = s00, s33 = s00, s34 = s00;
-                int c0 = cO, a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, p = 0;
+                int a1 = aO + lda, a2 = a1 + lda, a3 = a2 + lda, p = 0;
                 int b1 = bO + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb;
                 for (; p <= k - V; p += V) {
                     FloatVector y0 = FloatVector.fromArray(S, b, bO + p), y1 = FloatVector.fromArray(S, b, b1 + p),
@@ -573,8 +573,8 @@ final class GemmDot {
                     s31 = s31.add(s31.rearrange(VectorMath.FX2));
                     s00 = s00.blend(s13, m1).add(s13.blend(s00, m1).rearrange(VectorMath.FX1));
                     s31 = s31.add(s31.rearrange(VectorMath.FX1));
-                    // rows 0 to 2 and C[3][0] in order; C[3][0] into s31's lane 15 (C[3][4] stays in its lanes 12 to 14) and
-                    // row 3 from there
+                    // rows 0 to 2 and C[3][0] in order; C[3][0] into s31's lane 15 (C[3][4] stays in its lanes 12
+                    // to 14) and row 3 from there
                     FloatVector u = s00.rearrange(VectorMath.FREV);
                     u.intoArray(c, cO, VectorMask.fromLong(S, ROW0));
                     u.intoArray(c, cO + ldc - 5, VectorMask.fromLong(S, ROW1));
@@ -589,7 +589,7 @@ final class GemmDot {
                     s31.intoArray(t, 16 * V); s32.intoArray(t, 17 * V); s33.intoArray(t, 18 * V); s34.intoArray(t, 19 * V);
                     sumsToC(t, c, cO, ldc);
                 }
-                if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, c0, ldc, 1f);
+                if (p < k) addTails(4, 5, k, p, a, aO, lda, b, bO, ldb, c, cO, ldc, 1f);
             }
         }
     }
@@ -777,8 +777,8 @@ final class GemmDot {
     }
 
     /**
-     * The 4 x 5 blocks of C at {@code cO}, {@code rows} by {@code cols} (multiples of 4 and 5) = (the rows of A at
-     * {@code aO}) . (B's interleaved vectors at {@code wO}, {@link #packDots}: each block of 5 rows {@code kv} vectors
+     * The 4 x 5 blocks of C at {@code cO0}, {@code rows} by {@code cols} (multiples of 4 and 5) = (the rows of A at
+     * {@code aO0}) . (B's interleaved vectors at {@code wO0}, {@link #packDots}: each block of 5 rows {@code kv} vectors
      * after the last, its pairs' halves swapped) over the first {@code kv} (a multiple of V) products. Row of blocks by
      * row of blocks, each row of A's 4 read by all the blocks of its row while in L1. No alpha or beta: two floats live
      * across the loop would take 2 of the 32 vector registers, and a block's 20 accumulators, 5 weight vectors and 4
@@ -787,7 +787,8 @@ final class GemmDot {
      * All the blocks in one call, not one call each: the per-block call (its frame, the checks of 9 load streams and
      * the arguments, about a hundred instructions) was most of what the classifier paid over OpenBLAS. One thread,
      * {@code GemmAlignment} medians, alternating JVMs: {@code sgemm} 32 x 10 x 256 0.97-0.98 -> 1.01-1.03, packed
-     * weights 1.04-1.06 -> 1.11-1.12; 32 x 20 x 256 0.96 -> 1.03; 96 x 20 x 256 1.46-1.51 -> 1.54-1.63.
+     * weights 1.03-1.04 -> 1.09-1.11; 32 x 20 x 256 0.95-0.97 -> 1.01-1.02; 96 x 20 x 256 1.46-1.47 -> 1.53-1.56
+     * (docs/BENCHMARKS.md, "Twenty-third session").
      */
     private static void interleavedBlocks(int rows, int cols, int kv, float[] a, int aO0, int lda, float[] w, int wO0,
                                           float[] c, int cO0, int ldc, float[] t) {
